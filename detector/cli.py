@@ -21,10 +21,17 @@ from .errors import ProvenanceError
 # ------------------------------------------------------------ helpers
 def _add_data_args(p: argparse.ArgumentParser) -> None:
     """Arguments shared by every command that reads a corpus."""
-    p.add_argument("data", help="corpus: file (.jsonl/.csv/.parquet/.json), AlpacaEval "
-                   "results tree, saved HF dataset dir, or hf:NAME[:CONFIG[:SPLIT]]")
-    p.add_argument("--input-format", dest="input_format", default=None,
-                   help="force the input format (jsonl, json, csv, parquet, alpaca_eval, hf_disk, hf)")
+    p.add_argument(
+        "data",
+        help="corpus: file (.jsonl/.csv/.parquet/.json), AlpacaEval "
+        "results tree, saved HF dataset dir, or hf:NAME[:CONFIG[:SPLIT]]",
+    )
+    p.add_argument(
+        "--input-format",
+        dest="input_format",
+        default=None,
+        help="force the input format (jsonl, json, csv, parquet, alpaca_eval, hf_disk, hf)",
+    )
     p.add_argument("--model-col", default="model", help="column holding the model name")
     p.add_argument("--prompt-col", default="prompt", help="column holding the prompt text")
     p.add_argument("--output-col", default="output", help="column holding the output text")
@@ -85,11 +92,17 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"provenance {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("inspect", help="models, prompts, coverage, lengths and problems of a corpus")
+    p = sub.add_parser(
+        "inspect", help="models, prompts, coverage, lengths and problems of a corpus"
+    )
     _add_data_args(p)
     p.add_argument("--format", choices=["table", "json"], default="table")
-    p.add_argument("--min-shared", type=int, default=20,
-                   help="flag models sharing fewer prompts than this with every other model")
+    p.add_argument(
+        "--min-shared",
+        type=int,
+        default=20,
+        help="flag models sharing fewer prompts than this with every other model",
+    )
     p.set_defaults(func=_cmd_inspect)
 
     # -- further subcommands are added above this line --

@@ -172,7 +172,7 @@ class Corpus:
         shared = self.pairwise_shared().to_numpy().copy()
         np.fill_diagonal(shared, -1)
         best = shared.max(axis=1) if len(shared) > 1 else np.zeros(len(shared), dtype=int)
-        return {m: int(b) for m, b in zip(self.models, best) if b < min_shared}
+        return {m: int(b) for m, b in zip(self.models, best, strict=True) if b < min_shared}
 
     def __repr__(self) -> str:
         return (
@@ -253,9 +253,11 @@ def _infer_format(path: Path) -> str:
     if path.is_dir():
         if _alpaca_model_dirs(path):
             return "alpaca_eval"
-        if (path / "dataset_info.json").exists() or (path / "state.json").exists() or (
-            path / "dataset_dict.json"
-        ).exists():
+        if (
+            (path / "dataset_info.json").exists()
+            or (path / "state.json").exists()
+            or (path / "dataset_dict.json").exists()
+        ):
             return "hf_disk"
         return "directory"
     suffixes = [s.lower() for s in path.suffixes]
@@ -551,9 +553,11 @@ class Inspection:
             f"({self.n_shared} answered by every model), {self.n_outputs} outputs"
         )
         lines = [head, "", self.to_frame().to_string(), ""]
-        lines += ["problems:"] + [f"  - {p}" for p in self.problems] if self.problems else [
-            "problems: none"
-        ]
+        lines += (
+            ["problems:"] + [f"  - {p}" for p in self.problems]
+            if self.problems
+            else ["problems: none"]
+        )
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -582,14 +586,25 @@ def inspect(corpus: Corpus, min_shared: int = 20) -> Inspection:
     stats = (
         pd.DataFrame({"model": df["model"], "chars": chars, "words": words})
         .groupby("model")
-        .agg(mean_chars=("chars", "mean"), median_chars=("chars", "median"), mean_words=("words", "mean"))
+        .agg(
+            mean_chars=("chars", "mean"),
+            median_chars=("chars", "median"),
+            mean_words=("words", "mean"),
+        )
     )
     problems = list(corpus.problems)
-    for m, best in corpus.sparse_models(min_shared).items():
+    sparse = corpus.sparse_models(min_shared)
+    if sparse and len(sparse) == corpus.n_models:
         problems.append(
+            f"models share at most {max(sparse.values())} prompts; comparing models needs "
+            f"at least {min_shared}"
+        )
+    else:
+        problems += [
             f"model {m!r} shares at most {best} prompts with any other model "
             f"(need {min_shared} to compare)"
-        )
+            for m, best in sparse.items()
+        ]
     return Inspection(
         source=corpus.source,
         n_models=corpus.n_models,

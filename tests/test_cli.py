@@ -1,0 +1,74 @@
+"""The CLI is a thin layer: exit codes, one-line errors, JSON output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from detector.cli import main
+
+from .conftest import make_records
+
+
+def run(argv, capsys):
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_inspect_json(tmp_path, capsys):
+    path = tmp_path / "c.csv"
+    make_records(4, 6).to_csv(path, index=False)
+    code, out, err = run(["inspect", str(path), "--format", "json", "--min-shared", "5"], capsys)
+    assert code == 0
+    data = json.loads(out)
+    assert data["n_models"] == 4 and data["n_prompts"] == 6
+    assert set(data["models"]) == {"m0", "m1", "m2", "m3"}
+    assert data["problems"] == []
+
+
+def test_inspect_table(tmp_path, capsys):
+    path = tmp_path / "c.csv"
+    make_records().to_csv(path, index=False)
+    code, out, _ = run(["inspect", str(path), "--min-shared", "2"], capsys)
+    assert code == 0 and "3 models" in out and "problems: none" in out
+
+
+@pytest.mark.parametrize(
+    "setup, needle",
+    [
+        (lambda p: None, "no such file"),
+        (lambda p: p.write_text('{"model": "a", "prompt": "p", "output": "o"}\n{bad\n'), ":2:"),
+        (lambda p: p.write_bytes(b""), "empty"),
+    ],
+)
+def test_bad_input_one_line_exit_2(tmp_path, capsys, setup, needle):
+    path = tmp_path / "in.jsonl"
+    setup(path)
+    code, out, err = run(["inspect", str(path)], capsys)
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("provenance: error:") and needle in err
+    assert "Traceback" not in err
+
+
+def test_missing_column_suggests_flag(tmp_path, capsys):
+    path = tmp_path / "c.csv"
+    make_records().rename(columns={"output": "response"}).to_csv(path, index=False)
+    code, _, err = run(["inspect", str(path)], capsys)
+    assert code == 2 and "--output-col" in err
+    code, out, _ = run(["inspect", str(path), "--output-col", "response"], capsys)
+    assert code == 0
+
+
+def test_console_script_entry_point(tmp_path):
+    path = tmp_path / "c.csv"
+    make_records().to_csv(path, index=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "detector.cli", "inspect", str(path / "x")],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
