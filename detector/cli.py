@@ -81,6 +81,28 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_collect(args: argparse.Namespace) -> int:
+    from .collect import collect
+
+    summary = collect(
+        args.endpoint,
+        _split_names(args.models) or [],
+        args.prompts,
+        args.out,
+        concurrency=args.concurrency,
+        temperature=args.temperature,
+        max_tokens=args.max_tokens,
+        samples=args.samples,
+        system=args.system,
+        timeout=args.timeout,
+        api_key_env=args.api_key_env,
+        max_tries=args.max_tries,
+        progress=not args.no_progress,
+    )
+    print(dumps(summary) if args.format == "json" else summary.to_text())
+    return 1 if summary.failed else 0
+
+
 def _build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -104,6 +126,61 @@ def _build_parser() -> argparse.ArgumentParser:
         help="flag models sharing fewer prompts than this with every other model",
     )
     p.set_defaults(func=_cmd_inspect)
+
+    def _or_none(kind: type) -> Any:
+        """An argparse type that also takes "none" (leave the setting to the server)."""
+
+        def convert(text: str) -> Any:
+            return None if text.strip().lower() in ("none", "default") else kind(text)
+
+        convert.__name__ = kind.__name__
+        return convert
+
+    p = sub.add_parser(
+        "collect",
+        help="collect outputs from OpenAI-compatible chat-completions servers (resumable)",
+        description="Send every prompt to every model on an OpenAI-compatible server and "
+        "append one record per (model, prompt, sample) to a JSONL corpus. Rerunning the "
+        "same command skips what is collected and retries what failed. Exit status 1 when "
+        "some requests failed.",
+    )
+    p.add_argument(
+        "--endpoint", required=True, help="server base URL, e.g. http://127.0.0.1:8000/v1"
+    )
+    p.add_argument("--models", required=True, help="comma-separated model names")
+    p.add_argument(
+        "--prompts", required=True, help="JSONL with prompt_id and prompt, or one prompt per line"
+    )
+    p.add_argument("--out", required=True, help="output .jsonl (appended to, never overwritten)")
+    p.add_argument("--concurrency", type=int, default=4, help="requests in flight (default 4)")
+    p.add_argument(
+        "--temperature",
+        type=_or_none(float),
+        default=0.0,
+        help="sampling temperature (default 0); 'none' leaves it to the server",
+    )
+    p.add_argument(
+        "--max-tokens",
+        type=_or_none(int),
+        default=1024,
+        help="completion token limit (default 1024); 'none' leaves it to the server",
+    )
+    p.add_argument(
+        "--samples", type=int, default=1, help="outputs per prompt; sample k>=1 gets id <id>#s<k>"
+    )
+    p.add_argument("--system", default=None, help="system message sent before each prompt")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds per request (default 60)")
+    p.add_argument(
+        "--max-tries", type=int, default=6, help="tries per request before it fails (default 6)"
+    )
+    p.add_argument(
+        "--api-key-env",
+        default="OPENAI_API_KEY",
+        help="environment variable holding the API key (default OPENAI_API_KEY)",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=_cmd_collect)
 
     # -- further subcommands are added above this line --
     return parser

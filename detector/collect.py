@@ -1,0 +1,1115 @@
+"""Collect model outputs from OpenAI-compatible chat-completions servers.
+
+:func:`collect` sends every (model, prompt, sample) of a plan to an
+OpenAI-compatible ``/chat/completions`` endpoint (OpenAI, OpenRouter, vLLM,
+llama.cpp server, Ollama, ...) and appends one JSON record per completed
+request to a JSONL file that :func:`~detector.corpus.load_corpus` reads.
+
+Records
+-------
+One line per (model, prompt, sample), with the corpus columns ``model`` (the
+name requested), ``prompt_id``, ``prompt`` and ``output`` (the message
+content) and metadata: ``sample``, ``base_prompt_id``, ``category``,
+``served_model`` (the name the server reports), ``finish_reason``,
+``reasoning`` (reasoning text a server returns separately as
+``reasoning_content`` or ``reasoning``; ``null`` otherwise),
+``usage_prompt_tokens``, ``usage_completion_tokens``,
+``usage_reasoning_tokens``, ``temperature``, ``max_tokens``, ``system``,
+``endpoint`` (without credentials or query), ``response_id``, ``attempts``,
+``requested_at`` and ``completed_at`` (ISO 8601, UTC) and ``latency_s``.
+The API key is never written, printed or logged.
+
+Samples
+-------
+The corpus holds one output per (model, prompt_id), so sample ``k`` of a
+prompt is stored under its own prompt id: sample 0 keeps the prompt's id and
+sample ``k >= 1`` gets ``<prompt_id>#s<k>`` (``base_prompt_id`` and ``sample``
+keep the parts). A corpus collected with one sample therefore aligns with
+corpora from elsewhere, and raising ``samples`` later only adds the new ones.
+
+Resuming
+--------
+Each complete record is appended with one ``write`` and an ``fsync``, so an
+interrupted run (Ctrl-C, ``kill -9``, power loss) loses at most the requests
+in flight. Rerunning the same command skips every (model, prompt_id) already
+in the file; a torn last line (a write cut short) is moved to
+``<out>.torn`` and cut off, the only change ever made to existing bytes.
+Requests that fail (after retries, or at once for errors such as HTTP 400 or
+404) are not written to the output, so a rerun retries them; they are listed
+in the sidecar ``<out>.failures.jsonl``. A lock on the output file stops two
+collectors from writing to it at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import email.utils
+import ipaddress
+import json
+import logging
+import math
+import os
+import random
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from .corpus import normalize_prompt
+from .corpus import prompt_id as text_prompt_id
+from .errors import ProvenanceError
+
+try:  # POSIX only; elsewhere the output file is not locked
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
+
+SAMPLE_SEP = "#s"
+"""Separator between a prompt id and the sample number (``<id>#s<k>``, k >= 1)."""
+
+RETRY_STATUS = frozenset({408, 425, 429})
+"""HTTP statuses retried besides every 5xx."""
+
+FATAL_STATUS = frozenset({401, 402})
+"""HTTP statuses that stop the whole run (bad key, no credit): every request would fail."""
+
+_PARAMS = ("temperature", "max_tokens", "system")
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One prompt of a collection plan.
+
+    Attributes
+    ----------
+    prompt_id : str
+        Stable id; derived from the text (:func:`detector.corpus.prompt_id`)
+        when the source has none.
+    prompt : str
+        The user message.
+    category : str, optional
+        A label carried into the records (e.g. ``"coding"``).
+    """
+
+    prompt_id: str
+    prompt: str
+    category: str | None = None
+
+
+@dataclass
+class CollectSummary:
+    """What a :func:`collect` run did.
+
+    Attributes
+    ----------
+    out : str
+        The output JSONL file.
+    collected : int
+        Records written by this run.
+    failed : int
+        Requests that gave up (not written; a rerun retries them).
+    skipped : int
+        Planned records already in the output file.
+    empty : int
+        Collected records whose output is empty (the corpus loader excludes
+        them; often ``max_tokens`` spent on reasoning).
+    requests : int
+        HTTP requests sent, retries included.
+    retries : int
+        Requests beyond the first try of each record.
+    elapsed_s : float
+        Wall-clock seconds of the run.
+    failures_path : str or None
+        The failures sidecar, when failures remain.
+    torn_removed : bool
+        Whether a torn last line was cut off the output file (saved to
+        ``<out>.torn``).
+    errors : dict
+        Failure reason -> number of requests that gave up with it.
+    """
+
+    out: str
+    collected: int = 0
+    failed: int = 0
+    skipped: int = 0
+    empty: int = 0
+    requests: int = 0
+    retries: int = 0
+    elapsed_s: float = 0.0
+    failures_path: str | None = None
+    torn_removed: bool = False
+    errors: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_text(self) -> str:
+        lines = [
+            f"collected {self.collected}, failed {self.failed}, skipped {self.skipped} "
+            f"(already in {self.out}) in {self.elapsed_s:.1f} s; {self.requests} requests "
+            f"({self.retries} retries)"
+        ]
+        if self.torn_removed:
+            lines.append(f"a torn last line was cut off {self.out} (saved to {self.out}.torn)")
+        if self.empty:
+            lines.append(
+                f"{self.empty} empty output(s) collected (the corpus loader skips them; "
+                "raise --max-tokens if the model spent them on reasoning)"
+            )
+        if self.failed:
+            for reason, n in sorted(self.errors.items(), key=lambda kv: -kv[1])[:5]:
+                lines.append(f"  {n} x {reason}")
+            lines.append(
+                f"failures are listed in {self.failures_path}; rerun the same command to retry them"
+            )
+        return "\n".join(lines)
+
+
+# ----------------------------------------------------------------- input
+def load_prompts(path: str | os.PathLike[str]) -> list[Prompt]:
+    """Read a prompt set.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.jsonl`` / ``.ndjson`` file with a ``prompt`` field per line
+        (``prompt_id`` and ``category`` optional), a ``.json`` list of such
+        objects, or any other file as plain text with one prompt per line
+        (blank lines skipped).
+
+    Returns
+    -------
+    list of Prompt
+        In file order; exact repeats of a prompt are dropped.
+
+    Raises
+    ------
+    ProvenanceError
+        For a missing or empty file, undecodable bytes, a malformed line, a
+        record without prompt text, or one id used for two different prompts.
+    """
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise ProvenanceError(f"{path}: no such prompts file; check the path")
+    if p.is_dir():
+        raise ProvenanceError(f"{path}: is a directory; give a .jsonl or text file of prompts")
+    raw = p.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ProvenanceError(
+            f"{path}:{line}: undecodable bytes (not UTF-8); re-save the file as UTF-8"
+        ) from None
+    suffix = p.suffix.lower()
+    if suffix == ".json":
+        rows = _json_prompt_rows(p, text)
+    elif suffix in (".jsonl", ".ndjson"):
+        rows = _jsonl_prompt_rows(p, text)
+    else:
+        rows = [
+            (f"{path}:{n}", Prompt(text_prompt_id(s.strip()), s.strip()))
+            for n, s in enumerate(text.split("\n"), start=1)
+            if s.strip()
+        ]
+    if not rows:
+        raise ProvenanceError(
+            f"{path}: no prompts; give a .jsonl file with a 'prompt' field per line or a "
+            "text file with one prompt per line"
+        )
+    return _dedupe(rows)
+
+
+def _dedupe(rows: list[tuple[str, Prompt]]) -> list[Prompt]:
+    """Drop exact repeats of a prompt; refuse one id for two different prompts.
+
+    ``rows`` pairs each prompt with where it came from (``file:line``).
+    """
+    seen: dict[str, Prompt] = {}
+    for where, prompt in rows:
+        old = seen.get(prompt.prompt_id)
+        if old is None:
+            seen[prompt.prompt_id] = prompt
+        elif normalize_prompt(old.prompt) != normalize_prompt(prompt.prompt):
+            raise ProvenanceError(
+                f"{where}: prompt_id {prompt.prompt_id!r} is used for two different "
+                "prompts; give each prompt its own id"
+            )
+    return list(seen.values())
+
+
+def _jsonl_prompt_rows(path: Path, text: str) -> list[tuple[str, Prompt]]:
+    rows = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ProvenanceError(
+                f"{path}:{number}: malformed JSON line ({exc.msg}); fix or remove that line"
+            ) from None
+        rows.append((f"{path}:{number}", _prompt_from(obj, f"{path}:{number}")))
+    return rows
+
+
+def _json_prompt_rows(path: Path, text: str) -> list[tuple[str, Prompt]]:
+    try:
+        data = json.loads(text) if text.strip() else []
+    except json.JSONDecodeError as exc:
+        raise ProvenanceError(
+            f"{path}:{exc.lineno}: malformed JSON ({exc.msg}); fix the file"
+        ) from None
+    if not isinstance(data, list):
+        raise ProvenanceError(f"{path}: expected a JSON list of prompt objects")
+    rows = []
+    for i, obj in enumerate(data, start=1):
+        where = f"{path}: record {i}"
+        rows.append((where, _prompt_from(obj, where)))
+    return rows
+
+
+def _prompt_from(obj: Any, where: str) -> Prompt:
+    if isinstance(obj, str):
+        obj = {"prompt": obj}
+    if not isinstance(obj, dict):
+        raise ProvenanceError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+    text = obj.get("prompt")
+    if not isinstance(text, str) or not text.strip():
+        raise ProvenanceError(f"{where}: no 'prompt' text; give each record a non-empty prompt")
+    pid = obj.get("prompt_id")
+    if pid is None or (isinstance(pid, str) and not pid.strip()):
+        pid = text_prompt_id(text)
+    elif not isinstance(pid, (str, int)) or isinstance(pid, bool):
+        raise ProvenanceError(f"{where}: 'prompt_id' must be a string or an integer")
+    category = obj.get("category")
+    return Prompt(str(pid).strip(), text, None if category is None else str(category))
+
+
+def chat_url(endpoint: str) -> str:
+    """The chat-completions URL of an endpoint.
+
+    A base URL (``http://127.0.0.1:8000/v1``) gets ``/chat/completions``
+    appended; a bare host (``http://localhost:11434``) gets
+    ``/v1/chat/completions``; a URL already ending in ``/chat/completions``
+    is used as is.
+
+    Raises
+    ------
+    ProvenanceError
+        If the endpoint is not an http(s) URL with a host.
+    """
+    text = str(endpoint).strip()
+    hint = "give the server's base URL, e.g. http://127.0.0.1:8000/v1"
+    try:
+        parts = urlsplit(text)
+        _ = parts.port  # raises ValueError for a bad port
+    except ValueError:
+        raise ProvenanceError(
+            f"--endpoint {_public_url(text)!r}: not a valid URL; {hint}"
+        ) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ProvenanceError(f"--endpoint {_public_url(text)!r}: not an http(s) URL; {hint}")
+    path = parts.path.rstrip("/")
+    if not path.endswith("/chat/completions"):
+        path = (path or "/v1") + "/chat/completions"
+    url = urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+    try:
+        httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        raise ProvenanceError(
+            f"--endpoint {_public_url(text)!r}: not a valid URL; {hint}"
+        ) from None
+    return url
+
+
+def _public_url(url: str) -> str:
+    """A URL without user info, query or fragment: safe to write and print."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<invalid URL>"
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def _is_loopback(host: str) -> bool:
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified  # 0.0.0.0 reaches this machine
+
+
+def _api_key(env: str, url: str) -> str | None:
+    if not env or not env.strip():
+        raise ProvenanceError("--api-key-env is empty; name the environment variable of the key")
+    key = os.environ.get(env, "").strip()
+    if key:
+        if any(not (33 <= ord(c) <= 126) for c in key):
+            raise ProvenanceError(
+                f"the API key in ${env} has spaces or non-ASCII characters; check its value"
+            )
+        return key
+    if _is_loopback(urlsplit(url).hostname or ""):
+        return None
+    raise ProvenanceError(
+        f"no API key: set the environment variable {env} (any value if the server needs no "
+        "key), or name another variable with --api-key-env; only loopback endpoints may go "
+        "without one"
+    )
+
+
+def parse_retry_after(headers: httpx.Headers | dict[str, str]) -> float | None:
+    """Seconds to wait from ``Retry-After`` (seconds or an HTTP date) or ``retry-after-ms``."""
+    headers = httpx.Headers(headers)
+    value = headers.get("retry-after-ms")
+    if value:
+        with contextlib.suppress(ValueError):
+            ms = float(value)
+            if math.isfinite(ms) and ms >= 0:
+                return ms / 1000.0
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - datetime.now(timezone.utc)).total_seconds()
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+# ----------------------------------------------------------------- output
+def _dumps_line(record: dict[str, Any]) -> bytes:
+    """One JSONL line; line separators inside strings are escaped so that
+    readers splitting on any line boundary (``str.splitlines``) stay correct."""
+    text = json.dumps(record, ensure_ascii=False)
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("\x85", "\\u0085")
+    try:
+        return (text + "\n").encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates from the server: keep them escaped
+        return (json.dumps(record, ensure_ascii=True) + "\n").encode("ascii")
+
+
+class _AppendFile:
+    """An append-only file: each record is one ``write`` followed by ``fsync``."""
+
+    def __init__(self, path: Path, *, lock: bool = False) -> None:
+        self.path = path
+        created = not path.exists()
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        if lock and fcntl is not None:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(self.fd)
+                raise ProvenanceError(
+                    f"{path}: another collector is writing to this file; wait for it to finish "
+                    "or choose another --out"
+                ) from None
+            except OSError:  # a file system without locks: go on unlocked
+                log.info("%s: cannot lock the file; make sure one collector writes it", path)
+        if created:
+            _fsync_dir(path.parent)
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view) :]
+        os.fsync(self.fd)
+
+    def append(self, record: dict[str, Any]) -> None:
+        self.write(_dumps_line(record))
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _repair_tail(path: Path, sink: _AppendFile) -> bool:
+    """Deal with a last line cut short; returns whether bytes were cut off.
+
+    A last line without its newline that still parses as a record gets the
+    newline; anything else is moved to ``<path>.torn`` and cut off.
+    """
+    size = path.stat().st_size
+    if size == 0:
+        return False
+    with path.open("rb") as fh:
+        fh.seek(max(0, size - (1 << 20)))
+        chunk = fh.read()
+    if chunk.endswith(b"\n"):
+        return False
+    cut = chunk.rfind(b"\n")
+    if cut < 0 and size > len(chunk):  # a last line over 1 MiB: read the whole file
+        chunk = path.read_bytes()
+        cut = chunk.rfind(b"\n")
+    tail = chunk[cut + 1 :]
+    with contextlib.suppress(ValueError):
+        obj = json.loads(tail.decode("utf-8"))
+        if isinstance(obj, dict) and "model" in obj and "prompt_id" in obj:
+            sink.write(b"\n")
+            return False
+    with (path.parent / (path.name + ".torn")).open("ab") as fh:
+        fh.write(tail + b"\n")
+    os.ftruncate(sink.fd, size - len(tail))
+    os.fsync(sink.fd)
+    log.info("%s: cut off a torn last line (%d bytes, saved to %s.torn)", path, len(tail), path)
+    return True
+
+
+def _existing_keys(
+    path: Path, planned: dict[tuple[str, str], str], params: dict[str, Any]
+) -> set[tuple[str, str]]:
+    """(model, prompt_id) pairs already in the output file, after checking that
+    they were collected with the same prompt text and generation settings."""
+    keys: set[tuple[str, str]] = set()
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ProvenanceError(
+                    f"{path}:{number}: undecodable bytes (not UTF-8); choose another --out"
+                ) from None
+            line = line.lstrip("\ufeff") if number == 1 else line
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ProvenanceError(
+                    f"{path}:{number}: malformed JSON line ({exc.msg}); fix or remove that "
+                    "line, or choose another --out"
+                ) from None
+            if not isinstance(rec, dict) or "model" not in rec or "prompt_id" not in rec:
+                raise ProvenanceError(
+                    f"{path}:{number}: not an output record (no 'model' and 'prompt_id'); "
+                    "choose another --out"
+                )
+            for name in _PARAMS:
+                if name in rec and rec[name] != params[name]:
+                    raise ProvenanceError(
+                        f"{path}:{number}: collected with {name}={rec[name]!r} but this run "
+                        f"asks for {params[name]!r}; resume with the same settings or choose "
+                        "another --out"
+                    )
+            key = (str(rec["model"]), str(rec["prompt_id"]))
+            text = planned.get(key)
+            if text is not None and normalize_prompt(str(rec.get("prompt", ""))) != text:
+                raise ProvenanceError(
+                    f"{path}:{number}: prompt_id {key[1]!r} holds a different prompt than the "
+                    "prompts file; the prompt set changed, so choose another --out"
+                )
+            keys.add(key)
+    return keys
+
+
+def _read_failures(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    rows = []
+    for line in path.read_bytes().split(b"\n"):
+        with contextlib.suppress(ValueError):
+            obj = json.loads(line.decode("utf-8"))
+            if isinstance(obj, dict) and "model" in obj and "prompt_id" in obj:
+                rows.append(obj)
+    return rows
+
+
+def _rewrite_failures(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Replace the failures sidecar atomically (remove it when nothing failed)."""
+    if not rows:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        return
+    tmp = path.parent / (path.name + ".tmp")
+    with tmp.open("wb") as fh:
+        for row in rows:
+            fh.write(_dumps_line(row))
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+# ----------------------------------------------------------------- requests
+class _Retryable(Exception):
+    """A response that is worth asking for again (the message says why)."""
+
+
+class _Permanent(Exception):
+    """A response that will not change on retry (HTTP 400, 404, ...)."""
+
+
+class _Fatal(Exception):
+    """A response that means every request would fail: stop the run."""
+
+
+@dataclass
+class _Job:
+    model: str
+    prompt: Prompt
+    sample: int
+    prompt_id: str
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _content_text(value: Any) -> str:
+    """Message content as text (a string, or a list of text parts)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        parts = []
+        for part in value:
+            if isinstance(part, str):
+                parts.append(part)
+            elif isinstance(part, dict) and isinstance(part.get("text"), str):
+                parts.append(part["text"])
+        return "".join(parts)
+    return str(value)
+
+
+def _error_text(response: httpx.Response) -> str:
+    """Short reason from an error response: the JSON error message or the body start."""
+    with contextlib.suppress(ValueError):
+        data = response.json()
+        err = data.get("error") if isinstance(data, dict) else None
+        msg = err.get("message") if isinstance(err, dict) else err
+        if isinstance(msg, str) and msg.strip():
+            return " ".join(msg.split())[:200]
+    return " ".join(response.text.split())[:200]
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _parse_completion(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise _Retryable("unexpected response: not a JSON object")
+    choices = data.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        err = data.get("error")
+        if err:
+            msg = err.get("message") if isinstance(err, dict) else err
+            raise _Retryable(f"error in response: {' '.join(str(msg).split())[:200]}")
+        raise _Retryable("unexpected response: no choices")
+    choice = choices[0]
+    message = choice.get("message")
+    if not isinstance(message, dict):
+        raise _Retryable("unexpected response: no message in the choice")
+    reasoning = _content_text(message.get("reasoning_content")) or _content_text(
+        message.get("reasoning")
+    )
+    usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+    details = usage.get("completion_tokens_details")
+    details = details if isinstance(details, dict) else {}
+    served = data.get("model")
+    return {
+        "output": _content_text(message.get("content")),
+        "served_model": served if isinstance(served, str) else None,
+        "finish_reason": choice.get("finish_reason"),
+        "reasoning": reasoning or None,
+        "usage_prompt_tokens": _int_or_none(usage.get("prompt_tokens")),
+        "usage_completion_tokens": _int_or_none(usage.get("completion_tokens")),
+        "usage_reasoning_tokens": _int_or_none(details.get("reasoning_tokens")),
+        "response_id": data.get("id") if isinstance(data.get("id"), str) else None,
+    }
+
+
+class _Collector:
+    """State of one run: the HTTP client settings, output files, counters."""
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        key: str | None,
+        api_key_env: str,
+        params: dict[str, Any],
+        sink: _AppendFile,
+        failures_path: Path,
+        summary: CollectSummary,
+        concurrency: int,
+        timeout: float,
+        max_tries: int,
+        backoff_base: float,
+        backoff_max: float,
+        max_retry_after: float,
+    ) -> None:
+        self.url = url
+        self.public_url = _public_url(url)
+        self.key = key
+        self.api_key_env = api_key_env
+        self.params = params
+        self.sink = sink
+        self.failures_path = failures_path
+        self.failure_sink: _AppendFile | None = None
+        self.failures: list[dict[str, Any]] = []
+        self.summary = summary
+        self.concurrency = concurrency
+        self.timeout = timeout
+        self.max_tries = max_tries
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.max_retry_after = max_retry_after
+        self.rng = random.Random()
+        self.gate = 0.0  # loop time before which no request starts (after a 429)
+        self.any_success = False
+        self.bar: Any = None
+
+    def redact(self, text: str) -> str:
+        return text.replace(self.key, "***") if self.key else text
+
+    def body(self, job: _Job) -> dict[str, Any]:
+        messages = []
+        if self.params["system"] is not None:
+            messages.append({"role": "system", "content": self.params["system"]})
+        messages.append({"role": "user", "content": job.prompt.prompt})
+        body: dict[str, Any] = {"model": job.model, "messages": messages}
+        if self.params["temperature"] is not None:
+            body["temperature"] = self.params["temperature"]
+        if self.params["max_tokens"] is not None:
+            body["max_tokens"] = self.params["max_tokens"]
+        return body
+
+    def backoff(self, attempt: int, retry_after: float | None) -> float:
+        """Exponential backoff with equal jitter; at least ``Retry-After`` (capped)."""
+        cap = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
+        delay = self.rng.uniform(cap / 2, cap)
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, self.max_retry_after))
+        return delay
+
+    async def run(self, jobs: list[_Job]) -> None:
+        headers = {"User-Agent": "provenance-collect"}
+        if self.key:
+            headers["Authorization"] = f"Bearer {self.key}"
+        limits = httpx.Limits(
+            max_connections=self.concurrency, max_keepalive_connections=self.concurrency
+        )
+        loopback = _is_loopback(urlsplit(self.url).hostname or "")
+        queue = iter(jobs)
+        async with httpx.AsyncClient(
+            headers=headers,
+            timeout=httpx.Timeout(self.timeout),
+            limits=limits,
+            trust_env=not loopback,  # a loopback server is never reached through a proxy
+        ) as client:
+
+            async def worker() -> None:
+                for job in queue:
+                    await self.one(client, job)
+
+            tasks = [asyncio.create_task(worker()) for _ in range(min(self.concurrency, len(jobs)))]
+            try:
+                done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+                for task in done:
+                    task.result()
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def one(self, client: httpx.AsyncClient, job: _Job) -> None:
+        loop = asyncio.get_running_loop()
+        body = self.body(job)
+        error, connect_error = "", False
+        for attempt in range(1, self.max_tries + 1):
+            while (wait := self.gate - loop.time()) > 0:
+                await asyncio.sleep(wait)
+            requested_at, start = _now(), time.monotonic()
+            retry_after: float | None = None
+            status = 0
+            self.summary.requests += 1
+            self.summary.retries += int(attempt > 1)
+            try:
+                response = await asyncio.wait_for(client.post(self.url, json=body), self.timeout)
+            except (asyncio.TimeoutError, httpx.TimeoutException):
+                error, connect_error = f"timed out after {self.timeout:g} s", False
+            except httpx.ConnectError as exc:
+                error, connect_error = f"cannot connect ({exc or type(exc).__name__})", True
+            except httpx.TransportError as exc:
+                error, connect_error = f"connection failed ({type(exc).__name__}: {exc})", False
+            else:
+                connect_error = False
+                status = response.status_code
+                try:
+                    parsed = self.check(response)
+                except _Retryable as exc:
+                    error = str(exc)
+                    retry_after = parse_retry_after(response.headers)
+                except _Permanent as exc:
+                    self.fail(job, str(exc), status, attempt)
+                    return
+                else:
+                    self.succeed(job, parsed, requested_at, start, attempt)
+                    return
+            if attempt == self.max_tries:
+                break
+            delay = self.backoff(attempt, retry_after)
+            if status == 429:  # the whole client is over its rate: everyone waits
+                self.gate = max(self.gate, loop.time() + delay)
+            log.info(
+                "%s %s: %s; try %d of %d in %.2f s",
+                job.model,
+                job.prompt_id,
+                self.redact(error),
+                attempt + 1,
+                self.max_tries,
+                delay,
+            )
+            await asyncio.sleep(delay)
+        if connect_error and not self.any_success:
+            raise _Fatal(
+                f"{self.public_url}: {self.redact(error)} after {self.max_tries} tries; check "
+                "the URL and that the server is running"
+            )
+        self.fail(job, f"gave up after {self.max_tries} tries: {error}", status, self.max_tries)
+
+    def check(self, response: httpx.Response) -> dict[str, Any]:
+        """Parsed completion of a response, or the exception that says what to do."""
+        status = response.status_code
+        if 200 <= status < 300:
+            try:
+                data = response.json()
+            except ValueError:
+                raise _Retryable(f"malformed JSON response (HTTP {status})") from None
+            return _parse_completion(data)
+        reason = f"HTTP {status}: {_error_text(response)}"
+        if status in FATAL_STATUS:
+            what = (
+                f"check the key in ${self.api_key_env}"
+                if self.key
+                else f"the server wants an API key; set ${self.api_key_env}"
+            )
+            raise _Fatal(f"{self.public_url}: {self.redact(reason)}; {what}")
+        if status in RETRY_STATUS or status >= 500:
+            raise _Retryable(reason)
+        raise _Permanent(reason)
+
+    def succeed(
+        self, job: _Job, parsed: dict[str, Any], requested_at: str, start: float, attempt: int
+    ) -> None:
+        record = {
+            "model": job.model,
+            "prompt_id": job.prompt_id,
+            "prompt": job.prompt.prompt,
+            "output": parsed.pop("output"),
+            "sample": job.sample,
+            "base_prompt_id": job.prompt.prompt_id,
+            "category": job.prompt.category,
+            **{k: parsed[k] for k in ("served_model", "finish_reason", "reasoning")},
+            **{k: parsed[k] for k in parsed if k.startswith("usage_")},
+            **self.params,
+            "endpoint": self.public_url,
+            "response_id": parsed["response_id"],
+            "attempts": attempt,
+            "requested_at": requested_at,
+            "completed_at": _now(),
+            "latency_s": round(time.monotonic() - start, 3),
+        }
+        self.sink.append(record)
+        self.any_success = True
+        self.summary.collected += 1
+        self.summary.empty += int(not record["output"].strip())
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def fail(self, job: _Job, error: str, status: int, attempts: int) -> None:
+        error = self.redact(error)
+        row = {
+            "model": job.model,
+            "prompt_id": job.prompt_id,
+            "base_prompt_id": job.prompt.prompt_id,
+            "sample": job.sample,
+            "error": error,
+            "status": status or None,
+            "attempts": attempts,
+            "endpoint": self.public_url,
+            "failed_at": _now(),
+        }
+        if self.failure_sink is None:
+            self.failure_sink = _AppendFile(self.failures_path)
+        self.failure_sink.append(row)
+        self.failures.append(row)
+        log.info("%s %s: %s", job.model, job.prompt_id, error)
+        self.summary.failed += 1
+        reason = error.split(": ", 1)[1] if error.startswith("gave up after") else error
+        self.summary.errors[reason] = self.summary.errors.get(reason, 0) + 1
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix(failed=self.summary.failed, refresh=False)
+
+
+def _run_coroutine(factory: Any) -> None:
+    """Run a coroutine to completion, also from inside a running event loop (Jupyter).
+
+    Inside a running loop the coroutine runs on its own loop in a helper
+    thread; an interrupt of the caller cancels it there before re-raising.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(factory())
+        return
+    started: dict[str, Any] = {}
+
+    async def main() -> None:
+        started["loop"], started["task"] = asyncio.get_running_loop(), asyncio.current_task()
+        await factory()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        future = pool.submit(asyncio.run, main())
+        try:
+            future.result()
+        except KeyboardInterrupt:
+            if "task" in started:
+                started["loop"].call_soon_threadsafe(started["task"].cancel)
+            with contextlib.suppress(BaseException):
+                future.result()
+            raise
+
+
+# ----------------------------------------------------------------- entry point
+def collect(
+    endpoint: str,
+    models: Sequence[str] | str,
+    prompts: str | os.PathLike[str] | Sequence[Prompt | str],
+    out: str | os.PathLike[str],
+    *,
+    concurrency: int = 4,
+    temperature: float | None = 0.0,
+    max_tokens: int | None = 1024,
+    samples: int = 1,
+    system: str | None = None,
+    timeout: float = 60.0,
+    api_key_env: str = "OPENAI_API_KEY",
+    max_tries: int = 6,
+    progress: bool = True,
+    backoff_base: float = 1.0,
+    backoff_max: float = 60.0,
+    max_retry_after: float = 300.0,
+) -> CollectSummary:
+    """Collect outputs of ``models`` on ``prompts`` into a corpus JSONL file.
+
+    Parameters
+    ----------
+    endpoint : str
+        An OpenAI-compatible server: a base URL (``https://openrouter.ai/api/v1``,
+        ``http://127.0.0.1:8000/v1``) or the full ``.../chat/completions`` URL.
+    models : sequence of str or str
+        Model names as the server knows them (a comma-separated string works).
+    prompts : path or sequence of Prompt or str
+        A prompts file (see :func:`load_prompts`) or the prompts themselves.
+    out : path
+        The output ``.jsonl`` file. Existing records are kept and skipped;
+        nothing in it is ever overwritten.
+    concurrency : int
+        Requests in flight at once.
+    temperature : float or None
+        Sampling temperature; ``None`` leaves it to the server (some reasoning
+        models accept no other). Default 0 (greedy, reproducible).
+    max_tokens : int or None
+        Completion token limit; ``None`` leaves it to the server.
+    samples : int
+        Outputs per (model, prompt); sample ``k >= 1`` is stored under the
+        prompt id ``<id>#s<k>``. Use a temperature above 0 with more than one.
+    system : str, optional
+        A system message sent before each prompt.
+    timeout : float
+        Seconds one request may take before it is abandoned and retried.
+    api_key_env : str
+        Environment variable holding the API key (sent as a bearer token;
+        optional for loopback endpoints).
+    max_tries : int
+        Tries per request before it is recorded as failed. Timeouts, dropped
+        connections, malformed responses, HTTP 408, 425, 429 and 5xx are
+        retried with exponential backoff and jitter, honouring ``Retry-After``.
+    progress : bool
+        Show a progress bar (rate, ETA) on stderr.
+    backoff_base, backoff_max : float
+        First and largest backoff delay in seconds.
+    max_retry_after : float
+        Longest ``Retry-After`` honoured, in seconds.
+
+    Returns
+    -------
+    CollectSummary
+        Counts of collected, failed and skipped records and the failure reasons.
+
+    Raises
+    ------
+    ProvenanceError
+        For bad input (missing or malformed prompts, invalid URL, missing API
+        key, an output file collected with other settings, ...), and when the
+        server rejects the key (HTTP 401/402) or cannot be reached at all.
+    """
+    started = time.monotonic()
+    url = chat_url(endpoint)
+    names = models.split(",") if isinstance(models, str) else list(models)
+    names = list(dict.fromkeys(str(n).strip() for n in names if str(n).strip()))
+    if not names:
+        raise ProvenanceError("no models given; pass --models name1,name2,...")
+    _check_number("concurrency", concurrency, 1)
+    _check_number("samples", samples, 1)
+    _check_number("max_tries", max_tries, 1)
+    if not (isinstance(timeout, (int, float)) and 0 < timeout < math.inf):
+        raise ProvenanceError(f"--timeout must be a positive number of seconds, got {timeout!r}")
+    if temperature is not None and not (
+        isinstance(temperature, (int, float)) and 0 <= temperature <= 2
+    ):
+        raise ProvenanceError(f"--temperature must be between 0 and 2, got {temperature!r}")
+    if max_tokens is not None:
+        _check_number("max_tokens", max_tokens, 1)
+    key = _api_key(api_key_env, url)
+
+    plan_prompts = _as_prompts(prompts)
+    jobs = [
+        _Job(model, p, k, p.prompt_id if k == 0 else f"{p.prompt_id}{SAMPLE_SEP}{k}")
+        for k in range(samples)
+        for p in plan_prompts
+        for model in names
+    ]
+    planned: dict[tuple[str, str], str] = {}
+    for job in jobs:
+        if (job.model, job.prompt_id) in planned:
+            raise ProvenanceError(
+                f"prompt id {job.prompt_id!r} names both a prompt and a sample of another "
+                f"prompt; rename the prompt ids ending in '{SAMPLE_SEP}<number>'"
+            )
+        planned[(job.model, job.prompt_id)] = normalize_prompt(job.prompt.prompt)
+    if samples > 1 and temperature == 0:
+        log.warning("%d samples at temperature 0 will be (nearly) identical", samples)
+
+    out_path = Path(out).expanduser()
+    if out_path.suffix.lower() not in (".jsonl", ".ndjson"):
+        raise ProvenanceError(f"--out {out}: give a .jsonl file (records are JSON lines)")
+    if out_path.is_dir():
+        raise ProvenanceError(f"--out {out}: is a directory; give a .jsonl file path")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    params = {
+        "temperature": None if temperature is None else float(temperature),
+        "max_tokens": max_tokens,
+        "system": system,
+    }
+    failures_path = out_path.parent / (out_path.name + ".failures.jsonl")
+    summary = CollectSummary(out=str(out))
+
+    sink = _AppendFile(out_path, lock=True)
+    collector: _Collector | None = None
+    try:
+        summary.torn_removed = _repair_tail(out_path, sink)
+        done = _existing_keys(out_path, planned, params)
+        todo = [job for job in jobs if (job.model, job.prompt_id) not in done]
+        summary.skipped = len(jobs) - len(todo)
+        collector = _Collector(
+            url=url,
+            key=key,
+            api_key_env=api_key_env,
+            params=params,
+            sink=sink,
+            failures_path=failures_path,
+            summary=summary,
+            concurrency=concurrency,
+            timeout=float(timeout),
+            max_tries=max_tries,
+            backoff_base=backoff_base,
+            backoff_max=backoff_max,
+            max_retry_after=max_retry_after,
+        )
+        if todo:
+            collector.bar = _progress_bar(len(todo), summary.skipped, progress)
+            _run_coroutine(lambda: collector.run(todo))
+    except _Fatal as exc:
+        raise ProvenanceError(str(exc)) from None
+    except KeyboardInterrupt:
+        if collector is not None and collector.bar is not None:
+            collector.bar.close()
+            collector.bar = None
+        if progress:
+            print(
+                f"interrupted: {summary.collected} record(s) of this run are saved in {out}; "
+                "rerun the same command to resume",
+                file=sys.stderr,
+            )
+        raise
+    finally:
+        if collector is not None:
+            if collector.bar is not None:
+                collector.bar.close()
+            if collector.failure_sink is not None:
+                collector.failure_sink.close()
+        sink.close()
+
+    old = [
+        row
+        for row in _read_failures(failures_path)
+        if (str(row["model"]), str(row["prompt_id"])) not in planned
+    ]
+    remaining = old + (collector.failures if collector else [])
+    _rewrite_failures(failures_path, remaining)
+    summary.failures_path = str(failures_path) if remaining else None
+    summary.elapsed_s = round(time.monotonic() - started, 3)
+    return summary
+
+
+def _check_number(name: str, value: Any, minimum: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        flag = "--" + name.replace("_", "-")
+        raise ProvenanceError(f"{flag} must be an integer of at least {minimum}, got {value!r}")
+
+
+def _as_prompts(prompts: str | os.PathLike[str] | Sequence[Prompt | str]) -> list[Prompt]:
+    if isinstance(prompts, (str, os.PathLike)):
+        return load_prompts(prompts)
+    rows = [
+        (f"prompt {i}", p if isinstance(p, Prompt) else _prompt_from(p, f"prompt {i}"))
+        for i, p in enumerate(prompts, start=1)
+    ]
+    if not rows:
+        raise ProvenanceError("no prompts given; pass --prompts FILE")
+    return _dedupe(rows)
+
+
+def _progress_bar(total: int, skipped: int, enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    desc = f"collect ({skipped} already done)" if skipped else "collect"
+    return tqdm(total=total, desc=desc, unit="req", file=sys.stderr, dynamic_ncols=True)
