@@ -284,7 +284,7 @@ def _decode(path: Path) -> str:
 
 def _read_jsonl(path: Path) -> pd.DataFrame:
     rows = []
-    for number, line in enumerate(_decode(path).splitlines(), start=1):
+    for number, line in enumerate(_decode(path).split("\n"), start=1):
         if not line.strip():
             continue
         try:

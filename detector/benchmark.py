@@ -1,0 +1,375 @@
+"""Validate scoring against documented lineage (``provenance benchmark``).
+
+The lineage file has the columns of ``../shared/corpora/alpaca_eval/lineage.csv``:
+``model, relation, teacher, teacher_family, parent, base_model, weights, source``.
+
+Protocol (from the scoring issue):
+
+- each ``distilled`` or ``human_data`` model is scored with candidates = all
+  ``independent`` models with ``closed`` weights (the API models whose outputs
+  others train on) and reference = every other model;
+- each ``derived`` or ``variant`` model is scored with candidates = all other
+  models except those derived from the same parent (and reference = the
+  rest; with too few, the candidates calibrate each other, leave-one-out).
+
+Metrics: teacher top-1 (exact model and family), parent top-1, positive
+verdicts on ``human_data`` models (false positives), and the AUROC of the
+candidates' z-scores (equivalently, of the score) over related vs unrelated
+(suspect, candidate) pairs.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .corpus import Corpus
+from .errors import ProvenanceError
+from .evidence import Evidence, build_evidence
+from .scoring import ScoreResult, score
+
+LINEAGE_COLUMNS = (
+    "model",
+    "relation",
+    "teacher",
+    "teacher_family",
+    "parent",
+    "base_model",
+    "weights",
+)
+RELATIONS = ("independent", "distilled", "human_data", "derived", "variant")
+
+
+def load_lineage(path: str | Path) -> pd.DataFrame:
+    """Read and validate a lineage CSV (index: model)."""
+    p = Path(path)
+    if not p.exists():
+        raise ProvenanceError(f"{path}: no such lineage file; give a CSV like lineage.csv")
+    try:
+        frame = pd.read_csv(p, dtype=str, keep_default_na=False)
+    except Exception as exc:
+        raise ProvenanceError(f"{path}: not a readable CSV ({type(exc).__name__})") from None
+    missing = [c for c in LINEAGE_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ProvenanceError(f"{path}: missing lineage column(s) {', '.join(missing)}")
+    bad = sorted(set(frame["relation"]) - set(RELATIONS))
+    if bad:
+        raise ProvenanceError(
+            f"{path}: unknown relation(s) {', '.join(bad)}; use {', '.join(RELATIONS)}"
+        )
+    return frame.set_index("model")
+
+
+def candidate_families(lineage: pd.DataFrame) -> dict[str, str]:
+    """Family of each model as a teacher.
+
+    A model that is some student's documented teacher takes that student's
+    ``teacher_family``. Another model takes the family of the teacher with
+    the same ``base_model`` whose name shares the longest prefix with its own
+    (gpt-3.5-turbo-0613 joins gpt-3.5-turbo-0301's family), else its own
+    ``base_model``.
+    """
+    direct = {
+        row.teacher: row.teacher_family
+        for row in lineage.itertuples()
+        if row.relation == "distilled" and row.teacher and row.teacher_family
+    }
+    families = {}
+    for model, row in lineage.iterrows():
+        if model in direct:
+            families[model] = direct[model]
+            continue
+        same_base = [
+            t
+            for t in direct
+            if t in lineage.index and lineage.loc[t, "base_model"] == row.base_model
+        ]
+        if same_base:
+
+            def prefix(t: str, m: str = str(model)) -> int:
+                n = 0
+                while n < min(len(t), len(m)) and t[n] == m[n]:
+                    n += 1
+                return n
+
+            families[model] = direct[max(same_base, key=prefix)]
+        else:
+            families[model] = row.base_model or str(model)
+    return families
+
+
+@dataclass
+class SuspectOutcome:
+    suspect: str
+    relation: str
+    expected: str
+    expected_family: str
+    best: str | None
+    top1: str
+    top1_family: str
+    exact: bool | None
+    family: bool | None
+    n_related: int
+    top_score: float
+    top_z: float
+    seconds: float
+
+
+@dataclass
+class BenchmarkResult:
+    """Accuracy of scoring against documented lineage."""
+
+    data: str
+    n_models: int
+    n_prompts: int
+    teacher_top1_exact: float
+    teacher_top1_family: float
+    parent_top1: float
+    human_data_positives: int
+    human_data_total: int
+    auroc: float
+    n_pairs: int
+    seconds_features: float
+    seconds_scoring: float
+    outcomes: list[SuspectOutcome]
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    def summary_rows(self) -> list[tuple[str, str, str]]:
+        n_d = sum(o.relation == "distilled" for o in self.outcomes)
+        n_p = sum(o.relation in ("derived", "variant") for o in self.outcomes)
+        return [
+            ("teacher top-1, family", f"{self.teacher_top1_family:.0%} of {n_d}", ">= 90%"),
+            ("teacher top-1, exact model", f"{self.teacher_top1_exact:.0%} of {n_d}", "-"),
+            ("parent top-1", f"{self.parent_top1:.0%} of {n_p}", "100%"),
+            (
+                "positive verdicts on human_data",
+                f"{self.human_data_positives} of {self.human_data_total}",
+                "0",
+            ),
+            (
+                f"AUROC over {self.n_pairs} (suspect, candidate) pairs",
+                f"{self.auroc:.3f}",
+                ">= 0.95",
+            ),
+            ("features (cached or computed)", f"{self.seconds_features:.1f} s", "-"),
+            ("scoring all suspects", f"{self.seconds_scoring:.1f} s", "< 10 min"),
+        ]
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([asdict(o) for o in self.outcomes]).set_index("suspect")
+
+    def to_markdown(self) -> str:
+        lines = [
+            f"Data: `{self.data}` ({self.n_models} models, {self.n_prompts} prompts)",
+            "",
+            "| metric | measured | goal |",
+            "| --- | --- | --- |",
+        ]
+        lines += [f"| {a} | {b} | {c} |" for a, b, c in self.summary_rows()]
+        lines += [
+            "",
+            "| suspect | relation | expected | top-1 candidate | verdict's best | exact | "
+            "family | related | top score | top z |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for o in self.outcomes:
+
+            def mark(v: bool | None) -> str:
+                return "-" if v is None else ("yes" if v else "**no**")
+
+            lines.append(
+                f"| {o.suspect} | {o.relation} | {o.expected or '-'} | {o.top1} | "
+                f"{o.best or 'none'} | {mark(o.exact)} | {mark(o.family)} | {o.n_related} | "
+                f"{o.top_score:.3f} | {o.top_z:.1f} |"
+            )
+        return "\n".join(lines)
+
+    def to_text(self) -> str:
+        rows = self.summary_rows()
+        width = max(len(a) for a, _, _ in rows)
+        head = [f"{a:<{width}}  {b:>14}  (goal {c})" for a, b, c in rows]
+        return "\n".join(head) + "\n\n" + self.to_frame().to_string()
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(a)}</td><td>{html.escape(b)}</td><td>{html.escape(c)}</td></tr>"
+            for a, b, c in self.summary_rows()
+        )
+        return (
+            f"<table><tr><th>metric</th><th>measured</th><th>goal</th></tr>{rows}</table>"
+            + self.to_frame().to_html()
+        )
+
+
+def benchmark_plan(
+    lineage: pd.DataFrame, models: list[str]
+) -> list[tuple[str, list[str], list[str]]]:
+    """(suspect, candidates, reference) for every model the protocol scores."""
+    lin = lineage.reindex(models)
+    closed = [
+        m
+        for m in models
+        if lin.loc[m, "relation"] == "independent" and lin.loc[m, "weights"] == "closed"
+    ]
+    plan = []
+    for m in models:
+        rel = lin.loc[m, "relation"]
+        if rel in ("distilled", "human_data"):
+            cands = [c for c in closed if c != m]
+        elif rel in ("derived", "variant"):
+            parent = lin.loc[m, "parent"]
+            siblings = {
+                x
+                for x in models
+                if x != m
+                and lin.loc[x, "relation"] in ("derived", "variant")
+                and lin.loc[x, "parent"] == parent
+            }
+            cands = [c for c in models if c != m and c not in siblings]
+        else:
+            continue
+        refs = [r for r in models if r != m and r not in cands]
+        plan.append((m, cands, refs))
+    return plan
+
+
+def run_benchmark(
+    data: Corpus | Evidence,
+    lineage: pd.DataFrame | str | Path,
+    *,
+    seed: int = 0,
+    n_bootstrap: int = 200,
+    alpha: float = 0.05,
+    progress: bool = True,
+    evidence_kwargs: dict[str, Any] | None = None,
+    source: str | None = None,
+) -> BenchmarkResult:
+    """Score every distilled, human-data, derived and variant model; measure accuracy.
+
+    Parameters
+    ----------
+    data : Corpus or Evidence
+        The outputs; evidence over all models is built once (features cached).
+    lineage : DataFrame or path
+        Lineage table (see :func:`load_lineage`).
+    """
+    from sklearn.metrics import roc_auc_score
+
+    lin = load_lineage(lineage) if not isinstance(lineage, pd.DataFrame) else lineage
+    t0 = time.perf_counter()
+    if isinstance(data, Evidence):
+        evidence = data
+        name = source or "<evidence>"
+    else:
+        name = source or data.source
+        unknown = [m for m in data.models if m not in lin.index]
+        if unknown:
+            raise ProvenanceError(
+                f"lineage has no row for model(s) {', '.join(unknown)}; add them to the CSV"
+            )
+        evidence = build_evidence(data, seed=seed, progress=progress, **(evidence_kwargs or {}))
+    t_features = time.perf_counter() - t0
+    families = candidate_families(lin)
+    outcomes: list[SuspectOutcome] = []
+    labels: list[bool] = []
+    values: list[float] = []
+    t1 = time.perf_counter()
+    for suspect, cands, refs in benchmark_plan(lin, evidence.models):
+        ts = time.perf_counter()
+        result: ScoreResult = score(
+            evidence, suspect, cands, refs, seed=seed, n_bootstrap=n_bootstrap, alpha=alpha
+        )
+        rel = lin.loc[suspect, "relation"]
+        top = result.candidates[0]
+        if rel == "distilled":
+            expected, expected_family = (
+                lin.loc[suspect, "teacher"],
+                lin.loc[suspect, "teacher_family"],
+            )
+            exact = top.model == expected
+            fam = families.get(top.model) == expected_family
+            for c in result.candidates:
+                labels.append(families.get(c.model) == expected_family)
+                values.append(c.z)
+        elif rel == "human_data":
+            expected = expected_family = ""
+            exact = fam = None
+            for c in result.candidates:
+                labels.append(False)
+                values.append(c.z)
+        else:
+            expected = expected_family = lin.loc[suspect, "parent"]
+            exact = fam = top.model == expected
+            for c in result.candidates:
+                labels.append(c.model == expected)
+                values.append(c.z)
+        outcomes.append(
+            SuspectOutcome(
+                suspect=suspect,
+                relation=rel,
+                expected=expected,
+                expected_family=expected_family,
+                best=result.best,
+                top1=top.model,
+                top1_family=families.get(top.model, ""),
+                exact=exact,
+                family=fam,
+                n_related=sum(c.related for c in result.candidates),
+                top_score=top.score,
+                top_z=top.z,
+                seconds=time.perf_counter() - ts,
+            )
+        )
+        if progress:
+            import sys
+
+            print(
+                f"  {suspect:<28} top-1 {top.model:<26} related: {outcomes[-1].n_related}",
+                file=sys.stderr,
+                flush=True,
+            )
+    t_scoring = time.perf_counter() - t1
+    distilled = [o for o in outcomes if o.relation == "distilled"]
+    parents = [o for o in outcomes if o.relation in ("derived", "variant")]
+    human = [o for o in outcomes if o.relation == "human_data"]
+    y = np.array(labels)
+    auroc = float(roc_auc_score(y, values)) if 0 < y.sum() < len(y) else float("nan")
+    return BenchmarkResult(
+        data=name,
+        n_models=len(evidence.models),
+        n_prompts=evidence.n_prompts,
+        teacher_top1_exact=float(np.mean([o.exact for o in distilled]))
+        if distilled
+        else float("nan"),
+        teacher_top1_family=float(np.mean([o.family for o in distilled]))
+        if distilled
+        else float("nan"),
+        parent_top1=float(np.mean([o.exact for o in parents])) if parents else float("nan"),
+        human_data_positives=sum(o.n_related > 0 for o in human),
+        human_data_total=len(human),
+        auroc=auroc,
+        n_pairs=len(labels),
+        seconds_features=t_features,
+        seconds_scoring=t_scoring,
+        outcomes=outcomes,
+        settings={
+            "seed": seed,
+            "n_bootstrap": n_bootstrap,
+            "alpha": alpha,
+            "weights": evidence.weights,
+            "reliability": evidence.reliability,
+        },
+    )

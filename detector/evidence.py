@@ -1,0 +1,334 @@
+"""Evidence: per-channel, prompt-centred, length-controlled similarities between models.
+
+:func:`build_evidence` turns a corpus's per-text features
+(:mod:`detector.features`) into, for every channel, a
+:class:`~detector.similarity.SimilarityTensor` of shape
+(n_prompts, n_models, n_models) (or, for identity leaks, a model-level
+profile). Everything downstream — scores, the lineage tree, the report —
+reads affinities from an :class:`Evidence`:
+
+- ``channel_affinity(name, w)``: mean similarity over prompts (weights ``w``
+  for the bootstrap), standardized so that one unit is one standard deviation
+  of the channel's between-model affinities;
+- ``combined_affinity(w)``: the reliability-weighted mean of the channels.
+
+How each channel is prepared (see ``docs/method.md`` for the measured effect):
+
+- embedding: unit sentence-embedding vectors;
+- style: the 63 non-length, non-markdown stylometric features
+  (sentence, diversity, function words, punctuation, emoji, discourse),
+  signed-log transformed and z-scored;
+- lexical: presence of the kept words/bigrams/trigrams, each row unit length;
+- identity: per model, the share of outputs that self-identify as each
+  vendor's model; affinity is the cosine of two models' shares.
+
+On every prompt the mean over the models that answered it is removed
+(topic), then length and markdown covariates (log length, sentence and
+paragraph counts, heading/bullet/numbered/bold/table/code rates) are
+regressed out, so that two models that are merely brief or plain do not look
+related.
+
+Channel weights are learned without labels: each channel's split-half
+reliability (correlation of the affinity matrices from two random halves of
+the prompts, Spearman-Brown corrected to full length) gives weight
+``rho / (1 - rho)``, the channel's signal-to-noise ratio.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from .corpus import Corpus
+from .errors import ProvenanceError
+from .features import Features, compute_features, parse_channels
+from .similarity import SimilarityTensor, mean_over_prompts, prompt_centred_similarity
+
+STYLE_GROUPS = ("sentence", "diversity", "function_words", "punctuation", "emoji", "discourse")
+COVARIATE_GROUPS = ("length", "format")
+MAX_WEIGHT = 50.0
+
+
+def signed_log(x: np.ndarray) -> np.ndarray:
+    """sign(x) * log(1 + |x|): tames heavy-tailed rates and counts."""
+    return np.sign(x) * np.log1p(np.abs(x))
+
+
+def standardize(x: np.ndarray) -> np.ndarray:
+    """Column z-scores; constant columns become 0."""
+    sd = x.std(axis=0)
+    return np.divide(x - x.mean(axis=0), sd, out=np.zeros_like(x), where=sd > 1e-12)
+
+
+@dataclass
+class IdentityProfile:
+    """Model-level identity evidence: share of outputs self-identifying per vendor.
+
+    Attributes
+    ----------
+    models, prompt_ids : list of str
+    claims : numpy.ndarray, shape (n_prompts, n_models, n_vendors)
+        1 where that output self-identifies as that vendor's model.
+    mask : numpy.ndarray, shape (n_prompts, n_models), bool
+    vendors : list of str
+    """
+
+    name: str
+    models: list[str]
+    prompt_ids: list[str]
+    claims: np.ndarray
+    mask: np.ndarray
+    vendors: list[str]
+
+    def shares(self, weights: np.ndarray | None = None) -> np.ndarray:
+        """Share of each model's outputs claiming each vendor, shape (n_models, n_vendors)."""
+        w = np.ones(len(self.prompt_ids)) if weights is None else weights
+        num = np.einsum("p,pmv->mv", w, self.claims)
+        den = np.einsum("p,pm->m", w, self.mask.astype(np.float64))
+        return num / np.maximum(den, 1e-12)[:, None]
+
+    def affinity(self, weights: np.ndarray | None = None) -> np.ndarray:
+        """Cosine of the vendor-claim shares, shape (n_models, n_models); 0 without claims."""
+        s = self.shares(weights)
+        norm = np.linalg.norm(s, axis=1)
+        outer = norm[:, None] * norm[None, :]
+        return np.divide(s @ s.T, outer, out=np.zeros_like(outer), where=outer > 0)
+
+
+@dataclass
+class Evidence:
+    """Everything scoring, trees and reports need about how models resemble each other.
+
+    Attributes
+    ----------
+    models, prompt_ids : list of str
+    channels : dict of str to SimilarityTensor or IdentityProfile
+    scales : dict of str to (float, float)
+        Per channel, mean and standard deviation of the full-sample
+        between-model affinities (used to standardize).
+    reliability : dict of str to float
+        Split-half reliability of each channel's affinity matrix.
+    weights : dict of str to float
+        Combination weights (sum to 1).
+    features : Features or None
+        The per-text features the evidence was built from.
+    """
+
+    models: list[str]
+    prompt_ids: list[str]
+    channels: dict[str, Any]
+    scales: dict[str, tuple[float, float]] = field(default_factory=dict)
+    reliability: dict[str, float] = field(default_factory=dict)
+    weights: dict[str, float] = field(default_factory=dict)
+    features: Features | None = None
+
+    @property
+    def n_prompts(self) -> int:
+        return len(self.prompt_ids)
+
+    def index(self, names: list[str]) -> np.ndarray:
+        pos = {m: i for i, m in enumerate(self.models)}
+        return np.array([pos[n] for n in names], dtype=int)
+
+    def raw_affinity(self, name: str, weights: np.ndarray | None = None) -> np.ndarray:
+        """Unstandardized affinity of one channel, shape (n_models, n_models)."""
+        return self.channels[name].affinity(weights)
+
+    def channel_affinity(self, name: str, weights: np.ndarray | None = None) -> np.ndarray:
+        """Standardized affinity of one channel, shape (n_models, n_models)."""
+        mean, sd = self.scales[name]
+        return (self.raw_affinity(name, weights) - mean) / sd
+
+    def combined_affinity(self, weights: np.ndarray | None = None) -> np.ndarray:
+        """Reliability-weighted mean of the standardized channel affinities."""
+        total = np.zeros((len(self.models), len(self.models)))
+        for name, w in self.weights.items():
+            if w > 0:
+                total += w * self.channel_affinity(name, weights)
+        return total
+
+    def bootstrap_affinities(
+        self, prompt_weights: np.ndarray, rows: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
+        """Standardized affinities for many prompt resamplings at once.
+
+        Parameters
+        ----------
+        prompt_weights : numpy.ndarray, shape (n_boot, n_prompts)
+            Resampling counts per prompt.
+        rows : numpy.ndarray of int, optional
+            Model rows to compute (default all).
+
+        Returns
+        -------
+        dict of str to numpy.ndarray, shape (n_boot, n_rows, n_models)
+            Per channel plus ``"combined"``.
+        """
+        rows = np.arange(len(self.models)) if rows is None else rows
+        out: dict[str, np.ndarray] = {}
+        combined = np.zeros((len(prompt_weights), len(rows), len(self.models)))
+        for name, ch in self.channels.items():
+            mean, sd = self.scales[name]
+            if isinstance(ch, SimilarityTensor):
+                sims = np.where(ch.pair_mask, ch.sims, 0.0)[:, rows].astype(np.float64)
+                mask = ch.pair_mask[:, rows].astype(np.float64)
+                flat = sims.reshape(len(ch.prompt_ids), -1)
+                num = prompt_weights @ flat
+                den = prompt_weights @ mask.reshape(len(ch.prompt_ids), -1)
+                raw = (num / np.maximum(den, 1e-12)).reshape(len(prompt_weights), len(rows), -1)
+            else:
+                raw = np.stack([ch.affinity(w)[rows] for w in prompt_weights])
+            out[name] = (raw - mean) / sd
+            combined += self.weights.get(name, 0.0) * out[name]
+        out["combined"] = combined
+        return out
+
+
+def _off_diagonal(a: np.ndarray) -> np.ndarray:
+    return a[~np.eye(len(a), dtype=bool)]
+
+
+def split_half_reliability(channel: Any, n_prompts: int, seed: int = 0, repeats: int = 4) -> float:
+    """Spearman-Brown corrected split-half reliability of a channel's affinity matrix."""
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(repeats):
+        half = rng.permutation(n_prompts) < n_prompts // 2
+        a = _off_diagonal(channel.affinity(half.astype(float)))
+        b = _off_diagonal(channel.affinity((~half).astype(float)))
+        if a.std() < 1e-12 or b.std() < 1e-12:
+            values.append(0.0)
+            continue
+        values.append(float(np.corrcoef(a, b)[0, 1]))
+    r = max(float(np.mean(values)), 0.0)
+    return 2 * r / (1 + r)
+
+
+def build_evidence(
+    data: Corpus | Features,
+    *,
+    channels: str | list[str] | tuple[str, ...] | None = None,
+    models: list[str] | None = None,
+    prompt_ids: list[str] | None = None,
+    control_format: bool = True,
+    fixed_weights: dict[str, float] | None = None,
+    seed: int = 0,
+    **feature_kwargs: Any,
+) -> Evidence:
+    """Build the per-channel similarity evidence for a set of models.
+
+    Parameters
+    ----------
+    data : Corpus or Features
+        A corpus (features are computed, using the caches) or precomputed
+        features.
+    channels : str or sequence of str, optional
+        Channels to use; default all four.
+    models : list of str, optional
+        Models to compare (default all in the corpus). The per-prompt mean
+        that is removed is taken over these models.
+    prompt_ids : list of str, optional
+        Prompts to use (default all).
+    control_format : bool
+        Regress length and markdown covariates out of every channel.
+    fixed_weights : dict, optional
+        Channel weights to use instead of the reliability weights.
+    seed : int
+        Seed of the split-half reliability estimate.
+    **feature_kwargs
+        Passed to :func:`~detector.features.compute_features`
+        (``embedding_model``, ``precision``, ``cache_dir``, ``progress``, ...).
+
+    Returns
+    -------
+    Evidence
+    """
+    wanted = parse_channels(channels)
+    need = list(dict.fromkeys(wanted + (["style"] if control_format else [])))
+    if isinstance(data, Features):
+        features = data
+        missing = [c for c in need if c not in features.matrices]
+        if missing:
+            extra = compute_features(features.corpus, missing, **feature_kwargs)
+            features.matrices.update(extra.matrices)
+            features.names.update(extra.names)
+    else:
+        features = compute_features(data, need, **feature_kwargs)
+    corpus = features.corpus
+    df = corpus.df
+    models = corpus.models if models is None else list(models)
+    corpus.check_models(models)
+    keep = df["model"].isin(models).to_numpy()
+    if prompt_ids is not None:
+        keep &= df["prompt_id"].isin(set(prompt_ids)).to_numpy()
+    rows = np.flatnonzero(keep)
+    if len(rows) == 0:
+        raise ProvenanceError("no outputs left for the chosen models and prompts")
+    sub = df.iloc[rows]
+    pids = sorted(sub["prompt_id"].unique().tolist())
+    model_idx = sub["model"].map({m: i for i, m in enumerate(models)}).to_numpy()
+    prompt_idx = sub["prompt_id"].map({p: i for i, p in enumerate(pids)}).to_numpy()
+
+    covariates = None
+    style_all = features.matrices.get("style")
+    style_names = features.names.get("style", [])
+    if control_format and style_all is not None:
+        from .stylometry import FEATURE_GROUPS
+
+        cols = [style_names.index(n) for g in COVARIATE_GROUPS for n in FEATURE_GROUPS[g]]
+        covariates = standardize(signed_log(np.asarray(style_all)[rows][:, cols]))
+
+    built: dict[str, Any] = {}
+    for name in wanted:
+        matrix = features.matrices[name]
+        if name == "embedding":
+            x: Any = np.asarray(matrix, dtype=np.float64)[rows]
+        elif name == "style":
+            from .stylometry import FEATURE_GROUPS
+
+            cols = [style_names.index(n) for g in STYLE_GROUPS for n in FEATURE_GROUPS[g]]
+            x = standardize(signed_log(np.asarray(matrix)[rows][:, cols]))
+        elif name == "lexical":
+            present = (sp.csr_matrix(matrix)[rows] > 0).astype(np.float64)
+            norms = np.sqrt(np.asarray(present.sum(axis=1)).ravel())
+            x = sp.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ present
+        else:  # identity
+            names = features.names[name]
+            vendor_cols = [i for i, n in enumerate(names) if n.startswith("self_id")]
+            claims = np.zeros((len(pids), len(models), len(vendor_cols)))
+            mask = np.zeros((len(pids), len(models)), dtype=bool)
+            claims[prompt_idx, model_idx] = np.asarray(matrix)[rows][:, vendor_cols] > 0
+            mask[prompt_idx, model_idx] = True
+            built[name] = IdentityProfile(
+                name, list(models), pids, claims, mask, [names[i] for i in vendor_cols]
+            )
+            continue
+        built[name] = prompt_centred_similarity(
+            name, x, model_idx, prompt_idx, models, pids, covariates
+        )
+
+    evidence = Evidence(list(models), pids, built, features=features)
+    for name, ch in built.items():
+        off = _off_diagonal(ch.affinity())
+        sd = float(off.std())
+        evidence.scales[name] = (float(off.mean()), sd if sd > 1e-12 else 1.0)
+        evidence.reliability[name] = split_half_reliability(ch, len(pids), seed=seed)
+    if fixed_weights is not None:
+        raw = {n: float(fixed_weights.get(n, 0.0)) for n in built}
+    else:
+        raw = {n: min(r / max(1 - r, 1e-6), MAX_WEIGHT) for n, r in evidence.reliability.items()}
+    total = sum(raw.values())
+    evidence.weights = {n: (w / total if total > 0 else 1 / len(raw)) for n, w in raw.items()}
+    return evidence
+
+
+__all__ = [
+    "Evidence",
+    "IdentityProfile",
+    "build_evidence",
+    "mean_over_prompts",
+    "split_half_reliability",
+]
