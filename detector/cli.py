@@ -103,6 +103,148 @@ def _cmd_collect(args: argparse.Namespace) -> int:
     return 1 if summary.failed else 0
 
 
+def _add_feature_args(p: argparse.ArgumentParser) -> None:
+    """Arguments of commands that compute channel features."""
+    p.add_argument(
+        "--embedding-model",
+        default=None,
+        help="sentence-transformers name or local path (default: bundled all-MiniLM-L6-v2)",
+    )
+    p.add_argument(
+        "--precision",
+        choices=["auto", "fp32", "bf16"],
+        default="auto",
+        help="embedding precision (auto: bf16 where it keeps cosine >= 0.999 to fp32)",
+    )
+    p.add_argument(
+        "--cache-dir",
+        default=None,
+        help="feature cache (default: $PROVENANCE_CACHE_DIR or the user cache dir)",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress output on stderr")
+
+
+def _feature_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "embedding_model": args.embedding_model,
+        "precision": args.precision,
+        "cache_dir": args.cache_dir,
+        "progress": not args.no_progress,
+    }
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from .scoring import score
+
+    result = score(
+        _load(args),
+        args.suspect,
+        _split_names(args.candidates),
+        _split_names(args.reference),
+        seed=args.seed,
+        n_bootstrap=args.bootstrap,
+        alpha=args.alpha,
+        channels=args.channels,
+        **_feature_kwargs(args),
+    )
+    text = result.to_json() if args.format == "json" else result.to_text()
+    _write_text(text, args.out, force=args.force)
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo_run import run_demo
+
+    print(run_demo(cache_dir=args.cache_dir, progress=not args.no_progress, seed=args.seed))
+    return 0
+
+
+def _cmd_benchmark(args: argparse.Namespace) -> int:
+    from .benchmark import load_lineage, run_benchmark
+
+    lineage = load_lineage(args.lineage)
+    result = run_benchmark(
+        _load(args),
+        lineage,
+        seed=args.seed,
+        n_bootstrap=args.bootstrap,
+        alpha=args.alpha,
+        progress=not args.no_progress,
+        evidence_kwargs={k: v for k, v in _feature_kwargs(args).items() if k != "progress"},
+        source=args.data,
+    )
+    text = {"json": result.to_json, "markdown": result.to_markdown, "table": result.to_text}[
+        args.format
+    ]()
+    _write_text(text, args.out, force=args.force)
+    return 0
+
+
+def _cmd_features(args: argparse.Namespace) -> int:
+    from .features import compute_features, features_table, parse_channels
+
+    channels = parse_channels(args.channels)
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise ProvenanceError(f"{args.out}: already exists; choose another path or pass --force")
+    if out.suffix.lower() not in (".parquet", ".pq"):
+        raise ProvenanceError(f"{args.out}: --out must be a .parquet file")
+    features = compute_features(_load(args), channels, **_feature_kwargs(args))
+    table = features_table(features, channels)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_parquet(out, index=False)
+    print(f"wrote {args.out}: {len(table)} rows x {table.shape[1]} columns", file=sys.stderr)
+    return 0
+
+
+def _cmd_tree(args: argparse.Namespace) -> int:
+    """``provenance tree``: lineage tree with bootstrap support, figures and exports."""
+    from .tree import dendrogram_figure, heatmap_figure, lineage_tree, mds_figure, save_figure
+
+    outputs = {
+        "--out": args.out,
+        "--heatmap": args.heatmap,
+        "--mds": args.mds,
+        "--newick": args.newick,
+        "--matrix": args.matrix,
+    }
+    given = {flag: path for flag, path in outputs.items() if path}
+    for flag in ("--out", "--heatmap", "--mds"):
+        if flag in given and Path(given[flag]).suffix.lower() not in (".png", ".svg", ".pdf"):
+            raise ProvenanceError(f"{given[flag]}: {flag} must end in .png, .svg or .pdf")
+    if len({str(Path(p).resolve()) for p in given.values()}) < len(given):
+        raise ProvenanceError("two outputs name the same file; give each its own path")
+    for path in given.values():
+        if Path(path).exists() and not args.force:
+            raise ProvenanceError(f"{path}: already exists; choose another path or pass --force")
+    result = lineage_tree(
+        _load(args),
+        models=_split_names(args.models),
+        n_bootstrap=args.bootstrap,
+        seed=args.seed,
+        channels=args.channels,
+        method=args.method,
+        min_shared=args.min_shared,
+        embedding_model=args.embedding_model,
+        cache_dir=args.cache_dir,
+        progress=not args.no_progress,
+    )
+    for path in given.values():
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    makers = {"--out": dendrogram_figure, "--heatmap": heatmap_figure, "--mds": mds_figure}
+    for flag, make in makers.items():
+        if flag in given:
+            save_figure(make(result), given[flag])
+    if "--newick" in given:
+        Path(given["--newick"]).write_text(result.newick + "\n", encoding="utf-8")
+    if "--matrix" in given:
+        result.distances.to_csv(given["--matrix"], index_label="model", float_format="%.6g")
+    for path in given.values():
+        print(f"wrote {path}", file=sys.stderr)
+    print(result.to_json() if args.format == "json" else result.to_text())
+    return 0
+
+
 def _build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -181,6 +323,106 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=_cmd_collect)
+
+    p = sub.add_parser("score", help="score candidate teachers/parents of a suspect model")
+    _add_data_args(p)
+    p.add_argument("--suspect", required=True, help="the model under suspicion")
+    p.add_argument(
+        "--candidates",
+        default=None,
+        help="comma-separated candidate teachers/parents (default: every other model)",
+    )
+    p.add_argument(
+        "--reference",
+        default=None,
+        help="comma-separated unrelated models for calibration "
+        "(default: every model that is neither suspect nor candidate)",
+    )
+    p.add_argument(
+        "--channels",
+        default=None,
+        help="comma-separated channels (default: embedding,style,lexical,identity)",
+    )
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--out", default=None, help="write the result to this file instead of stdout")
+    p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (results are deterministic)")
+    p.add_argument("--bootstrap", type=int, default=200, help="prompt resamplings for intervals")
+    p.add_argument("--alpha", type=float, default=0.05, help="family-wise significance level")
+    _add_feature_args(p)
+    p.set_defaults(func=_cmd_score)
+
+    p = sub.add_parser("demo", help="run the whole pipeline on the bundled synthetic demo corpus")
+    p.add_argument("--cache-dir", default=None, help="feature cache directory")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("benchmark", help="measure scoring accuracy against documented lineage")
+    _add_data_args(p)
+    p.add_argument("--lineage", required=True, help="lineage CSV (as in alpaca_eval/lineage.csv)")
+    p.add_argument("--format", choices=["table", "json", "markdown"], default="table")
+    p.add_argument("--out", default=None)
+    p.add_argument("--force", action="store_true")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--bootstrap", type=int, default=200)
+    p.add_argument("--alpha", type=float, default=0.05)
+    _add_feature_args(p)
+    p.set_defaults(func=_cmd_benchmark)
+
+    p = sub.add_parser("features", help="write per-output channel features to Parquet")
+    _add_data_args(p)
+    p.add_argument("--out", required=True, help="output .parquet file")
+    p.add_argument("--channels", default="embedding,style,lexical,identity")
+    p.add_argument("--force", action="store_true")
+    _add_feature_args(p)
+    p.set_defaults(func=_cmd_features)
+
+    p = sub.add_parser(
+        "tree",
+        help="lineage tree of all models with bootstrap support (figures, Newick, CSV)",
+        description="Build a tree of the models (average linkage of the distances from the "
+        "combined calibrated affinity scoring uses), with bootstrap support on every clade "
+        "from resampling prompts. Prints the clades and the Newick text; writes figures "
+        "(.png, .svg or .pdf), Newick and the distance matrix on request. Existing files are "
+        "not overwritten without --force.",
+    )
+    _add_data_args(p)
+    p.add_argument("--models", default=None, help="comma-separated models (default: all)")
+    p.add_argument(
+        "--bootstrap", type=int, default=100, help="prompt resamplings for supports (default 100)"
+    )
+    p.add_argument("--seed", type=int, default=0, help="resampling seed (deterministic results)")
+    p.add_argument(
+        "--channels",
+        default=None,
+        help="comma-separated channels (default: embedding,style,lexical,identity)",
+    )
+    p.add_argument(
+        "--method",
+        choices=["average", "weighted", "complete", "single"],
+        default="average",
+        help="linkage method (default average = UPGMA)",
+    )
+    p.add_argument(
+        "--min-shared",
+        type=int,
+        default=20,
+        help="fewest prompts every pair of models must share (default 20)",
+    )
+    p.add_argument("--out", default=None, help="dendrogram with supports (.png, .svg or .pdf)")
+    p.add_argument("--heatmap", default=None, help="distance heatmap, tree order (.png/.svg/.pdf)")
+    p.add_argument("--mds", default=None, help="2-D MDS map of the models (.png/.svg/.pdf)")
+    p.add_argument("--newick", default=None, help="Newick file with branch lengths and supports")
+    p.add_argument("--matrix", default=None, help="distance matrix as CSV")
+    p.add_argument("--format", choices=["table", "json"], default="table", help="stdout format")
+    p.add_argument("--force", action="store_true", help="overwrite existing output files")
+    p.add_argument(
+        "--embedding-model", default=None, help="sentence-transformers name or local path"
+    )
+    p.add_argument("--cache-dir", default=None, help="feature cache directory")
+    p.add_argument("--no-progress", action="store_true", help="no progress output on stderr")
+    p.set_defaults(func=_cmd_tree)
 
     # -- further subcommands are added above this line --
     return parser

@@ -261,7 +261,7 @@ def build_evidence(
     df = corpus.df
     models = corpus.models if models is None else list(models)
     corpus.check_models(models)
-    keep = df["model"].isin(models).to_numpy()
+    keep = df["model"].isin(models).to_numpy().copy()
     if prompt_ids is not None:
         keep &= df["prompt_id"].isin(set(prompt_ids)).to_numpy()
     rows = np.flatnonzero(keep)

@@ -45,6 +45,9 @@ from .features import Features
 
 MIN_PROMPTS = 20
 MIN_REFERENCE = 5
+# Affinities are in standard deviations of the between-model spread; a null whose
+# MAD is below this (e.g. identity leaks: almost every pair is 0) is floored here.
+MIN_SPREAD = 0.05
 
 
 @dataclass
@@ -143,10 +146,14 @@ def holm(p: np.ndarray) -> np.ndarray:
 
 
 def robust_z(values: np.ndarray, null: np.ndarray, axis: int = -1) -> np.ndarray:
-    """(values - median(null)) / (1.4826 * MAD(null)), along ``axis`` of ``null``."""
+    """(values - median(null)) / (1.4826 * MAD(null)), along ``axis`` of ``null``.
+
+    The spread is floored at :data:`MIN_SPREAD` so a degenerate null (all
+    equal) gives a large but finite z.
+    """
     med = np.median(null, axis=axis, keepdims=True)
     mad = 1.4826 * np.median(np.abs(null - med), axis=axis, keepdims=True)
-    spread = np.maximum(mad, 0.05 * np.std(null, axis=axis, keepdims=True) + 1e-9)
+    spread = np.maximum(mad, MIN_SPREAD)
     return (values - med.squeeze(axis)) / spread.squeeze(axis)
 
 

@@ -1,0 +1,63 @@
+"""``provenance demo``: the whole pipeline on the bundled synthetic corpus.
+
+Loads ``data/demo/outputs.jsonl`` (regenerated from :mod:`detector.demo` when
+the package is installed without the repository's data folder), inspects it,
+scores the distilled student and the human-data control against every other
+model, and prints the verdicts next to the documented lineage.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .corpus import Corpus, inspect, load_corpus
+
+DEMO_DIR = Path(__file__).resolve().parents[1] / "data" / "demo"
+DEMO_SUSPECTS = ("student-of-atlas", "human-sft-13b")
+
+
+def demo_corpus() -> Corpus:
+    """The bundled demo corpus (regenerated into a temporary folder if absent)."""
+    path = DEMO_DIR / "outputs.jsonl"
+    if path.exists():
+        return load_corpus(path)
+    from .demo import write_demo
+
+    folder = Path(tempfile.mkdtemp(prefix="provenance-demo-"))
+    write_demo(folder)
+    return load_corpus(folder / "outputs.jsonl")
+
+
+def run_demo(
+    cache_dir: str | os.PathLike[str] | None = None, progress: bool = True, seed: int = 0
+) -> str:
+    """Run inspect and score on the demo corpus; return the printed summary."""
+    from .evidence import build_evidence
+    from .scoring import score
+
+    corpus = demo_corpus()
+    lines = [
+        "provenance demo: a SYNTHETIC corpus of fictional models (see data/demo/README.md)",
+        "",
+        inspect(corpus).to_text(),
+        "",
+    ]
+    evidence = build_evidence(corpus, cache_dir=cache_dir, progress=progress, seed=seed)
+    expected = {
+        "student-of-atlas": "documented: distilled from atlas",
+        "human-sft-13b": "documented: human-written data only (negative control)",
+    }
+    for suspect in DEMO_SUSPECTS:
+        result = score(evidence, suspect, seed=seed)
+        lines += [
+            f"=== suspect: {suspect} ({expected[suspect]})",
+            result.to_text(),
+            "",
+        ]
+    lines.append(
+        "Run on real outputs: provenance score path/to/outputs.jsonl --suspect MODEL "
+        "(see README.md)."
+    )
+    return "\n".join(lines)

@@ -1,0 +1,155 @@
+"""Scoring on the synthetic demo corpus (built by the seeded generator) and edge cases."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from detector.cli import main
+from detector.corpus import load_corpus
+from detector.demo import generate_demo
+from detector.errors import ProvenanceError
+from detector.evidence import build_evidence
+from detector.scoring import holm, robust_z, score
+
+CHANNELS = "style,lexical,identity"  # no embedding model needed: fast
+
+
+@pytest.fixture(scope="module")
+def demo():
+    records, lineage = generate_demo(0)
+    return load_corpus(records), lineage
+
+
+@pytest.fixture(scope="module")
+def evidence(demo, tmp_path_factory):
+    corpus, _ = demo
+    return build_evidence(
+        corpus, channels=CHANNELS, progress=False, cache_dir=tmp_path_factory.mktemp("cache")
+    )
+
+
+def test_holm_matches_definition():
+    p = np.array([0.01, 0.04, 0.03, 0.5])
+    np.testing.assert_allclose(holm(p), [0.04, 0.09, 0.09, 0.5])
+
+
+def test_robust_z_ignores_an_outlier_in_the_null():
+    null = np.array([0.0, 0.1, -0.1, 0.05, -0.05, 10.0])
+    z = robust_z(np.array(1.0), null)
+    assert 8 < float(z) < 30
+
+
+def test_student_is_attributed_to_its_teacher(evidence):
+    result = score(evidence, "student-of-atlas", seed=0)
+    top = result.candidates[0]
+    assert top.model in {"atlas", "atlas_concise"}
+    assert top.rank == 1 and 0 <= top.score <= 1
+    assert top.ci[0] <= top.score <= top.ci[1] + 1e-9
+    assert [c.rank for c in result.candidates] == list(range(1, len(result.candidates) + 1))
+    assert set(top.channels) == {"style", "lexical", "identity"}
+
+
+def test_derived_model_finds_its_parent(evidence):
+    result = score(evidence, "delta-open-7b-dpo", seed=0)
+    assert result.candidates[0].model == "delta-open-7b"
+    assert result.best == "delta-open-7b"
+
+
+def test_deterministic_for_a_seed(evidence):
+    a = score(evidence, "student-of-borealis", seed=3).to_dict()
+    b = score(evidence, "student-of-borealis", seed=3).to_dict()
+    assert a == b
+
+
+def test_json_schema(evidence):
+    d = json.loads(
+        score(evidence, "student-of-atlas", ["atlas", "borealis", "cirrus"], seed=0).to_json()
+    )
+    assert set(d) >= {"suspect", "n_prompts", "candidates", "best", "verdict"}
+    assert [c["model"] for c in d["candidates"]][0] in {"atlas", "borealis", "cirrus"}
+    for c in d["candidates"]:
+        assert set(c) >= {
+            "model",
+            "score",
+            "ci",
+            "p_value",
+            "rank",
+            "verdict",
+            "related",
+            "channels",
+        }
+        assert len(c["ci"]) == 2 and isinstance(c["related"], bool)
+
+
+def test_errors_are_one_line(evidence, demo):
+    corpus, _ = demo
+    with pytest.raises(ProvenanceError, match="known models"):
+        score(evidence, "nobody")
+    with pytest.raises(ProvenanceError, match="also among the candidates"):
+        score(evidence, "atlas", ["atlas", "cirrus"])
+    with pytest.raises(ProvenanceError, match="unknown candidate 'zz'"):
+        score(evidence, "atlas", ["zz"])
+    small = corpus.subset(prompt_ids=corpus.prompt_ids[:5])
+    with pytest.raises(ProvenanceError, match="shares at most 5 prompts.*needs at least 20"):
+        score(small, "atlas", channels="style")
+
+
+def test_uncalibrated_when_no_reference(evidence):
+    result = score(evidence, "student-of-atlas", ["atlas", "borealis"], ["cirrus"])
+    assert result.calibration == "uncalibrated"
+    assert all(c.p_value is None and not c.related for c in result.candidates)
+    assert "uncalibrated" in result.verdict and result.notes
+
+
+def test_cli_score_json_and_errors(tmp_path, capsys, demo):
+    corpus, _ = demo
+    path = tmp_path / "demo.jsonl"
+    corpus.df.to_json(path, orient="records", lines=True)
+    cache = str(tmp_path / "cache")
+    code = main(
+        [
+            "score",
+            str(path),
+            "--suspect",
+            "student-of-atlas",
+            "--channels",
+            "style",
+            "--format",
+            "json",
+            "--cache-dir",
+            cache,
+            "--no-progress",
+            "--bootstrap",
+            "50",
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert json.loads(out)["suspect"] == "student-of-atlas"
+    code = main(
+        ["score", str(path), "--suspect", "nobody", "--channels", "style", "--cache-dir", cache]
+    )
+    out, err = capsys.readouterr()
+    assert code == 2 and "known models: atlas" in err and err.count("\n") == 1
+    target = tmp_path / "result.json"
+    target.write_text("keep me")
+    code = main(
+        [
+            "score",
+            str(path),
+            "--suspect",
+            "atlas",
+            "--channels",
+            "style",
+            "--cache-dir",
+            cache,
+            "--out",
+            str(target),
+            "--no-progress",
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 2 and "already exists" in err and target.read_text() == "keep me"
