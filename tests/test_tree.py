@@ -1,0 +1,384 @@
+"""Lineage tree: supports, determinism, Newick, CSV, figures and the ``tree`` command.
+
+The corpora are synthetic and built here: on every prompt each family of
+models draws five sentences (vocabulary, openers, discourse links and
+punctuation at random), and each member keeps each sentence with
+probability 0.8, else writes a fresh one. Members of a family therefore
+resemble each other prompt by prompt in the style and lexical channels,
+while different families are unrelated. No embedding model is loaded.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.cluster.hierarchy import linkage
+
+from detector.cli import main
+from detector.corpus import load_corpus
+from detector.errors import ProvenanceError
+from detector.evidence import build_evidence
+from detector.tree import (
+    TreeResult,
+    affinity_to_distance,
+    clade_support,
+    dendrogram_figure,
+    heatmap_figure,
+    lineage_tree,
+    mds_coordinates,
+    mds_figure,
+    newick_name,
+    supported_groups,
+    to_newick,
+)
+
+CHANNELS = "style,lexical"
+FAMILIES = [["a1", "a2", "a3"], ["b1", "b2"], ["c1", "c2"], ["d"], ["e"]]
+WORDS = [
+    "river",
+    "stone",
+    "quiet",
+    "lantern",
+    "harbor",
+    "meadow",
+    "copper",
+    "signal",
+    "garden",
+    "thunder",
+    "velvet",
+    "orbit",
+    "canyon",
+    "ember",
+    "glacier",
+    "willow",
+    "beacon",
+    "marble",
+    "falcon",
+    "prairie",
+    "tundra",
+    "cobalt",
+    "saffron",
+    "juniper",
+    "quartz",
+    "monsoon",
+    "ivory",
+    "lagoon",
+    "summit",
+    "cedar",
+]
+OPENERS = ["Certainly", "Well", "Honestly", "Indeed", "Look", "Sure", "Alright", "Frankly"]
+LINKS = ["however", "moreover", "therefore", "meanwhile", "consequently", "besides", "still"]
+ENDS = [".", "!", "?", ";", "...", "."]
+
+
+def _sentence(rng: np.random.Generator) -> str:
+    words = list(rng.choice(WORDS, size=int(rng.integers(6, 14))))
+    words.insert(int(rng.integers(1, len(words))), f"{rng.choice(LINKS)},")
+    return f"{rng.choice(OPENERS)}, " + " ".join(words) + str(rng.choice(ENDS))
+
+
+def make_family_corpus(
+    families: list[list[str]] = FAMILIES,
+    n_prompts: int = 40,
+    noise: float = 0.2,
+    seed: int = 0,
+    drop: dict[str, float] | None = None,
+) -> pd.DataFrame:
+    """Outputs of ``families`` of related models; ``drop`` removes a share of a model's prompts."""
+    rows = []
+    for p in range(n_prompts):
+        for f, members in enumerate(families):
+            base = [_sentence(np.random.default_rng([seed, p, f, 0, k])) for k in range(5)]
+            for i, model in enumerate(members):
+                rng = np.random.default_rng([seed, p, f, 1 + i])
+                if drop and rng.random() < drop.get(model, 0.0):
+                    continue
+                sents = [s if rng.random() > noise else _sentence(rng) for s in base]
+                rows.append(
+                    {
+                        "model": model,
+                        "prompt": f"Tell me about topic{p} please.",
+                        "output": f"About topic{p}: " + " ".join(sents),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def evidence():
+    corpus = load_corpus(make_family_corpus())
+    return build_evidence(corpus, channels=CHANNELS, use_cache=False, progress=False)
+
+
+@pytest.fixture(scope="module")
+def result(evidence) -> TreeResult:
+    return lineage_tree(evidence, n_bootstrap=50, seed=0, min_shared=10)
+
+
+# --------------------------------------------------------------- library
+def test_related_models_form_supported_clades(result):
+    for family in (["a1", "a2", "a3"], ["b1", "b2"], ["c1", "c2"]):
+        support = clade_support(result, family)
+        assert support is not None and support >= 0.9, (family, support)
+    # a family split apart is no clade of the tree, nor of (almost) any bootstrap tree
+    assert clade_support(result, ["a1", "b1"]) is None
+    assert result.bootstrap_frequency(["a1", "b1"]) < 0.1
+    for clade in result.clades:
+        assert result.bootstrap_frequency(clade.members) == clade.support
+    assert clade_support(result, ["a1"]) == 1.0
+    assert clade_support(result, result.models) == 1.0
+    groups = [set(g) for g in supported_groups(result)]
+    for family in (["a1", "a2", "a3"], ["b1", "b2"], ["c1", "c2"]):
+        assert any(set(family) <= g for g in groups), groups
+
+
+def test_supports_are_proportions_and_tree_is_complete(result):
+    n = len(result.models)
+    assert len(result.clades) == n - 2  # every internal node but the root
+    for clade in result.clades:
+        assert clade.support is not None and 0.0 <= clade.support <= 1.0
+        assert clade.support * 50 == pytest.approx(round(clade.support * 50))
+        assert 2 <= len(clade.members) < n
+    assert sorted(result.leaf_order) == sorted(result.models)
+    heights = [c.height for c in result.clades]
+    assert heights == sorted(heights)
+
+
+def test_unrelated_models_get_low_support():
+    corpus = load_corpus(make_family_corpus([[m] for m in "pqrstu"]))
+    res = lineage_tree(
+        corpus, channels=CHANNELS, n_bootstrap=50, min_shared=10, use_cache=False, progress=False
+    )
+    supports = [c.support for c in res.clades]
+    assert np.mean(supports) < 0.7, supports
+
+
+def test_deterministic_for_a_seed(evidence, result):
+    again = lineage_tree(evidence, n_bootstrap=50, seed=0, min_shared=10)
+    assert again.newick == result.newick
+    assert [c.support for c in again.clades] == [c.support for c in result.clades]
+    other = lineage_tree(evidence, n_bootstrap=50, seed=7, min_shared=10)
+    assert other.distances.equals(result.distances)  # only the resampling changes
+
+
+def test_no_bootstrap(evidence):
+    res = lineage_tree(evidence, n_bootstrap=0, min_shared=10)
+    assert all(c.support is None for c in res.clades)
+    assert ")0" not in res.newick and ")1" not in res.newick
+
+
+def test_distance_matrix(result):
+    d = result.distances.to_numpy()
+    assert np.allclose(d, d.T) and np.all(np.diag(d) == 0) and d.min() >= 0
+    assert np.isclose(d[~np.eye(len(d), dtype=bool)].min(), 0.0)
+    a = np.array([[9.0, 3.0, 1.0], [2.0, 9.0, 0.0], [1.0, 0.0, 9.0]])
+    expected = np.array([[0.0, 0.0, 1.5], [0.0, 0.0, 2.5], [1.5, 2.5, 0.0]])
+    assert np.allclose(affinity_to_distance(a), expected)
+
+
+def test_subset_of_models(evidence):
+    res = lineage_tree(evidence, models=["a1", "a2", "b1", "b2"], n_bootstrap=20, min_shared=10)
+    assert res.models == ["a1", "a2", "b1", "b2"]
+    assert clade_support(res, ["a1", "a2"]) >= 0.9
+    assert clade_support(res, ["b1", "b2"]) >= 0.9
+
+
+def test_partial_coverage_compared_on_shared_prompts():
+    frame = make_family_corpus(drop={"b2": 0.3, "d": 0.3})
+    corpus = load_corpus(frame)
+    assert corpus.coverage()["b2"] < corpus.n_prompts
+    res = lineage_tree(corpus, channels=CHANNELS, n_bootstrap=30, min_shared=10, use_cache=False)
+    shared = res.shared_prompts
+    assert shared.loc["b2", "d"] < shared.loc["a1", "a2"] == corpus.n_prompts
+    assert clade_support(res, ["b1", "b2"]) >= 0.9
+    assert any("partial coverage" in n for n in res.notes)
+    with pytest.raises(ProvenanceError, match="share only"):
+        lineage_tree(corpus, channels=CHANNELS, n_bootstrap=5, min_shared=39, use_cache=False)
+
+
+def test_bad_input_is_a_one_line_error(evidence):
+    with pytest.raises(ProvenanceError, match="unknown model 'zz'"):
+        lineage_tree(evidence, models=["a1", "zz", "b1"])
+    with pytest.raises(ProvenanceError, match="at least three"):
+        lineage_tree(evidence, models=["a1", "b1"])
+    with pytest.raises(ProvenanceError, match="linkage method"):
+        lineage_tree(evidence, method="ward")
+    with pytest.raises(ProvenanceError, match="unknown model"):
+        clade_support(lineage_tree(evidence, n_bootstrap=2, min_shared=10), ["nope"])
+
+
+# ---------------------------------------------------------------- newick
+def parse_newick(text: str) -> tuple[list[str], dict[frozenset[str], str]]:
+    """Leaves (in order) and internal-node labels keyed by their leaf sets."""
+    tokens = re.findall(r"'(?:[^']|'')*'|[(),:;]|[^(),:;']+", text.strip())
+    pos = 0
+    leaves: list[str] = []
+    labels: dict[frozenset[str], str] = {}
+
+    def label() -> str:
+        nonlocal pos
+        tok = tokens[pos] if pos < len(tokens) else ""
+        if tok and tok not in "(),:;":
+            pos += 1
+            return tok[1:-1].replace("''", "'") if tok.startswith("'") else tok
+        return ""
+
+    def length() -> None:
+        nonlocal pos
+        if tokens[pos] == ":":
+            float(tokens[pos + 1])
+            pos += 2
+
+    def node() -> frozenset[str]:
+        nonlocal pos
+        if tokens[pos] == "(":
+            pos += 1
+            members = node()
+            length()
+            while tokens[pos] == ",":
+                pos += 1
+                members = members | node()
+                length()
+            assert tokens[pos] == ")"
+            pos += 1
+            name = label()
+            if name:
+                labels[members] = name
+            return members
+        name = label()
+        leaves.append(name)
+        return frozenset([name])
+
+    node()
+    length()
+    assert tokens[pos] == ";" and pos == len(tokens) - 1
+    return leaves, labels
+
+
+def test_newick_round_trip(result):
+    leaves, labels = parse_newick(result.newick)
+    assert leaves == result.leaf_order
+    assert len(labels) == len(result.clades)
+    for clade in result.clades:
+        assert float(labels[frozenset(clade.members)]) == pytest.approx(clade.support)
+
+
+def test_newick_quotes_special_names():
+    names = ["plain-name.v2", "has space", "paren(1)", "it's", "a:b", "x,y", "semi;", "under_score"]
+    assert newick_name("plain-name.v2") == "plain-name.v2"
+    assert newick_name("it's") == "'it''s'"
+    z = linkage(np.arange(len(names), dtype=float)[:, None], "average")
+    supports = [0.5 + 0.01 * k for k in range(len(names) - 1)]
+    text = to_newick(z, names, supports)
+    leaves, labels = parse_newick(text)
+    assert sorted(leaves) == sorted(names)
+    assert len(labels) == len(names) - 2  # no label on the root
+    assert text.endswith(";")
+
+
+def test_newick_branch_lengths_are_half_heights():
+    z = linkage(np.array([[0.0], [1.0], [5.0]]), "average")  # (a,b) at 1, c at 4.5
+    assert to_newick(z, ["a", "b", "c"], [1.0, 1.0]) == "(c:2.25,(a:0.5,b:0.5)1:1.75);"
+
+
+# --------------------------------------------------------------- figures
+def test_figures(result):
+    fig = dendrogram_figure(result)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert len(texts) == len(result.clades)
+    assert {f"{c.support:.2f}" for c in result.clades} == set(texts)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == result.leaf_order
+    fig = dendrogram_figure(result, leaf_labels={"a1": "a1 (teacher)"})
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert "a1 (teacher)" in labels and "a2" in labels
+    heat = heatmap_figure(result)
+    assert [t.get_text() for t in heat.axes[0].get_xticklabels()] == result.leaf_order
+    xy = mds_coordinates(result)
+    assert xy.shape == (len(result.models), 2) and np.isfinite(xy.to_numpy()).all()
+    assert mds_coordinates(result).equals(xy)
+    assert len(mds_figure(result).axes[0].texts) == len(result.models)
+
+
+def test_result_exports(result):
+    data = result.to_dict()
+    assert data["n_bootstrap"] == 50 and len(data["clades"]) == len(result.clades)
+    assert '"newick"' in result.to_json()
+    assert "support" in result.to_text() and "<table" in result._repr_html_()
+
+
+# ------------------------------------------------------------------- CLI
+@pytest.fixture
+def corpus_csv(tmp_path):
+    path = tmp_path / "corpus.csv"
+    make_family_corpus().to_csv(path, index=False)
+    return path
+
+
+def run(argv, capsys):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_writes_files_and_refuses_to_overwrite(tmp_path, corpus_csv, capsys):
+    out = tmp_path / "figs" / "tree.png"
+    files = {
+        "--out": out,
+        "--heatmap": tmp_path / "heat.svg",
+        "--mds": tmp_path / "mds.pdf",
+        "--newick": tmp_path / "tree.nwk",
+        "--matrix": tmp_path / "distances.csv",
+    }
+    argv = ["tree", corpus_csv, "--channels", CHANNELS, "--bootstrap", 20, "--min-shared", 10]
+    argv += [x for kv in files.items() for x in kv]
+    code, stdout, err = run(argv, capsys)
+    assert code == 0, err
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"<svg" in files["--heatmap"].read_bytes()[:2000]
+    assert files["--mds"].read_bytes()[:4] == b"%PDF"
+    newick = files["--newick"].read_text()
+    leaves, labels = parse_newick(newick)
+    assert sorted(leaves) == sorted(m for f in FAMILIES for m in f) and labels
+    assert newick.strip() in stdout
+    matrix = pd.read_csv(files["--matrix"], index_col=0)
+    assert list(matrix.index) == list(matrix.columns) == sorted(leaves)
+    assert np.allclose(matrix.to_numpy(), matrix.to_numpy().T)
+    assert np.all(np.diag(matrix.to_numpy()) == 0)
+
+    before = {k: p.read_bytes() for k, p in files.items()}
+    code, _, err = run(argv, capsys)
+    assert code == 2 and err.count("\n") == 1 and "already exists" in err and "--force" in err
+    assert {k: p.read_bytes() for k, p in files.items()} == before
+    code, _, err = run(argv + ["--force"], capsys)
+    assert code == 0, err
+
+
+def test_cli_json(corpus_csv, capsys):
+    argv = ["tree", corpus_csv, "--channels", CHANNELS, "--bootstrap", 10, "--min-shared", 10]
+    code, out, _ = run(argv + ["--format", "json", "--models", "a1,a2,b1,c1"], capsys)
+    assert code == 0
+    import json
+
+    data = json.loads(out)
+    assert data["models"] == ["a1", "a2", "b1", "c1"] and data["n_bootstrap"] == 10
+
+
+@pytest.mark.parametrize(
+    "extra, needle",
+    [
+        (["--models", "a1,b1,nosuch"], "unknown model 'nosuch'"),
+        (["--out", "tree.gif"], "must end in .png, .svg or .pdf"),
+        (["--bootstrap", "-1"], "--bootstrap"),
+        (["--models", "a1,b1"], "at least three"),
+    ],
+)
+def test_cli_errors_are_one_line_exit_2(tmp_path, corpus_csv, capsys, extra, needle):
+    extra = [str(tmp_path / e) if e.endswith(".gif") else e for e in extra]
+    code, _, err = run(["tree", corpus_csv, "--channels", CHANNELS, *extra], capsys)
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("provenance: error:") and needle in err
+    assert "Traceback" not in err
