@@ -20,7 +20,7 @@ How each channel is prepared (see ``docs/method.md`` for the measured effect):
   signed-log transformed and z-scored;
 - lexical: presence of the kept words/bigrams/trigrams, each row unit length;
 - identity: per model, the share of outputs that self-identify as each
-  vendor's model; affinity is the cosine of two models' shares.
+  vendor's model; affinity is the overlap of two models' shares.
 
 On every prompt the mean over the models that answered it is removed
 (topic), then length and markdown covariates (log length, sentence and
@@ -47,6 +47,10 @@ from .errors import ProvenanceError
 from .features import Features, compute_features, parse_channels
 from .similarity import SimilarityTensor, mean_over_prompts, prompt_centred_similarity
 
+# Per-prompt similarity of each channel, chosen by measurement on the dev corpus
+# (docs/method.md): "distance" for the high-dimensional channels, where a cosine of
+# residuals makes outliers look alike; "cosine" for the 63 standardized style features.
+SIMILARITY = {"embedding": "distance", "style": "cosine", "lexical": "distance"}
 STYLE_GROUPS = ("sentence", "diversity", "function_words", "punctuation", "emoji", "discourse")
 COVARIATE_GROUPS = ("length", "format")
 MAX_WEIGHT = 50.0
@@ -91,11 +95,14 @@ class IdentityProfile:
         return num / np.maximum(den, 1e-12)[:, None]
 
     def affinity(self, weights: np.ndarray | None = None) -> np.ndarray:
-        """Cosine of the vendor-claim shares, shape (n_models, n_models); 0 without claims."""
+        """Overlap of vendor-claim shares, sum_v min(s_iv, s_jv), shape (n_models, n_models).
+
+        In units of "share of outputs": two models that each claim to be an
+        OpenAI model in 5% of their outputs overlap by 0.05; a single stray
+        claim adds only 1/n_prompts, so one sentence cannot make a relation.
+        """
         s = self.shares(weights)
-        norm = np.linalg.norm(s, axis=1)
-        outer = norm[:, None] * norm[None, :]
-        return np.divide(s @ s.T, outer, out=np.zeros_like(outer), where=outer > 0)
+        return np.minimum(s[:, None, :], s[None, :, :]).sum(axis=2)
 
 
 @dataclass
@@ -215,6 +222,7 @@ def build_evidence(
     prompt_ids: list[str] | None = None,
     control_format: bool = True,
     fixed_weights: dict[str, float] | None = None,
+    similarity: dict[str, str] | None = None,
     seed: int = 0,
     **feature_kwargs: Any,
 ) -> Evidence:
@@ -236,6 +244,11 @@ def build_evidence(
         Regress length and markdown covariates out of every channel.
     fixed_weights : dict, optional
         Channel weights to use instead of the reliability weights.
+    similarity : dict, optional
+        Per channel, the per-prompt similarity of two outputs: "distance"
+        (how much nearer the two outputs are than the other models' outputs,
+        in SDs) or "cosine" of the prompt-centred residuals; default
+        :data:`SIMILARITY`.
     seed : int
         Seed of the split-half reliability estimate.
     **feature_kwargs
@@ -307,7 +320,14 @@ def build_evidence(
             )
             continue
         built[name] = prompt_centred_similarity(
-            name, x, model_idx, prompt_idx, models, pids, covariates
+            name,
+            x,
+            model_idx,
+            prompt_idx,
+            models,
+            pids,
+            covariates,
+            kind={**SIMILARITY, **(similarity or {})}[name],
         )
 
     evidence = Evidence(list(models), pids, built, features=features)

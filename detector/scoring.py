@@ -48,6 +48,7 @@ MIN_REFERENCE = 5
 # Affinities are in standard deviations of the between-model spread; a null whose
 # MAD is below this (e.g. identity leaks: almost every pair is 0) is floored here.
 MIN_SPREAD = 0.05
+NULL = "both"
 
 
 @dataclass
@@ -173,25 +174,39 @@ def _null_sets(
 
 
 def calibrate(
-    affinity: np.ndarray, suspect: int, cands: list[int], nulls: list[list[int]]
+    affinity: np.ndarray,
+    suspect: int,
+    cands: list[int],
+    nulls: list[list[int]],
+    null: str = NULL,
 ) -> np.ndarray:
-    """z of each candidate: min of the suspect-side and candidate-side robust z.
+    """Calibrated z of each candidate against its null models.
 
     Parameters
     ----------
     affinity : numpy.ndarray, shape (..., n_models, n_models)
         Leading axes (bootstrap replicates) are carried through.
+    suspect : int
+        Row of the suspect.
+    cands : list of int
+        Columns of the candidates.
+    nulls : list of list of int
+        For each candidate, the models forming its null.
+    null : {"both", "suspect"}
+        "suspect": robust z of A(S, T) among A(S, R); "both": the smaller of
+        that and the robust z of A(S, T) among A(R, T).
     """
     out = []
-    for c, null in zip(cands, nulls, strict=True):
-        if not null:
+    for c, members in zip(cands, nulls, strict=True):
+        if not members:
             out.append(affinity[..., suspect, c])
             continue
         value = affinity[..., suspect, c]
-        z_suspect = robust_z(value, affinity[..., suspect, null])
-        others = [m for m in null if m != suspect]
-        z_candidate = robust_z(value, affinity[..., others, c])
-        out.append(np.minimum(z_suspect, z_candidate))
+        z = robust_z(value, affinity[..., suspect, members])
+        if null == "both":
+            others = [m for m in members if m != suspect]
+            z = np.minimum(z, robust_z(value, affinity[..., others, c]))
+        out.append(z)
     return np.stack(out, axis=-1)
 
 
@@ -219,6 +234,7 @@ def score(
     min_prompts: int = MIN_PROMPTS,
     min_reference: int = MIN_REFERENCE,
     channels: str | list[str] | None = None,
+    null: str = NULL,
     **evidence_kwargs: Any,
 ) -> ScoreResult:
     """Score every candidate as the suspect's teacher or parent.
@@ -247,6 +263,8 @@ def score(
         Fewest null models for calibration.
     channels : str or list of str, optional
         Evidence channels to combine (default all).
+    null : {"both", "suspect"}
+        Which null to calibrate against (see :func:`calibrate`).
     **evidence_kwargs
         Passed to :func:`~detector.evidence.build_evidence`.
 
@@ -337,9 +355,9 @@ def score(
 
     n_prompts = evidence.n_prompts
     full = evidence.combined_affinity()
-    z = calibrate(full, s, c_idx, nulls)
+    z = calibrate(full, s, c_idx, nulls, null)
     per_channel = {
-        name: calibrate(evidence.channel_affinity(name), s, c_idx, nulls)
+        name: calibrate(evidence.channel_affinity(name), s, c_idx, nulls, null)
         for name in evidence.channels
     }
 
@@ -347,7 +365,7 @@ def score(
     counts = rng.multinomial(n_prompts, np.full(n_prompts, 1 / n_prompts), size=n_bootstrap)
     boot = evidence.bootstrap_affinities(counts.astype(np.float64))["combined"]
     # calibrate needs full square matrices: rows were all models
-    z_boot = calibrate(boot, s, c_idx, nulls)
+    z_boot = calibrate(boot, s, c_idx, nulls, null)
 
     if calibrated:
         dof = np.array([max(len(n) - 1, 1) for n in nulls])

@@ -117,6 +117,7 @@ def prompt_centred_similarity(
     models: list[str],
     prompt_ids: list[str],
     covariates: np.ndarray | None = None,
+    kind: str = "cosine",
 ) -> SimilarityTensor:
     """Per-prompt cosine of topic-removed, length-controlled feature vectors.
 
@@ -166,9 +167,31 @@ def prompt_centred_similarity(
         gc = gc - cross - cross.transpose(0, 2, 1)
         gc += np.einsum("pik,kl,pjl->pij", cc, beta @ beta.T, cc, optimize=True)
     pair_mask = mask[:, :, None] & mask[:, None, :]
-    diag = np.sqrt(np.clip(np.einsum("pii->pi", gc), 0, None))
-    denom = diag[:, :, None] * diag[:, None, :]
-    sims = np.divide(gc, denom, out=np.zeros_like(gc), where=(denom > 1e-12) & pair_mask)
+    if kind == "distance":
+        sims = _relative_nearness(gc, mask)
+    else:
+        diag = np.sqrt(np.clip(np.einsum("pii->pi", gc), 0, None))
+        denom = diag[:, :, None] * diag[:, None, :]
+        sims = np.divide(gc, denom, out=np.zeros_like(gc), where=(denom > 1e-12) & pair_mask)
     return SimilarityTensor(
         name, list(models), list(prompt_ids), sims.astype(np.float32), pair_mask
     )
+
+
+def _relative_nearness(gram: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """How much closer j is to i than the other models are, per prompt, in SDs.
+
+    From residual Gram matrices (P, M, M): squared distances d2_ij, then for
+    each row i the z-score of -d2_ij among the models answering the prompt,
+    symmetrized. Unlike a cosine of residuals, two outliers that both sit far
+    from the crowd are not called similar unless they are near each other.
+    """
+    diag = np.einsum("pii->pi", gram)
+    d2 = diag[:, :, None] + diag[:, None, :] - 2 * gram
+    pair = mask[:, :, None] & mask[:, None, :]
+    off = pair & ~np.eye(gram.shape[1], dtype=bool)[None]
+    n = np.maximum(off.sum(axis=2, keepdims=True), 1)
+    mean = np.where(off, d2, 0).sum(axis=2, keepdims=True) / n
+    var = np.where(off, (d2 - mean) ** 2, 0).sum(axis=2, keepdims=True) / n
+    z = np.divide(mean - d2, np.sqrt(var), out=np.zeros_like(d2), where=(var > 1e-18) & off)
+    return np.where(off, (z + z.transpose(0, 2, 1)) / 2, 0.0)
