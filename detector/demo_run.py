@@ -49,10 +49,13 @@ def run_demo(
         "student-of-atlas": "documented: distilled from atlas",
         "human-sft-13b": "documented: human-written data only (negative control)",
     }
+    # As in the benchmark protocol: which API model's outputs did it learn from?
+    # Candidates are the closed API models; every other model is the reference.
+    closed = sorted(set(corpus.models) & {"atlas", "borealis", "cirrus"}) or None
     for suspect in DEMO_SUSPECTS:
-        result = score(evidence, suspect, seed=seed)
+        result = score(evidence, suspect, closed, seed=seed)
         lines += [
-            f"=== suspect: {suspect} ({expected[suspect]})",
+            f"=== suspect: {suspect} ({expected[suspect]}); candidates: the API models",
             result.to_text(),
             "",
         ]

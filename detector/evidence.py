@@ -28,10 +28,11 @@ paragraph counts, heading/bullet/numbered/bold/table/code rates) are
 regressed out, so that two models that are merely brief or plain do not look
 related.
 
-Channel weights are learned without labels: each channel's split-half
-reliability (correlation of the affinity matrices from two random halves of
-the prompts, Spearman-Brown corrected to full length) gives weight
-``rho / (1 - rho)``, the channel's signal-to-noise ratio.
+Channel weights: a base weight per channel (:data:`BASE_WEIGHTS`, chosen by
+measurement on the dev corpus) times the channel's split-half reliability on
+the corpus at hand (correlation of the affinity matrices from two random
+halves of the prompts, Spearman-Brown corrected to full length), so a channel
+that carries no consistent signal on a corpus gets no weight there.
 """
 
 from __future__ import annotations
@@ -53,7 +54,10 @@ from .similarity import SimilarityTensor, mean_over_prompts, prompt_centred_simi
 SIMILARITY = {"embedding": "distance", "style": "cosine", "lexical": "distance"}
 STYLE_GROUPS = ("sentence", "diversity", "function_words", "punctuation", "emoji", "discourse")
 COVARIATE_GROUPS = ("length", "format")
-MAX_WEIGHT = 50.0
+# Relative channel weights, chosen on the dev corpus (docs/method.md: equal weights
+# beat signal-to-noise weights; identity leaks are rare, so half weight), each then
+# multiplied by the channel's split-half reliability on the corpus at hand.
+BASE_WEIGHTS = {"embedding": 1.0, "style": 1.0, "lexical": 1.0, "identity": 0.5}
 
 
 def signed_log(x: np.ndarray) -> np.ndarray:
@@ -339,7 +343,7 @@ def build_evidence(
     if fixed_weights is not None:
         raw = {n: float(fixed_weights.get(n, 0.0)) for n in built}
     else:
-        raw = {n: min(r / max(1 - r, 1e-6), MAX_WEIGHT) for n, r in evidence.reliability.items()}
+        raw = {n: BASE_WEIGHTS.get(n, 1.0) * r for n, r in evidence.reliability.items()}
     total = sum(raw.values())
     evidence.weights = {n: (w / total if total > 0 else 1 / len(raw)) for n, w in raw.items()}
     return evidence

@@ -42,20 +42,24 @@ def test_robust_z_ignores_an_outlier_in_the_null():
     assert 8 < float(z) < 30
 
 
+CLOSED = ["atlas", "borealis", "cirrus"]  # the demo's API models, as in the benchmark protocol
+
+
 def test_student_is_attributed_to_its_teacher(evidence):
-    result = score(evidence, "student-of-atlas", seed=0)
+    result = score(evidence, "student-of-atlas", CLOSED, seed=0)
     top = result.candidates[0]
-    assert top.model in {"atlas", "atlas_concise"}
+    assert top.model == "atlas"
     assert top.rank == 1 and 0 <= top.score <= 1
     assert top.ci[0] <= top.score <= top.ci[1] + 1e-9
     assert [c.rank for c in result.candidates] == list(range(1, len(result.candidates) + 1))
     assert set(top.channels) == {"style", "lexical", "identity"}
+    assert len(result.reference) == 6
 
 
 def test_derived_model_finds_its_parent(evidence):
     result = score(evidence, "delta-open-7b-dpo", seed=0)
     assert result.candidates[0].model == "delta-open-7b"
-    assert result.best == "delta-open-7b"
+    assert result.candidates[0].z > result.candidates[1].z
 
 
 def test_deterministic_for_a_seed(evidence):
@@ -153,3 +157,46 @@ def test_cli_score_json_and_errors(tmp_path, capsys, demo):
     )
     out, err = capsys.readouterr()
     assert code == 2 and "already exists" in err and target.read_text() == "keep me"
+
+
+@pytest.mark.realdata
+def test_real_corpus_alpaca_learned_from_davinci_003(dev_corpus_path, tmp_path):
+    """Alpaca-7b was fine-tuned on text-davinci-003 outputs (cheap channels, 14 models)."""
+    corpus = load_corpus(dev_corpus_path)
+    models = [
+        "alpaca-7b",
+        "text_davinci_003",
+        "gpt-3.5-turbo-0301",
+        "gpt4_0314",
+        "claude-2",
+        "gemini-pro",
+        "cohere",
+        "mistral-medium",
+        "llama-2-13b-chat-hf",
+        "gemma-7b-it",
+        "Yi-34B-Chat",
+        "Qwen1.5-72B-Chat",
+        "Mistral-7B-Instruct-v0.2",
+        "dbrx-instruct",
+    ]
+    small = corpus.subset(models=models)
+    closed = [
+        "text_davinci_003",
+        "gpt-3.5-turbo-0301",
+        "gpt4_0314",
+        "claude-2",
+        "gemini-pro",
+        "cohere",
+        "mistral-medium",
+    ]
+    result = score(
+        small,
+        "alpaca-7b",
+        closed,
+        channels="style,lexical",
+        cache_dir=tmp_path,
+        progress=False,
+        n_bootstrap=50,
+    )
+    assert result.candidates[0].model == "text_davinci_003"
+    assert result.n_prompts == 805
