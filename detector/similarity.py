@@ -62,8 +62,8 @@ def mean_over_prompts(
 ) -> np.ndarray:
     """Weighted mean of ``sims`` over axis 0 where ``pair_mask`` holds."""
     w = np.ones(sims.shape[0], dtype=np.float64) if weights is None else weights
-    num = np.einsum("p,pij->ij", w, np.where(pair_mask, sims, 0.0).astype(np.float64))
-    den = np.einsum("p,pij->ij", w, pair_mask.astype(np.float64))
+    num = np.tensordot(w, np.where(pair_mask, sims, 0.0).astype(np.float64), axes=1)
+    den = np.tensordot(w, pair_mask.astype(np.float64), axes=1)
     return num / np.maximum(den, 1e-12)
 
 
@@ -95,16 +95,17 @@ def _gram(
         dense = _scatter(
             np.asarray(features, dtype=np.float64), model_idx, prompt_idx, n_models, n_prompts
         )
-        return np.einsum("pid,pjd->pij", dense, dense, optimize=True)
-    x = sp.csr_matrix(features, dtype=np.float64)
-    gram = np.zeros((n_prompts, n_models, n_models))
+        return np.stack([block @ block.T for block in dense])  # one BLAS gemm per prompt
     order = np.argsort(prompt_idx, kind="stable")
+    x = sp.csr_matrix(features, dtype=np.float64)[order]  # rows grouped by prompt
+    models_sorted = model_idx[order]
     bounds = np.searchsorted(prompt_idx[order], np.arange(n_prompts + 1))
+    gram = np.zeros((n_prompts, n_models, n_models))
     for p in range(n_prompts):  # one small sparse product per prompt, not per text
-        rows = order[bounds[p] : bounds[p + 1]]
-        if len(rows):
-            block = x[rows]
-            idx = model_idx[rows]
+        lo, hi = bounds[p], bounds[p + 1]
+        if hi > lo:
+            block = x[lo:hi]
+            idx = models_sorted[lo:hi]
             gram[p][np.ix_(idx, idx)] = (block @ block.T).toarray()
     return gram
 
@@ -163,9 +164,9 @@ def prompt_centred_similarity(
         beta = np.linalg.solve(ctc + 1e-9 * np.eye(len(ctc)), np.asarray(xtc).T)  # (k, d)
         q = features @ beta.T if sp.issparse(features) else np.asarray(features) @ beta.T
         qc = _centre(_scatter(np.asarray(q), model_idx, prompt_idx, n_models, n_prompts), mask)
-        cross = np.einsum("pik,pjk->pij", qc, cc)
+        cross = qc @ cc.transpose(0, 2, 1)
         gc = gc - cross - cross.transpose(0, 2, 1)
-        gc += np.einsum("pik,kl,pjl->pij", cc, beta @ beta.T, cc, optimize=True)
+        gc += (cc @ (beta @ beta.T)) @ cc.transpose(0, 2, 1)
     pair_mask = mask[:, :, None] & mask[:, None, :]
     if kind == "distance":
         sims = _relative_nearness(gc, mask)
