@@ -8,12 +8,14 @@ How the text is made
 --------------------
 Every prompt is about one topic (or asks the model who it is). A topic comes
 with its own vocabulary -- a definition, terms, facts, tips, pros and cons --
-and every model answers from that same material, so all answers to a prompt
-share the topic signal that a detector must remove before comparing models.
+and every model answers from that same material, following a shared
+:class:`Plan` of what to say in which order (with some departures), so all
+answers to a prompt share the topic signal that a detector must remove before
+comparing models.
 
 Each model is a :class:`Style`: a small text generator with its own habits --
 preferred synonyms for a fixed set of slots ("delve into" / "look at" /
-"examine", "crucial" / "vital" / "key", "in summary" / "all in all"),
+"examine", "crucial" / "vital" / "essential", "in summary" / "all in all"),
 openers ("Certainly!"), closers ("I hope this helps!"), markdown (headings,
 bullets, bold leads), answer length, punctuation (em dashes, semicolons,
 exclamations, parentheses), transition words, pet phrases ("It's worth noting
@@ -1070,15 +1072,66 @@ _FIELD = re.compile(r"\{(\w+)\}")
 _ARTICLE = re.compile(r"\b([Aa]) (?=[aeioAEIO])")
 
 
-class _Writer:
-    """Fills sentence frames in one model's style for one answer."""
+class Plan:
+    """The content of the obvious answer to one prompt, shared by every model.
 
-    def __init__(self, style: Style, rng: np.random.Generator, topic: Topic | None) -> None:
+    Models answering the same question tend to say the same things in the same
+    order; they differ in how much they say and how they say it. A plan fixes
+    the order of the topic's facts, tips, pros and cons, the intro and
+    conclusion frames, the order of elaborations, story beats and capability
+    sentences, the story's character and the sequence of topic terms. Each
+    model follows it, except that each choice departs from it with
+    probability :data:`DEPART` (the model's own draw).
+    """
+
+    def __init__(self, rng: np.random.Generator, topic: Topic | None) -> None:
+        self.orders: dict[str, np.ndarray] = {}
+        if topic is not None:
+            for group in ("facts", "tips", "pros", "cons"):
+                self.orders[group] = rng.permutation(len(getattr(topic, group)))
+            self.orders["mixed"] = rng.permutation(2 * min(len(topic.facts), len(topic.tips)))
+        self.orders["elaborations"] = np.concatenate(
+            [rng.permutation(len(ELABORATIONS)) for _ in range(3)]
+        )
+        self.orders["story"] = np.concatenate(
+            [rng.permutation(len(STORY_MIDDLE)) for _ in range(3)]
+        )
+        self.orders["capabilities"] = np.concatenate(
+            [rng.permutation(len(CAPABILITIES)) for _ in range(3)]
+        )
+        self.intro = int(rng.integers(3))
+        self.conclusion = int(rng.integers(len(CONCLUSIONS)))
+        self.name = NAMES[int(rng.integers(len(NAMES)))]
+        terms = topic.terms if topic is not None else ("",)
+        self.terms = [int(i) for i in rng.integers(len(terms), size=64)]
+
+
+DEPART = 0.25  # probability that a model departs from the shared plan at a choice
+
+
+class _Writer:
+    """Fills sentence frames in one model's style for one answer, following a plan."""
+
+    def __init__(
+        self, style: Style, rng: np.random.Generator, topic: Topic | None, plan: Plan
+    ) -> None:
         self.style = style
         self.rng = rng
         self.topic = topic
-        self.name = str(rng.choice(NAMES))
+        self.plan = plan
+        self.name = plan.name if rng.random() >= DEPART else NAMES[int(rng.integers(len(NAMES)))]
         self._last_term = ""
+        self._next_term = 0
+
+    def choose(self, planned: int, n: int) -> int:
+        """The planned index, or with probability :data:`DEPART` one of the model's own."""
+        return planned if self.rng.random() >= DEPART else int(self.rng.integers(n))
+
+    def order(self, group: str, n: int) -> list[int]:
+        """The planned order of ``n`` items (repeating), or the model's own."""
+        if self.rng.random() < DEPART:
+            return [int(i) for i in self.rng.permutation(n)]
+        return [int(i) for i in self.plan.orders[group] if i < n]
 
     def pick(self, options: Sequence[str], p: np.ndarray | None = None) -> str:
         """One of ``options``, uniformly or with probabilities ``p``."""
@@ -1092,11 +1145,19 @@ class _Writer:
                 return option
         return options[-1]
 
-    def term(self) -> str:
+    def term(self, own: bool = False) -> str:
+        """The next planned topic term (never the same twice in a row), or a random one."""
         assert self.topic is not None
-        choices = [t for t in self.topic.terms if t != self._last_term]
-        self._last_term = self.pick(choices)
-        return self._last_term
+        terms = self.topic.terms
+        if own or self.rng.random() < DEPART or self._next_term >= len(self.plan.terms):
+            term = self.pick([t for t in terms if t != self._last_term])
+        else:
+            term = terms[self.plan.terms[self._next_term]]
+            self._next_term += 1
+            if term == self._last_term:
+                term = terms[(terms.index(term) + 1) % len(terms)]
+        self._last_term = term
+        return term
 
     def fill(self, frame: str, **values: str) -> str:
         def resolve(match: re.Match[str]) -> str:
@@ -1232,10 +1293,10 @@ def _bullet(w: _Writer, clause: str, index: int, mark: str) -> str:
     return f"{marker} {' '.join(words)}."
 
 
-def _items(w: _Writer, clauses: Sequence[str], n: int) -> tuple[list[str], int]:
-    """``n`` clauses drawn without replacement from ``clauses``; the shortfall is returned."""
+def _items(w: _Writer, group: str, clauses: Sequence[str], n: int) -> tuple[list[str], int]:
+    """The first ``n`` of ``clauses`` in the planned order; the shortfall is returned."""
     k = min(n, len(clauses))
-    order = w.rng.permutation(len(clauses))[:k]
+    order = w.order(group, len(clauses))[:k]
     return [clauses[i] for i in order], n - k
 
 
@@ -1243,25 +1304,26 @@ def _body(w: _Writer, kind: str, n: int) -> list[_Block]:
     """The blocks of one answer (without opener, heading and closer)."""
     t = w.topic
     assert t is not None
-    blocks: list[_Block] = [_Block("prose", [w.fill(w.pick(INTROS[kind]))])]
+    intro = INTROS[kind][w.choose(w.plan.intro, len(INTROS[kind]))]
+    blocks: list[_Block] = [_Block("prose", [w.fill(intro)])]
     listed = w.rng.random() < w.style.bullets
     mark = w.pick(BULLET_MARKS, w.style.bullet_style)
     labels_bold = w.rng.random() < w.style.bold
     sections: list[tuple[str, list[str], str]] = []  # (label, clauses, connector)
     if kind == "explain":
-        facts, rest = _items(w, t.facts, n)
+        facts, rest = _items(w, "facts", t.facts, n)
         sections.append(("", facts, "explain"))
     elif kind == "advice":
-        tips, rest = _items(w, t.tips, n)
+        tips, rest = _items(w, "tips", t.tips, n)
         sections.append(("", tips, "advice"))
     elif kind == "summary":
         mixed = [c for pair in zip(t.facts, t.tips, strict=False) for c in pair]
-        picked, rest = _items(w, mixed, n)
+        picked, rest = _items(w, "mixed", mixed, n)
         sections.append(("", picked, "explain"))
     else:  # proscons
         n_pros = (n + 1) // 2
-        pros, r1 = _items(w, t.pros, n_pros)
-        cons, r2 = _items(w, t.cons, n - n_pros)
+        pros, r1 = _items(w, "pros", t.pros, n_pros)
+        cons, r2 = _items(w, "cons", t.cons, n - n_pros)
         sections += [("Pros", pros, "pros"), ("Cons", cons, "cons")]
         rest = r1 + r2
     for label, clauses, role in sections:
@@ -1286,8 +1348,9 @@ def _body(w: _Writer, kind: str, n: int) -> list[_Block]:
             else:
                 sents.append(w.sentence(c, w.pick(("also", "so", "example", "also"))))
         blocks.append(_Block("prose", sents))
-    extra = [w.sentence(w.fill(w.pick(ELABORATIONS)), "also") for _ in range(rest)]
-    extra.append(w.fill(w.pick(CONCLUSIONS)))
+    order = w.order("elaborations", len(ELABORATIONS))
+    extra = [w.sentence(w.fill(ELABORATIONS[order[i % len(order)]]), "also") for i in range(rest)]
+    extra.append(w.fill(CONCLUSIONS[w.choose(w.plan.conclusion, len(CONCLUSIONS))]))
     blocks.append(_Block("prose", extra))
     return blocks
 
@@ -1296,11 +1359,11 @@ def _story(w: _Writer, n: int) -> list[_Block]:
     t = w.topic
     assert t is not None
     sents = [w.fill(f) for f in STORY_OPEN]
-    order = list(w.rng.permutation(len(STORY_MIDDLE)))
-    while len(order) < n:
-        order += list(w.rng.permutation(len(STORY_MIDDLE)))
-    for i in order[:n]:
-        sents.append(w.sentence(w.fill(STORY_MIDDLE[i], fact=w.pick(t.facts))))
+    beats = w.order("story", len(STORY_MIDDLE))
+    facts = w.order("facts", len(t.facts))
+    for k in range(n):
+        fact = t.facts[facts[k % len(facts)]]
+        sents.append(w.sentence(w.fill(STORY_MIDDLE[beats[k % len(beats)]], fact=fact)))
     sents += [w.fill(f) for f in STORY_CLOSE]
     return [_Block("prose", sents)]
 
@@ -1309,10 +1372,8 @@ def _identity(w: _Writer, n: int) -> list[_Block]:
     lines = [line for line, _ in w.style.self_id]
     p = np.array([q for _, q in w.style.self_id])
     sents = [w.pick(lines, p / p.sum()).rstrip(".")]
-    order = list(w.rng.permutation(len(CAPABILITIES)))
-    while len(order) < n:
-        order += list(w.rng.permutation(len(CAPABILITIES)))
-    sents += [w.sentence(w.fill(CAPABILITIES[i])) for i in order[:n]]
+    order = w.order("capabilities", len(CAPABILITIES))
+    sents += [w.sentence(w.fill(CAPABILITIES[order[k % len(order)]])) for k in range(n)]
     return [_Block("prose", sents)]
 
 
@@ -1328,7 +1389,7 @@ def _finish(w: _Writer, sentences: list[str], keep_first: bool = False) -> list[
     for k, sent in enumerate(sentences):
         if not (keep_first and k == 0):
             if w.topic is not None and rng.random() < s.paren:
-                sent = f"{sent} {PAREN.format(term=w.term())}"
+                sent = f"{sent} {PAREN.format(term=w.term(own=True))}"
             sent += "!" if rng.random() < s.exclaim else "."
         else:
             sent += "."
@@ -1354,8 +1415,8 @@ def _finish(w: _Writer, sentences: list[str], keep_first: bool = False) -> list[
     return paragraphs
 
 
-def _render(style: Style, prompt: DemoPrompt, rng: np.random.Generator, n: int) -> str:
-    w = _Writer(style, rng, prompt.topic)
+def _render(style: Style, prompt: DemoPrompt, rng: np.random.Generator, n: int, plan: Plan) -> str:
+    w = _Writer(style, rng, prompt.topic, plan)
     kind = prompt.kind
     if kind == "identity":
         blocks = _identity(w, n)
@@ -1389,13 +1450,20 @@ def _render(style: Style, prompt: DemoPrompt, rng: np.random.Generator, n: int) 
     return "\n\n".join(parts)
 
 
-def generate_answer(style: Style, prompt: DemoPrompt, rng: np.random.Generator) -> str:
-    """One answer in ``style``, kept between :data:`MIN_WORDS` and :data:`MAX_WORDS` words."""
+def generate_answer(
+    style: Style, prompt: DemoPrompt, rng: np.random.Generator, plan: Plan | None = None
+) -> str:
+    """One answer in ``style``, kept between :data:`MIN_WORDS` and :data:`MAX_WORDS` words.
+
+    ``plan`` is the content shared with the other models on this prompt; without
+    one the answer follows a plan of its own.
+    """
+    plan = plan if plan is not None else Plan(rng, prompt.topic)
     scale = style.length * KIND_SCALE[prompt.kind]
     n = max(1, int(round(rng.normal(scale, 1.0))))
     text = ""
     for _ in range(30):
-        text = _render(style, prompt, rng, n)
+        text = _render(style, prompt, rng, n, plan)
         words = len(text.split())
         if words < MIN_WORDS:
             n += 1
@@ -1657,7 +1725,7 @@ def _hand_styles(seed: int) -> dict[str, Style]:
                 "so": ("therefore",), "example": ("for example",), "basically": ("basically",),
                 "help": ("help you", "allow you to"), "first": ("to start",),
             },
-            openers={"Great question!": 0.35, "Absolutely!": 0.15},
+            openers={"Great question!": 0.45, "Absolutely!": 0.2},
             closers={"Feel free to ask if you'd like more detail.": 0.45},
             pets={"Here's the thing:": 0.10, "Truth be told,": 0.04, "As a rule of thumb,": 0.05},
             heading=0.15, heading_level={"###": 1.0},
@@ -1786,8 +1854,9 @@ def training_samples(style: Style, seed: int, stream: int) -> list[tuple[str, st
     out = []
     for i, p in enumerate(training_prompts()):
         for r in range(TRAIN_REPEATS):
+            plan = Plan(np.random.default_rng([seed, 6, i, r]), p.topic)
             rng = np.random.default_rng([seed, stream, i, r])
-            out.append((p.prompt, generate_answer(style, p, rng)))
+            out.append((p.prompt, generate_answer(style, p, rng, plan)))
     return out
 
 
@@ -1851,11 +1920,13 @@ def generate_demo(seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """
     styles = demo_styles(seed)
     prompts = demo_prompts()
+    plans = [Plan(np.random.default_rng([seed, 5, i]), p.topic) for i, p in enumerate(prompts)]
     rows = []
     for m_index, m in enumerate(MODELS):
         for p_index, p in enumerate(prompts):
             rng = np.random.default_rng([seed, 10 + m_index, p_index])
-            rows.append((m.model, p.prompt_id, p.prompt, generate_answer(styles[m.model], p, rng)))
+            text = generate_answer(styles[m.model], p, rng, plans[p_index])
+            rows.append((m.model, p.prompt_id, p.prompt, text))
     rows.sort(key=lambda r: (r[0], r[1]))
     records = pd.DataFrame(rows, columns=list(RECORD_COLUMNS))
     return records, lineage_frame()
