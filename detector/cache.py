@@ -1,0 +1,413 @@
+"""On-disk store of text embeddings, one SQLite file per cache directory.
+
+Vectors live in ``<cache_dir>/embeddings.sqlite3``, one row per (key space,
+text hash). A *key space* names everything that changes the vector except
+the text: model name or path, a fingerprint of its weights, chunking
+settings and precision (see :func:`space_id`); the text hash is the SHA-256
+of the UTF-8 text. Each row stores the vector as little-endian float32 bytes
+with its dimension and a checksum, so a truncated or altered row is detected
+on read, dropped and recomputed by the caller.
+
+The store is meant never to stop a run: a database file that is not SQLite
+or is damaged is deleted and recreated with a :class:`CacheWarning`, and an
+error while reading or writing turns the affected lookups into misses.
+Writes are committed batch by batch, so an interrupted run keeps what it
+finished and the next run resumes from there.
+
+:func:`default_cache_dir` resolves the location: the ``PROVENANCE_CACHE_DIR``
+environment variable, else ``$XDG_CACHE_HOME/provenance``, else
+``~/.cache/provenance``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import ProvenanceError
+
+DB_NAME = "embeddings.sqlite3"
+SCHEMA_VERSION = 1
+_DTYPE = "<f4"
+_SQL_VARS = 500  # stay below SQLite's host-parameter limit in IN (...) lookups
+
+
+class CacheWarning(UserWarning):
+    """The embedding cache was damaged or unusable and was reset or bypassed."""
+
+
+def default_cache_dir() -> Path:
+    """Cache directory from ``PROVENANCE_CACHE_DIR``, ``XDG_CACHE_HOME`` or ``~/.cache``."""
+    env = os.environ.get("PROVENANCE_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "provenance"
+
+
+def text_hash(text: str) -> str:
+    """SHA-256 of the UTF-8 text, 64 hex digits."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def space_id(description: Mapping[str, Any]) -> str:
+    """Stable 32-hex-digit id of a key space from its JSON-serializable description."""
+    blob = json.dumps(dict(description), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
+
+
+def _checksum(blob: bytes) -> str:
+    return hashlib.blake2b(blob, digest_size=8).hexdigest()
+
+
+@dataclass
+class CacheStats:
+    """Counters of one cache over its lifetime (or since :meth:`EmbeddingCache.reset_stats`).
+
+    Attributes
+    ----------
+    hits : int
+        Texts whose vector was read from the cache.
+    misses : int
+        Texts that had to be embedded (absent or corrupt).
+    corrupt : int
+        Rows found damaged (bad size, dtype, checksum or non-finite values);
+        each is also counted as a miss.
+    writes : int
+        Vectors written.
+    resets : int
+        Times the database file was recreated after damage.
+    """
+
+    hits: int = 0
+    misses: int = 0
+    corrupt: int = 0
+    writes: int = 0
+    resets: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+class EmbeddingCache:
+    """SQLite-backed map (key space, text hash) -> float32 vector.
+
+    Parameters
+    ----------
+    directory : str or os.PathLike
+        Folder of the database file; created if missing.
+
+    Raises
+    ------
+    ProvenanceError
+        If the folder cannot be created.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = Path(directory).expanduser()
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ProvenanceError(
+                f"cannot create the embedding cache directory {self.directory} "
+                f"({exc.strerror or exc}); pass cache_dir= a writable folder, or set "
+                "PROVENANCE_CACHE_DIR"
+            ) from None
+        self.path = self.directory / DB_NAME
+        self.stats = CacheStats()
+        self._conn: sqlite3.Connection | None = None
+        self._disabled = False
+        self._open()
+
+    # ------------------------------------------------------------ connection
+    def _connect(self) -> sqlite3.Connection:
+        _check_header(self.path)
+        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS vectors ("
+            " space TEXT NOT NULL, text_hash TEXT NOT NULL, dim INTEGER NOT NULL,"
+            " dtype TEXT NOT NULL, checksum TEXT NOT NULL, data BLOB NOT NULL,"
+            " PRIMARY KEY (space, text_hash)) WITHOUT ROWID"
+        )
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS spaces (space TEXT PRIMARY KEY, description TEXT NOT NULL)"
+        )
+        conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        conn.execute(
+            "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        )
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None or row[0] != str(SCHEMA_VERSION):
+            raise sqlite3.DatabaseError(f"unknown schema version {row[0] if row else None}")
+        # Reads a page of the vector table, so a truncated or garbled file fails here.
+        conn.execute("SELECT count(*) FROM (SELECT 1 FROM vectors LIMIT 1)").fetchone()
+        return conn
+
+    def _open(self) -> None:
+        try:
+            self._conn = self._connect()
+        except sqlite3.Error as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: sqlite3.Error) -> None:
+        """React to a database error: recreate a damaged file, else bypass the cache.
+
+        Only damage (not a database, malformed pages, a foreign schema) deletes
+        the file; a locked, read-only or unreachable database is left alone and
+        the cache is switched off for this process.
+        """
+        if _is_damage(exc):
+            self._reset(exc)
+            return
+        warnings.warn(
+            f"embedding cache {self.path} is unusable ({exc}); continuing without a cache",
+            CacheWarning,
+            stacklevel=3,
+        )
+        self.close()
+        self._disabled = True
+
+    def _reset(self, exc: BaseException) -> None:
+        """Delete a damaged database and start an empty one (or bypass the cache)."""
+        warnings.warn(
+            f"embedding cache {self.path} is damaged ({exc}); recreating it, cached "
+            "vectors will be recomputed",
+            CacheWarning,
+            stacklevel=3,
+        )
+        self.stats.resets += 1
+        self.close()
+        try:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            self._conn = self._connect()
+        except (OSError, sqlite3.Error) as again:
+            warnings.warn(
+                f"embedding cache {self.path} cannot be recreated ({again}); "
+                "continuing without a cache",
+                CacheWarning,
+                stacklevel=3,
+            )
+            self._conn = None
+            self._disabled = True
+
+    def close(self) -> None:
+        """Close the database connection (the cache reopens nothing afterwards)."""
+        conn = getattr(self, "_conn", None)
+        if conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+            self._conn = None
+
+    def __enter__(self) -> EmbeddingCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:  # pragma: no cover - best effort at interpreter exit
+        self.close()
+
+    @property
+    def enabled(self) -> bool:
+        """False once the database could not be recreated (lookups then all miss)."""
+        return self._conn is not None and not self._disabled
+
+    # ------------------------------------------------------------ access
+    def register_space(self, space: str, description: Mapping[str, Any]) -> None:
+        """Record what a key space stands for (for people inspecting the file)."""
+        if not self.enabled:
+            return
+        blob = json.dumps(dict(description), sort_keys=True)
+        try:
+            assert self._conn is not None
+            self._conn.execute("INSERT OR IGNORE INTO spaces VALUES (?, ?)", (space, blob))
+        except sqlite3.Error as exc:
+            self._failed(exc)
+
+    def get_many(self, space: str, hashes: Sequence[str], dim: int) -> dict[str, np.ndarray]:
+        """Cached vectors of the given text hashes; damaged rows are dropped.
+
+        Parameters
+        ----------
+        space : str
+            Key space id (:func:`space_id`).
+        hashes : sequence of str
+            Text hashes (:func:`text_hash`), distinct.
+        dim : int
+            Expected vector dimension; rows of another size count as corrupt.
+
+        Returns
+        -------
+        dict
+            text hash -> float32 array of shape (dim,), for the hashes found
+            intact. Updates :attr:`stats` (hits, misses, corrupt).
+        """
+        found: dict[str, np.ndarray] = {}
+        if self.enabled and hashes:
+            try:
+                bad = self._read(space, list(hashes), dim, found)
+            except sqlite3.Error as exc:
+                found = {}
+                self._failed(exc)
+            else:
+                if bad:
+                    self.stats.corrupt += len(bad)
+                    self._delete(space, bad)
+        self.stats.hits += len(found)
+        self.stats.misses += len(hashes) - len(found)
+        return found
+
+    def _read(
+        self, space: str, hashes: list[str], dim: int, found: dict[str, np.ndarray]
+    ) -> list[str]:
+        assert self._conn is not None
+        bad: list[str] = []
+        for start in range(0, len(hashes), _SQL_VARS):
+            part = hashes[start : start + _SQL_VARS]
+            marks = ",".join("?" * len(part))
+            rows = self._conn.execute(
+                "SELECT text_hash, dim, dtype, checksum, data FROM vectors "
+                f"WHERE space = ? AND text_hash IN ({marks})",
+                (space, *part),
+            )
+            for h, row_dim, dtype, checksum, data in rows:
+                vec = _decode(row_dim, dtype, checksum, data, dim)
+                if vec is None:
+                    bad.append(h)
+                else:
+                    found[h] = vec
+        return bad
+
+    def _delete(self, space: str, hashes: Iterable[str]) -> None:
+        try:
+            assert self._conn is not None
+            self._conn.executemany(
+                "DELETE FROM vectors WHERE space = ? AND text_hash = ?",
+                [(space, h) for h in hashes],
+            )
+        except sqlite3.Error as exc:
+            self._failed(exc)
+
+    def put_many(self, space: str, items: Mapping[str, np.ndarray]) -> None:
+        """Store vectors (text hash -> 1-D array) in one transaction.
+
+        Errors are not raised: a damaged database is recreated with a
+        :class:`CacheWarning` and the vectors are simply not cached.
+        """
+        if not self.enabled or not items:
+            return
+        rows = []
+        for h, vec in items.items():
+            data = np.ascontiguousarray(vec, dtype=_DTYPE).tobytes()
+            rows.append((space, h, int(np.size(vec)), _DTYPE, _checksum(data), data))
+        try:
+            assert self._conn is not None
+            with self._conn:
+                self._conn.execute("BEGIN IMMEDIATE")
+                self._conn.executemany(
+                    "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?, ?, ?)", rows
+                )
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            return
+        self.stats.writes += len(rows)
+
+    def get_meta(self, key: str) -> str | None:
+        """A small stored value (e.g. a precision verdict), or None."""
+        if not self.enabled:
+            return None
+        try:
+            assert self._conn is not None
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            return None
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a small value under ``key`` (errors only warn)."""
+        if not self.enabled:
+            return
+        try:
+            assert self._conn is not None
+            self._conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+        except sqlite3.Error as exc:
+            self._failed(exc)
+
+    def count(self, space: str | None = None) -> int:
+        """Number of stored vectors (in one key space, or in all)."""
+        if not self.enabled:
+            return 0
+        assert self._conn is not None
+        if space is None:
+            return int(self._conn.execute("SELECT count(*) FROM vectors").fetchone()[0])
+        query = "SELECT count(*) FROM vectors WHERE space = ?"
+        return int(self._conn.execute(query, (space,)).fetchone()[0])
+
+    def reset_stats(self) -> None:
+        """Zero the hit/miss counters."""
+        self.stats = CacheStats()
+
+    def __repr__(self) -> str:
+        return f"EmbeddingCache({str(self.path)!r}, {self.stats})"
+
+
+def _check_header(path: Path) -> None:
+    """Raise DatabaseError when the file is shorter than its SQLite header says.
+
+    SQLite itself only notices a truncated file when a query reaches a
+    missing page; the header check catches it at open, in constant time.
+    """
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(100)
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        return  # empty (new) files are fine; foreign files fail in sqlite as NOTADB
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    n_pages = int.from_bytes(header[28:32], "big")
+    header_size_valid = header[24:28] == header[92:96] and n_pages > 0
+    if header_size_valid and n_pages * page_size > size:
+        raise sqlite3.DatabaseError(
+            f"file is truncated ({size} bytes, header says {n_pages * page_size})"
+        )
+
+
+def _is_damage(exc: sqlite3.Error) -> bool:
+    """True for errors that mean the file itself is damaged or not ours."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+        return True
+    if isinstance(exc, sqlite3.OperationalError):  # locked, read-only, I/O, cannot open
+        return False
+    return isinstance(exc, sqlite3.DatabaseError)
+
+
+def _decode(row_dim: Any, dtype: Any, checksum: Any, data: Any, dim: int) -> np.ndarray | None:
+    """The stored vector, or None when the row is damaged."""
+    if not isinstance(data, bytes) or dtype != _DTYPE or row_dim != dim:
+        return None
+    if len(data) != dim * np.dtype(_DTYPE).itemsize or checksum != _checksum(data):
+        return None
+    vec = np.frombuffer(data, dtype=_DTYPE).astype(np.float32)
+    if not np.all(np.isfinite(vec)):
+        return None
+    return vec
