@@ -145,6 +145,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         n_bootstrap=args.bootstrap,
         alpha=args.alpha,
         channels=args.channels,
+        attribution=args.attribution,
         **_feature_kwargs(args),
     )
     text = result.to_json() if args.format == "json" else result.to_text()
@@ -242,6 +243,82 @@ def _cmd_tree(args: argparse.Namespace) -> int:
     for path in given.values():
         print(f"wrote {path}", file=sys.stderr)
     print(result.to_json() if args.format == "json" else result.to_text())
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    """``provenance report``: a self-contained PDF report on one suspect."""
+    from .report import build_report
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".pdf":
+        raise ProvenanceError(f"{args.out}: a report is written as a .pdf file; end --out in .pdf")
+    if out.exists() and not args.force:
+        raise ProvenanceError(f"{args.out}: already exists; choose another path or pass --force")
+    result = build_report(
+        _load(args),
+        args.suspect,
+        _split_names(args.candidates),
+        _split_names(args.reference),
+        out=out,
+        force=args.force,
+        seed=args.seed,
+        channels=args.channels,
+        n_bootstrap=args.bootstrap,
+        tree_bootstrap=args.tree_bootstrap,
+        alpha=args.alpha,
+        include_attribution=not args.no_attribution,
+        attribution_prompts=args.attribution_prompts or None,
+        **_feature_kwargs(args),
+    )
+    print(
+        f"wrote {result.path}: {result.pages} pages in {result.timings['total']:.1f} s",
+        file=sys.stderr,
+    )
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(result.score.to_json() if args.format == "json" else result.score.to_text())
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    """``provenance train``: fit an attribution classifier, print its held-out evaluation."""
+    from .attribution import save_classifier, train
+
+    targets = [args.out] + ([args.figure] if args.figure else [])
+    for path in targets:
+        if Path(path).exists() and not args.force:
+            raise ProvenanceError(f"{path}: already exists; choose another path or pass --force")
+    if args.figure and Path(args.figure).suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise ProvenanceError(f"{args.figure}: --figure must end in .png, .svg or .pdf")
+    clf, evaluation = train(
+        _load(args),
+        models=_split_names(args.models),
+        channels=args.channels,
+        seed=args.seed,
+        n_folds=args.folds,
+        **_feature_kwargs(args),
+    )
+    save_classifier(clf, args.out, force=args.force)
+    print(f"wrote {args.out}", file=sys.stderr)
+    if args.figure:
+        Path(args.figure).parent.mkdir(parents=True, exist_ok=True)
+        evaluation.confusion_figure().savefig(args.figure, dpi=150)
+        print(f"wrote {args.figure}", file=sys.stderr)
+    print(evaluation.to_json() if args.format == "json" else evaluation.to_text())
+    return 0
+
+
+def _cmd_attribute(args: argparse.Namespace) -> int:
+    """``provenance attribute``: which of a classifier's models wrote each output."""
+    from .attribution import attribute, load_classifier
+
+    if args.out and Path(args.out).exists() and not args.force:
+        raise ProvenanceError(f"{args.out}: already exists; choose another path or pass --force")
+    clf = load_classifier(args.classifier)
+    result = attribute(clf, _load(args), models=_split_names(args.models), **_feature_kwargs(args))
+    text = result.to_json() if args.format == "json" else result.to_text()
+    _write_text(text, args.out, force=args.force)
     return 0
 
 
@@ -349,6 +426,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (results are deterministic)")
     p.add_argument("--bootstrap", type=int, default=200, help="prompt resamplings for intervals")
     p.add_argument("--alpha", type=float, default=0.05, help="family-wise significance level")
+    p.add_argument("--attribution", action="store_true",
+                   help="also report the attribution-transfer channel (trains classifiers)")
     _add_feature_args(p)
     p.set_defaults(func=_cmd_score)
 
@@ -423,6 +502,102 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache-dir", default=None, help="feature cache directory")
     p.add_argument("--no-progress", action="store_true", help="no progress output on stderr")
     p.set_defaults(func=_cmd_tree)
+
+    p = sub.add_parser(
+        "report",
+        help="PDF report on one suspect: verdict, scores, evidence, tree, excerpts, method",
+        description="Write a self-contained PDF report for one suspect model: the verdict and "
+        "key numbers, data overview, candidate scores with intervals, evidence per channel, "
+        "lineage tree and distances, identity leaks with excerpts, words and phrases the "
+        "suspect and its top candidate both over-use, side-by-side answers, the attribution "
+        "confusion matrix (when available), method and limitations, and a reproducibility "
+        "appendix. Prints the scores (as `provenance score`). An existing --out is not "
+        "overwritten without --force.",
+    )
+    _add_data_args(p)
+    p.add_argument("--suspect", required=True, help="the model under suspicion")
+    p.add_argument(
+        "--candidates",
+        default=None,
+        help="comma-separated candidate teachers/parents (default: every other model)",
+    )
+    p.add_argument(
+        "--reference",
+        default=None,
+        help="comma-separated unrelated models for calibration "
+        "(default: every model that is neither suspect nor candidate)",
+    )
+    p.add_argument("--out", required=True, help="the PDF to write, e.g. reports/NAME.pdf")
+    p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    p.add_argument(
+        "--channels",
+        default=None,
+        help="comma-separated channels (default: embedding,style,lexical,identity)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of every resampling (deterministic)")
+    p.add_argument("--bootstrap", type=int, default=200, help="prompt resamplings for intervals")
+    p.add_argument(
+        "--tree-bootstrap",
+        type=int,
+        default=50,
+        help="prompt resamplings for the tree's clade supports (default 50)",
+    )
+    p.add_argument("--alpha", type=float, default=0.05, help="family-wise significance level")
+    p.add_argument(
+        "--no-attribution", action="store_true", help="leave out the attribution classifier"
+    )
+    p.add_argument(
+        "--attribution-prompts",
+        type=int,
+        default=200,
+        help="train the attribution classifier on at most this many prompts (default 200; 0: all)",
+    )
+    p.add_argument(
+        "--format", choices=["table", "json"], default="table", help="how the scores are printed"
+    )
+    _add_feature_args(p)
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser(
+        "train",
+        help="train an attribution classifier (which model wrote a text) and save it",
+        description="Train a classifier that names the model behind a text, evaluate it by "
+        "cross-validation with no prompt in both a training and a test fold, print the "
+        "evaluation and save the classifier as a skops file (no pickle). An existing --out "
+        "is not overwritten without --force.",
+    )
+    _add_data_args(p)
+    p.add_argument("--models", default=None, help="comma-separated classes (default: all models)")
+    p.add_argument(
+        "--channels",
+        default=None,
+        help="comma-separated channels: lexical, style, embedding, identity "
+        "(default: lexical,style)",
+    )
+    p.add_argument("--out", required=True, help="classifier file to write, e.g. clf.skops")
+    p.add_argument("--figure", default=None, help="confusion matrix figure (.png, .svg or .pdf)")
+    p.add_argument("--force", action="store_true", help="overwrite existing output files")
+    p.add_argument("--folds", type=int, default=5, help="prompt-grouped folds (default 5)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the fold assignment")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    _add_feature_args(p)
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser(
+        "attribute",
+        help="attribute each output of a corpus to one of a trained classifier's models",
+        description="Load a classifier written by `provenance train` and give, per output, the "
+        "probability of each of its models, and per model of DATA the share of its outputs "
+        "attributed to each.",
+    )
+    p.add_argument("classifier", help="classifier file written by provenance train")
+    _add_data_args(p)
+    p.add_argument("--models", default=None, help="attribute only these models' outputs")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--out", default=None, help="write the result to this file instead of stdout")
+    p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    _add_feature_args(p)
+    p.set_defaults(func=_cmd_attribute)
 
     # -- further subcommands are added above this line --
     return parser

@@ -235,6 +235,7 @@ def score(
     min_reference: int = MIN_REFERENCE,
     channels: str | list[str] | None = None,
     null: str = NULL,
+    attribution: bool = False,
     **evidence_kwargs: Any,
 ) -> ScoreResult:
     """Score every candidate as the suspect's teacher or parent.
@@ -265,6 +266,14 @@ def score(
         Evidence channels to combine (default all).
     null : {"both", "suspect"}
         Which null to calibrate against (see :func:`calibrate`).
+    attribution : bool
+        Also run the attribution-transfer channel
+        (:func:`detector.attribution.attribution_transfer`: classifiers trained
+        on the candidates and reference models, never the suspect, judge the
+        suspect's outputs) and report its z per candidate as
+        ``channels["attribution"]``. It is reported, not combined into the
+        score: on the dev corpus it sends human-data LLaMA-1 models to the old
+        OpenAI models at z 3.5-7 (docs/method.md).
     **evidence_kwargs
         Passed to :func:`~detector.evidence.build_evidence`.
 
@@ -389,6 +398,30 @@ def score(
         else np.full(len(evidence.models), n_prompts)
     )
 
+    attribution_z: dict[str, float] = {}
+    if attribution:
+        from .attribution import attribution_transfer
+
+        source = data.features if isinstance(data, Evidence) else data
+        if source is None:
+            raise ProvenanceError("attribution needs the corpus; pass a Corpus or Features")
+        transfer = attribution_transfer(
+            source,
+            suspect,
+            list(cand),
+            list(ref) or None,
+            seed=seed,
+            **{k: v for k, v in evidence_kwargs.items() if k in ("cache_dir", "progress")},
+        )
+        attribution_z = {c: float(transfer.z.loc[suspect, c]) for c in cand}
+        notes.append(
+            "attribution transfer (reported per candidate, not part of the score): "
+            + ", ".join(
+                f"{c} z={v:.1f}"
+                for c, v in sorted(attribution_z.items(), key=lambda kv: -kv[1])[:3]
+            )
+        )
+
     results = []
     for k in order:
         related = bool(calibrated and p_adj[k] < alpha)
@@ -402,7 +435,10 @@ def score(
                 rank=int(ranks[k]),
                 verdict=_verdict_words(float(z[k]), p_value, related, int(ranks[k])),
                 related=related,
-                channels={name: float(v[k]) for name, v in per_channel.items()},
+                channels={
+                    **{name: float(v[k]) for name, v in per_channel.items()},
+                    **({"attribution": attribution_z[cand[k]]} if attribution_z else {}),
+                },
                 z=float(z[k]),
                 affinity=float(full[s, c_idx[k]]),
                 n_prompts=int(shared_counts[c_idx[k]]),
