@@ -1,0 +1,413 @@
+"""PDF reports: read the produced PDF back and check it against the JSON result.
+
+The reports are built from the bundled demo corpus with the style, lexical
+and identity channels (no embedding model is loaded) and small bootstrap
+counts. One report goes through the command line (its scores are read from
+the JSON it prints), one through the Python API on a copy of the corpus with
+a suspect whose name is CJK plus an emoji and whose answers carry curly
+quotes, accents, markup and control characters.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from detector.cli import main
+from detector.corpus import load_corpus
+from detector.demo_run import DEMO_DIR
+from detector.errors import ProvenanceError
+from detector.report import SECTIONS, build_report
+from detector.scoring import score
+
+CHANNELS = "style,lexical,identity"
+SUSPECT = "student-of-atlas"
+DEMO = DEMO_DIR / "outputs.jsonl"
+ODD = "模型-七 🤖"  # CJK model name with an emoji: DejaVu Sans has neither
+ODD_PREFIX = "“Café” naïve façade <b>&amp;</b> \x07bell "
+ODD_TOKEN = "https://example.org/" + "x" * 300  # an unbreakable token wider than a column
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _pages(path: Path) -> list[str]:
+    return [p.extract_text() or "" for p in PdfReader(path).pages]
+
+
+def _starts(pages: list[str]) -> dict[str, int]:
+    """Section title -> number of the page (after the contents) where it is a heading line."""
+    found = {}
+    for k, page in enumerate(pages[2:], start=3):
+        lines = {line.strip() for line in page.splitlines()}
+        for title in SECTIONS:
+            if title in lines and title not in found:
+                found[title] = k
+    return found
+
+
+def _section(pages: list[str], title: str) -> str:
+    """Flattened text of the page on which a section starts."""
+    return _flat(pages[_starts(pages)[title] - 1])
+
+
+@pytest.fixture(scope="module")
+def cli_report(tmp_path_factory):
+    """A report made by ``provenance report`` and the score JSON it printed."""
+    if not DEMO.exists():
+        pytest.skip("demo corpus not found")
+    folder = tmp_path_factory.mktemp("report")
+    out = folder / "reports" / "demo.pdf"
+    argv = ["report", str(DEMO), "--suspect", SUSPECT, "--channels", CHANNELS]
+    argv += ["--bootstrap", "40", "--tree-bootstrap", "8", "--cache-dir", str(folder / "cache")]
+    argv += ["--no-progress", "--no-attribution", "--format", "json", "--out", str(out)]
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        rc = main(argv)
+    assert rc == 0, stderr.getvalue()
+    return {
+        "path": out,
+        "json": json.loads(stdout.getvalue()),
+        "pages": _pages(out),
+        "stderr": stderr.getvalue(),
+        "cache": folder / "cache",
+    }
+
+
+@pytest.fixture(scope="module")
+def odd_report(tmp_path_factory):
+    """A report from the API on a corpus with non-ASCII names and texts, attribution absent."""
+    if not DEMO.exists():
+        pytest.skip("demo corpus not found")
+    folder = tmp_path_factory.mktemp("odd")
+    df = load_corpus(DEMO).df
+    copy = df[df["model"] == "atlas"].copy()
+    copy["model"] = ODD
+    copy["output"] = ODD_PREFIX + copy["output"] + f" {ODD_TOKEN}"
+    corpus = load_corpus(pd.concat([df, copy], ignore_index=True))
+    saved = sys.modules.get("detector.attribution", "absent")
+    sys.modules["detector.attribution"] = None  # type: ignore[assignment]  # import fails
+    try:
+        result = build_report(
+            corpus,
+            ODD,
+            out=folder / "odd.pdf",
+            channels=CHANNELS,
+            n_bootstrap=30,
+            tree_bootstrap=5,
+            cache_dir=folder / "cache",
+            progress=False,
+        )
+    finally:
+        if saved == "absent":
+            del sys.modules["detector.attribution"]
+        else:
+            sys.modules["detector.attribution"] = saved
+    return {"result": result, "pages": _pages(result.path)}
+
+
+# ------------------------------------------------------------------ structure
+def test_pdf_opens_with_sections_toc_and_page_numbers(cli_report):
+    pages = cli_report["pages"]
+    reader = PdfReader(cli_report["path"])
+    assert len(reader.pages) == len(pages) >= 10
+    text = _flat("\n".join(pages))
+    for title in SECTIONS:
+        assert title in text, title
+    # the table of contents (page 2) lists every section with the page it starts on
+    toc = _flat(pages[1])
+    assert "Contents" in toc
+    starts = _starts(pages)
+    assert list(starts) == list(SECTIONS)
+    assert list(starts.values()) == sorted(starts.values())
+    for title, start in starts.items():
+        assert re.search(rf"{start} {re.escape(title)}", toc), (title, start, toc)
+    # "Page x of y" on every page but the title page
+    n = len(pages)
+    assert "Page 1 of" not in pages[0]
+    for k, page in enumerate(pages[1:], start=2):
+        assert f"Page {k} of {n}" in page
+    # bookmarks (PDF outline) point at the sections' pages
+    ids = {p.indirect_reference.idnum: k for k, p in enumerate(reader.pages, start=1)}
+    outline = {o.title: ids[o.page.idnum] for o in reader.outline}
+    assert list(outline) == list(SECTIONS)
+    assert outline == starts
+
+
+def test_title_page_states_question_verdict_and_top_numbers(cli_report):
+    result = cli_report["json"]
+    first = _flat(cli_report["pages"][0])
+    assert f"Did {SUSPECT} learn from another model's outputs?" in first
+    verdict = result["verdict"][0].upper() + result["verdict"][1:]
+    assert f"Verdict: {_flat(verdict)}" in first
+    top = result["candidates"][0]
+    assert re.search(
+        rf"{re.escape(top['model'])} {top['score']:.3f} {top['ci'][0]:.3f} to {top['ci'][1]:.3f}",
+        first,
+    ), first
+    assert f"prompts compared {result['n_prompts']}" in first
+
+
+def test_score_table_matches_json(cli_report):
+    result = cli_report["json"]
+    page = _section(cli_report["pages"], SECTIONS[1])
+    assert len(result["candidates"]) == 9
+    for c in result["candidates"]:
+        p = "n/a" if c["p_value"] is None else f"{c['p_value']:.2g}"
+        row = (
+            rf"{c['rank']} {re.escape(c['model'])} {c['score']:.3f} {c['ci'][0]:.3f} to "
+            rf"{c['ci'][1]:.3f} {re.escape(p)} {c['z']:.2f} {c['n_prompts']}"
+        )
+        assert re.search(row, page), (row, page)
+    channels = _section(cli_report["pages"], SECTIONS[2])
+    for name, weight in result["weights"].items():
+        assert re.search(rf"{name} .*? {result['reliability'][name]:.3f} {weight:.3f}", channels)
+
+
+def test_report_uses_the_same_numbers_as_score(cli_report):
+    expected = score(
+        load_corpus(DEMO),
+        SUSPECT,
+        seed=0,
+        n_bootstrap=40,
+        channels=CHANNELS,
+        cache_dir=cli_report["cache"],
+        progress=False,
+    )
+    assert cli_report["json"] == json.loads(expected.to_json())
+
+
+def test_evidence_built_once_can_be_passed_in(cli_report, tmp_path):
+    """Evidence built elsewhere (e.g. in a notebook) gives the same scores as the command."""
+    from detector.evidence import build_evidence
+
+    evidence = build_evidence(
+        load_corpus(DEMO), channels=CHANNELS, cache_dir=cli_report["cache"], progress=False
+    )
+    result = build_report(
+        evidence,
+        SUSPECT,
+        out=tmp_path / "from_evidence.pdf",
+        n_bootstrap=40,
+        tree_bootstrap=0,
+        include_attribution=False,
+    )
+    expected = cli_report["json"]
+    got = result.score.to_dict()
+    assert [c["model"] for c in got["candidates"]] == [c["model"] for c in expected["candidates"]]
+    for a, b in zip(got["candidates"], expected["candidates"], strict=True):
+        assert a["score"] == pytest.approx(b["score"], abs=1e-9)
+        assert a["ci"] == pytest.approx(b["ci"], abs=1e-9)
+    assert got["verdict"] == expected["verdict"]
+    with pytest.raises(ProvenanceError, match="not in the evidence"):
+        build_report(
+            build_evidence(
+                load_corpus(DEMO),
+                channels="style",
+                models=[SUSPECT, "atlas", "cirrus"],
+                cache_dir=cli_report["cache"],
+                progress=False,
+            ),
+            SUSPECT,
+            ["borealis"],
+            out=tmp_path / "x.pdf",
+        )
+
+
+def test_figures_are_vector_and_stamped_in(cli_report):
+    reader = PdfReader(cli_report["path"])
+
+    def images(obj, seen):
+        obj = obj.get_object()
+        if id(obj) in seen or not hasattr(obj, "get"):
+            return 0
+        seen.add(id(obj))
+        count = int(obj.get("/Subtype") == "/Image")
+        for value in (obj.get("/Resources", {}).get_object().get("/XObject") or {}).values():
+            count += images(value, seen)
+        return count
+
+    assert sum(images(p, set()) for p in reader.pages) == 0
+    by_section = {t: _section(cli_report["pages"], t) for t in SECTIONS}
+    # matplotlib text (TrueType, selectable) lies on the page of its section
+    assert "words per answer" in by_section[SECTIONS[0]]
+    assert "typical unrelated model" in by_section[SECTIONS[1]]
+    assert "z: standard deviations above unrelated models" in by_section[SECTIONS[2]]
+    assert "average linkage of 10 models" in by_section[SECTIONS[3]]
+    assert "\u25c0 suspect" in by_section[SECTIONS[3]]
+
+
+def test_evidence_sections_quote_data(cli_report):
+    pages = cli_report["pages"]
+    text = _flat(" ".join(pages))
+    # shared over-used phrases: the strongest one with its counts for suspect, candidate, pool
+    from detector.lexical import LexicalFingerprint
+
+    result = cli_report["json"]
+    top = result["best"] or result["candidates"][0]["model"]
+    lexical = _section(pages, SECTIONS[5])
+    assert "count suspect" in lexical and "count pool" in lexical
+    first = LexicalFingerprint().fit(load_corpus(DEMO).df).shared_overused(SUSPECT, top, top=1)
+    if len(first):
+        r = first.iloc[0]
+        row = f"{r.term} {r.count_a:,} {r.count_b:,} {r.count_rest:,} {r.per_10k_a:.1f}"
+        assert row in lexical, (row, lexical)
+    # side-by-side answers name the three models and quote the prompt
+    side = _section(pages, SECTIONS[6])
+    assert "Example 1" in side and "atlas" in side
+    corpus = load_corpus(DEMO)
+    pid = re.search(r"Example 1 \(.*?\): prompt (\S+)", side).group(1)
+    assert _flat(corpus.prompts()[pid])[:60] in side
+    # method and limitations in plain words
+    assert "What it cannot prove" in text and "share a base model" in text
+    # reproducibility appendix
+    appendix = _section(pages, SECTIONS[9])
+    assert load_corpus(DEMO).content_hash() in appendix
+    assert "reportlab" in appendix
+    assert re.search(r"score bootstrap 40 prompt resamplings", appendix)
+
+
+def test_render_pages_to_png(cli_report, tmp_path):
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) not installed")
+    import matplotlib.image
+
+    subprocess.run(
+        ["pdftoppm", "-r", "30", "-png", "-f", "4", "-l", "4", str(cli_report["path"]), "p"],
+        cwd=tmp_path,
+        check=True,
+    )
+    (png,) = tmp_path.glob("p*.png")
+    pixels = matplotlib.image.imread(png)[..., :3]
+    dark = (pixels.mean(axis=2) < 0.5).mean()
+    assert 0.005 < dark < 0.5  # text and a figure, not blank, not black
+
+
+# ------------------------------------------------------------------ non-ASCII
+def test_non_ascii_survives_or_degrades_visibly(odd_report):
+    result = odd_report["result"]
+    text = _flat("\n".join(odd_report["pages"]))
+    assert result.score.suspect == ODD
+    # CJK and emoji are not in the font: visible code points, never dropped
+    assert "[U+6A21][U+578B]-[U+4E03] [U+1F916]" in text
+    # curly quotes, accents and markup characters are kept as text
+    assert "“Café” naïve façade" in text
+    assert "<b>&amp;</b>" in text
+    assert "[U+0007]bell" in text  # a control character is shown, not passed to the PDF
+    assert "xxxxxxxxxx" in text  # the unbreakable token was wrapped, not lost
+    # the attribution module could not be imported: the section says so
+    assert "This section is unavailable" in text
+    assert any("attribution" in n for n in result.notes)
+
+
+def test_python_api_result(odd_report):
+    result = odd_report["result"]
+    assert result.pages == len(odd_report["pages"])
+    assert result.sections == list(SECTIONS)
+    assert result.tree is not None and ODD in result.tree.models
+    assert {"evidence", "score", "tree", "pdf", "total"} <= set(result.timings)
+    assert result.score.candidates[0].model == "atlas"  # a copy of atlas's answers
+    assert json.loads(json.dumps(result.to_dict()))["pages"] == result.pages
+
+
+def test_switched_off_attribution_is_said(cli_report):
+    section = _section(cli_report["pages"], SECTIONS[7])
+    assert "This section is unavailable" in section and "switched off" in section
+
+
+def test_uncalibrated_report_with_attribution(tmp_path):
+    """Four models: no p-values, the report says so; the attribution section is filled in."""
+    result = build_report(
+        DEMO,
+        SUSPECT,
+        ["atlas", "borealis"],
+        ["cirrus"],
+        out=tmp_path / "small.pdf",
+        channels="style,lexical",
+        n_bootstrap=20,
+        tree_bootstrap=0,
+        cache_dir=tmp_path / "cache",
+        progress=False,
+    )
+    assert result.score.calibration == "uncalibrated"
+    pages = _pages(result.path)
+    text = _flat("\n".join(pages))
+    assert "uncalibrated" in text and "n/a" in text
+    section = _section(pages, SECTIONS[7])
+    try:
+        import detector.attribution  # noqa: F401
+    except Exception:  # developed separately; the report must say it is missing
+        assert "This section is unavailable" in section
+        return
+    evaluation = result.attribution
+    assert evaluation is not None, result.notes
+    assert sorted(evaluation.models) == sorted([SUSPECT, "atlas", "borealis", "cirrus"])
+    assert f"held-out accuracy is {evaluation.accuracy:.1%}" in section
+    assert "Figure 6" in section and "written by" in section  # the vector confusion matrix
+    row = evaluation.confusion[evaluation.models.index(SUSPECT)]
+    best = max(range(len(row)), key=lambda j: row[j])
+    share = row[best] / sum(row)
+    assert f"{evaluation.models[best]} {share:.0%}" in section
+
+
+def test_clean_replaces_what_the_font_lacks():
+    from detector.report import _fonts
+
+    fonts = _fonts()
+    assert fonts.clean("Café “x” – ü") == "Café “x” – ü"
+    assert fonts.clean("a\ud83db") == "a[U+D83D]b"  # lone surrogate: shown, no crash
+    assert fonts.clean("🤖\x00\tz\r\n") == "[U+1F916][U+0000]    z\n"
+    assert fonts.markup("<i>&</i>\n  x") == "&lt;i&gt;&amp;&lt;/i&gt;<br/>&nbsp;&nbsp;x"
+
+
+# ------------------------------------------------------------------ refusals
+def test_refuses_to_overwrite(cli_report, capsys):
+    path = cli_report["path"]
+    before = path.read_bytes()
+    rc = main(["report", str(DEMO), "--suspect", SUSPECT, "--out", str(path)])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert err.count("\n") == 1 and "already exists" in err and "--force" in err
+    assert path.read_bytes() == before
+    with pytest.raises(ProvenanceError, match="already exists"):
+        build_report(DEMO, SUSPECT, out=path)
+
+
+def test_unknown_suspect_is_one_line(tmp_path, capsys):
+    out = tmp_path / "x.pdf"
+    rc = main(["report", str(DEMO), "--suspect", "nope", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert err.startswith("provenance: error: unknown suspect 'nope'")
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--candidates", "atlas,nope"], "unknown candidate 'nope'"),
+        (["--reference", "nope"], "unknown reference model 'nope'"),
+        (["--candidates", SUSPECT], "also among the candidates"),
+    ],
+)
+def test_bad_model_lists_are_one_line(tmp_path, capsys, args, message):
+    rc = main(["report", str(DEMO), "--suspect", SUSPECT, "--out", str(tmp_path / "x.pdf"), *args])
+    err = capsys.readouterr().err
+    assert rc == 2 and message in err and err.count("\n") == 1
+
+
+def test_out_must_be_pdf(tmp_path, capsys):
+    rc = main(["report", str(DEMO), "--suspect", SUSPECT, "--out", str(tmp_path / "x.png")])
+    assert rc == 2 and ".pdf" in capsys.readouterr().err
