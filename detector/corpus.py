@@ -159,7 +159,7 @@ class Corpus:
         for row in self.df.sort_values(["model", "prompt_id"])[
             ["model", "prompt_id", "output"]
         ].itertuples(index=False):
-            h.update("\x1f".join(row).encode("utf-8"))
+            h.update("\x1f".join(row).encode("utf-8", "surrogatepass"))
             h.update(b"\x1e")
         return h.hexdigest()[:16]
 

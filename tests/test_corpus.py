@@ -211,3 +211,11 @@ def test_real_alpaca_eval_corpus(dev_corpus_path):
     assert result["models"]["llama-2-70b-chat-hf"] == 804
     assert any("empty output" in p for p in result["problems"])
     assert any("partial coverage" in p for p in result["problems"])
+
+
+def test_lone_surrogates_do_not_crash_hashing(tmp_path):
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"model": "a", "prompt": "p", "output": "broken \\ud83d emoji"}\n'
+                    '{"model": "b", "prompt": "p", "output": "fine"}\n')
+    corpus = load_corpus(path)
+    assert len(corpus.content_hash()) == 16
