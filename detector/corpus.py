@@ -282,6 +282,20 @@ def _decode(path: Path) -> str:
         ) from None
 
 
+def _clean(value: Any) -> Any:
+    """Replace lone UTF-16 surrogates (from JSON escapes like \\ud83d) with U+FFFD."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return value
+
+
+def _clean_records(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: _clean(v) for k, v in row.items()} for row in rows]
+
+
 def _read_jsonl(path: Path) -> pd.DataFrame:
     rows = []
     for number, line in enumerate(_decode(path).split("\n"), start=1):
@@ -300,7 +314,7 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
         rows.append(row)
     if not rows:
         raise ProvenanceError(f"{path}: file has no records; give a file with model outputs")
-    return pd.DataFrame(rows)
+    return pd.DataFrame(_clean_records(rows))
 
 
 def _read_json(path: Path) -> pd.DataFrame:
@@ -329,7 +343,7 @@ def _read_json(path: Path) -> pd.DataFrame:
         raise ProvenanceError(f"{path}: expected a JSON list of records (objects)")
     if not data:
         raise ProvenanceError(f"{path}: file has no records; give a file with model outputs")
-    return pd.DataFrame(data)
+    return pd.DataFrame(_clean_records(data))
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

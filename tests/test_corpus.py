@@ -215,7 +215,9 @@ def test_real_alpaca_eval_corpus(dev_corpus_path):
 
 def test_lone_surrogates_do_not_crash_hashing(tmp_path):
     path = tmp_path / "c.jsonl"
-    path.write_text('{"model": "a", "prompt": "p", "output": "broken \\ud83d emoji"}\n'
-                    '{"model": "b", "prompt": "p", "output": "fine"}\n')
+    path.write_text(
+        '{"model": "a", "prompt": "p", "output": "broken \\ud83d emoji"}\n'
+        '{"model": "b", "prompt": "p", "output": "fine"}\n'
+    )
     corpus = load_corpus(path)
     assert len(corpus.content_hash()) == 16
