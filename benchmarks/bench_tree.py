@@ -340,8 +340,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", default=os.environ.get("PROVENANCE_DEV_CORPUS"))
     parser.add_argument(
         "--channels",
-        default="style,lexical,identity",
-        help="evidence channels (default style,lexical,identity; add embedding once cached)",
+        default="embedding,style,lexical,identity",
+        help="evidence channels (default: all four, as scoring uses)",
     )
     parser.add_argument("--bootstrap", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
