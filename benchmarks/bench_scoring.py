@@ -51,20 +51,23 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as cold_dir:
             t = time.perf_counter()
             score(corpus, args.suspect, cache_dir=cold_dir, progress=True)
-            timings.append((f"one suspect ({args.suspect}) vs 41 models, cold cache",
-                            time.perf_counter() - t))
+            timings.append(
+                (f"one suspect ({args.suspect}) vs 41 models, cold cache", time.perf_counter() - t)
+            )
 
     # warm: features cached by a first pass
     build_evidence(corpus, cache_dir=args.cache_dir, progress=True)
     t = time.perf_counter()
     one = score(corpus, args.suspect, cache_dir=args.cache_dir, progress=False)
-    timings.append((f"one suspect ({args.suspect}) vs 41 models, features cached",
-                    time.perf_counter() - t))
+    timings.append(
+        (f"one suspect ({args.suspect}) vs 41 models, features cached", time.perf_counter() - t)
+    )
 
     t = time.perf_counter()
     result = run_benchmark(corpus, lineage, progress=True, **cache_dir_kwargs(args.cache_dir))
-    timings.append(("whole dev benchmark (evidence + 18 suspects), features cached",
-                    time.perf_counter() - t))
+    timings.append(
+        ("whole dev benchmark (evidence + 18 suspects), features cached", time.perf_counter() - t)
+    )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     command = "python benchmarks/bench_scoring.py" + (" --cold" if args.cold else "")
