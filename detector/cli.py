@@ -297,6 +297,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         channels=args.channels,
         seed=args.seed,
         n_folds=args.folds,
+        n_jobs=args.jobs,
         **_feature_kwargs(args),
     )
     save_classifier(clf, args.out, force=args.force)
@@ -426,8 +427,11 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (results are deterministic)")
     p.add_argument("--bootstrap", type=int, default=200, help="prompt resamplings for intervals")
     p.add_argument("--alpha", type=float, default=0.05, help="family-wise significance level")
-    p.add_argument("--attribution", action="store_true",
-                   help="also report the attribution-transfer channel (trains classifiers)")
+    p.add_argument(
+        "--attribution",
+        action="store_true",
+        help="also report the attribution-transfer channel (trains classifiers)",
+    )
     _add_feature_args(p)
     p.set_defaults(func=_cmd_score)
 
@@ -579,6 +583,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite existing output files")
     p.add_argument("--folds", type=int, default=5, help="prompt-grouped folds (default 5)")
     p.add_argument("--seed", type=int, default=0, help="seed of the fold assignment")
+    p.add_argument(
+        "--jobs", type=int, default=1, help="threads for the independent fits (default 1)"
+    )
     p.add_argument("--format", choices=["table", "json"], default="table")
     _add_feature_args(p)
     p.set_defaults(func=_cmd_train)
