@@ -200,3 +200,17 @@ def test_real_corpus_alpaca_learned_from_davinci_003(dev_corpus_path, tmp_path):
     )
     assert result.candidates[0].model == "text_davinci_003"
     assert result.n_prompts == 805
+
+
+def test_attribution_channel_is_reported_not_combined(evidence, tmp_path):
+    plain = score(evidence, "student-of-atlas", CLOSED, seed=0)
+    with_attr = score(
+        evidence, "student-of-atlas", CLOSED, seed=0, attribution=True, cache_dir=tmp_path
+    )
+    assert all("attribution" in c.channels for c in with_attr.candidates)
+    assert [c.z for c in plain.candidates] == [c.z for c in with_attr.candidates]
+    atlas = next(c for c in with_attr.candidates if c.model == "atlas")
+    assert atlas.channels["attribution"] == max(
+        c.channels["attribution"] for c in with_attr.candidates
+    )
+    assert any("attribution transfer" in n for n in with_attr.notes)
