@@ -85,7 +85,7 @@ from sklearn.svm import LinearSVC
 
 from .corpus import Corpus
 from .errors import ProvenanceError
-from .features import Features, compute_features
+from .features import Features, compute_features, parse_channels
 
 __all__ = [
     "ATTRIBUTION_CHANNELS",
@@ -643,18 +643,7 @@ def design_matrix(blocks: dict[str, Any], rows: np.ndarray | None = None) -> sp.
 
 
 def _parse_attr_channels(channels: str | Sequence[str] | None) -> list[str]:
-    if channels is None:
-        return list(DEFAULT_CHANNELS)
-    names = (
-        [c.strip() for c in channels.split(",")] if isinstance(channels, str) else list(channels)
-    )
-    names = [c for c in names if c]
-    unknown = [c for c in names if c not in ATTRIBUTION_CHANNELS]
-    if unknown or not names:
-        raise ProvenanceError(
-            f"unknown channel(s) {', '.join(map(repr, unknown)) or '(none given)'}; "
-            f"choose from {', '.join(ATTRIBUTION_CHANNELS)}"
-        )
+    names = parse_channels(channels, ATTRIBUTION_CHANNELS, DEFAULT_CHANNELS)
     return [c for c in ATTRIBUTION_CHANNELS if c in names]
 
 

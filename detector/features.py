@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,19 +64,26 @@ class Features:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def parse_channels(channels: str | list[str] | tuple[str, ...] | None) -> list[str]:
-    """Validate a channel list (comma-separated text or sequence)."""
+def parse_channels(
+    channels: str | Sequence[str] | None,
+    allowed: Sequence[str] = CHANNELS,
+    default: Sequence[str] | None = None,
+) -> list[str]:
+    """Validate a channel list (comma-separated text or sequence) against ``allowed``.
+
+    ``None`` gives ``default`` (all of ``allowed`` when not given).
+    """
     if channels is None:
-        return list(CHANNELS)
+        return list(allowed if default is None else default)
     names = (
         [c.strip() for c in channels.split(",")] if isinstance(channels, str) else list(channels)
     )
     names = [c for c in names if c]
-    unknown = [c for c in names if c not in CHANNELS]
+    unknown = [c for c in names if c not in allowed]
     if unknown or not names:
         raise ProvenanceError(
             f"unknown channel(s) {', '.join(map(repr, unknown)) or '(none given)'}; "
-            f"choose from {', '.join(CHANNELS)}"
+            f"choose from {', '.join(allowed)}"
         )
     return names
 
