@@ -272,6 +272,26 @@ def grouped_folds(
     return [np.flatnonzero(fold == k) for k in range(n_folds)]
 
 
+def _one_blas_thread(func: Any) -> Any:
+    """Run ``func`` with one BLAS thread.
+
+    The classifiers solve many small problems (lbfgs on a few thousand rows);
+    multi-threaded OpenBLAS spends most of that time synchronizing threads.
+    Measured on the dev corpus: a report's attribution section took 213 s
+    with 2 BLAS threads and under 20 s with 1.
+    """
+    import functools
+
+    from threadpoolctl import threadpool_limits
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with threadpool_limits(limits=1, user_api="blas"):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
 # ------------------------------------------------------------------ estimator
 def _scores(estimator: Any, X: Any, n_classes: int) -> np.ndarray:
     """Decision scores, shape (n_samples, n_classes) also for two classes."""
@@ -477,6 +497,7 @@ class AttributionClassifier(ClassifierMixin, BaseEstimator):
         slices = self._block_slices()
         return np.hstack([_scores(pipelines[n], X[:, slices[n]], k) for n in pipelines])
 
+    @_one_blas_thread
     def fit(
         self, X: Any, y: Sequence[str] | np.ndarray, groups: Sequence[Any] | None = None
     ) -> AttributionClassifier:
@@ -1071,6 +1092,7 @@ def _build_blocks(
     return blocks, block_names
 
 
+@_one_blas_thread
 def train(
     data: Corpus | Features,
     models: Sequence[str] | None = None,
@@ -1474,6 +1496,7 @@ def _new_design(
     return corpus, rows, design_matrix(blocks)
 
 
+@_one_blas_thread
 def attribute(
     clf: AttributionClassifier,
     data: Corpus | Features,
@@ -1625,6 +1648,7 @@ class TransferResult:
         return f"<p>{html.escape(self.method)}</p>" + self.z.round(2).to_html()
 
 
+@_one_blas_thread
 def attribution_transfer(
     data: Corpus | Features,
     suspects: str | Sequence[str],
