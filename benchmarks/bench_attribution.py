@@ -86,19 +86,21 @@ def five_way(corpus, cache_dir, with_embedding: bool) -> tuple[list[dict], dict]
         feats.matrices.update(emb.matrices)
         feats.names.update(emb.names)
     configs = [
-        ("lexical", "svm"),
+        ("lexical", "auto"),
+        ("style", "auto"),
         ("style", "svm"),
-        ("identity", "svm"),
+        ("identity", "auto"),
+        ("lexical,style", "auto"),
         ("lexical,style", "svm"),
-        ("lexical,style,identity", "svm"),
+        ("lexical,style,identity", "auto"),
         ("lexical,style", "logreg"),
         ("lexical,style", "sgd"),
         ("style", "hgb"),
         ("style,identity", "hgb"),
     ]
     if with_embedding:
-        configs[3:3] = [("embedding", "svm"), ("lexical,style,embedding", "svm")]
-        configs.append(("lexical,style,embedding,identity", "svm"))
+        configs[4:4] = [("embedding", "auto"), ("lexical,style,embedding", "auto")]
+        configs.append(("lexical,style,embedding,identity", "auto"))
     details = {}
     for channels, est in configs:
         say(f"5-way: {channels} / {est} ...")
@@ -131,7 +133,7 @@ def five_way(corpus, cache_dir, with_embedding: bool) -> tuple[list[dict], dict]
     rows.append(
         {
             "channels": "LexicalFingerprint counts (evidence channel)",
-            "estimator": "svm",
+            "estimator": "auto",
             "k1": float(np.mean(np.argmax(clf.oof_proba_, axis=1) == y_idx)),
             "k5": float("nan"),
             "k10": float("nan"),
@@ -254,19 +256,21 @@ def main() -> int:
             + ("-" if np.isnan(r["log_loss"]) else f"{r['log_loss']:.3f}")
             + f" | {r['seconds']:.0f} |"
         )
-    best_key = ("lexical,style", "svm")
+    best_key = ("lexical,style", "auto")
     ev = details[best_key]
     lines += [
         "",
-        "Learners: `svm` = LinearSVC per channel (C = 1 lexical, 0.1 dense); `logreg` = "
-        "LogisticRegression (C x 10); `sgd` = SGDClassifier, modified Huber loss; `hgb` = "
-        "HistGradientBoosting (dense channels only). Channel scores are combined by a "
+        "Learners (one per channel): `auto` (the default) = LinearSVC for lexical (C = 1), "
+        "LogisticRegression for dense channels (C = 1); `svm` = LinearSVC for every channel "
+        "(C = 1 lexical, 0.1 dense); `logreg` = LogisticRegression (C = 10 lexical, 1 dense); "
+        "`sgd` = SGDClassifier, modified Huber loss; `hgb` = HistGradientBoosting (dense "
+        "channels only). Channel scores are combined by a "
         "multinomial logistic regression fitted on out-of-fold scores, which also calibrates. "
         "The last row uses the lexical *evidence* channel's cached counts "
         "(`LexicalFingerprint`: prompt words, numbers and names removed, no line-break or "
         "start tokens) in place of the attribution vocabulary.",
         "",
-        f"Default classifier (lexical + style, LinearSVC): per-model precision and recall, "
+        f"Default classifier (lexical + style, `auto`): per-model precision and recall, "
         f"5-way, accuracy {pct(ev.accuracy)}:",
         "",
         "| model | precision | recall |",
@@ -287,7 +291,7 @@ def main() -> int:
         info, ev42 = big
         lines += [
             "",
-            "## All 42 models (lexical + style, LinearSVC)",
+            "## All 42 models (lexical + style, default learners)",
             "",
             "| quantity | value |",
             "| --- | --- |",

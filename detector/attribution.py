@@ -112,8 +112,12 @@ ATTRIBUTION_CHANNELS = ("lexical", "style", "embedding", "identity")
 DEFAULT_CHANNELS = ("lexical", "style")
 #: Regularization of each channel's SVM (larger = weaker); chosen by grouped CV.
 CHANNEL_C = {"lexical": 1.0, "style": 0.1, "embedding": 0.1, "identity": 0.1}
-#: Per-channel learners compared in the benchmark; "svm" is the default.
-ESTIMATORS = ("svm", "logreg", "sgd", "hgb")
+#: Per-channel learners compared in the benchmark; "auto" (the default) is a linear SVM
+#: for the lexical channel and logistic regression for the dense ones.
+ESTIMATORS = ("auto", "svm", "logreg", "sgd", "hgb")
+#: Stopping tolerance of liblinear for the lexical SVM (1e-2 and the default 1e-4
+#: give the same held-out accuracy; 1e-2 is ~1.5x faster).
+LEXICAL_TOL = 1e-2
 KS = (1, 5, 10)
 MIN_REFERENCE = 4
 
@@ -416,13 +420,15 @@ class AttributionClassifier(ClassifierMixin, BaseEstimator):
         evaluation).
     seed : int
         Seed of the fold assignment.
-    estimator : {"svm", "logreg", "sgd", "hgb"}
-        Per-channel learner: linear SVM (default), logistic regression
-        (``C`` times 10, lbfgs), SGD with the modified Huber loss, or
-        histogram gradient boosting (dense channels only; cannot be saved).
+    estimator : {"auto", "svm", "logreg", "sgd", "hgb"}
+        Per-channel learner: "auto" (default) is a linear SVM for the lexical
+        channel and logistic regression for dense channels (as accurate as the
+        SVM there, and 3x faster); or for every channel a linear SVM, logistic
+        regression (``C`` times 10, lbfgs), SGD with the modified Huber loss,
+        or histogram gradient boosting (dense channels only; cannot be saved).
     n_jobs : int, optional
-        Threads for the (n_folds + 1) x n_channels independent fits (default 1;
-        -1 = all cores). Results do not depend on it.
+        Worker processes for the (n_folds + 1) x n_channels independent fits
+        (default 1; -1 = all cores). Results do not depend on it.
 
     Attributes
     ----------
@@ -448,7 +454,7 @@ class AttributionClassifier(ClassifierMixin, BaseEstimator):
         C: float | dict[str, float] | None = None,
         n_folds: int = 5,
         seed: int = 0,
-        estimator: str = "svm",
+        estimator: str = "auto",
         n_jobs: int | None = None,
     ) -> None:
         self.blocks = blocks
@@ -468,15 +474,19 @@ class AttributionClassifier(ClassifierMixin, BaseEstimator):
 
     def _learner(self, name: str) -> Any:
         C = self._channel_C(name)
-        if self.estimator == "svm":
-            return LinearSVC(C=C, tol=1e-3, random_state=self.seed)
-        if self.estimator == "logreg":
+        estimator = self.estimator
+        if estimator == "auto":
+            estimator = "svm" if name == "lexical" else "logreg"
+        if estimator == "svm":
+            tol = LEXICAL_TOL if name == "lexical" else 1e-3
+            return LinearSVC(C=C, tol=tol, random_state=self.seed)
+        if estimator == "logreg":
             return LogisticRegression(C=10 * C, max_iter=1000)
-        if self.estimator == "sgd":
+        if estimator == "sgd":
             from sklearn.linear_model import SGDClassifier
 
             return SGDClassifier(loss="modified_huber", alpha=1e-5 / C, random_state=self.seed)
-        if self.estimator == "hgb":
+        if estimator == "hgb":
             if name == "lexical":
                 raise ProvenanceError("estimator 'hgb' works on dense channels only, not lexical")
             from sklearn.ensemble import HistGradientBoostingClassifier
@@ -534,12 +544,12 @@ class AttributionClassifier(ClassifierMixin, BaseEstimator):
                 )
             masks.append(train)
         masks.append(np.ones(len(y), bool))  # the final fit on all rows
-        # every (fold, channel) fit is independent: run them in threads (liblinear
-        # releases the GIL, and threads share X instead of copying it)
+        # every (fold, channel) fit is independent; in processes, not threads, as
+        # liblinear draws from the C library's one global random state
         from joblib import Parallel, delayed
 
         tasks = [(k, n) for k in range(len(masks)) for n in slices]
-        fitted = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+        fitted = Parallel(n_jobs=self.n_jobs, prefer="processes")(
             delayed(_fit_quietly)(self._make_pipeline(n), X[masks[k]][:, slices[n]], y[masks[k]])
             for k, n in tasks
         )
@@ -558,7 +568,7 @@ class AttributionClassifier(ClassifierMixin, BaseEstimator):
 
     @staticmethod
     def _combiner() -> LogisticRegression:
-        return LogisticRegression(C=1.0, max_iter=2000)
+        return LogisticRegression(C=1.0, max_iter=2000, tol=1e-3)
 
     def channel_scores(self, X: Any) -> np.ndarray:
         """Each channel's SVM scores, shape (n_samples, n_channels * n_classes)."""
@@ -1101,7 +1111,7 @@ def train(
     seed: int = 0,
     n_folds: int = 5,
     C: float | dict[str, float] | None = None,
-    estimator: str = "svm",
+    estimator: str = "auto",
     n_jobs: int | None = None,
     embedding_model: str | None = None,
     precision: str = "auto",
@@ -1132,7 +1142,7 @@ def train(
     estimator : str
         Per-channel learner (see :class:`AttributionClassifier`).
     n_jobs : int, optional
-        Threads for the independent fits (default 1).
+        Worker processes for the independent fits (default 1).
     embedding_model : str, optional
         Embedding model for the ``embedding`` channel (default the bundled one).
     precision, cache_dir, use_cache, progress
@@ -1343,7 +1353,7 @@ def load_classifier(path: str | os.PathLike[str]) -> AttributionClassifier:
         C=params["C"],
         n_folds=params["n_folds"],
         seed=params["seed"],
-        estimator=params.get("estimator", "svm"),
+        estimator=params.get("estimator", "auto"),
     )
     clf.classes_ = np.asarray(params["classes"], dtype=str)
     clf.pipelines_ = dict(state["pipelines"])
@@ -1715,7 +1725,7 @@ def attribution_transfer(
     n_folds : int
         Prompt-grouped folds inside each classifier's training half (for its combiner).
     n_jobs : int, optional
-        Threads for each classifier's fits.
+        Worker processes for each classifier's fits.
     embedding_model, precision, cache_dir, use_cache, progress
         As in :func:`train`.
 

@@ -584,7 +584,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--folds", type=int, default=5, help="prompt-grouped folds (default 5)")
     p.add_argument("--seed", type=int, default=0, help="seed of the fold assignment")
     p.add_argument(
-        "--jobs", type=int, default=1, help="threads for the independent fits (default 1)"
+        "--jobs", type=int, default=1, help="processes for the independent fits (default 1)"
     )
     p.add_argument("--format", choices=["table", "json"], default="table")
     _add_feature_args(p)

@@ -384,7 +384,10 @@ def test_transfer_names_the_teacher_not_unrelated_models(tmp_path):
     )  # fmt: skip
     assert list(result.shares.columns) == candidates
     assert set(result.shares.index) == {"student", "zeta", *reference}
-    assert result.z.loc["student", "alpha"] > 3
+    # with two candidates and five small reference classes, unrelated models' outputs
+    # spread widely over the candidates (null spread ~0.35 on the arcsine scale)
+    assert result.z.loc["student", "alpha"] > 2
+    assert result.z.loc["student", "alpha"] > result.z.drop(columns="alpha").max().max() + 2
     assert result.z.loc["student", "beta"] < 2
     assert (result.z.loc["zeta"] < 2).all()  # unrelated to both candidates
     assert result.shares.loc["student", "alpha"] > 0.8
