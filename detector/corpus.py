@@ -48,6 +48,15 @@ _SUFFIX_FORMAT = {
 }
 
 
+def check_known(names: Iterable[str], known: Sequence[str], what: str = "model") -> None:
+    """Raise a one-line error naming the unknown ``names`` and listing ``known``."""
+    unknown = [n for n in names if n not in set(known)]
+    if unknown:
+        raise ProvenanceError(
+            f"unknown {what} {', '.join(map(repr, unknown))}; known models: {', '.join(known)}"
+        )
+
+
 def normalize_prompt(text: str) -> str:
     """Unicode-NFC, whitespace-collapsed, stripped prompt text."""
     return " ".join(unicodedata.normalize("NFC", str(text)).split())
@@ -122,13 +131,7 @@ class Corpus:
 
     def check_models(self, names: Iterable[str], what: str = "model") -> None:
         """Raise a one-line error if any name is not a model of this corpus."""
-        known = set(self.df["model"].unique())
-        unknown = [n for n in names if n not in known]
-        if unknown:
-            raise ProvenanceError(
-                f"unknown {what} {', '.join(map(repr, unknown))}; "
-                f"known models: {', '.join(self.models)}"
-            )
+        check_known(names, self.models, what)
 
     def subset(
         self, models: Iterable[str] | None = None, prompt_ids: Iterable[str] | None = None

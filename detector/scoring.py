@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .corpus import Corpus
+from .corpus import Corpus, check_known
 from .errors import ProvenanceError
 from .evidence import Evidence, build_evidence
 from .features import Features
@@ -293,11 +293,7 @@ def score(
         known = corpus.models
 
     def check(names: list[str], what: str) -> None:
-        unknown = [n for n in names if n not in known]
-        if unknown:
-            raise ProvenanceError(
-                f"unknown {what} {', '.join(map(repr, unknown))}; known models: {', '.join(known)}"
-            )
+        check_known(names, known, what)
 
     check([suspect], "suspect")
     if candidates is not None:

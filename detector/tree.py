@@ -58,7 +58,7 @@ import pandas as pd
 from scipy.cluster.hierarchy import leaves_list, linkage, optimal_leaf_ordering
 from scipy.spatial.distance import squareform
 
-from .corpus import Corpus
+from .corpus import Corpus, check_known
 from .errors import ProvenanceError
 from .evidence import Evidence, build_evidence
 from .features import Features
@@ -261,11 +261,7 @@ class TreeResult:
 # -------------------------------------------------------------------- helpers
 def _check_names(names: Any, known: list[str]) -> set[str]:
     names = [names] if isinstance(names, str) else list(names)
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise ProvenanceError(
-            f"unknown model {', '.join(map(repr, unknown))}; known models: {', '.join(known)}"
-        )
+    check_known(names, known)
     if not names:
         raise ProvenanceError("no models given")
     return set(names)
