@@ -38,6 +38,22 @@ def _add_data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--id-col", default="prompt_id", help="column holding the prompt id (optional)")
 
 
+def _add_suspect_args(p: argparse.ArgumentParser) -> None:
+    """``--suspect``, ``--candidates`` and ``--reference`` (score and report)."""
+    p.add_argument("--suspect", required=True, help="the model under suspicion")
+    p.add_argument(
+        "--candidates",
+        default=None,
+        help="comma-separated candidate teachers/parents (default: every other model)",
+    )
+    p.add_argument(
+        "--reference",
+        default=None,
+        help="comma-separated unrelated models for calibration "
+        "(default: every model that is neither suspect nor candidate)",
+    )
+
+
 def _load(args: argparse.Namespace) -> Any:
     from .corpus import load_corpus
 
@@ -404,18 +420,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("score", help="score candidate teachers/parents of a suspect model")
     _add_data_args(p)
-    p.add_argument("--suspect", required=True, help="the model under suspicion")
-    p.add_argument(
-        "--candidates",
-        default=None,
-        help="comma-separated candidate teachers/parents (default: every other model)",
-    )
-    p.add_argument(
-        "--reference",
-        default=None,
-        help="comma-separated unrelated models for calibration "
-        "(default: every model that is neither suspect nor candidate)",
-    )
+    _add_suspect_args(p)
     p.add_argument(
         "--channels",
         default=None,
@@ -519,18 +524,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "overwritten without --force.",
     )
     _add_data_args(p)
-    p.add_argument("--suspect", required=True, help="the model under suspicion")
-    p.add_argument(
-        "--candidates",
-        default=None,
-        help="comma-separated candidate teachers/parents (default: every other model)",
-    )
-    p.add_argument(
-        "--reference",
-        default=None,
-        help="comma-separated unrelated models for calibration "
-        "(default: every model that is neither suspect nor candidate)",
-    )
+    _add_suspect_args(p)
     p.add_argument("--out", required=True, help="the PDF to write, e.g. reports/NAME.pdf")
     p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     p.add_argument(

@@ -72,3 +72,27 @@ def test_console_script_entry_point(tmp_path):
         text=True,
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_score_and_report_share_the_suspect_arguments():
+    """One helper declares --suspect/--candidates/--reference for both commands."""
+    import argparse
+
+    from detector.cli import _add_suspect_args, _build_parser
+
+    def suspect_actions(parser):
+        return {
+            a.dest: (a.option_strings, a.required, a.default, a.help)
+            for a in parser._actions
+            if a.dest in ("suspect", "candidates", "reference")
+        }
+
+    alone = argparse.ArgumentParser()
+    _add_suspect_args(alone)
+    expected = suspect_actions(alone)
+    assert sorted(expected) == ["candidates", "reference", "suspect"]
+    sub = next(a for a in _build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for command in ("score", "report"):
+        assert suspect_actions(sub.choices[command]) == expected
+    args = sub.choices["score"].parse_args(["data.jsonl", "--suspect", "s", "--reference", "r"])
+    assert (args.suspect, args.candidates, args.reference) == ("s", None, "r")
