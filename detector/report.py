@@ -963,7 +963,7 @@ def _attribution(
     kwargs = {
         k: v
         for k, v in feature_kwargs.items()
-        if k in ("embedding_model", "precision", "cache_dir") and v is not None
+        if k in ("embedding_model", "precision", "cache_dir", "use_cache") and v is not None
     }
     try:
         _, evaluation = train(data, seed=seed, progress=False, **kwargs)

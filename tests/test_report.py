@@ -361,6 +361,41 @@ def test_uncalibrated_report_with_attribution(tmp_path):
     assert f"{evaluation.models[best]} {share:.0%}" in section
 
 
+def test_attribution_gets_the_report_feature_settings(monkeypatch):
+    """cache_dir, use_cache, embedding model and precision reach train(); progress does not."""
+    import types
+
+    import detector.attribution as attribution_module
+    from detector import report
+
+    seen = {}
+    fake = types.SimpleNamespace(models=["a", "b"], confusion=[[1, 0], [0, 1]], accuracy=1.0)
+
+    def fake_train(data, **kwargs):
+        seen.update(kwargs)
+        return object(), fake
+
+    monkeypatch.setattr(attribution_module, "train", fake_train)
+    monkeypatch.setattr(report, "_attribution_data", lambda *args: "data")
+    settings = {
+        "cache_dir": "/somewhere/cache",
+        "use_cache": False,
+        "embedding_model": "my-model",
+        "precision": "fp32",
+        "progress": True,
+    }
+    evaluation, note = report._attribution(None, ["a", "b"], None, 3, settings)
+    assert evaluation is fake, note
+    assert seen == {
+        "seed": 3,
+        "progress": False,
+        "cache_dir": "/somewhere/cache",
+        "use_cache": False,
+        "embedding_model": "my-model",
+        "precision": "fp32",
+    }
+
+
 def test_clean_replaces_what_the_font_lacks():
     from detector.report import _fonts
 
