@@ -171,6 +171,8 @@ class ReportResult:
             "",
             self.score.to_text(),
         ]
+        if self.attribution is not None:
+            lines.append(f"attribution classifier: {_attribution_summary(self.attribution)}")
         lines += [f"report note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -974,6 +976,14 @@ def _attribution(
     return evaluation, "attribution classifier trained"
 
 
+def _attribution_summary(evaluation: Any) -> str:
+    """One line on the attribution classifier's held-out evaluation."""
+    return (
+        f"held-out accuracy {float(evaluation.accuracy):.1%} over {len(evaluation.models)} "
+        f"models (chance {float(evaluation.chance):.1%}, {evaluation.n_prompts} prompts)"
+    )
+
+
 def _confusion_figure(evaluation: Any, suspect: str, top: str, fonts: _Fonts) -> Figure:
     """Held-out confusion matrix, rows normalized, drawn as vector cells with counts."""
     import matplotlib
@@ -1071,6 +1081,10 @@ def _title_page(b: _Builder, ctx: dict[str, Any]) -> None:
         ],
         ["calibration", res.calibration],
         ["channels (weights)", weights],
+    ]
+    if ctx.get("attribution") is not None:
+        facts.append(["attribution classifier", _attribution_summary(ctx["attribution"])])
+    facts += [
         ["data", f"{ctx['source']} (content hash {ctx['data_hash']})"],
         ["generated", f"{ctx['generated']} by provenance {ctx['version']}"],
     ]

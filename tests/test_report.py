@@ -326,8 +326,25 @@ def test_switched_off_attribution_is_said(cli_report):
     assert "This section is unavailable" in section and "switched off" in section
 
 
-def test_uncalibrated_report_with_attribution(tmp_path):
-    """Four models: no p-values, the report says so; the attribution section is filled in."""
+def test_uncalibrated_report_with_attribution(tmp_path, monkeypatch):
+    """Four models: no p-values, the report says so; the attribution section is filled in.
+
+    The classifier is trained with the report's feature cache, and its held-out
+    accuracy is in the title page's key numbers, the text summary and the JSON.
+    """
+    calls = []
+    try:
+        import detector.attribution as attribution_module
+    except Exception:  # developed separately; checked below
+        attribution_module = None
+    if attribution_module is not None:
+        real_train = attribution_module.train
+
+        def spy(data, **kwargs):
+            calls.append(kwargs)
+            return real_train(data, **kwargs)
+
+        monkeypatch.setattr(attribution_module, "train", spy)
     result = build_report(
         DEMO,
         SUSPECT,
@@ -359,6 +376,11 @@ def test_uncalibrated_report_with_attribution(tmp_path):
     best = max(range(len(row)), key=lambda j: row[j])
     share = row[best] / sum(row)
     assert f"{evaluation.models[best]} {share:.0%}" in section
+    assert len(calls) == 1 and calls[0]["cache_dir"] == tmp_path / "cache"
+    accuracy = f"held-out accuracy {evaluation.accuracy:.1%} over 4 models"
+    assert accuracy in _flat(pages[0])  # title page, key numbers
+    assert f"attribution classifier: {accuracy}" in result.to_text()
+    assert result.to_dict()["attribution_accuracy"] == pytest.approx(evaluation.accuracy)
 
 
 def test_attribution_gets_the_report_feature_settings(monkeypatch):
