@@ -173,6 +173,23 @@ def _null_sets(
     return [[] for _ in cands], "uncalibrated"
 
 
+def _transfer_groups(cands: list[str], refs: list[str], min_reference: int) -> list[list[str]]:
+    """Candidate groups for attribution transfer, each judged against the references and the rest.
+
+    As :func:`_null_sets`: one group when there are enough reference models,
+    else the other candidates join each group's null (as few groups as give
+    every null ``min_reference`` models: each group costs four classifier
+    fits); no group when even one candidate against all others is too few.
+    """
+    if len(refs) >= min_reference:
+        return [list(cands)]
+    for k in range(2, len(cands) + 1):
+        groups = [cands[i::k] for i in range(k)]
+        if len(refs) + len(cands) - max(map(len, groups)) >= min_reference:
+            return groups
+    return []
+
+
 def calibrate(
     affinity: np.ndarray,
     suspect: int,
@@ -273,7 +290,10 @@ def score(
         suspect's outputs) and report its z per candidate as
         ``channels["attribution"]``. It is reported, not combined into the
         score: on the dev corpus it sends human-data LLaMA-1 models to the old
-        OpenAI models at z 3.5-7 (docs/method.md).
+        OpenAI models at z 3.5-7 (docs/method.md). With too few reference
+        models the other candidates join the null, as in calibration
+        (:func:`_transfer_groups`); with too few models in all it is left out
+        and a note says why.
     **evidence_kwargs
         Passed to :func:`~detector.evidence.build_evidence`.
 
@@ -396,27 +416,38 @@ def score(
 
     attribution_z: dict[str, float] = {}
     if attribution:
+        from .attribution import MIN_REFERENCE as TRANSFER_MIN_REFERENCE
         from .attribution import attribution_transfer
 
         source = data.features if isinstance(data, Evidence) else data
         if source is None:
             raise ProvenanceError("attribution needs the corpus; pass a Corpus or Features")
-        transfer = attribution_transfer(
-            source,
-            suspect,
-            list(cand),
-            list(ref) or None,
-            seed=seed,
-            **{k: v for k, v in evidence_kwargs.items() if k in ("cache_dir", "progress")},
-        )
-        attribution_z = {c: float(transfer.z.loc[suspect, c]) for c in cand}
-        notes.append(
-            "attribution transfer (reported per candidate, not part of the score): "
-            + ", ".join(
-                f"{c} z={v:.1f}"
-                for c, v in sorted(attribution_z.items(), key=lambda kv: -kv[1])[:3]
+        groups = _transfer_groups(list(cand), list(ref), TRANSFER_MIN_REFERENCE)
+        for group in groups:
+            transfer = attribution_transfer(
+                source,
+                suspect,
+                group,
+                list(ref) + [c for c in cand if c not in group],
+                seed=seed,
+                **{k: v for k, v in evidence_kwargs.items() if k in ("cache_dir", "progress")},
             )
-        )
+            attribution_z.update({c: float(transfer.z.loc[suspect, c]) for c in group})
+        if not groups:
+            notes.append(
+                f"attribution transfer not run: it judges each candidate against at least "
+                f"{TRANSFER_MIN_REFERENCE} other models, and there are only "
+                f"{len(ref) + len(cand) - 1}. Add unrelated reference models with --reference."
+            )
+        else:
+            against = "" if len(groups) == 1 else ", each against the other candidates"
+            notes.append(
+                f"attribution transfer (reported per candidate, not part of the score{against}): "
+                + ", ".join(
+                    f"{c} z={v:.1f}"
+                    for c, v in sorted(attribution_z.items(), key=lambda kv: -kv[1])[:3]
+                )
+            )
 
     results = []
     for k in order:

@@ -214,3 +214,63 @@ def test_attribution_channel_is_reported_not_combined(evidence, tmp_path):
         c.channels["attribution"] for c in with_attr.candidates
     )
     assert any("attribution transfer" in n for n in with_attr.notes)
+
+
+def test_transfer_groups_mirror_the_null_sets():
+    from detector.scoring import _transfer_groups
+
+    cands = ["a", "b", "c", "d", "e", "f", "g", "h", "i"]
+    assert _transfer_groups(cands, ["r1", "r2", "r3", "r4"], 4) == [cands]
+    # no reference models: the other candidates are the null, in as few groups as possible
+    groups = _transfer_groups(cands, [], 4)
+    assert groups == [["a", "c", "e", "g", "i"], ["b", "d", "f", "h"]]
+    assert _transfer_groups(["a", "b", "c"], ["r1", "r2"], 4) == [["a"], ["b"], ["c"]]
+    assert _transfer_groups(["a", "b", "c"], ["r1"], 4) == []  # 3 others at most
+
+
+def test_attribution_without_reference_models_uses_the_other_candidates(evidence, tmp_path):
+    """Every other model a candidate: transfer judges each against the other candidates."""
+    plain = score(evidence, "student-of-atlas", seed=0, n_bootstrap=20)
+    result = score(
+        evidence, "student-of-atlas", seed=0, n_bootstrap=20, attribution=True, cache_dir=tmp_path
+    )
+    assert result.reference == [] and len(result.candidates) == 9
+    assert all("attribution" in c.channels for c in result.candidates)
+    assert [c.z for c in plain.candidates] == [c.z for c in result.candidates]
+    atlas = next(c for c in result.candidates if c.model == "atlas")
+    assert atlas.channels["attribution"] == max(
+        c.channels["attribution"] for c in result.candidates
+    )
+    assert any("each against the other candidates" in n for n in result.notes)
+
+
+def test_attribution_with_too_few_models_is_a_note(evidence, tmp_path):
+    result = score(
+        evidence,
+        "student-of-atlas",
+        ["atlas", "borealis"],
+        ["cirrus"],
+        n_bootstrap=20,
+        attribution=True,
+        cache_dir=tmp_path,
+    )
+    assert result.calibration == "uncalibrated"
+    assert all("attribution" not in c.channels for c in result.candidates)
+    assert any("attribution transfer not run" in n for n in result.notes)
+
+
+def test_cli_score_attribution_without_reference(tmp_path, capsys, demo):
+    corpus, _ = demo
+    path = tmp_path / "demo.jsonl"
+    corpus.df.to_json(path, orient="records", lines=True)
+    argv = ["score", str(path), "--attribution", "--channels", "style", "--bootstrap", "20"]
+    argv += ["--cache-dir", str(tmp_path / "cache"), "--no-progress"]
+    code = main(argv + ["--suspect", "student-of-atlas", "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["reference"] == []
+    assert all("attribution" in c["channels"] for c in data["candidates"])
+    code = main(argv + ["--suspect", "student-of-atlas", "--reference", "nobody"])
+    out, err = capsys.readouterr()
+    assert code == 2 and err.count("\n") == 1 and "nobody" in err and "Traceback" not in err
