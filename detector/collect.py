@@ -63,7 +63,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from .corpus import normalize_prompt
+from .corpus import json_lines, normalize_prompt, read_utf8
 from .corpus import prompt_id as text_prompt_id
 from .errors import ProvenanceError
 
@@ -203,14 +203,7 @@ def load_prompts(path: str | os.PathLike[str]) -> list[Prompt]:
         raise ProvenanceError(f"{path}: no such prompts file; check the path")
     if p.is_dir():
         raise ProvenanceError(f"{path}: is a directory; give a .jsonl or text file of prompts")
-    raw = p.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ProvenanceError(
-            f"{path}:{line}: undecodable bytes (not UTF-8); re-save the file as UTF-8"
-        ) from None
+    text = read_utf8(p)
     suffix = p.suffix.lower()
     if suffix == ".json":
         rows = _json_prompt_rows(p, text)
@@ -249,18 +242,7 @@ def _dedupe(rows: list[tuple[str, Prompt]]) -> list[Prompt]:
 
 
 def _jsonl_prompt_rows(path: Path, text: str) -> list[tuple[str, Prompt]]:
-    rows = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ProvenanceError(
-                f"{path}:{number}: malformed JSON line ({exc.msg}); fix or remove that line"
-            ) from None
-        rows.append((f"{path}:{number}", _prompt_from(obj, f"{path}:{number}")))
-    return rows
+    return [(f"{path}:{n}", _prompt_from(obj, f"{path}:{n}")) for n, obj in json_lines(path, text)]
 
 
 def _json_prompt_rows(path: Path, text: str) -> list[tuple[str, Prompt]]:

@@ -26,7 +26,7 @@ import html
 import json
 import os
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -273,7 +273,8 @@ def _infer_format(path: Path) -> str:
     )
 
 
-def _decode(path: Path) -> str:
+def read_utf8(path: Path) -> str:
+    """The text of a UTF-8 file (a byte-order mark is dropped); one error line otherwise."""
     raw = path.read_bytes()
     try:
         return raw.decode("utf-8-sig")
@@ -299,17 +300,26 @@ def _clean_records(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: _clean(v) for k, v in row.items()} for row in rows]
 
 
-def _read_jsonl(path: Path) -> pd.DataFrame:
-    rows = []
-    for number, line in enumerate(_decode(path).split("\n"), start=1):
+def json_lines(path: Path, text: str) -> Iterator[tuple[int, Any]]:
+    """(line number, value) of each non-blank line of JSON Lines ``text`` read from ``path``.
+
+    A line that is not JSON is one error line naming ``path`` and the line.
+    """
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            value = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ProvenanceError(
                 f"{path}:{number}: malformed JSON line ({exc.msg}); fix or remove that line"
             ) from None
+        yield number, value
+
+
+def _read_jsonl(path: Path) -> pd.DataFrame:
+    rows = []
+    for number, row in json_lines(path, read_utf8(path)):
         if not isinstance(row, dict):
             raise ProvenanceError(
                 f"{path}:{number}: expected a JSON object per line, got {type(row).__name__}"
@@ -321,7 +331,7 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
 
 
 def _read_json(path: Path) -> pd.DataFrame:
-    text = _decode(path)
+    text = read_utf8(path)
     if not text.strip():
         raise ProvenanceError(f"{path}: file is empty; give a file with model outputs")
     try:
@@ -350,7 +360,7 @@ def _read_json(path: Path) -> pd.DataFrame:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    _decode(path)  # clear error for non-UTF-8 bytes
+    read_utf8(path)  # clear error for non-UTF-8 bytes
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     except pd.errors.EmptyDataError:

@@ -723,3 +723,25 @@ def test_bundled_prompt_set():
     assert f"{len(prompts)} prompts" in card
     for category, n in counts.items():
         assert f"| {category} | {n} |" in card
+
+
+@pytest.mark.parametrize(
+    "content, needle",
+    [
+        (
+            b'{"prompt": "p", "model": "m", "output": "o"}\n{"prompt": "p2\n',
+            ":2: malformed JSON line",
+        ),
+        (b'{"prompt": "p", "model": "m", "output": "o"}\n\xff\xfe\n', ":2: undecodable bytes"),
+    ],
+)
+def test_prompts_and_corpus_files_read_alike(tmp_path, content, needle):
+    """A prompts file and a corpus file with the same bad line get the same error line."""
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(content)
+    with pytest.raises(ProvenanceError) as from_prompts:
+        load_prompts(path)
+    with pytest.raises(ProvenanceError) as from_corpus:
+        load_corpus(path)
+    assert str(from_prompts.value) == str(from_corpus.value)
+    assert needle in str(from_prompts.value)

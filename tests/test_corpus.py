@@ -7,7 +7,14 @@ import json
 import pandas as pd
 import pytest
 
-from detector.corpus import Corpus, inspect, load_corpus, normalize_prompt, prompt_id
+from detector.corpus import (
+    Corpus,
+    inspect,
+    json_lines,
+    load_corpus,
+    normalize_prompt,
+    prompt_id,
+)
 from detector.errors import ProvenanceError
 
 from .conftest import make_records
@@ -221,3 +228,15 @@ def test_lone_surrogates_do_not_crash_hashing(tmp_path):
     )
     corpus = load_corpus(path)
     assert len(corpus.content_hash()) == 16
+
+
+def test_json_lines_numbers_lines_and_names_the_bad_one(tmp_path):
+    path = tmp_path / "x.jsonl"
+    text = '{"a": 1}\n\n  \n[2, 3]\n"four"\n{oops\n{"never": "read"}\n'
+    lines = json_lines(path, text)
+    assert [next(lines), next(lines), next(lines)] == [(1, {"a": 1}), (4, [2, 3]), (5, "four")]
+    with pytest.raises(ProvenanceError) as err:
+        next(lines)
+    message = str(err.value)
+    assert message.startswith(f"{path}:6: malformed JSON line (")
+    assert message.endswith("); fix or remove that line") and "\n" not in message
