@@ -15,7 +15,14 @@ Protocol (from the scoring issue):
 Metrics: teacher top-1 (exact model and family), parent top-1, positive
 verdicts on ``human_data`` models (false positives), and the AUROC of the
 candidates' z-scores (equivalently, of the score) over related vs unrelated
-(suspect, candidate) pairs.
+(suspect, candidate) pairs, in two labellings (:func:`pair_label`):
+
+- ``auroc_family``: every model of the documented teacher's family counts as
+  related (gpt4_1106_preview is "related" to a student of gpt4_0314);
+- ``auroc``: only the documented teacher or parent counts as related;
+  pairs the lineage leaves open (another snapshot of the teacher's family, a
+  model on the same base as a derived suspect) are left out, and every other
+  pair is unrelated.
 """
 
 from __future__ import annotations
@@ -105,6 +112,37 @@ def candidate_families(lineage: pd.DataFrame) -> dict[str, str]:
     return families
 
 
+def pair_label(
+    lineage: pd.DataFrame, families: dict[str, str], suspect: str, candidate: str
+) -> tuple[bool | None, bool]:
+    """How the lineage relates a (suspect, candidate) pair.
+
+    Returns
+    -------
+    documented : bool or None
+        True for the documented teacher or parent, False for an unrelated
+        pair, None where the lineage leaves it open (another model of the
+        teacher's family; a model on the same base as a derived or variant
+        suspect).
+    family : bool
+        True where the candidate is in the documented teacher's family (or is
+        the parent).
+    """
+    row = lineage.loc[suspect]
+    if row.relation == "distilled":
+        family = families.get(candidate) == row.teacher_family
+        documented = True if candidate == row.teacher else (None if family else False)
+        return documented, family
+    if row.relation in ("derived", "variant"):
+        if candidate == row.parent:
+            return True, True
+        same_base = candidate in lineage.index and lineage.loc[candidate, "base_model"] == (
+            row.base_model
+        )
+        return (None if same_base else False), False
+    return False, False
+
+
 @dataclass
 class SuspectOutcome:
     suspect: str
@@ -136,6 +174,8 @@ class BenchmarkResult:
     human_data_total: int
     auroc: float
     n_pairs: int
+    auroc_family: float
+    n_pairs_family: int
     seconds_features: float
     seconds_scoring: float
     outcomes: list[SuspectOutcome]
@@ -160,8 +200,15 @@ class BenchmarkResult:
                 "0",
             ),
             (
-                f"AUROC over {self.n_pairs} (suspect, candidate) pairs",
+                f"AUROC, documented teacher or parent vs unrelated ({self.n_pairs} pairs; "
+                "pairs the lineage leaves open left out)",
                 f"{self.auroc:.3f}",
+                ">= 0.95",
+            ),
+            (
+                f"AUROC, any model of the teacher's family counted related "
+                f"({self.n_pairs_family} pairs)",
+                f"{self.auroc_family:.3f}",
                 ">= 0.95",
             ),
             ("features (cached or computed)", f"{self.seconds_features:.1f} s", "-"),
@@ -284,8 +331,7 @@ def run_benchmark(
     t_features = time.perf_counter() - t0
     families = candidate_families(lin)
     outcomes: list[SuspectOutcome] = []
-    labels: list[bool] = []
-    values: list[float] = []
+    pairs: list[tuple[bool | None, bool, float]] = []
     t1 = time.perf_counter()
     for suspect, cands, refs in benchmark_plan(lin, evidence.models):
         ts = time.perf_counter()
@@ -294,6 +340,9 @@ def run_benchmark(
         )
         rel = lin.loc[suspect, "relation"]
         top = result.candidates[0]
+        for c in result.candidates:
+            documented, in_family = pair_label(lin, families, suspect, c.model)
+            pairs.append((documented, in_family, c.z))
         if rel == "distilled":
             expected, expected_family = (
                 lin.loc[suspect, "teacher"],
@@ -301,21 +350,12 @@ def run_benchmark(
             )
             exact = top.model == expected
             fam = families.get(top.model) == expected_family
-            for c in result.candidates:
-                labels.append(families.get(c.model) == expected_family)
-                values.append(c.z)
         elif rel == "human_data":
             expected = expected_family = ""
             exact = fam = None
-            for c in result.candidates:
-                labels.append(False)
-                values.append(c.z)
         else:
             expected = expected_family = lin.loc[suspect, "parent"]
             exact = fam = top.model == expected
-            for c in result.candidates:
-                labels.append(c.model == expected)
-                values.append(c.z)
         outcomes.append(
             SuspectOutcome(
                 suspect=suspect,
@@ -345,8 +385,12 @@ def run_benchmark(
     distilled = [o for o in outcomes if o.relation == "distilled"]
     parents = [o for o in outcomes if o.relation in ("derived", "variant")]
     human = [o for o in outcomes if o.relation == "human_data"]
-    y = np.array(labels)
-    auroc = float(roc_auc_score(y, values)) if 0 < y.sum() < len(y) else float("nan")
+
+    def auroc_of(labels: list[bool], values: list[float]) -> float:
+        y = np.array(labels, dtype=bool)
+        return float(roc_auc_score(y, values)) if 0 < y.sum() < len(y) else float("nan")
+
+    strict = [(bool(d), z) for d, _, z in pairs if d is not None]
     return BenchmarkResult(
         data=name,
         n_models=len(evidence.models),
@@ -360,8 +404,10 @@ def run_benchmark(
         parent_top1=float(np.mean([o.exact for o in parents])) if parents else float("nan"),
         human_data_positives=sum(o.n_related > 0 for o in human),
         human_data_total=len(human),
-        auroc=auroc,
-        n_pairs=len(labels),
+        auroc=auroc_of([d for d, _ in strict], [z for _, z in strict]),
+        n_pairs=len(strict),
+        auroc_family=auroc_of([f for _, f, _ in pairs], [z for _, _, z in pairs]),
+        n_pairs_family=len(pairs),
         seconds_features=t_features,
         seconds_scoring=t_scoring,
         outcomes=outcomes,
