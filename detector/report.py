@@ -60,7 +60,7 @@ from .corpus import Corpus, inspect, load_corpus
 from .errors import ProvenanceError
 from .evidence import Evidence, build_evidence
 from .features import Features, parse_channels
-from .scoring import MIN_PROMPTS, ScoreResult, score
+from .scoring import MIN_PROMPTS, ScoreResult, check_roles, score
 from .similarity import SimilarityTensor
 from .tree import TreeResult, dendrogram_figure, lineage_tree
 
@@ -873,17 +873,7 @@ def _check_request(
     reference: list[str] | None,
 ) -> None:
     """The checks scoring makes, done before any feature is computed."""
-    corpus.check_models([suspect], "suspect")
-    if candidates is not None:
-        corpus.check_models(candidates, "candidate")
-        if suspect in candidates:
-            raise ProvenanceError(
-                f"the suspect {suspect!r} is also among the candidates; remove it from --candidates"
-            )
-        if not candidates:
-            raise ProvenanceError("no candidates given; name at least one with --candidates")
-    if reference is not None:
-        corpus.check_models(reference, "reference model")
+    check_roles(corpus.models, suspect, candidates, reference)
 
 
 def _per_prompt_similarity(evidence: Evidence, a: str, b: str) -> pd.Series:

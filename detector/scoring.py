@@ -239,6 +239,38 @@ def _verdict_words(z: float, p: float | None, related: bool, rank: int) -> str:
     return "no evidence beyond unrelated models"
 
 
+def check_roles(
+    known: list[str],
+    suspect: str,
+    candidates: list[str] | None,
+    reference: list[str] | None,
+) -> None:
+    """Check the suspect, candidates and reference models before any work is done.
+
+    Raises
+    ------
+    ProvenanceError
+        A name not in ``known``, the suspect among the candidates, an empty
+        candidate list, or a model that is both reference and suspect/candidate.
+    """
+    check_known([suspect], known, "suspect")
+    if candidates is not None:
+        check_known(candidates, known, "candidate")
+        if suspect in candidates:
+            raise ProvenanceError(
+                f"the suspect {suspect!r} is also among the candidates; remove it from --candidates"
+            )
+        if not candidates:
+            raise ProvenanceError("no candidates given; name at least one with --candidates")
+    if reference is not None:
+        check_known(reference, known, "reference model")
+        overlap = sorted(set(reference) & ({suspect} | set(candidates or [])))
+        if overlap:
+            raise ProvenanceError(
+                f"{', '.join(overlap)} cannot be both reference and suspect/candidate"
+            )
+
+
 def score(
     data: Corpus | Features | Evidence,
     suspect: str,
@@ -312,25 +344,7 @@ def score(
         corpus = data.corpus if isinstance(data, Features) else data
         known = corpus.models
 
-    def check(names: list[str], what: str) -> None:
-        check_known(names, known, what)
-
-    check([suspect], "suspect")
-    if candidates is not None:
-        check(candidates, "candidate")
-        if suspect in candidates:
-            raise ProvenanceError(
-                f"the suspect {suspect!r} is also among the candidates; remove it from --candidates"
-            )
-        if not candidates:
-            raise ProvenanceError("no candidates given; name at least one with --candidates")
-    if reference is not None:
-        check(reference, "reference model")
-        overlap = sorted(set(reference) & ({suspect} | set(candidates or [])))
-        if overlap:
-            raise ProvenanceError(
-                f"{', '.join(overlap)} cannot be both reference and suspect/candidate"
-            )
+    check_roles(known, suspect, candidates, reference)
     cand = (
         candidates
         if candidates is not None
