@@ -9,14 +9,15 @@ corpus) and writes to ``benchmarks/results/``:
 - ``tree.png`` (dendrogram with supports; leaf labels carry the documented
   teacher or parent), ``tree_heatmap.png``, ``tree_mds.png``;
 - ``tree.nwk`` (Newick with supports) and ``tree_distances.csv``;
-- ``tree.md``: support of each required clade with a sentence, what else the
+- ``tree.md``: support of each required clade with a sentence and under
+  the other method (UPGMA for the default neighbour joining), what else the
   tree shows, each documented student's or child's place in the tree, and
   the exact command.
 
 Usage::
 
     .venv/bin/python benchmarks/bench_tree.py [--channels style,lexical,identity]
-        [--bootstrap 1000] [--seed 0] [--cache-dir DIR] [--force]
+        [--method nj|average|...] [--bootstrap 1000] [--seed 0] [--cache-dir DIR] [--force]
 
 Exits with status 0 and a message when the corpus is absent; refuses to
 overwrite existing results without ``--force``.
@@ -39,7 +40,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from detector.corpus import load_corpus  # noqa: E402
+from detector.evidence import build_evidence  # noqa: E402
 from detector.tree import (  # noqa: E402
+    DEFAULT_METHOD,
+    METHODS,
     TreeResult,
     clade_support,
     dendrogram_figure,
@@ -47,6 +51,7 @@ from detector.tree import (  # noqa: E402
     lineage_tree,
     mds_coordinates,
     mds_figure,
+    method_label,
     save_figure,
 )
 
@@ -111,8 +116,9 @@ def _required_sentence(result: TreeResult, name: str, members: list[str]) -> str
             f"Not a clade: {parent}'s nearest model is {near[0]} (distance "
             f"{d.loc[parent, near[0]]:.2f}) rather than its SimPO child "
             f"({d.loc[parent, child]:.2f}), so the 8B model joins {near[0]} first and "
-            f"{child} joins that pair (from {child}'s side its parent is the nearest model, "
-            f"rank {_nearest(result, child).index(parent) + 1}); the smallest clade holding both is "
+            f"{child} joins that pair (from {child}'s side its parent ranks "
+            f"{_nearest(result, child).index(parent) + 1} among the nearest models); the smallest "
+            "clade holding both is "
             f"{{{_names(around.members)}}} with support {_fmt(around.support)}, and "
             f"{{{_names(members)}}} itself appears in {_fmt(result.bootstrap_frequency(members))} "
             "of the bootstrap trees."
@@ -151,6 +157,14 @@ def _required_sentence(result: TreeResult, name: str, members: list[str]) -> str
     else:
         sentence += "."
     return sentence
+
+
+def _compare(label: str, members: list[str], a: TreeResult, b: TreeResult) -> str:
+    def one(r: TreeResult) -> str:
+        s = clade_support(r, members)
+        return _fmt(s) if s is not None else f"{_fmt(r.bootstrap_frequency(members))}*"
+
+    return f"{label} {one(a)} vs {one(b)}"
 
 
 def _sister_of_clade(result: TreeResult, members: list[str]) -> tuple[list[str], float | None]:
@@ -343,6 +357,12 @@ def main(argv: list[str] | None = None) -> int:
         default="embedding,style,lexical,identity",
         help="evidence channels (default: all four, as scoring uses)",
     )
+    parser.add_argument(
+        "--method",
+        choices=METHODS,
+        default=DEFAULT_METHOD,
+        help="tree method (default nj = neighbour joining; average = UPGMA)",
+    )
     parser.add_argument("--bootstrap", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache-dir", default=None, help="feature cache directory")
@@ -382,14 +402,12 @@ def main(argv: list[str] | None = None) -> int:
     corpus = load_corpus(corpus_path)
     lineage = pd.read_csv(corpus_path / "lineage.csv", dtype=str, keep_default_na=False)
     lineage = lineage.set_index("model")
-    result = lineage_tree(
-        corpus,
-        n_bootstrap=args.bootstrap,
-        seed=args.seed,
-        channels=args.channels,
-        cache_dir=args.cache_dir,
-        progress=False,
+    evidence = build_evidence(
+        corpus, channels=args.channels, seed=args.seed, cache_dir=args.cache_dir, progress=False
     )
+    result = lineage_tree(evidence, n_bootstrap=args.bootstrap, seed=args.seed, method=args.method)
+    other_method = "average" if args.method == "nj" else "nj"
+    other = lineage_tree(evidence, n_bootstrap=args.bootstrap, seed=args.seed, method=other_method)
     elapsed = time.perf_counter() - t0
     words = corpus.df["output"].str.split().str.len()
     lengths = words.groupby(corpus.df["model"]).mean()
@@ -416,10 +434,23 @@ def main(argv: list[str] | None = None) -> int:
         f"- corpus: {corpus.n_models} models, {corpus.n_prompts} prompts "
         f"({corpus_path.name}); lineage from `lineage.csv`",
         f"- channels and weights: {weights}",
-        f"- tree: {result.method} linkage (UPGMA) of d = max A - A, A the combined "
-        "standardized affinity scoring uses (symmetrized; SD units), optimal leaf order",
+        f"- tree: {method_label(result.method)} (`--method {result.method}`) of "
+        "d = max A - A, A the combined standardized affinity scoring uses (symmetrized; "
+        "SD units), optimal leaf order"
+        + (
+            "; rooted for display at the midpoint of the longest leaf-to-leaf path; "
+            "[tree.nwk](tree.nwk) carries the NJ branch lengths, the dendrogram draws each "
+            "node at the longest path from it to its leaves"
+            if result.method == "nj"
+            else ""
+        ),
         f"- support: share of {result.n_bootstrap} prompt resamplings (seed {result.seed}) "
-        "whose tree contains exactly that clade",
+        + (
+            "whose NJ tree has a branch separating exactly that clade from the other models "
+            "(the tree is unrooted, so support is counted per split)"
+            if result.method == "nj"
+            else "whose tree contains exactly that clade"
+        ),
         "- figures: [tree.png](tree.png) (dendrogram; leaf labels show the documented teacher "
         "or parent), [tree_heatmap.png](tree_heatmap.png), [tree_mds.png](tree_mds.png); "
         "[tree.nwk](tree.nwk), [tree_distances.csv](tree_distances.csv)",
@@ -431,21 +462,38 @@ def main(argv: list[str] | None = None) -> int:
         )
     lines += [
         "",
-        "## Required clades (support >= 0.9)",
+        f"## Required clades (support >= 0.9), {method_label(result.method)}",
         "",
-        "| clade | members | support | passes |",
-        "|---|---|---|---|",
+        f"| clade | members | support | passes | {method_label(other.method)} |",
+        "|---|---|---|---|---|",
     ]
     sentences = []
+    compare = []
     for name, members in REQUIRED.items():
         support = clade_support(result, members)
         ok = support is not None and support >= THRESHOLD
+        alt = clade_support(other, members)
         lines.append(
             f"| {name} | {_names(members)} | "
             f"{_fmt(support) if support is not None else 'not a clade'} | "
-            f"{'yes' if ok else 'no'} |"
+            f"{'yes' if ok else 'no'} | {_fmt(alt) if alt is not None else 'not a clade'} |"
         )
+        compare.append(_compare(name, members, result, other))
         sentences.append(f"- **{name}.** {_required_sentence(result, name, members)}")
+    extra_pairs = {
+        "gpt-3.5-turbo-0301 + gpt-3.5-turbo-0613": ["gpt-3.5-turbo-0301", "gpt-3.5-turbo-0613"],
+        "gemini-pro + gemma-7b-it": ["gemini-pro", "gemma-7b-it"],
+    }
+    for label, members in extra_pairs.items():
+        if set(members) <= set(result.models):
+            compare.append(_compare(label, members, result, other))
+    lines += [
+        "",
+        f"Compared with {method_label(other.method)} on the same distances and the same "
+        f"{other.n_bootstrap} resamplings, support under {result.method} vs {other.method} "
+        "(where the group is not a clade of that method's tree, the share of its bootstrap "
+        "trees that hold it, marked *): " + "; ".join(compare) + ".",
+    ]
     lines += ["", *sentences, "", "## What else the tree shows", ""]
     lines += [f"- {f}" for f in _findings(result, lineage, lengths)]
     stress = mds_coordinates(result).attrs["stress"]

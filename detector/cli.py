@@ -469,9 +469,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "tree",
         help="lineage tree of all models with bootstrap support (figures, Newick, CSV)",
-        description="Build a tree of the models (average linkage of the distances from the "
-        "combined calibrated affinity scoring uses), with bootstrap support on every clade "
-        "from resampling prompts. Prints the clades and the Newick text; writes figures "
+        description="Build a tree of the models (neighbour joining, or a linkage method such "
+        "as average = UPGMA, of the distances from the combined calibrated affinity scoring "
+        "uses), with bootstrap support on every clade from resampling prompts. Prints the clades and the Newick text; writes figures "
         "(.png, .svg or .pdf), Newick and the distance matrix on request. Existing files are "
         "not overwritten without --force.",
     )
@@ -488,9 +488,10 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--method",
-        choices=["average", "weighted", "complete", "single"],
-        default="average",
-        help="linkage method (default average = UPGMA)",
+        choices=["nj", "average", "weighted", "complete", "single"],
+        default="nj",
+        help="tree method: nj = neighbour joining (default; support per split, "
+        "midpoint-rooted for display) or a linkage method (average = UPGMA)",
     )
     p.add_argument(
         "--min-shared",

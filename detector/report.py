@@ -62,7 +62,7 @@ from .evidence import Evidence, build_evidence
 from .features import Features, parse_channels
 from .scoring import MIN_PROMPTS, ScoreResult, check_roles, score
 from .similarity import SimilarityTensor
-from .tree import TreeResult, dendrogram_figure, lineage_tree
+from .tree import TreeResult, dendrogram_figure, lineage_tree, method_label
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -538,12 +538,17 @@ def _tree_figure(tree: TreeResult, suspect: str, top: str, fonts: _Fonts) -> Fig
         fig = dendrogram_figure(
             tree,
             leaf_labels=labels,
-            title=f"average linkage of {len(tree.models)} models; node labels: share of "
+            title=f"{method_label(tree.method)} of {len(tree.models)} models; node labels: share of "
             f"{tree.n_bootstrap} prompt resamplings that give the same group",
         )
     _fit_figure(fig)
     for ax in fig.axes:  # the narrower page needs a shorter axis label
-        ax.set_xlabel("distance at which groups join (SD of between-model affinity)", fontsize=7.5)
+        ax.set_xlabel(
+            "longest path from a join to its leaves (SD of between-model affinity)"
+            if tree.method == "nj"
+            else "distance at which groups join (SD of between-model affinity)",
+            fontsize=7.5,
+        )
     return fig
 
 
@@ -1280,11 +1285,16 @@ def _tree_section(b: _Builder, ctx: dict[str, Any]) -> None:
     pair_support = "no bootstrap" if pair.support is None else f"support {pair.support:.2f}"
     b.p(
         "The tree groups all compared models by the same combined evidence the scores use "
-        "(average linkage, UPGMA). A distance of 0 is the closest pair of models; every other "
-        "pair is as many standard deviations of the between-model affinity further apart as "
-        "it is less similar. Each group's <b>support</b> is the share of "
-        f"{tree.n_bootstrap} prompt resamplings (seed {tree.seed}) whose tree contains exactly "
-        "that group; 0.9 or more is well supported."
+        f"({method_label(tree.method)}). A distance of 0 is the closest pair of models; every "
+        "other pair is as many standard deviations of the between-model affinity further apart "
+        "as it is less similar. Each group's <b>support</b> is the share of "
+        f"{tree.n_bootstrap} prompt resamplings (seed {tree.seed}) whose tree "
+        + (
+            "has a branch separating exactly that group from the other models"
+            if tree.method == "nj"
+            else "contains exactly that group"
+        )
+        + "; 0.9 or more is well supported."
     )
     b.space(4)
     b.p(

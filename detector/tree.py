@@ -5,13 +5,18 @@ prompt-centred evidence that :func:`~detector.scoring.score` uses
 (:func:`~detector.evidence.build_evidence`) and turns it into
 
 - a distance matrix (see below);
-- a rooted tree by average linkage (UPGMA), leaves ordered so that
-  neighbours are similar (optimal leaf ordering);
+- a tree, by default by neighbour joining (NJ; Saitou & Nei, 1987,
+  :func:`neighbour_joining`), else by a SciPy linkage method (``"average"``
+  is UPGMA); leaves ordered so that neighbours are similar (optimal leaf
+  ordering);
 - bootstrap support for every clade of that tree: the prompts are resampled
   with replacement ``n_bootstrap`` times, the tree is rebuilt from each
   resample, and a clade's support is the fraction of resampled trees that
-  contain exactly that clade (the same set of leaves below one node), as in
-  stylo's bootstrap consensus trees and Felsenstein's (1985) bootstrap;
+  contain it, as in stylo's bootstrap consensus trees and Felsenstein's
+  (1985) bootstrap. An NJ tree is unrooted, so there a clade counts as
+  present when some branch of the resampled tree separates exactly its
+  models from the rest (a split: a clade and its complement are the same
+  split); for a linkage tree, when one node has exactly its models below;
 - Newick text with branch lengths and supports, and figures
   (:func:`dendrogram_figure`, :func:`heatmap_figure`, :func:`mds_figure`).
 
@@ -28,15 +33,25 @@ of that channel's between-model affinities. The distance is
 in the same units: the most similar pair of models is at distance 0 and
 every other pair is as many standard deviations further apart as it is less
 similar. The shift keeps distances non-negative without bending the scale;
-average linkage is invariant to it (adding a constant to every distance
-changes no merge), so each bootstrap tree uses its own maximum.
+neither tree's shape depends on it (adding a constant to every distance
+changes no merge, and no choice of NJ's criterion), so each bootstrap tree
+uses its own maximum.
 
-Branch lengths
---------------
-UPGMA places a node at half the average distance between the two groups it
-joins; a Newick branch length is the difference of the heights of its two
-ends, so the path between two leaves is about their distance. The
-dendrogram's axis shows the (full) average distance at which groups join.
+Branch lengths and rooting
+--------------------------
+Neighbour joining: the tree is rooted for display at the midpoint of its
+longest leaf-to-leaf path. The Newick text carries the NJ branch lengths
+(the root splits the branch it lies on), so the path between two leaves is
+their NJ tree distance. The dendrogram draws each node at its height, the
+longest path from it down to one of its leaves, so heights grow towards the
+root; horizontal segments are therefore the NJ branch lengths only along
+each node's longest path (the drawing is not a phylogram).
+
+Linkage methods: UPGMA places a node at half the average distance between
+the two groups it joins; a Newick branch length is the difference of the
+heights of its two ends, so the path between two leaves is about their
+distance. The dendrogram's axis shows the (full) distance at which groups
+join.
 
 Models with partial prompt coverage are compared on the prompts they share
 (every affinity is a mean over the prompts both models answered); a pair
@@ -69,7 +84,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 DEFAULT_BOOTSTRAP = 100
 MIN_SHARED = 20
-METHODS = ("average", "weighted", "complete", "single")
+METHODS = ("nj", "average", "weighted", "complete", "single")
+DEFAULT_METHOD = "nj"
 SUPPORTED = 0.9  # support at which a clade counts as well supported (figures, text)
 _BATCH_BYTES = 64 * 2**20  # memory bound of one batch of bootstrap affinities
 _NEWICK_SPECIAL = re.compile(r"[\s()\[\]':;,_]")
@@ -89,10 +105,15 @@ class Clade:
     members : list of str
         Leaves below the node, sorted.
     support : float or None
-        Fraction of bootstrap trees containing exactly this clade, in [0, 1];
-        None when no bootstrap was run.
+        Fraction of bootstrap trees containing exactly this clade, in [0, 1]
+        (neighbour joining: containing the split this clade makes, i.e. a
+        branch with exactly these models on one side); None when no
+        bootstrap was run.
     height : float
-        Average distance between the two groups the node joins (SD units).
+        Linkage methods: average (or single, complete, ...) distance between
+        the two groups the node joins. Neighbour joining: the longest path
+        of NJ branch lengths from the node down to one of its leaves. SD
+        units.
     """
 
     members: list[str]
@@ -112,7 +133,8 @@ class TreeResult:
         Symmetric, zero diagonal, SD units (see module docstring).
     linkage : numpy.ndarray, shape (n_models - 1, 4)
         SciPy linkage matrix of the reference tree (leaf indices refer to
-        ``models``), optimally leaf-ordered.
+        ``models``), optimally leaf-ordered; column 2 holds the clades'
+        ``height``. A neighbour-joining tree is rooted at its midpoint.
     clades : list of Clade
         Every internal node except the root, in merge order (smallest
         height first).
@@ -126,14 +148,16 @@ class TreeResult:
         Prompts each pair of models both answered.
     n_bootstrap, seed : int
     method : str
-        SciPy linkage method ("average" is UPGMA).
+        "nj" (neighbour joining) or a SciPy linkage method ("average" is
+        UPGMA).
     weights, reliability : dict of str to float
         Channel combination weights and split-half reliabilities.
     notes : list of str
     bootstrap_counts : dict of int to int
-        Every clade seen in a bootstrap tree (bit ``i`` set for
-        ``models[i]``) -> number of bootstrap trees containing it; read it
-        with :meth:`bootstrap_frequency`.
+        Every clade (neighbour joining: split, keyed by its side without
+        ``models[0]``) seen in a bootstrap tree, as a bit mask with bit ``i``
+        set for ``models[i]`` -> number of bootstrap trees containing it;
+        read it with :meth:`bootstrap_frequency`.
     """
 
     models: list[str]
@@ -183,14 +207,31 @@ class TreeResult:
 
         Unlike :func:`clade_support`, defined for any set of models, also one
         that is not a clade of the reference tree; None without bootstrap.
+        For neighbour joining, the share of (unrooted) bootstrap trees with
+        a branch separating ``members`` from the other models, so a set and
+        its complement get the same value.
         """
         wanted = _check_names(members, self.models)
         if not self.n_bootstrap:
             return None
+        n = len(self.models)
         if len(wanted) == 1 or wanted == set(self.models):
             return 1.0
+        if self.method == "nj" and len(wanted) == n - 1:
+            return 1.0  # one model against the rest: a leaf's branch, in every tree
         mask = sum(1 << i for i, m in enumerate(self.models) if m in wanted)
+        if self.method == "nj":
+            mask = _split_key(mask, n)
         return self.bootstrap_counts.get(mask, 0) / self.n_bootstrap
+
+    @property
+    def _support_meaning(self) -> str:
+        if self.method == "nj":
+            return (
+                "share of bootstrap trees with a branch splitting exactly that clade "
+                "from the other models"
+            )
+        return "share of bootstrap trees containing exactly that clade"
 
     @property
     def _root_height(self) -> float:
@@ -227,7 +268,7 @@ class TreeResult:
         if len(table):
             table["members"] = table["members"].map(lambda s: s if len(s) <= 90 else s[:87] + "...")
         head = (
-            f"{len(self.models)} models, {self.n_prompts} prompts, {self.method} linkage, "
+            f"{len(self.models)} models, {self.n_prompts} prompts, {method_label(self.method)}, "
             f"{self.n_bootstrap} bootstrap resamplings (seed {self.seed})"
         )
         weights = ", ".join(f"{k} {v:.2f}" for k, v in self.weights.items())
@@ -236,7 +277,7 @@ class TreeResult:
             f"channels: {weights}",
             f"distance: {self.distance}",
             "",
-            "clades (support = share of bootstrap trees containing exactly that clade):",
+            f"clades (support = {self._support_meaning}):",
             table.to_string(index=False) if len(table) else "(none)",
             "",
             "newick:",
@@ -249,8 +290,8 @@ class TreeResult:
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
         return (
             f"<p><b>Lineage tree:</b> {len(self.models)} models, {self.n_prompts} prompts, "
-            f"{html.escape(self.method)} linkage, {self.n_bootstrap} bootstrap resamplings "
-            f"(seed {self.seed})</p>"
+            f"{html.escape(method_label(self.method))}, {self.n_bootstrap} bootstrap "
+            f"resamplings (seed {self.seed}); support = {html.escape(self._support_meaning)}</p>"
             f"<p><b>Distance:</b> {html.escape(self.distance)}</p>"
             + self.clade_table().to_html(index=False)
             + f"<p><b>Newick:</b> <code>{html.escape(self.newick)}</code></p>"
@@ -259,6 +300,15 @@ class TreeResult:
 
 
 # -------------------------------------------------------------------- helpers
+def method_label(method: str) -> str:
+    """How a tree method is named in text and figures, e.g. "neighbour joining"."""
+    if method == "nj":
+        return "neighbour joining"
+    if method == "average":
+        return "average linkage (UPGMA)"
+    return f"{method} linkage"
+
+
 def _check_names(names: Any, known: list[str]) -> set[str]:
     names = [names] if isinstance(names, str) else list(names)
     check_known(names, known)
@@ -297,6 +347,199 @@ def affinity_to_distance(affinity: np.ndarray) -> np.ndarray:
 
 def _linkage(distances: np.ndarray, method: str) -> np.ndarray:
     return linkage(squareform(distances, checks=False), method=method)
+
+
+def _reference_tree(distances: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """Linkage matrix (optimally leaf-ordered) and, for NJ, the branch lengths.
+
+    Returns
+    -------
+    z : numpy.ndarray, shape (n - 1, 4)
+    branch : numpy.ndarray, shape (2n - 1,), or None
+        NJ length of the branch above each node (see :func:`_nj_linkage`);
+        None for the linkage methods, whose lengths follow from the heights.
+    """
+    n = len(distances)
+    branch = None
+    if method == "nj":
+        z, branch = _nj_linkage(*neighbour_joining(distances), n)
+    else:
+        z = _linkage(distances, method)
+    # keeps the rows (so ``branch`` stays valid); only swaps the two children of a row
+    return optimal_leaf_ordering(z, squareform(distances, checks=False)), branch
+
+
+def _tree_keys(distances: np.ndarray, method: str) -> set[int]:
+    """What bootstrap support counts in one tree: NJ splits or linkage clades (bit masks)."""
+    n = len(distances)
+    if method == "nj":
+        return _nj_splits(neighbour_joining(distances)[0], n)
+    return set(_clade_masks(_linkage(distances, method), n))
+
+
+def neighbour_joining(distances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Neighbour-joining tree of a distance matrix (Saitou & Nei, 1987).
+
+    At each step the pair ``(i, j)`` minimizing
+    ``Q(i, j) = (m - 2) d(i, j) - r(i) - r(j)`` (``m`` active nodes,
+    ``r(i) = sum_k d(i, k)``) is joined into a new node ``u`` with branch
+    lengths ``d(i, j) / 2 + (r(i) - r(j)) / (2 (m - 2))`` to ``i`` and the
+    rest of ``d(i, j)`` to ``j``, and ``d(u, k) = (d(i, k) + d(j, k) - d(i, j)) / 2``.
+    A negative branch length is set to 0 and the difference given to its
+    sibling, so the two still add up to ``d(i, j)``. On an additive (tree)
+    metric the true tree and its branch lengths are recovered exactly.
+    Ties go to the first pair in row-major order (deterministic).
+
+    Parameters
+    ----------
+    distances : numpy.ndarray, shape (n, n)
+        Symmetric with a zero diagonal; ``n >= 3``.
+
+    Returns
+    -------
+    edges : numpy.ndarray of int, shape (2n - 3, 2)
+        Branches of the unrooted tree. Nodes ``0 .. n-1`` are the leaves
+        (rows of ``distances``); node ``n + k`` is made by the ``k``-th join,
+        and ``edges[2k]``, ``edges[2k + 1]`` link it to the two nodes it
+        joins. The last edge links the last two nodes.
+    lengths : numpy.ndarray, shape (2n - 3,)
+        Branch lengths (>= 0), same units as ``distances``.
+    """
+    d = np.array(distances, dtype=np.float64)
+    n = len(d)
+    if n < 3 or d.shape != (n, n):
+        raise ProvenanceError(
+            f"neighbour joining needs a square matrix of 3 or more, got {d.shape}"
+        )
+    node = list(range(n))  # tree node held by each row of d
+    edges = np.empty((2 * n - 3, 2), dtype=np.int64)
+    lengths = np.empty(2 * n - 3)
+    for k in range(n - 2):
+        m = len(d)
+        r = d.sum(axis=1)
+        q = (m - 2) * d - r[:, None] - r[None, :]
+        q[np.tril_indices(m)] = np.inf  # pairs i < j only
+        i, j = np.unravel_index(int(np.argmin(q)), q.shape)
+        dij = max(d[i, j], 0.0)
+        li = min(max(dij / 2 + (r[i] - r[j]) / (2 * (m - 2)), 0.0), dij)
+        edges[2 * k : 2 * k + 2] = [[n + k, node[i]], [n + k, node[j]]]
+        lengths[2 * k : 2 * k + 2] = [li, dij - li]
+        new = (d[i] + d[j] - d[i, j]) / 2
+        d[i, :] = new
+        d[:, i] = new
+        d[i, i] = 0.0
+        keep = np.arange(m) != j
+        d = d[np.ix_(keep, keep)]
+        node[i] = n + k
+        del node[j]
+    edges[-1] = node
+    lengths[-1] = max(d[0, 1], 0.0)
+    return edges, lengths
+
+
+def _split_key(mask: int, n: int) -> int:
+    """A bipartition's bit mask as the side without leaf 0 (a clade and its complement agree)."""
+    return ((1 << n) - 1) ^ mask if mask & 1 else mask
+
+
+def _nj_splits(edges: np.ndarray, n: int) -> set[int]:
+    """Non-trivial splits of a neighbour-joining tree, as :func:`_split_key` masks."""
+    masks = [1 << i for i in range(n)]
+    for k in range(n - 2):
+        masks.append(masks[edges[2 * k, 1]] | masks[edges[2 * k + 1, 1]])
+    return {_split_key(m, n) for m in masks[n:] if m.bit_count() < n - 1}
+
+
+def _nj_linkage(edges: np.ndarray, lengths: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Midpoint-rooted neighbour-joining tree as a SciPy linkage matrix.
+
+    The root is placed halfway along the longest leaf-to-leaf path (on a
+    branch, so the tree stays binary). A node's height is the longest path
+    from it down to its leaves, so heights never decrease towards the root.
+
+    Parameters
+    ----------
+    edges : numpy.ndarray of int, shape (2n - 3, 2)
+    lengths : numpy.ndarray, shape (2n - 3,)
+        As returned by :func:`neighbour_joining`.
+    n : int
+        Number of leaves.
+
+    Returns
+    -------
+    z : numpy.ndarray, shape (n - 1, 4)
+        Linkage matrix, rows in order of height (children before parents).
+    branch : numpy.ndarray, shape (2n - 1,)
+        NJ length of the branch above each linkage node (leaves first, then
+        rows of ``z``; the root's is 0). The two branches below the root add
+        up to the NJ branch the root was placed on.
+    """
+    n_nodes = 2 * n - 2
+    adj: list[list[tuple[int, float]]] = [[] for _ in range(n_nodes)]
+    for (a, b), length in zip(edges.tolist(), lengths.tolist(), strict=True):
+        adj[a].append((b, length))
+        adj[b].append((a, length))
+
+    def walk(src: int) -> tuple[np.ndarray, np.ndarray]:
+        dist, parent = np.zeros(n_nodes), np.full(n_nodes, -1)
+        parent[src] = src
+        stack = [src]
+        while stack:
+            u = stack.pop()
+            for v, length in adj[u]:
+                if parent[v] < 0:
+                    parent[v], dist[v] = u, dist[u] + length
+                    stack.append(v)
+        return dist, parent
+
+    walks = [walk(a) for a in range(n)]
+    far = np.array([w[0][:n] for w in walks])
+    a, b = np.unravel_index(int(np.argmax(far)), far.shape)
+    dist, parent = walks[a]
+    path = [int(b)]
+    while path[-1] != a:
+        path.append(int(parent[path[-1]]))
+    path.reverse()
+    half = dist[b] / 2
+    t = next(t for t in range(len(path) - 1) if dist[path[t + 1]] >= half)
+    p, q = path[t], path[t + 1]
+
+    # orient away from the root; length[u] is the branch above u
+    root = n_nodes
+    children: dict[int, list[int]] = {root: [p, q]}
+    above = {p: max(half - dist[p], 0.0), q: max(dist[q] - half, 0.0), root: 0.0}
+    stack = [(p, q), (q, p)]
+    while stack:
+        u, up = stack.pop()
+        children[u] = [v for v, _ in adj[u] if v != up]
+        for v, length in adj[u]:
+            if v != up:
+                above[v] = length
+                stack.append((v, u))
+    height, size = {}, {}
+    for u in _post_order(root, children):
+        kids = children.get(u, [])
+        height[u] = max((height[c] + above[c] for c in kids), default=0.0)
+        size[u] = sum(size[c] for c in kids) if kids else 1
+    internal = sorted((u for u in height if u >= n), key=lambda u: (height[u], size[u]))
+    ident = {u: u for u in range(n)} | {u: n + k for k, u in enumerate(internal)}
+    z = np.array(
+        [[*sorted(ident[c] for c in children[u]), height[u], size[u]] for u in internal],
+        dtype=np.float64,
+    )
+    branch = np.zeros(2 * n - 1)
+    for u, k in ident.items():
+        branch[k] = above[u]
+    return z, branch
+
+
+def _post_order(root: int, children: dict[int, list[int]]) -> list[int]:
+    order, stack = [], [root]
+    while stack:
+        u = stack.pop()
+        order.append(u)
+        stack.extend(children.get(u, []))
+    return order[::-1]
 
 
 def _clade_masks(z: np.ndarray, n: int) -> list[int]:
@@ -349,7 +592,13 @@ def newick_name(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
 
-def to_newick(z: np.ndarray, names: list[str], supports: list[float | None] | None = None) -> str:
+def to_newick(
+    z: np.ndarray,
+    names: list[str],
+    supports: list[float | None] | None = None,
+    *,
+    lengths: np.ndarray | None = None,
+) -> str:
     """Newick text of a linkage tree with branch lengths and support labels.
 
     Parameters
@@ -359,6 +608,10 @@ def to_newick(z: np.ndarray, names: list[str], supports: list[float | None] | No
     names : list of str, length n
     supports : list of float or None, length n - 1, optional
         Support of each linkage row's clade (the root's is not written).
+    lengths : numpy.ndarray, shape (2n - 1,), optional
+        Length of the branch above each node (leaves, then linkage rows), as
+        for a neighbour-joining tree; by default the difference of the two
+        ends' heights (half merge distances).
 
     Returns
     -------
@@ -371,6 +624,8 @@ def to_newick(z: np.ndarray, names: list[str], supports: list[float | None] | No
     heights = np.concatenate([np.zeros(n), z[:, 2] / 2])
 
     def length(child: int, parent: int) -> str:
+        if lengths is not None:
+            return f"{max(float(lengths[child]), 0.0):.6g}"
         return f"{max(heights[parent] - heights[child], 0.0):.6g}"
 
     text: list[str] = [newick_name(nm) for nm in names]
@@ -391,7 +646,7 @@ def lineage_tree(
     seed: int = 0,
     channels: str | list[str] | None = None,
     *,
-    method: str = "average",
+    method: str = DEFAULT_METHOD,
     min_shared: int = MIN_SHARED,
     **evidence_kwargs: Any,
 ) -> TreeResult:
@@ -412,8 +667,10 @@ def lineage_tree(
     channels : str or list of str, optional
         Evidence channels to combine (default all, as scoring). Ignored, like
         ``evidence_kwargs``, when ``data`` is already an Evidence.
-    method : {"average", "weighted", "complete", "single"}
-        SciPy linkage method; "average" is UPGMA.
+    method : {"nj", "average", "weighted", "complete", "single"}
+        "nj" (default): neighbour joining, midpoint-rooted for display, with
+        support counted per split; otherwise a SciPy linkage method
+        ("average" is UPGMA) with support counted per rooted clade.
     min_shared : int
         Fewest prompts every pair of models must share.
     **evidence_kwargs
@@ -432,7 +689,8 @@ def lineage_tree(
     """
     if method not in METHODS:
         raise ProvenanceError(
-            f"unknown linkage method {method!r}; choose from {', '.join(METHODS)}"
+            f"unknown tree method {method!r}; choose from {', '.join(METHODS)} "
+            "(nj: neighbour joining; the others are linkage methods, average = UPGMA)"
         )
     if int(n_bootstrap) < 0:
         raise ProvenanceError(f"--bootstrap must be 0 or more, got {n_bootstrap}")
@@ -464,10 +722,10 @@ def lineage_tree(
     if not np.all(np.isfinite(affinity)):
         raise ProvenanceError("the evidence gave non-finite affinities; check the corpus")
     dist = affinity_to_distance(affinity)
-    z = _linkage(dist, method)
-    z = optimal_leaf_ordering(z, squareform(dist, checks=False))
+    z, branch = _reference_tree(dist, method)
     n = len(names)
     ref_masks = _clade_masks(z, n)
+    key = (lambda m: _split_key(m, n)) if method == "nj" else (lambda m: m)
 
     supports: list[float | None] = [None] * (n - 1)
     seen: dict[int, int] = {}
@@ -482,9 +740,11 @@ def lineage_tree(
         for start in range(0, n_bootstrap, batch):
             boot = evidence.bootstrap_affinities(counts[start : start + batch], rows=idx)
             for a in boot["combined"][:, :, idx]:
-                for m in _clade_masks(_linkage(affinity_to_distance(a), method), n):
+                for m in _tree_keys(affinity_to_distance(a), method):
                     seen[m] = seen.get(m, 0) + 1
-        supports = [seen.get(m, 0) / n_bootstrap for m in ref_masks]
+        supports = [
+            1.0 if m.bit_count() >= n - 1 else seen.get(key(m), 0) / n_bootstrap for m in ref_masks
+        ]
 
     members = [sorted(names[i] for i in range(n) if m >> i & 1) for m in ref_masks]
     clades = [
@@ -504,7 +764,7 @@ def lineage_tree(
         distances=pd.DataFrame(dist, index=names, columns=names),
         linkage=z,
         clades=clades,
-        newick=to_newick(z, names, supports),
+        newick=to_newick(z, names, supports, lengths=branch),
         leaf_order=order,
         n_prompts=evidence.n_prompts,
         shared_prompts=pd.DataFrame(shared, index=names, columns=names),
@@ -622,12 +882,13 @@ def dendrogram_figure(
         ax.plot([x[node], x[node]], [y[a], y[b]], color=shared_color or "0.25", lw=1.1)
     span = float(z[:, 2].max()) if len(z) else 1.0
     span = span if span > 0 else 1.0
+    support_labels = []
     for row, clade in enumerate(result.clades):
         if clade.support is None:
             continue
         node = n + row
         strong = clade.support >= SUPPORTED
-        ax.text(
+        label = ax.text(
             x[node] + 0.006 * span,
             y[node] - 0.12,
             f"{clade.support:.2f}",
@@ -636,7 +897,11 @@ def dendrogram_figure(
             fontsize=6.5,
             color="black" if strong else "0.55",
             fontweight="bold" if strong else "normal",
+            # legible where short internal branches crowd the nodes (NJ trees)
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.4, "alpha": 0.75},
+            zorder=4,
         )
+        support_labels.append((clade.support, label))
     ax.set_ylim(n - 0.5, -0.5)
     ax.set_xlim(span * 1.04, -0.01 * span)
     ax.yaxis.tick_right()
@@ -647,10 +912,16 @@ def dendrogram_figure(
     ax.tick_params(axis="y", length=0)
     for side in ("top", "left", "right"):
         ax.spines[side].set_visible(False)
-    ax.set_xlabel("average distance between joined groups (SD of between-model affinity)")
+    support_labels.sort(key=lambda t: -t[0])  # strong supports keep their place
+    _declutter_supports(fig, [label for _, label in support_labels])
+    ax.set_xlabel(
+        "longest path from a node to its leaves, NJ branch lengths (SD of between-model affinity)"
+        if result.method == "nj"
+        else f"{result.method} distance between joined groups (SD of between-model affinity)"
+    )
     fig.suptitle(
         title
-        or f"{result.method} linkage of {n} models on {result.n_prompts} prompts; "
+        or f"{method_label(result.method)} of {n} models on {result.n_prompts} prompts; "
         f"node labels: bootstrap support ({result.n_bootstrap} prompt resamplings)",
         fontsize=9,
     )
@@ -755,6 +1026,31 @@ def mds_figure(
     return fig
 
 
+def _declutter_supports(fig: Figure, labels: list[Any]) -> None:
+    """Move a support label below its node when it overlaps an earlier label above."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if not labels:
+        return
+    canvas = FigureCanvasAgg(fig)
+    fig.draw_without_rendering()
+    renderer = canvas.get_renderer()
+    taken: list[Any] = []
+    for label in labels:
+        box = label.get_window_extent(renderer)
+        if any(box.overlaps(t) for t in taken):
+            px, py = label.get_position()
+            label.set_position((px, py + 0.24))  # the y axis points down: below the node
+            label.set_va("top")
+            moved = label.get_window_extent(renderer)
+            if any(moved.overlaps(t) for t in taken):
+                label.set_position((px, py))
+                label.set_va("bottom")
+            else:
+                box = moved
+        taken.append(box)
+
+
 def _declutter(fig: Figure, labels: list[Any]) -> None:
     """Move point labels to the first of four sides where they overlap no earlier label."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -800,6 +1096,8 @@ __all__ = [
     "lineage_tree",
     "mds_coordinates",
     "mds_figure",
+    "method_label",
+    "neighbour_joining",
     "newick_name",
     "save_figure",
     "supported_groups",

@@ -396,9 +396,10 @@ md(
 
     `lineage_tree` turns the same evidence into distances between every pair
     of models (in standard deviations; the closest pair is at 0) and joins
-    them by average linkage. The prompts are then resampled 100 times and the
-    tree rebuilt each time: a clade's **support** is the share of resampled
-    trees containing exactly that group. Read only clades with support of
+    them by neighbour joining (`method="average"` gives UPGMA instead). The
+    prompts are then resampled 100 times and the tree rebuilt each time: a
+    clade's **support** is the share of resampled trees in which one branch
+    separates exactly that group from the other models. Read only clades with support of
     about 0.9 or more; below 0.5 the grouping is not stable. A teacher and
     its student, a model and its fine-tune, or two students of one teacher
     should sit together with high support.

@@ -244,7 +244,7 @@ def test_figures_are_vector_and_stamped_in(cli_report):
     assert "words per answer" in by_section[SECTIONS[0]]
     assert "typical unrelated model" in by_section[SECTIONS[1]]
     assert "z: standard deviations above unrelated models" in by_section[SECTIONS[2]]
-    assert "average linkage of 10 models" in by_section[SECTIONS[3]]
+    assert "neighbour joining of 10 models" in by_section[SECTIONS[3]]
     assert "\u25c0 suspect" in by_section[SECTIONS[3]]
 
 

@@ -30,6 +30,7 @@ from detector.tree import (
     lineage_tree,
     mds_coordinates,
     mds_figure,
+    neighbour_joining,
     newick_name,
     supported_groups,
     to_newick,
@@ -204,10 +205,152 @@ def test_bad_input_is_a_one_line_error(evidence):
         lineage_tree(evidence, models=["a1", "zz", "b1"])
     with pytest.raises(ProvenanceError, match="at least three"):
         lineage_tree(evidence, models=["a1", "b1"])
-    with pytest.raises(ProvenanceError, match="linkage method"):
+    with pytest.raises(ProvenanceError, match="unknown tree method 'ward'") as info:
         lineage_tree(evidence, method="ward")
+    assert "\n" not in str(info.value) and "nj" in str(info.value)
     with pytest.raises(ProvenanceError, match="unknown model"):
         clade_support(lineage_tree(evidence, n_bootstrap=2, min_shared=10), ["nope"])
+
+
+# ------------------------------------------------------- neighbour joining
+# An additive binary tree: ((a:1,b:2):3,((c:1,(d:2,e:1.5):2.5):1,(g:0.5,h:3):2):1,f:4)
+TRUE_EDGES = [
+    ("a", "u", 1.0),
+    ("b", "u", 2.0),
+    ("u", "r", 3.0),
+    ("c", "v", 1.0),
+    ("d", "w", 2.0),
+    ("e", "w", 1.5),
+    ("w", "v", 2.5),
+    ("v", "y", 1.0),
+    ("f", "r", 4.0),
+    ("g", "x", 0.5),
+    ("h", "x", 3.0),
+    ("x", "y", 2.0),
+    ("y", "r", 1.0),
+]
+TRUE_SPLITS = [{"a", "b"}, {"d", "e"}, {"c", "d", "e"}, {"g", "h"}, {"c", "d", "e", "g", "h"}]
+
+
+def path_lengths(edges, nodes: list) -> np.ndarray:
+    """Leaf-to-leaf path lengths of a tree given as (node, node, length) edges."""
+    adj: dict = {}
+    for a, b, length in edges:
+        adj.setdefault(a, []).append((b, length))
+        adj.setdefault(b, []).append((a, length))
+    out = np.zeros((len(nodes), len(nodes)))
+    for i, src in enumerate(nodes):
+        dist, stack = {src: 0.0}, [src]
+        while stack:
+            u = stack.pop()
+            for v, length in adj[u]:
+                if v not in dist:
+                    dist[v] = dist[u] + length
+                    stack.append(v)
+        out[i] = [dist[m] for m in nodes]
+    return out
+
+
+def splits_of(edges, leaves: list) -> set[frozenset]:
+    """Non-trivial splits of a tree, each as the side without ``leaves[0]``."""
+    out = set()
+    for k, (a, _, _) in enumerate(edges):
+        rest = [e for j, e in enumerate(edges) if j != k]
+        reach, stack = {a}, [a]
+        while stack:
+            u = stack.pop()
+            for x, y, _ in rest:
+                for s, t in ((x, y), (y, x)):
+                    if s == u and t not in reach:
+                        reach.add(t)
+                        stack.append(t)
+        side = frozenset(m for m in leaves if m in reach)
+        side = frozenset(leaves) - side if leaves[0] in side else side
+        if 1 < len(side) < len(leaves) - 1:
+            out.add(side)
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_nj_recovers_an_additive_tree_exactly(seed):
+    leaves = list(np.random.default_rng(seed).permutation(list("abcdefgh")))
+    d = path_lengths(TRUE_EDGES, leaves)
+    edges, lengths = neighbour_joining(d)
+    n = len(leaves)
+    assert edges.shape == (2 * n - 3, 2) and lengths.shape == (2 * n - 3,)
+    named = [
+        (leaves[a] if a < n else a, leaves[b] if b < n else b, float(x))
+        for (a, b), x in zip(edges.tolist(), lengths, strict=True)
+    ]
+    expected = {frozenset(s) if leaves[0] not in s else frozenset(leaves) - s for s in TRUE_SPLITS}
+    assert splits_of(named, leaves) == expected
+    assert np.allclose(path_lengths(named, leaves), d)  # branch lengths too
+    # NJ's choices do not depend on the distance shift lineage_tree applies
+    shifted = d + 5.0 - 5.0 * np.eye(n)
+    assert np.array_equal(neighbour_joining(shifted)[0], edges)
+
+
+def test_nj_branch_lengths_are_clipped_at_zero():
+    rng = np.random.default_rng(3)
+    x = rng.random((7, 7)) ** 4 * 10  # far from additive
+    d = x + x.T
+    np.fill_diagonal(d, 0.0)
+    _, lengths = neighbour_joining(d)
+    assert lengths.min() >= 0.0
+
+
+def _linkage_paths(z: np.ndarray, branch: np.ndarray) -> np.ndarray:
+    """Leaf-to-leaf path lengths of a linkage tree with a length above each node."""
+    n = len(z) + 1
+    edges = [(int(c), n + row, float(branch[int(c)])) for row in range(n - 1) for c in z[row, :2]]
+    return path_lengths(edges, list(range(n)))
+
+
+def test_nj_lineage_tree_display_and_newick_lengths(result):
+    """The midpoint-rooted linkage draws (monotone heights) and keeps NJ's path lengths."""
+    from detector.tree import _reference_tree
+
+    d = result.distances.to_numpy()
+    z, branch = _reference_tree(d, "nj")
+    n = len(d)
+    heights = np.concatenate([np.zeros(n), z[:, 2]])
+    for row, (a, b) in enumerate(z[:, :2].astype(int)):
+        for c in (a, b):
+            assert heights[n + row] >= heights[c] + branch[c] - 1e-12
+        assert np.isclose(heights[n + row], max(heights[c] + branch[c] for c in (a, b)))
+    edges, lengths = neighbour_joining(d)
+    pairs = zip(edges.tolist(), lengths, strict=True)
+    unrooted = path_lengths([(a, b, x) for (a, b), x in pairs], list(range(n)))
+    assert np.allclose(_linkage_paths(z, branch), unrooted)
+    # midpoint rooting: the two deepest leaves on either side of the root are equally far
+    root_children = z[-1, :2].astype(int)
+    depth = [heights[c] + branch[c] for c in root_children]
+    assert np.isclose(depth[0], depth[1])
+    assert np.isclose(sum(depth), unrooted.max())
+    # the Newick text carries the same lengths
+    assert result.linkage.shape == z.shape and result.method == "nj"
+    lengths_in_text = sorted(float(x) for x in re.findall(r":([0-9.eE+-]+)", result.newick))
+    assert np.allclose(lengths_in_text, sorted(round(float(x), 6) for x in branch[:-1]), atol=1e-5)
+
+
+def test_nj_support_is_per_split(result, evidence):
+    assert result.method == "nj"  # the default
+    planted = ["a1", "a2", "a3"]
+    assert clade_support(result, planted) >= 0.9
+    rest = [m for m in result.models if m not in planted]
+    assert result.bootstrap_frequency(rest) == result.bootstrap_frequency(planted)
+    random_group = ["a1", "b2", "c1", "e"]
+    assert result.bootstrap_frequency(random_group) < 0.1
+    # every key counted is one split, stored as its side without models[0]
+    assert all(not key & 1 for key in result.bootstrap_counts)
+    n = len(result.models)
+    assert max(result.bootstrap_counts.values()) <= 50
+    per_tree = sum(result.bootstrap_counts.values()) / 50
+    assert per_tree == n - 3  # an unrooted binary tree has n - 3 non-trivial splits
+    upgma = lineage_tree(evidence, n_bootstrap=50, seed=0, min_shared=10, method="average")
+    assert upgma.method == "average" and clade_support(upgma, planted) >= 0.9
+    assert "average linkage (UPGMA)" in upgma.to_text()
+    assert "neighbour joining" in result.to_text()
 
 
 # ---------------------------------------------------------------- newick
@@ -365,6 +508,23 @@ def test_cli_json(corpus_csv, capsys):
 
     data = json.loads(out)
     assert data["models"] == ["a1", "a2", "b1", "c1"] and data["n_bootstrap"] == 10
+
+
+def test_cli_method(corpus_csv, capsys):
+    import json
+
+    argv = ["tree", corpus_csv, "--channels", CHANNELS, "--bootstrap", 10, "--min-shared", 10]
+    argv += ["--format", "json"]
+    code, out, _ = run(argv, capsys)
+    assert code == 0 and json.loads(out)["method"] == "nj"
+    code, out, _ = run(argv + ["--method", "average"], capsys)
+    assert code == 0 and json.loads(out)["method"] == "average"
+    code, out, _ = run(argv[:-2] + ["--method", "average"], capsys)
+    assert code == 0 and "average linkage (UPGMA)" in out
+    with pytest.raises(SystemExit) as info:
+        main(["tree", str(corpus_csv), "--method", "ward"])
+    assert info.value.code == 2
+    assert "invalid choice: 'ward'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
