@@ -16,6 +16,7 @@ import pytest
 import skops.io as sio
 
 from detector.attribution import (
+    SVM_MAX_ITER,
     AttributionClassifier,
     Evaluation,
     attribute,
@@ -367,6 +368,18 @@ def test_estimator_needs_two_models_and_enough_prompts():
     y = ["a", "a", "a", "a", "a", "b"]
     with pytest.raises(ProvenanceError, match="too few prompts"):
         clf.fit(X, y, groups=[0, 1, 2, 3, 4, 5])
+
+
+def test_svms_stop_after_a_fixed_number_of_passes(corpus):
+    # early stopping is the speed/accuracy trade chosen on the dev corpus; the
+    # stopped fits must stay deterministic and accurate on easy data
+    for name in ("lexical", "style"):
+        pipe = AttributionClassifier(blocks=((name, 5),))._make_pipeline(name)
+        assert pipe.named_steps["svm"].max_iter == SVM_MAX_ITER
+    capped, ev = train(corpus, channels="lexical", n_folds=3, seed=1, use_cache=False)
+    again, _ = train(corpus, channels="lexical", n_folds=3, seed=1, use_cache=False)
+    assert np.array_equal(capped.oof_proba_, again.oof_proba_)
+    assert ev.accuracy > 0.9
 
 
 # ------------------------------------------------------------------ transfer evidence
