@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -89,6 +90,15 @@ def _write_text(text: str, out: str | None, *, force: bool = False) -> None:
 
 
 # ------------------------------------------------------------ commands
+
+
+def _usable_cpus() -> int:
+    """CPUs this process may run on (the default of ``--jobs``)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def _cmd_inspect(args: argparse.Namespace) -> int:
     from .corpus import inspect
 
@@ -313,7 +323,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         channels=args.channels,
         seed=args.seed,
         n_folds=args.folds,
-        n_jobs=args.jobs,
+        n_jobs=args.jobs if args.jobs is not None else _usable_cpus(),
         **_feature_kwargs(args),
     )
     save_classifier(clf, args.out, force=args.force)
@@ -579,7 +589,11 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--folds", type=int, default=5, help="prompt-grouped folds (default 5)")
     p.add_argument("--seed", type=int, default=0, help="seed of the fold assignment")
     p.add_argument(
-        "--jobs", type=int, default=1, help="processes for the independent fits (default 1)"
+        "--jobs",
+        type=int,
+        default=None,
+        help="processes for the independent fits (default: every CPU this process may use; "
+        "the results do not depend on it)",
     )
     p.add_argument("--format", choices=["table", "json"], default="table")
     _add_feature_args(p)
