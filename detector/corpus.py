@@ -234,17 +234,18 @@ def load_corpus(
     if not path.exists():
         raise ProvenanceError(f"{text}: no such file or directory; check the path")
     fmt = format or _infer_format(path)
+    if path.is_dir() and fmt not in ("alpaca_eval", "hf_disk"):
+        raise ProvenanceError(
+            f"{text}: is a directory but not an AlpacaEval results tree "
+            "(results/<model>/model_outputs.json) nor a saved Hugging Face dataset; "
+            "give a .jsonl, .json, .csv or .parquet file or one of those folders"
+        )
     if fmt not in FORMATS:
         raise ProvenanceError(f"{text}: unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     if fmt == "alpaca_eval":
         return _from_alpaca_eval(path)
     if fmt == "hf_disk":
         return _from_hf_disk(path, **cols)
-    if path.is_dir():
-        raise ProvenanceError(
-            f"{text}: is a directory but not an AlpacaEval results tree "
-            "(results/<model>/model_outputs.json) nor a saved Hugging Face dataset"
-        )
     if path.stat().st_size == 0:
         raise ProvenanceError(f"{text}: file is empty; give a file with model outputs")
     reader = {"jsonl": _read_jsonl, "json": _read_json, "csv": _read_csv, "parquet": _read_parquet}

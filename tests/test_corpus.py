@@ -188,6 +188,9 @@ def test_bad_input_raises_one_line(tmp_path, content, suffix, message):
 def test_missing_path_and_unknown_models(tmp_path, records):
     with pytest.raises(ProvenanceError, match="no such file"):
         load_corpus(tmp_path / "nope.jsonl")
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(ProvenanceError, match="is a directory but not an AlpacaEval results tree"):
+        load_corpus(tmp_path / "folder")
     corpus = load_corpus(records)
     with pytest.raises(ProvenanceError, match="known models: m0, m1, m2"):
         corpus.check_models(["m0", "zz"])
