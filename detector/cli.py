@@ -252,9 +252,7 @@ def _cmd_tree(args: argparse.Namespace) -> int:
         channels=args.channels,
         method=args.method,
         min_shared=args.min_shared,
-        embedding_model=args.embedding_model,
-        cache_dir=args.cache_dir,
-        progress=not args.no_progress,
+        **_feature_kwargs(args),
     )
     for path in given.values():
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -516,11 +514,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--matrix", default=None, help="distance matrix as CSV")
     p.add_argument("--format", choices=["table", "json"], default="table", help="stdout format")
     p.add_argument("--force", action="store_true", help="overwrite existing output files")
-    p.add_argument(
-        "--embedding-model", default=None, help="sentence-transformers name or local path"
-    )
-    p.add_argument("--cache-dir", default=None, help="feature cache directory")
-    p.add_argument("--no-progress", action="store_true", help="no progress output on stderr")
+    _add_feature_args(p)
     p.set_defaults(func=_cmd_tree)
 
     p = sub.add_parser(

@@ -96,3 +96,17 @@ def test_score_and_report_share_the_suspect_arguments():
         assert suspect_actions(sub.choices[command]) == expected
     args = sub.choices["score"].parse_args(["data.jsonl", "--suspect", "s", "--reference", "r"])
     assert (args.suspect, args.candidates, args.reference) == ("s", None, "r")
+
+
+def test_feature_commands_share_the_feature_arguments():
+    """Every command that computes features takes --embedding-model/--precision/--cache-dir."""
+    import argparse
+
+    from detector.cli import _build_parser
+
+    sub = next(a for a in _build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for command in ("score", "features", "tree", "report", "train", "benchmark"):
+        dests = {a.dest for a in sub.choices[command]._actions}
+        assert {"embedding_model", "precision", "cache_dir", "no_progress"} <= dests, command
+    args = sub.choices["tree"].parse_args(["data.jsonl", "--precision", "fp32"])
+    assert args.precision == "fp32"
