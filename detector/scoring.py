@@ -414,8 +414,10 @@ def score(
         score_boot = stats.norm.cdf(z_boot)
     else:
         p_adj = np.full(len(cand), np.nan)
-        score_full = (z - full.min()) / max(float(np.ptp(full)), 1e-12)
-        score_boot = (z_boot - full.min()) / max(float(np.ptp(full)), 1e-12)
+        # the affinity rescaled to the corpus's range; a resample can leave it, so clip
+        span = max(float(np.ptp(full)), 1e-12)
+        score_full = np.clip((z - full.min()) / span, 0.0, 1.0)
+        score_boot = np.clip((z_boot - full.min()) / span, 0.0, 1.0)
     lo, hi = np.percentile(score_boot, [2.5, 97.5], axis=0)
 
     order = np.argsort(-z, kind="stable")

@@ -274,3 +274,30 @@ def test_cli_score_attribution_without_reference(tmp_path, capsys, demo):
     code = main(argv + ["--suspect", "student-of-atlas", "--reference", "nobody"])
     out, err = capsys.readouterr()
     assert code == 2 and err.count("\n") == 1 and "nobody" in err and "Traceback" not in err
+
+
+def test_uncalibrated_scores_and_intervals_stay_in_unit_range():
+    """Uncalibrated scores rescale the affinity; resampled prompts must not leave [0, 1]."""
+    from detector.evidence import Evidence
+    from detector.similarity import SimilarityTensor
+
+    models = ["s", "a", "b", "c"]
+    rng = np.random.default_rng(1)
+    sims = rng.normal(0, 3, (12, 4, 4))
+    sims = ((sims + sims.transpose(0, 2, 1)) / 2).astype(np.float32)
+    channel = SimilarityTensor(
+        "style", models, [f"p{i}" for i in range(12)], sims, np.ones_like(sims, bool)
+    )
+    off = channel.affinity()[~np.eye(4, dtype=bool)]
+    evidence = Evidence(
+        models,
+        channel.prompt_ids,
+        {"style": channel},
+        scales={"style": (float(off.mean()), float(off.std()))},
+        reliability={"style": 1.0},
+        weights={"style": 1.0},
+    )
+    result = score(evidence, "s", ["a", "b"], ["c"], n_bootstrap=200)
+    assert result.calibration == "uncalibrated"
+    for c in result.candidates:
+        assert 0.0 <= c.ci[0] <= c.ci[1] <= 1.0 and 0.0 <= c.score <= 1.0
