@@ -1088,8 +1088,14 @@ def _build_blocks(
     use_cache: bool,
     progress: bool,
     min_texts: int = 2,
+    vocabulary_rows: np.ndarray | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """Channel blocks restricted to ``rows``; the lexical vocabulary pruned to terms in them."""
+    """Channel blocks restricted to ``rows``; the lexical vocabulary pruned to terms in them.
+
+    When the vocabulary is learned (``vocabulary`` None), a term is kept if it
+    occurs in at least ``min_texts`` of the outputs selected by
+    ``vocabulary_rows`` (a boolean mask over ``rows``; default all of them).
+    """
     blocks: dict[str, Any] = {}
     block_names: dict[str, list[str]] = {}
     for c in channels:
@@ -1099,7 +1105,8 @@ def _build_blocks(
             )
             counts = counts[rows]
             if vocabulary is None:  # training: keep terms seen in >= min_texts training texts
-                df = np.diff(sp.csc_matrix(counts).indptr)
+                seen = counts if vocabulary_rows is None else counts[vocabulary_rows]
+                df = np.diff(sp.csc_matrix(seen).indptr)
                 keep = np.flatnonzero(df >= min_texts)
                 counts = counts[:, keep]
                 terms = [terms[i] for i in keep]
@@ -1771,6 +1778,10 @@ def attribution_transfer(
     outside = [s for s in suspects if s not in set(reference)]  # judged by both classifiers
     judged_all = outside + reference
     rows = _select_rows(corpus, outside + candidates + reference)
+    df = corpus.df.iloc[rows]
+    model = df["model"].astype(str).to_numpy()
+    # the vocabulary from the classes' outputs only, so that the classifiers (and
+    # the null) do not depend on which suspects are judged alongside
     blocks, _ = _build_blocks(
         corpus,
         rows,
@@ -1781,16 +1792,8 @@ def attribution_transfer(
         cache_dir=cache_dir,
         use_cache=use_cache,
         progress=progress,
+        vocabulary_rows=np.isin(model, candidates + reference),
     )
-    df = corpus.df.iloc[rows]
-    model = df["model"].astype(str).to_numpy()
-    if "lexical" in blocks:
-        # the vocabulary from the classes' outputs only, so that the classifiers (and
-        # the null) do not depend on which suspects are judged alongside
-        counts = sp.csr_matrix(blocks["lexical"])
-        seen = np.isin(model, candidates + reference)
-        keep = np.flatnonzero(np.diff(sp.csc_matrix(counts[seen]).indptr) >= 2)
-        blocks["lexical"] = counts[:, keep]
     X = design_matrix(blocks)
     prompt = df["prompt_id"].astype(str).to_numpy()
     prompt_folds = grouped_folds(prompt, 2, seed)
