@@ -58,9 +58,17 @@ import pandas as pd
 
 from .corpus import Corpus, inspect, load_corpus
 from .errors import ProvenanceError
-from .evidence import Evidence, build_evidence
+from .evidence import Evidence
 from .features import Features, parse_channels
-from .scoring import MIN_PROMPTS, ScoreResult, check_roles, score
+from .scoring import (
+    MIN_PROMPTS,
+    ScoreResult,
+    check_roles,
+    check_shared_prompts,
+    default_roles,
+    score,
+    suspect_evidence,
+)
 from .similarity import SimilarityTensor
 from .tree import TreeResult, dendrogram_figure, lineage_tree, method_label
 
@@ -854,33 +862,6 @@ def _stamp_figures(body: bytes, builder: _Builder, out: Path) -> int:
 
 
 # ------------------------------------------------------------ the evidence
-def _roles(
-    known: list[str], suspect: str, candidates: list[str] | None, reference: list[str] | None
-) -> tuple[list[str], list[str]]:
-    """Candidates and reference models as :func:`~detector.scoring.score` chooses them."""
-    cand = (
-        list(candidates)
-        if candidates is not None
-        else [m for m in known if m != suspect and (reference is None or m not in reference)]
-    )
-    ref = (
-        list(reference)
-        if reference is not None
-        else [m for m in known if m != suspect and m not in cand]
-    )
-    return cand, ref
-
-
-def _check_request(
-    corpus: Corpus,
-    suspect: str,
-    candidates: list[str] | None,
-    reference: list[str] | None,
-) -> None:
-    """The checks scoring makes, done before any feature is computed."""
-    check_roles(corpus.models, suspect, candidates, reference)
-
-
 def _per_prompt_similarity(evidence: Evidence, a: str, b: str) -> pd.Series:
     """Reliability-weighted, standardized similarity of two models on each prompt."""
     ia, ib = (int(i) for i in evidence.index([a, b]))
@@ -1822,7 +1803,7 @@ def build_report(
     else:
         corpus = data.corpus if isinstance(data, Features) else data
         known = corpus.models
-    _check_request(corpus, suspect, candidates, reference)
+    check_roles(corpus.models, suspect, candidates, reference)
     if given_evidence is not None:
         missing = [m for m in [suspect] + (candidates or []) + (reference or []) if m not in known]
         if missing:
@@ -1830,37 +1811,18 @@ def build_report(
                 f"{', '.join(map(repr, missing))} not in the evidence given; build it over "
                 "every model the report names"
             )
-    cand, ref = _roles(known, suspect, candidates, reference)
-    if not cand:
-        raise ProvenanceError("no candidate models left; the corpus needs at least two models")
-    overlap_with = sorted(set(ref) & ({suspect} | set(cand)))
-    if reference is not None and overlap_with:
-        raise ProvenanceError(
-            f"{', '.join(overlap_with)} cannot be both reference and suspect/candidate"
-        )
+    cand, ref = default_roles(known, suspect, candidates, reference)
     pool = [suspect] + cand + ref
     shared_all = corpus.pairwise_shared()
-    best_overlap = int(shared_all.loc[suspect, [m for m in pool if m != suspect]].max())
-    if best_overlap < MIN_PROMPTS:
-        raise ProvenanceError(
-            f"{suspect!r} shares at most {best_overlap} prompts with the other models "
-            f"(it answered {int(shared_all.loc[suspect, suspect])}); a report needs at least "
-            f"{MIN_PROMPTS}"
-        )
+    check_shared_prompts(shared_all, suspect, pool, MIN_PROMPTS, needed_for="a report")
     t = lap("load", t)
     if given_evidence is not None:
         evidence = given_evidence
         if channels is not None:
             notes.append("channels were taken from the evidence given; --channels was ignored")
     else:
-        suspect_prompts = corpus.df.loc[corpus.df["model"] == suspect, "prompt_id"].unique()
-        evidence = build_evidence(
-            data,
-            models=pool,
-            prompt_ids=list(suspect_prompts),
-            channels=channels,
-            seed=seed,
-            **feature_kwargs,
+        evidence = suspect_evidence(
+            data, suspect, pool, channels=channels, seed=seed, **feature_kwargs
         )
         features = evidence.features
     t = lap("evidence", t)

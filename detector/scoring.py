@@ -271,6 +271,81 @@ def check_roles(
             )
 
 
+def default_roles(
+    known: list[str],
+    suspect: str,
+    candidates: list[str] | None,
+    reference: list[str] | None,
+) -> tuple[list[str], list[str]]:
+    """Candidates and reference models, defaults filled in as :func:`score` documents.
+
+    Candidates default to every model that is neither the suspect nor a
+    reference model; reference models to every model that is neither suspect
+    nor candidate.
+
+    Raises
+    ------
+    ProvenanceError
+        No candidate is left.
+    """
+    cand = (
+        list(candidates)
+        if candidates is not None
+        else [m for m in known if m != suspect and (reference is None or m not in reference)]
+    )
+    if not cand:
+        raise ProvenanceError("no candidate models left; the corpus needs at least two models")
+    ref = (
+        list(reference)
+        if reference is not None
+        else [m for m in known if m != suspect and m not in cand]
+    )
+    return cand, ref
+
+
+def check_shared_prompts(
+    shared: pd.DataFrame,
+    suspect: str,
+    pool: list[str],
+    min_prompts: int,
+    needed_for: str = "scoring",
+) -> None:
+    """Raise unless the suspect shares ``min_prompts`` prompts with some other model of ``pool``.
+
+    ``shared`` is :meth:`~detector.corpus.Corpus.pairwise_shared` (model x model
+    counts of shared prompts; the diagonal is what each model answered).
+    """
+    best_overlap = int(shared.loc[suspect, [m for m in pool if m != suspect]].max())
+    if best_overlap < min_prompts:
+        raise ProvenanceError(
+            f"{suspect!r} shares at most {best_overlap} prompts with the other models "
+            f"(it answered {int(shared.loc[suspect, suspect])}); {needed_for} needs at least "
+            f"{min_prompts}"
+        )
+
+
+def suspect_evidence(
+    data: Corpus | Features,
+    suspect: str,
+    pool: list[str],
+    *,
+    channels: str | list[str] | None = None,
+    seed: int = 0,
+    **evidence_kwargs: Any,
+) -> Evidence:
+    """Evidence over the models of ``pool`` on the prompts the suspect answered."""
+    corpus = data.corpus if isinstance(data, Features) else data
+    suspect_prompts = corpus.df.loc[corpus.df["model"] == suspect, "prompt_id"].unique()
+    return build_evidence(
+        data,
+        models=pool,
+        prompt_ids=list(suspect_prompts),
+        channels=channels,
+        seed=seed,
+        **evidence_kwargs,
+    )
+
+
 def score(
     data: Corpus | Features | Evidence,
     suspect: str,
@@ -345,38 +420,16 @@ def score(
         known = corpus.models
 
     check_roles(known, suspect, candidates, reference)
-    cand = (
-        candidates
-        if candidates is not None
-        else [m for m in known if m != suspect and (reference is None or m not in reference)]
-    )
-    if not cand:
-        raise ProvenanceError("no candidate models left; the corpus needs at least two models")
-    ref = (
-        reference if reference is not None else [m for m in known if m != suspect and m not in cand]
-    )
-    pool = [suspect] + list(cand) + list(ref)
+    cand, ref = default_roles(known, suspect, candidates, reference)
+    pool = [suspect] + cand + ref
 
     if isinstance(data, Evidence):
         evidence = data
     else:
         corpus = data.corpus if isinstance(data, Features) else data
-        shared = corpus.pairwise_shared()
-        n_suspect = int(shared.loc[suspect, suspect])
-        best_overlap = int(shared.loc[suspect, [m for m in pool if m != suspect]].max())
-        if best_overlap < min_prompts:
-            raise ProvenanceError(
-                f"{suspect!r} shares at most {best_overlap} prompts with the other models "
-                f"(it answered {n_suspect}); scoring needs at least {min_prompts}"
-            )
-        suspect_prompts = corpus.df.loc[corpus.df["model"] == suspect, "prompt_id"].unique()
-        evidence = build_evidence(
-            data,
-            models=pool,
-            prompt_ids=list(suspect_prompts),
-            channels=channels,
-            seed=seed,
-            **evidence_kwargs,
+        check_shared_prompts(corpus.pairwise_shared(), suspect, pool, min_prompts)
+        evidence = suspect_evidence(
+            data, suspect, pool, channels=channels, seed=seed, **evidence_kwargs
         )
 
     s = int(evidence.index([suspect])[0])
