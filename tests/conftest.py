@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -47,3 +48,23 @@ def make_records(n_models: int = 3, n_prompts: int = 5) -> pd.DataFrame:
 @pytest.fixture
 def records() -> pd.DataFrame:
     return make_records()
+
+
+def single_channel_evidence(models: list[str], sims: np.ndarray):
+    """Evidence with one "style" channel of given per-prompt similarities, shape (P, M, M)."""
+    from detector.evidence import Evidence
+    from detector.similarity import SimilarityTensor
+
+    prompt_ids = [f"p{i}" for i in range(len(sims))]
+    channel = SimilarityTensor(
+        "style", list(models), prompt_ids, sims, np.ones_like(sims, dtype=bool)
+    )
+    off = channel.affinity()[~np.eye(len(models), dtype=bool)]
+    return Evidence(
+        list(models),
+        prompt_ids,
+        {"style": channel},
+        scales={"style": (float(off.mean()), float(off.std()))},
+        reliability={"style": 1.0},
+        weights={"style": 1.0},
+    )

@@ -16,6 +16,8 @@ from detector.benchmark import (
 from detector.errors import ProvenanceError
 from detector.evidence import Evidence, build_evidence
 
+from .conftest import single_channel_evidence
+
 LINEAGE = """model,relation,teacher,teacher_family,parent,base_model,weights,source
 api-a1,independent,,,,a,closed,x
 api-a2,independent,,,,a,closed,x
@@ -75,8 +77,6 @@ def test_bad_lineage_files(tmp_path):
 
 def _planted_evidence(lineage: pd.DataFrame, strength: float) -> Evidence:
     """Evidence whose one channel has a planted affinity for documented relations."""
-    from detector.similarity import SimilarityTensor
-
     models = list(lineage.index)
     n_prompts, rng = 60, np.random.default_rng(0)
     sims = rng.normal(0, 1, (n_prompts, len(models), len(models)))
@@ -85,17 +85,7 @@ def _planted_evidence(lineage: pd.DataFrame, strength: float) -> Evidence:
     for a, b in [("student", "api-a1"), ("child", "open-c"), ("other-c", "student")]:
         sims[:, pos[a], pos[b]] += strength
         sims[:, pos[b], pos[a]] += strength
-    mask = np.ones_like(sims, dtype=bool)
-    channel = SimilarityTensor("style", models, [f"p{i}" for i in range(n_prompts)], sims, mask)
-    off = channel.affinity()[~np.eye(len(models), dtype=bool)]
-    return Evidence(
-        models,
-        channel.prompt_ids,
-        {"style": channel},
-        scales={"style": (float(off.mean()), float(off.std()))},
-        reliability={"style": 1.0},
-        weights={"style": 1.0},
-    )
+    return single_channel_evidence(models, sims)
 
 
 def test_benchmark_finds_planted_relations(lineage):

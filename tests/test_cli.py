@@ -110,3 +110,17 @@ def test_feature_commands_share_the_feature_arguments():
         assert {"embedding_model", "precision", "cache_dir", "no_progress"} <= dests, command
     args = sub.choices["tree"].parse_args(["data.jsonl", "--precision", "fp32"])
     assert args.precision == "fp32"
+
+
+def test_cli_choices_match_the_library():
+    """The parser lists choices itself (to start fast); they must be the library's."""
+    import argparse
+
+    from detector.cli import _build_parser
+    from detector.embeddings import PRECISIONS
+    from detector.tree import DEFAULT_METHOD, METHODS
+
+    sub = next(a for a in _build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    tree = {a.dest: a for a in sub.choices["tree"]._actions}
+    assert tuple(tree["method"].choices) == METHODS and tree["method"].default == DEFAULT_METHOD
+    assert tuple(tree["precision"].choices) == PRECISIONS

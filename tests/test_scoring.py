@@ -14,6 +14,8 @@ from detector.errors import ProvenanceError
 from detector.evidence import build_evidence
 from detector.scoring import holm, robust_z, score
 
+from .conftest import single_channel_evidence
+
 CHANNELS = "style,lexical,identity"  # no embedding model needed: fast
 
 
@@ -278,25 +280,10 @@ def test_cli_score_attribution_without_reference(tmp_path, capsys, demo):
 
 def test_uncalibrated_scores_and_intervals_stay_in_unit_range():
     """Uncalibrated scores rescale the affinity; resampled prompts must not leave [0, 1]."""
-    from detector.evidence import Evidence
-    from detector.similarity import SimilarityTensor
-
-    models = ["s", "a", "b", "c"]
     rng = np.random.default_rng(1)
     sims = rng.normal(0, 3, (12, 4, 4))
     sims = ((sims + sims.transpose(0, 2, 1)) / 2).astype(np.float32)
-    channel = SimilarityTensor(
-        "style", models, [f"p{i}" for i in range(12)], sims, np.ones_like(sims, bool)
-    )
-    off = channel.affinity()[~np.eye(4, dtype=bool)]
-    evidence = Evidence(
-        models,
-        channel.prompt_ids,
-        {"style": channel},
-        scales={"style": (float(off.mean()), float(off.std()))},
-        reliability={"style": 1.0},
-        weights={"style": 1.0},
-    )
+    evidence = single_channel_evidence(["s", "a", "b", "c"], sims)
     result = score(evidence, "s", ["a", "b"], ["c"], n_bootstrap=200)
     assert result.calibration == "uncalibrated"
     for c in result.candidates:
