@@ -39,7 +39,8 @@ import pandas as pd
 
 from .corpus import Corpus
 from .errors import ProvenanceError
-from .evidence import Evidence, build_evidence
+from .evidence import Evidence
+from .resolve import as_evidence, known_models
 from .scoring import ScoreResult, score
 
 LINEAGE_COLUMNS = (
@@ -317,17 +318,14 @@ def run_benchmark(
 
     lin = load_lineage(lineage) if not isinstance(lineage, pd.DataFrame) else lineage
     t0 = time.perf_counter()
-    if isinstance(data, Evidence):
-        evidence = data
-        name = source or "<evidence>"
-    else:
-        name = source or data.source
-        unknown = [m for m in data.models if m not in lin.index]
-        if unknown:
-            raise ProvenanceError(
-                f"lineage has no row for model(s) {', '.join(unknown)}; add them to the CSV"
-            )
-        evidence = build_evidence(data, seed=seed, progress=progress, **(evidence_kwargs or {}))
+    known = known_models(data)
+    unknown = [m for m in known if m not in lin.index]
+    if unknown:
+        raise ProvenanceError(
+            f"lineage has no row for model(s) {', '.join(unknown)}; add them to the CSV"
+        )
+    name = source or getattr(data, "source", "<evidence>")
+    evidence = as_evidence(data, seed=seed, progress=progress, **(evidence_kwargs or {}))
     t_features = time.perf_counter() - t0
     families = candidate_families(lin)
     outcomes: list[SuspectOutcome] = []
