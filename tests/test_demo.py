@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -98,6 +100,21 @@ def test_committed_files_are_the_generator_output(generated: tuple[Path, Path]) 
         assert (COMMITTED / name).read_bytes() == (generated[0] / name).read_bytes(), (
             f"data/demo/{name} is stale; run python -m detector.demo"
         )
+
+
+def test_module_entry_point_checks_the_committed_files_without_scipy() -> None:
+    """``python -m detector.demo --check``: exit 0 on data/demo; numpy and pandas only."""
+    code = (
+        "import runpy, sys\n"
+        f"sys.argv = ['detector.demo', '--check', '--out', {str(COMMITTED)!r}]\n"
+        "try:\n"
+        "    runpy.run_module('detector.demo', run_name='__main__')\n"
+        "except SystemExit as stop:\n"
+        "    print(stop.code)\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'sklearn', 'torch'}))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.stdout.split("\n")[:2] == ["0", "[]"], proc.stdout + proc.stderr
 
 
 def test_check_flag_reports_stale_files(tmp_path: Path) -> None:
