@@ -40,19 +40,9 @@ import pandas as pd
 from .corpus import Corpus
 from .errors import ProvenanceError
 from .evidence import Evidence
+from .lineage import RELATIONS, REQUIRED_COLUMNS
 from .resolve import as_evidence, known_models
 from .scoring import ScoreResult, score
-
-LINEAGE_COLUMNS = (
-    "model",
-    "relation",
-    "teacher",
-    "teacher_family",
-    "parent",
-    "base_model",
-    "weights",
-)
-RELATIONS = ("independent", "distilled", "human_data", "derived", "variant")
 
 
 def load_lineage(path: str | Path) -> pd.DataFrame:
@@ -64,7 +54,7 @@ def load_lineage(path: str | Path) -> pd.DataFrame:
         frame = pd.read_csv(p, dtype=str, keep_default_na=False)
     except Exception as exc:
         raise ProvenanceError(f"{path}: not a readable CSV ({type(exc).__name__})") from None
-    missing = [c for c in LINEAGE_COLUMNS if c not in frame.columns]
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise ProvenanceError(f"{path}: missing lineage column(s) {', '.join(missing)}")
     bad = sorted(set(frame["relation"]) - set(RELATIONS))
