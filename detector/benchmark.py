@@ -1,141 +1,105 @@
-"""Validate scoring against documented lineage (``provenance benchmark``).
+"""Validate scoring against documented lineage, next to peer baselines (``provenance benchmark``).
 
-The lineage file has the columns of ``../shared/corpora/alpaca_eval/lineage.csv``:
-``model, relation, teacher, teacher_family, parent, base_model, weights, source``.
+:func:`run_benchmark` scores every suspect of the protocol
+(:mod:`detector.protocol`: the teacher format of AlpacaEval, the family format
+of creative_2025) with the public :func:`~detector.scoring.score`, and measures,
+on the same suspects, candidates and reference models, each peer baseline of
+:mod:`detector.peers` (LLM DNA, the slop-forensics profile, Burrows' Delta).
 
-Protocol (from the scoring issue):
+Metrics, for ours and each peer:
 
-- each ``distilled`` or ``human_data`` model is scored with candidates = all
-  ``independent`` models with ``closed`` weights (the API models whose outputs
-  others train on) and reference = every other model;
-- each ``derived`` or ``variant`` model is scored with candidates = all other
-  models except those derived from the same parent (and reference = the
-  rest; with too few, the candidates calibrate each other, leave-one-out).
+- top-1: the highest-ranked candidate is the documented teacher (exact model
+  and family), the parent, an earlier release of a later release's family, a
+  model of the stealth model's vendor and family;
+- declared related: the documented teacher's family (any of its models), the
+  parent, an earlier release is declared related; human-data models with any
+  candidate declared related (false positives); unrelated pairs declared related;
+- AUROC over the (suspect, candidate) pairs in two labellings
+  (:meth:`~detector.protocol.PlanEntry.label`): ``auroc`` (strict: the
+  documented answer vs unrelated pairs, pairs the lineage leaves open left
+  out) and ``auroc_family`` (every model of the expected family related);
+- release dates (when the lineage has them): suspects declared related to, or
+  ranked first with, a candidate released after them.
 
-Metrics: teacher top-1 (exact model and family), parent top-1, positive
-verdicts on ``human_data`` models (false positives), and the AUROC of the
-candidates' z-scores (equivalently, of the score) over related vs unrelated
-(suspect, candidate) pairs, in two labellings (:func:`pair_label`):
-
-- ``auroc_family``: every model of the documented teacher's family counts as
-  related (gpt4_1106_preview is "related" to a student of gpt4_0314);
-- ``auroc``: only the documented teacher or parent counts as related;
-  pairs the lineage leaves open (another snapshot of the teacher's family, a
-  model on the same base as a derived suspect) are left out, and every other
-  pair is unrelated.
+Ours ranks candidates and computes AUROC from the calibrated z of
+:func:`~detector.scoring.score`. A peer ranks by distance and computes AUROC
+from minus the distance (its own output); for "declared related" its distances
+are turned into affinities (minus the distance, standardized over the
+between-model pairs as our channels are) and calibrated exactly as
+:func:`~detector.scoring.score` calibrates ours (the same null of reference
+models, robust z on both sides, Student t, Holm), so that the comparison
+isolates the evidence.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import sys
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from .corpus import Corpus
 from .errors import ProvenanceError
 from .evidence import Evidence
-from .lineage import RELATIONS, REQUIRED_COLUMNS
+from .features import Features
+from .protocol import (
+    PlanEntry,
+    benchmark_plan,
+    candidate_families,
+    lineage_format,
+    load_lineage,
+    pair_label,
+    released_after,
+    vendor,
+)
 from .resolve import as_evidence, known_models
-from .scoring import ScoreResult, score
+from .scoring import MIN_REFERENCE, NULL, ScoreResult, calibrate, holm, score
+
+__all__ = [
+    "BenchmarkResult",
+    "CandidateRank",
+    "MethodResult",
+    "SuspectOutcome",
+    "benchmark_plan",
+    "candidate_families",
+    "load_lineage",
+    "pair_label",
+    "peer_verdicts",
+    "run_benchmark",
+]
+
+_FEATURE_KEYS = ("embedding_model", "precision", "cache_dir", "use_cache", "device")
 
 
-def load_lineage(path: str | Path) -> pd.DataFrame:
-    """Read and validate a lineage CSV (index: model)."""
-    p = Path(path)
-    if not p.exists():
-        raise ProvenanceError(f"{path}: no such lineage file; give a CSV like lineage.csv")
-    try:
-        frame = pd.read_csv(p, dtype=str, keep_default_na=False)
-    except Exception as exc:
-        raise ProvenanceError(f"{path}: not a readable CSV ({type(exc).__name__})") from None
-    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
-    if missing:
-        raise ProvenanceError(f"{path}: missing lineage column(s) {', '.join(missing)}")
-    bad = sorted(set(frame["relation"]) - set(RELATIONS))
-    if bad:
-        raise ProvenanceError(
-            f"{path}: unknown relation(s) {', '.join(bad)}; use {', '.join(RELATIONS)}"
-        )
-    return frame.set_index("model")
+@dataclass
+class CandidateRank:
+    """One ranked candidate of a suspect (the top few are kept per outcome)."""
 
-
-def candidate_families(lineage: pd.DataFrame) -> dict[str, str]:
-    """Family of each model as a teacher.
-
-    A model that is some student's documented teacher takes that student's
-    ``teacher_family``. Another model takes the family of the teacher with
-    the same ``base_model`` whose name shares the longest prefix with its own
-    (gpt-3.5-turbo-0613 joins gpt-3.5-turbo-0301's family), else its own
-    ``base_model``.
-    """
-    direct = {
-        row.teacher: row.teacher_family
-        for row in lineage.itertuples()
-        if row.relation == "distilled" and row.teacher and row.teacher_family
-    }
-    families = {}
-    for model, row in lineage.iterrows():
-        if model in direct:
-            families[model] = direct[model]
-            continue
-        same_base = [
-            t
-            for t in direct
-            if t in lineage.index and lineage.loc[t, "base_model"] == row.base_model
-        ]
-        if same_base:
-
-            def prefix(t: str, m: str = str(model)) -> int:
-                n = 0
-                while n < min(len(t), len(m)) and t[n] == m[n]:
-                    n += 1
-                return n
-
-            families[model] = direct[max(same_base, key=prefix)]
-        else:
-            families[model] = row.base_model or str(model)
-    return families
-
-
-def pair_label(
-    lineage: pd.DataFrame, families: dict[str, str], suspect: str, candidate: str
-) -> tuple[bool | None, bool]:
-    """How the lineage relates a (suspect, candidate) pair.
-
-    Returns
-    -------
-    documented : bool or None
-        True for the documented teacher or parent, False for an unrelated
-        pair, None where the lineage leaves it open (another model of the
-        teacher's family; a model on the same base as a derived or variant
-        suspect).
-    family : bool
-        True where the candidate is in the documented teacher's family (or is
-        the parent).
-    """
-    row = lineage.loc[suspect]
-    if row.relation == "distilled":
-        family = families.get(candidate) == row.teacher_family
-        documented = True if candidate == row.teacher else (None if family else False)
-        return documented, family
-    if row.relation in ("derived", "variant"):
-        if candidate == row.parent:
-            return True, True
-        same_base = candidate in lineage.index and lineage.loc[candidate, "base_model"] == (
-            row.base_model
-        )
-        return (None if same_base else False), False
-    return False, False
+    model: str
+    z: float
+    related: bool
+    score: float | None = None
+    ci: list[float] | None = None
+    distance: float | None = None
 
 
 @dataclass
 class SuspectOutcome:
+    """What one method found for one suspect, and whether it matches the lineage.
+
+    ``exact`` / ``family``: the top-1 candidate is the documented answer / of the
+    expected family (for a stealth model: of its family / of its vendor); None
+    where nothing is expected. ``expected_related``: a candidate of the expected
+    set (teacher: any model of the teacher's family) is declared related.
+    """
+
     suspect: str
     relation: str
     expected: str
@@ -146,14 +110,69 @@ class SuspectOutcome:
     exact: bool | None
     family: bool | None
     n_related: int
-    top_score: float
+    top_score: float | None
     top_z: float
     seconds: float
+    kind: str = ""
+    expected_related: bool | None = None
+    released: str = ""
+    related_after: list[str] = field(default_factory=list)
+    top1_after: bool | None = None
+    top: list[CandidateRank] = field(default_factory=list)
+
+
+@dataclass
+class MethodResult:
+    """Outcomes and metrics of one method (ours or a peer) on the protocol."""
+
+    name: str
+    description: str
+    outcomes: list[SuspectOutcome]
+    metrics: dict[str, float]
+
+    def outcome(self, suspect: str) -> SuspectOutcome | None:
+        return next((o for o in self.outcomes if o.suspect == suspect), None)
+
+
+#: (metric key, label, count key or None for a plain value); a row is shown when its count > 0.
+_ROWS: tuple[tuple[str, str, str | None], ...] = (
+    ("teacher_family_related", "documented teacher family declared related", "n_teacher"),
+    ("teacher_top1_family", "teacher top-1, family", "n_teacher"),
+    ("teacher_top1_exact", "teacher top-1, exact model", "n_teacher"),
+    ("parent_top1", "parent top-1", "n_parent"),
+    ("parent_related", "parent declared related", "n_parent"),
+    ("later_top1", "later release: an earlier release of its family top-1", "n_later"),
+    ("later_related", "later release: an earlier release declared related", "n_later"),
+    ("stealth_top1_vendor", "stealth model: top-1 of its vendor", "n_stealth"),
+    ("stealth_top1_family", "stealth model: top-1 of its family", "n_stealth"),
+    ("human_data_positives", "human-data models with a candidate declared related", "n_negative"),
+    ("unrelated_related", "unrelated pairs declared related", "n_unrelated"),
+    ("auroc", "AUROC, documented answer vs unrelated (open pairs left out)", "n_pairs"),
+    ("auroc_family", "AUROC, every model of the expected family related", "n_pairs_family"),
+    ("related_after", "declared related to a candidate released after the suspect", "n_dated"),
+    ("top1_after", "top-1 released after the suspect", "n_dated"),
+)
+_FRACTIONS = {"teacher_top1_family", "teacher_top1_exact", "parent_top1"}
+
+
+def _cell(metrics: dict[str, float], key: str, count: str | None) -> str:
+    value = metrics.get(key, float("nan"))
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "-"
+    if key.startswith("auroc"):
+        return f"{value:.3f}"
+    n = int(metrics.get(count, 0)) if count else 0
+    k = round(value * n) if key in _FRACTIONS else int(value)
+    return f"{k} of {n}"
 
 
 @dataclass
 class BenchmarkResult:
-    """Accuracy of scoring against documented lineage."""
+    """Accuracy of scoring against documented lineage, with the peers measured in the same run.
+
+    The top-level fields are ours (as before peers were added); ``metrics`` has
+    every metric of ours, ``peers`` one :class:`MethodResult` per peer.
+    """
 
     data: str
     n_models: int
@@ -171,122 +190,420 @@ class BenchmarkResult:
     seconds_scoring: float
     outcomes: list[SuspectOutcome]
     settings: dict[str, Any] = field(default_factory=dict)
+    protocol: str = "teacher"
+    metrics: dict[str, float] = field(default_factory=dict)
+    peers: list[MethodResult] = field(default_factory=list)
+    seconds_peers: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, default=str)
 
-    def summary_rows(self) -> list[tuple[str, str, str]]:
-        n_d = sum(o.relation == "distilled" for o in self.outcomes)
-        n_p = sum(o.relation in ("derived", "variant") for o in self.outcomes)
-        return [
-            ("teacher top-1, family", f"{self.teacher_top1_family:.0%} of {n_d}", ">= 90%"),
-            ("teacher top-1, exact model", f"{self.teacher_top1_exact:.0%} of {n_d}", "-"),
-            ("parent top-1", f"{self.parent_top1:.0%} of {n_p}", "100%"),
-            (
-                "positive verdicts on human_data",
-                f"{self.human_data_positives} of {self.human_data_total}",
-                "0",
-            ),
-            (
-                f"AUROC, documented teacher or parent vs unrelated ({self.n_pairs} pairs; "
-                "pairs the lineage leaves open left out)",
-                f"{self.auroc:.3f}",
-                ">= 0.95",
-            ),
-            (
-                f"AUROC, any model of the teacher's family counted related "
-                f"({self.n_pairs_family} pairs)",
-                f"{self.auroc_family:.3f}",
-                ">= 0.95",
-            ),
-            ("features (cached or computed)", f"{self.seconds_features:.1f} s", "-"),
-            ("scoring all suspects", f"{self.seconds_scoring:.1f} s", "< 10 min"),
-        ]
+    @property
+    def methods(self) -> list[MethodResult]:
+        """Ours first, then the peers."""
+        ours = MethodResult("ours", "provenance score", self.outcomes, self.metrics)
+        return [ours, *self.peers]
+
+    def summary_rows(
+        self, goals: dict[str, str] | None = None, timings: bool = True
+    ) -> list[list[str]]:
+        """Metric rows: label, one cell per method (ours first), goal."""
+        goals = goals or {}
+        rows = []
+        for key, label, count in _ROWS:
+            if count and not self.metrics.get(count):
+                continue
+            if key == "auroc":
+                label = f"{label} ({self.n_pairs} pairs)"
+            elif key == "auroc_family":
+                label = f"{label} ({self.n_pairs_family} pairs)"
+            cells = [_cell(m.metrics, key, count) for m in self.methods]
+            rows.append([label, *cells, goals.get(key, "-")])
+        if timings:
+            blank = ["-"] * len(self.peers)
+            rows.append(
+                ["features (cached or computed), s", f"{self.seconds_features:.1f}", *blank, "-"]
+            )
+            rows.append(["scoring all suspects, s", f"{self.seconds_scoring:.1f}", *blank, "-"])
+        return rows
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([asdict(o) for o in self.outcomes]).set_index("suspect")
+        rows = [{k: v for k, v in asdict(o).items() if k != "top"} for o in self.outcomes]
+        return pd.DataFrame(rows).set_index("suspect")
 
-    def to_markdown(self) -> str:
+    def to_markdown(self, goals: dict[str, str] | None = None, timings: bool = True) -> str:
+        """Markdown tables: metrics side by side, ours per suspect, top-1 per method, open questions."""
+        names = [m.name for m in self.methods]
         lines = [
-            f"Data: `{self.data}` ({self.n_models} models, {self.n_prompts} prompts)",
+            f"Data: `{self.data}` ({self.n_models} models, {self.n_prompts} prompts; "
+            f"{self.protocol} protocol)",
             "",
-            "| metric | measured | goal |",
-            "| --- | --- | --- |",
+            "| metric | " + " | ".join(names) + " | goal |",
+            "| --- | " + " | ".join("---" for _ in names) + " | --- |",
         ]
-        lines += [f"| {a} | {b} | {c} |" for a, b, c in self.summary_rows()]
-        lines += [
+        lines += ["| " + " | ".join(r) + " |" for r in self.summary_rows(goals, timings)]
+        lines += ["", *self._ours_table(), "", *self._top1_table(), *self._open_tables()]
+        lines += [f"\nNote: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def _ours_table(self) -> list[str]:
+        lines = [
+            "Ours per suspect (exact / family: the top-1 is the documented answer / of the "
+            "expected family; for a stealth model: of its family / of its vendor)",
             "",
             "| suspect | relation | expected | top-1 candidate | verdict's best | exact | "
             "family | related | top score | top z |",
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
         for o in self.outcomes:
-
-            def mark(v: bool | None) -> str:
-                return "-" if v is None else ("yes" if v else "**no**")
-
+            if o.kind == "open":
+                continue
+            score_text = "-" if o.top_score is None else f"{o.top_score:.3f}"
             lines.append(
                 f"| {o.suspect} | {o.relation} | {o.expected or '-'} | {o.top1} | "
-                f"{o.best or 'none'} | {mark(o.exact)} | {mark(o.family)} | {o.n_related} | "
-                f"{o.top_score:.3f} | {o.top_z:.1f} |"
+                f"{o.best or 'none'} | {_mark(o.exact)} | {_mark(o.family)} | {o.n_related} | "
+                f"{score_text} | {o.top_z:.1f} |"
             )
-        return "\n".join(lines)
+        return lines
+
+    def _top1_table(self) -> list[str]:
+        methods = self.methods
+        lines = [
+            "Top-1 candidate of each method (z: calibrated as ours; **R**: declared related; "
+            "a mark: the top-1 is the expected model or family)",
+            "",
+            "| suspect | expected | " + " | ".join(m.name for m in methods) + " |",
+            "| --- | --- | " + " | ".join("---" for _ in methods) + " |",
+        ]
+        for o in self.outcomes:
+            if o.kind == "open":
+                continue
+            cells = []
+            for m in methods:
+                mo = m.outcome(o.suspect)
+                if mo is None:
+                    cells.append("-")
+                    continue
+                good = _hit(mo)
+                mark = "" if good is None else (" ✓" if good else " ✗")
+                rel = ", **R**" if mo.top and mo.top[0].related else ""
+                cells.append(f"{mo.top1} (z {mo.top_z:.1f}{rel}){mark}")
+            expected = o.expected or o.expected_family or "(none: human data)"
+            lines.append(f"| {o.suspect} | {expected} | " + " | ".join(cells) + " |")
+        return lines
+
+    def _open_tables(self) -> list[str]:
+        lines: list[str] = []
+        for o in self.outcomes:
+            if o.kind != "open":
+                continue
+            lines += ["", f"Where {o.suspect} lands (no expectation; top 3 of each method):", ""]
+            lines += ["| method | rank | candidate | z | score (95% CI) | distance | related |"]
+            lines += ["| --- | --- | --- | --- | --- | --- | --- |"]
+            for m in self.methods:
+                mo = m.outcome(o.suspect)
+                for rank, c in enumerate(mo.top if mo else [], start=1):
+                    sc = (
+                        f"{c.score:.3f} ({c.ci[0]:.3f}-{c.ci[1]:.3f})"
+                        if c.score is not None and c.ci
+                        else "-"
+                    )
+                    dist = "-" if c.distance is None else f"{c.distance:.3f}"
+                    lines.append(
+                        f"| {m.name} | {rank} | {c.model} | {c.z:.2f} | {sc} | {dist} | "
+                        f"{'yes' if c.related else 'no'} |"
+                    )
+        return lines
 
     def to_text(self) -> str:
         rows = self.summary_rows()
-        width = max(len(a) for a, _, _ in rows)
-        head = [f"{a:<{width}}  {b:>14}  (goal {c})" for a, b, c in rows]
+        names = [m.name for m in self.methods]
+        width = max(len(r[0]) for r in rows)
+        head = [f"{'metric':<{width}}  " + "  ".join(f"{n:>14}" for n in names)]
+        head += [f"{r[0]:<{width}}  " + "  ".join(f"{c:>14}" for c in r[1:-1]) for r in rows]
         return "\n".join(head) + "\n\n" + self.to_frame().to_string()
 
     def _repr_html_(self) -> str:
+        names = "".join(f"<th>{html.escape(m.name)}</th>" for m in self.methods)
         rows = "".join(
-            f"<tr><td>{html.escape(a)}</td><td>{html.escape(b)}</td><td>{html.escape(c)}</td></tr>"
-            for a, b, c in self.summary_rows()
+            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r[:-1]) + "</tr>"
+            for r in self.summary_rows()
         )
-        return (
-            f"<table><tr><th>metric</th><th>measured</th><th>goal</th></tr>{rows}</table>"
-            + self.to_frame().to_html()
-        )
+        return f"<table><tr><th>metric</th>{names}</tr>{rows}</table>" + self.to_frame().to_html()
 
 
-def benchmark_plan(
-    lineage: pd.DataFrame, models: list[str]
-) -> list[tuple[str, list[str], list[str]]]:
-    """(suspect, candidates, reference) for every model the protocol scores."""
-    lin = lineage.reindex(models)
-    closed = [
-        m
-        for m in models
-        if lin.loc[m, "relation"] == "independent" and lin.loc[m, "weights"] == "closed"
-    ]
-    plan = []
-    for m in models:
-        rel = lin.loc[m, "relation"]
-        if rel in ("distilled", "human_data"):
-            cands = [c for c in closed if c != m]
-        elif rel in ("derived", "variant"):
-            parent = lin.loc[m, "parent"]
-            siblings = {
-                x
-                for x in models
-                if x != m
-                and lin.loc[x, "relation"] in ("derived", "variant")
-                and lin.loc[x, "parent"] == parent
-            }
-            cands = [c for c in models if c != m and c not in siblings]
-        else:
-            continue
-        refs = [r for r in models if r != m and r not in cands]
-        plan.append((m, cands, refs))
-    return plan
+def _hit(o: SuspectOutcome) -> bool | None:
+    """Did the top-1 meet the protocol's main check (teacher and stealth: family/vendor level)?"""
+    return o.family if o.kind in ("teacher", "stealth") else o.exact
+
+
+def _mark(v: bool | None) -> str:
+    return "-" if v is None else ("yes" if v else "**no**")
+
+
+def peer_verdicts(
+    distances: pd.DataFrame,
+    suspect: str,
+    candidates: Sequence[str],
+    reference: Sequence[str],
+    *,
+    alpha: float = 0.05,
+    min_reference: int = MIN_REFERENCE,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Calibrated z and "related" of each candidate from a peer's distance matrix.
+
+    The affinity is minus the distance, standardized by the mean and standard
+    deviation of the between-model distances (one unit = one SD, as our
+    channels); it is calibrated as :func:`~detector.scoring.score` calibrates
+    ours: robust z on both sides (:func:`~detector.scoring.calibrate`) against
+    the reference models (the other candidates and references leave-one-out
+    when there are fewer than ``min_reference``), one-sided Student t with the
+    null's degrees of freedom, Holm across candidates.
+
+    Parameters
+    ----------
+    distances : pandas.DataFrame, shape (n_models, n_models)
+    suspect : str
+    candidates, reference : sequence of str
+    alpha : float
+    min_reference : int
+
+    Returns
+    -------
+    z : numpy.ndarray, shape (n_candidates,)
+    related : numpy.ndarray of bool, shape (n_candidates,)
+        All False when there are too few models to calibrate.
+    """
+    models = list(distances.index)
+    d = distances.to_numpy(dtype=np.float64)
+    off = d[~np.eye(len(d), dtype=bool)]
+    sd = float(off.std()) if off.size else 1.0
+    affinity = -(d - float(off.mean() if off.size else 0.0)) / (sd if sd > 1e-12 else 1.0)
+    pos = {m: i for i, m in enumerate(models)}
+    s = pos[suspect]
+    c_idx = [pos[c] for c in candidates]
+    r_idx = [pos[r] for r in reference]
+    if len(r_idx) >= min_reference:
+        nulls = [list(r_idx) for _ in c_idx]
+    elif len(r_idx) + len(c_idx) - 1 >= min_reference:
+        pool = r_idx + c_idx
+        nulls = [[m for m in pool if m != c] for c in c_idx]
+    else:
+        return affinity[s, c_idx], np.zeros(len(c_idx), dtype=bool)
+    z = calibrate(affinity, s, c_idx, nulls, NULL)
+    dof = np.array([max(len(n) - 1, 1) for n in nulls])
+    p_adj = holm(stats.t.sf(z, dof))
+    return np.asarray(z, dtype=float), p_adj < alpha
+
+
+def _outcome(
+    entry: PlanEntry,
+    ranked: list[CandidateRank],
+    lin: pd.DataFrame,
+    families: dict[str, str],
+    seconds: float,
+) -> SuspectOutcome:
+    """The outcome of one suspect from its ranked candidates (best first)."""
+    top = ranked[0]
+    related = [c.model for c in ranked if c.related]
+    expected, exact, fam, expected_related = "", None, None, None
+    if entry.kind == "teacher":
+        expected = entry.expected[0]
+        exact = top.model == expected
+        fam = families.get(top.model) == entry.expected_family
+        expected_related = any(m in entry.family_models for m in related)
+    elif entry.kind == "parent":
+        expected = entry.expected[0]
+        exact = fam = top.model == expected
+        expected_related = expected in related
+    elif entry.kind == "later_release":
+        expected = ", ".join(entry.expected)
+        exact = top.model in entry.expected
+        fam = top.model in entry.family_models
+        expected_related = any(m in entry.expected for m in related)
+    elif entry.kind == "stealth":
+        exact = top.model in entry.expected
+        fam = vendor(families.get(top.model, "")) == vendor(entry.expected_family)
+        expected_related = any(m in entry.expected for m in related)
+    s = entry.suspect
+    when = lin.loc[s, "released"] if "released" in lin.columns else pd.NaT
+    return SuspectOutcome(
+        suspect=s,
+        relation=entry.relation,
+        expected=expected,
+        expected_family=entry.expected_family,
+        best=related[0] if related else None,
+        top1=top.model,
+        top1_family=families.get(top.model, ""),
+        exact=exact,
+        family=fam,
+        n_related=len(related),
+        top_score=top.score,
+        top_z=top.z,
+        seconds=seconds,
+        kind=entry.kind,
+        expected_related=expected_related,
+        released="" if pd.isna(when) else pd.Timestamp(when).date().isoformat(),
+        related_after=[m for m in related if released_after(lin, m, s)],
+        top1_after=released_after(lin, top.model, s),
+        top=ranked[:3],
+    )
+
+
+def _metrics(
+    plan: list[PlanEntry],
+    outcomes: list[SuspectOutcome],
+    values: list[dict[str, float]],
+    ranked: list[list[CandidateRank]],
+) -> dict[str, float]:
+    """Every metric of one method (see the module docstring)."""
+    from sklearn.metrics import roc_auc_score
+
+    by_kind: dict[str, list[SuspectOutcome]] = {}
+    for o in outcomes:
+        by_kind.setdefault(o.kind, []).append(o)
+
+    def frac(kind: str, attr: str) -> float:
+        group = by_kind.get(kind, [])
+        return float(np.mean([getattr(o, attr) for o in group])) if group else float("nan")
+
+    def count(kind: str, attr: str) -> int:
+        return int(sum(bool(getattr(o, attr)) for o in by_kind.get(kind, [])))
+
+    strict, family, unrelated, unrelated_related = [], [], 0, 0
+    for entry, vals, ranks in zip(plan, values, ranked, strict=True):
+        related = {c.model for c in ranks if c.related}
+        for cand, v in vals.items():
+            documented, in_family = entry.label(cand)
+            if entry.kind != "open":
+                family.append((in_family, v))
+            if documented is not None:
+                strict.append((documented, v))
+            if documented is False:
+                unrelated += 1
+                unrelated_related += cand in related
+
+    def auroc(pairs: list[tuple[bool, float]]) -> float:
+        y = np.array([p for p, _ in pairs], dtype=bool)
+        if not 0 < y.sum() < len(y):
+            return float("nan")
+        return float(roc_auc_score(y, [v for _, v in pairs]))
+
+    dated = [o for o in outcomes if o.released and o.kind != "open"]
+    return {
+        "n_teacher": len(by_kind.get("teacher", [])),
+        "teacher_top1_exact": frac("teacher", "exact"),
+        "teacher_top1_family": frac("teacher", "family"),
+        "teacher_family_related": count("teacher", "expected_related"),
+        "n_parent": len(by_kind.get("parent", [])),
+        "parent_top1": frac("parent", "exact"),
+        "parent_related": count("parent", "expected_related"),
+        "n_later": len(by_kind.get("later_release", [])),
+        "later_top1": count("later_release", "exact"),
+        "later_related": count("later_release", "expected_related"),
+        "n_stealth": len(by_kind.get("stealth", [])),
+        "stealth_top1_vendor": count("stealth", "family"),
+        "stealth_top1_family": count("stealth", "exact"),
+        "n_negative": len(by_kind.get("negative", [])),
+        "human_data_positives": int(sum(o.n_related > 0 for o in by_kind.get("negative", []))),
+        "n_unrelated": unrelated,
+        "unrelated_related": unrelated_related,
+        "auroc": auroc(strict),
+        "n_pairs": len(strict),
+        "auroc_family": auroc(family),
+        "n_pairs_family": len(family),
+        "n_dated": len(dated),
+        "related_after": int(sum(bool(o.related_after) for o in dated)),
+        "top1_after": int(sum(bool(o.top1_after) for o in dated)),
+    }
+
+
+def _ours(
+    evidence: Evidence,
+    plan: list[PlanEntry],
+    lin: pd.DataFrame,
+    families: dict[str, str],
+    *,
+    seed: int,
+    n_bootstrap: int,
+    alpha: float,
+    progress: bool,
+) -> tuple[list[SuspectOutcome], list[dict[str, float]], list[list[CandidateRank]]]:
+    outcomes, values, ranked_all = [], [], []
+    for entry in plan:
+        ts = time.perf_counter()
+        result: ScoreResult = score(
+            evidence,
+            entry.suspect,
+            entry.candidates,
+            entry.reference,
+            seed=seed,
+            n_bootstrap=n_bootstrap,
+            alpha=alpha,
+        )
+        ranked = [
+            CandidateRank(c.model, float(c.z), bool(c.related), float(c.score), list(c.ci))
+            for c in result.candidates
+        ]
+        values.append({c.model: float(c.z) for c in result.candidates})
+        ranked_all.append(ranked)
+        outcome = _outcome(entry, ranked, lin, families, time.perf_counter() - ts)
+        outcomes.append(outcome)
+        if progress:
+            print(
+                f"  {entry.suspect:<28} top-1 {ranked[0].model:<26} related: {outcome.n_related}",
+                file=sys.stderr,
+                flush=True,
+            )
+    return outcomes, values, ranked_all
+
+
+def _peer(
+    name: str,
+    distances: pd.DataFrame,
+    plan: list[PlanEntry],
+    lin: pd.DataFrame,
+    families: dict[str, str],
+    alpha: float,
+) -> MethodResult:
+    from .peers import PEERS
+
+    outcomes, values, ranked_all = [], [], []
+    for entry in plan:
+        ts = time.perf_counter()
+        z, related = peer_verdicts(
+            distances, entry.suspect, entry.candidates, entry.reference, alpha=alpha
+        )
+        dist = distances.loc[entry.suspect, entry.candidates].to_numpy(dtype=float)
+        order = np.argsort(dist, kind="stable")
+        ranked = [
+            CandidateRank(
+                entry.candidates[k], float(z[k]), bool(related[k]), distance=float(dist[k])
+            )
+            for k in order
+        ]
+        values.append({c: -float(v) for c, v in zip(entry.candidates, dist, strict=True)})
+        ranked_all.append(ranked)
+        outcomes.append(_outcome(entry, ranked, lin, families, time.perf_counter() - ts))
+    description = PEERS[name][1] if name in PEERS else name
+    return MethodResult(name, description, outcomes, _metrics(plan, outcomes, values, ranked_all))
+
+
+def _peer_source(data: Any, evidence: Evidence) -> Corpus | Features | None:
+    if evidence.features is not None:
+        return evidence.features
+    if isinstance(data, Corpus | Features):
+        return data
+    return None
 
 
 def run_benchmark(
-    data: Corpus | Evidence,
-    lineage: pd.DataFrame | str | Path,
+    data: Corpus | Features | Evidence,
+    lineage: pd.DataFrame | str | Any,
     *,
     seed: int = 0,
     n_bootstrap: int = 200,
@@ -294,19 +611,51 @@ def run_benchmark(
     progress: bool = True,
     evidence_kwargs: dict[str, Any] | None = None,
     source: str | None = None,
+    peers: Sequence[str] | None = None,
+    open_questions: Sequence[str] = (),
 ) -> BenchmarkResult:
-    """Score every distilled, human-data, derived and variant model; measure accuracy.
+    """Score every suspect of the protocol; measure accuracy, ours and the peers'.
 
     Parameters
     ----------
-    data : Corpus or Evidence
+    data : Corpus, Features or Evidence
         The outputs; evidence over all models is built once (features cached).
+        Peers need the outputs: with bare evidence (built without its
+        features) they are left out, with a note.
     lineage : DataFrame or path
-        Lineage table (see :func:`load_lineage`).
-    """
-    from sklearn.metrics import roc_auc_score
+        Lineage table in either format (:func:`~detector.protocol.load_lineage`).
+    seed, n_bootstrap, alpha
+        Passed to :func:`~detector.scoring.score`.
+    progress : bool
+        One line per suspect on stderr.
+    evidence_kwargs : dict, optional
+        Passed to :func:`~detector.evidence.build_evidence` (and the feature
+        options among them to the LLM DNA peer's embeddings).
+    source : str, optional
+        Name of the data for the tables.
+    peers : sequence of str, optional
+        Peer baselines of :data:`detector.peers.PEERS` (default all; ``()`` none).
+    open_questions : sequence of str
+        Models scored against every other model and reported with no
+        expectation (where DeepSeek-R1 lands on creative_2025).
 
-    lin = load_lineage(lineage) if not isinstance(lineage, pd.DataFrame) else lineage
+    Returns
+    -------
+    BenchmarkResult
+
+    Raises
+    ------
+    ProvenanceError
+        A model of the data without a lineage row, an unknown peer, an open
+        question that is not a model of the data.
+    """
+    from .peers import PEERS, fit_peers
+
+    lin = lineage if isinstance(lineage, pd.DataFrame) else load_lineage(lineage)
+    peer_names = list(PEERS) if peers is None else list(peers)
+    unknown_peers = [p for p in peer_names if p not in PEERS]
+    if unknown_peers:
+        raise ProvenanceError(f"unknown peer(s) {', '.join(unknown_peers)}; use {', '.join(PEERS)}")
     t0 = time.perf_counter()
     known = known_models(data)
     unknown = [m for m in known if m not in lin.index]
@@ -314,88 +663,64 @@ def run_benchmark(
         raise ProvenanceError(
             f"lineage has no row for model(s) {', '.join(unknown)}; add them to the CSV"
         )
+    missing_open = [m for m in open_questions if m not in known]
+    if missing_open:
+        raise ProvenanceError(
+            f"open question(s) {', '.join(missing_open)} are not models of the data; "
+            "check `open_questions`"
+        )
     name = source or getattr(data, "source", "<evidence>")
     evidence = as_evidence(data, seed=seed, progress=progress, **(evidence_kwargs or {}))
     t_features = time.perf_counter() - t0
     families = candidate_families(lin)
-    outcomes: list[SuspectOutcome] = []
-    pairs: list[tuple[bool | None, bool, float]] = []
+    plan = benchmark_plan(lin, evidence.models, open_questions)
     t1 = time.perf_counter()
-    for suspect, cands, refs in benchmark_plan(lin, evidence.models):
-        ts = time.perf_counter()
-        result: ScoreResult = score(
-            evidence, suspect, cands, refs, seed=seed, n_bootstrap=n_bootstrap, alpha=alpha
-        )
-        rel = lin.loc[suspect, "relation"]
-        top = result.candidates[0]
-        for c in result.candidates:
-            documented, in_family = pair_label(lin, families, suspect, c.model)
-            pairs.append((documented, in_family, c.z))
-        if rel == "distilled":
-            expected, expected_family = (
-                lin.loc[suspect, "teacher"],
-                lin.loc[suspect, "teacher_family"],
-            )
-            exact = top.model == expected
-            fam = families.get(top.model) == expected_family
-        elif rel == "human_data":
-            expected = expected_family = ""
-            exact = fam = None
-        else:
-            expected = expected_family = lin.loc[suspect, "parent"]
-            exact = fam = top.model == expected
-        outcomes.append(
-            SuspectOutcome(
-                suspect=suspect,
-                relation=rel,
-                expected=expected,
-                expected_family=expected_family,
-                best=result.best,
-                top1=top.model,
-                top1_family=families.get(top.model, ""),
-                exact=exact,
-                family=fam,
-                n_related=sum(c.related for c in result.candidates),
-                top_score=top.score,
-                top_z=top.z,
-                seconds=time.perf_counter() - ts,
-            )
-        )
-        if progress:
-            import sys
-
-            print(
-                f"  {suspect:<28} top-1 {top.model:<26} related: {outcomes[-1].n_related}",
-                file=sys.stderr,
-                flush=True,
-            )
+    outcomes, values, ranked = _ours(
+        evidence,
+        plan,
+        lin,
+        families,
+        seed=seed,
+        n_bootstrap=n_bootstrap,
+        alpha=alpha,
+        progress=progress,
+    )
     t_scoring = time.perf_counter() - t1
-    distilled = [o for o in outcomes if o.relation == "distilled"]
-    parents = [o for o in outcomes if o.relation in ("derived", "variant")]
-    human = [o for o in outcomes if o.relation == "human_data"]
+    metrics = _metrics(plan, outcomes, values, ranked)
 
-    def auroc_of(labels: list[bool], values: list[float]) -> float:
-        y = np.array(labels, dtype=bool)
-        return float(roc_auc_score(y, values)) if 0 < y.sum() < len(y) else float("nan")
+    notes: list[str] = []
+    peer_results: list[MethodResult] = []
+    t2 = time.perf_counter()
+    peer_data = _peer_source(data, evidence) if peer_names else None
+    if peer_names and peer_data is None:
+        notes.append(
+            "peer baselines not run: they need the model outputs, and the data is bare evidence"
+        )
+    elif peer_names:
+        feature_kwargs = {k: v for k, v in (evidence_kwargs or {}).items() if k in _FEATURE_KEYS}
+        for peer, distances in fit_peers(peer_data, peer_names, **feature_kwargs).items():
+            if progress:
+                print(f"  peer {peer} fitted", file=sys.stderr, flush=True)
+            distances = distances.loc[evidence.models, evidence.models]
+            peer_results.append(_peer(peer, distances, plan, lin, families, alpha))
+    t_peers = time.perf_counter() - t2
 
-    strict = [(bool(d), z) for d, _, z in pairs if d is not None]
+    def m(key: str) -> float:
+        return float(metrics[key])
+
     return BenchmarkResult(
         data=name,
         n_models=len(evidence.models),
         n_prompts=evidence.n_prompts,
-        teacher_top1_exact=float(np.mean([o.exact for o in distilled]))
-        if distilled
-        else float("nan"),
-        teacher_top1_family=float(np.mean([o.family for o in distilled]))
-        if distilled
-        else float("nan"),
-        parent_top1=float(np.mean([o.exact for o in parents])) if parents else float("nan"),
-        human_data_positives=sum(o.n_related > 0 for o in human),
-        human_data_total=len(human),
-        auroc=auroc_of([d for d, _ in strict], [z for _, z in strict]),
-        n_pairs=len(strict),
-        auroc_family=auroc_of([f for _, f, _ in pairs], [z for _, _, z in pairs]),
-        n_pairs_family=len(pairs),
+        teacher_top1_exact=m("teacher_top1_exact"),
+        teacher_top1_family=m("teacher_top1_family"),
+        parent_top1=m("parent_top1"),
+        human_data_positives=int(metrics["human_data_positives"]),
+        human_data_total=int(metrics["n_negative"]),
+        auroc=m("auroc"),
+        n_pairs=int(metrics["n_pairs"]),
+        auroc_family=m("auroc_family"),
+        n_pairs_family=int(metrics["n_pairs_family"]),
         seconds_features=t_features,
         seconds_scoring=t_scoring,
         outcomes=outcomes,
@@ -405,5 +730,12 @@ def run_benchmark(
             "alpha": alpha,
             "weights": evidence.weights,
             "reliability": evidence.reliability,
+            "peers": peer_names,
+            "open_questions": list(open_questions),
         },
+        protocol=lineage_format(lin),
+        metrics=metrics,
+        peers=peer_results,
+        seconds_peers=t_peers,
+        notes=notes,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -42,7 +44,9 @@ def test_families_and_plan(lineage):
     assert families["api-a1"] == "fam-a"
     assert families["api-a2"] == "fam-a"  # same base as the documented teacher
     assert families["api-b"] == "b"
-    plan = {s: (c, r) for s, c, r in benchmark_plan(lineage, list(lineage.index))}
+    plan = {
+        e.suspect: (e.candidates, e.reference) for e in benchmark_plan(lineage, list(lineage.index))
+    }
     assert set(plan) == {"student", "human", "child", "other-c"}
     assert plan["student"][0] == ["api-a1", "api-a2", "api-b"]
     assert "student" not in plan["student"][1] and "open-c" in plan["student"][1]
@@ -100,6 +104,7 @@ def test_benchmark_finds_planted_relations(lineage):
     lin = lineage.copy()
     for i in range(6):
         lin.loc[f"ref{i}"] = {c: "" for c in lin.columns} | {
+            "released": pd.NaT,
             "relation": "independent",
             "base_model": f"r{i}",
             "weights": "open",
@@ -114,7 +119,7 @@ def test_benchmark_finds_planted_relations(lineage):
     # the pairs the lineage leaves open are not in the strict AUROC
     assert result.n_pairs < result.n_pairs_family
     text = result.to_markdown()
-    assert "documented teacher or parent" in text and "teacher's family" in text
+    assert "documented answer vs unrelated" in text and "expected family" in text
 
     null = run_benchmark(_planted_evidence(lin, 0.0), lin, n_bootstrap=20, progress=False)
     assert null.human_data_positives == 0
@@ -128,8 +133,113 @@ def test_benchmark_on_demo_corpus(tmp_path):
     evidence = build_evidence(
         corpus, channels="style,lexical", cache_dir=tmp_path / "cache", progress=False
     )
-    result = run_benchmark(evidence, DEMO_DIR / "lineage.csv", n_bootstrap=20, progress=False)
+    result = run_benchmark(
+        evidence, DEMO_DIR / "lineage.csv", n_bootstrap=20, progress=False, peers=()
+    )
     assert result.teacher_top1_family == 1.0
     assert result.human_data_positives == 0
     assert 0.5 < result.auroc <= 1.0
     assert result.to_dict()["n_pairs"] == result.n_pairs
+
+
+# ------------------------------------------------ peers side by side, both formats
+HABITS_TEACHER = """model,relation,teacher,teacher_family,parent,base_model,weights,released
+source,independent,,,,s,closed,2023-01
+m2,independent,,,,t,closed,2023-02-01
+m3,independent,,,,u,closed,2023-09-01
+copier,distilled,source,fam-s,,c,open,2023-05-01
+m4,human_data,,,,c,open,2023-04-01
+m5,independent,,,,c,open,2023-03-01
+"""
+HABITS_FAMILY = """model,relation,parent,family,released
+source,independent,,alpha-s,2025-01-10
+copier,derived,source,alpha-s,2025-06
+m2,independent,,beta-t,2025-08-01
+m3,independent,,beta-t,2025-02-01
+m4,stealth,,alpha-next,2025-09
+m5,independent,,gamma,2025-03-01
+"""
+
+
+@pytest.fixture(scope="module")
+def habit_evidence() -> Evidence:
+    from .test_peers import _embedded
+
+    features = _embedded(n_prompts=30)
+    return build_evidence(features, channels=["style", "lexical"], progress=False)
+
+
+def _lineage(tmp_path, text: str) -> pd.DataFrame:
+    path = tmp_path / "lineage.csv"
+    path.write_text(text)
+    return load_lineage(path)
+
+
+def test_peers_side_by_side_teacher_format(tmp_path, habit_evidence):
+    lineage = _lineage(tmp_path, HABITS_TEACHER)
+    result = run_benchmark(habit_evidence, lineage, n_bootstrap=20, progress=False)
+    assert [m.name for m in result.methods] == [
+        "ours",
+        "llm-dna",
+        "slop-profile",
+        "burrows-delta",
+    ]
+    for method in result.methods:
+        copier = method.outcome("copier")
+        assert copier.kind == "teacher" and copier.expected == "source"
+        assert set(method.metrics) >= {"auroc", "auroc_family", "teacher_family_related"}
+        assert method.outcome("m4").kind == "negative"
+    for peer in result.peers:
+        assert peer.outcome("copier").top1 == "source", peer.name
+        assert peer.metrics["teacher_top1_exact"] == 1.0
+        assert peer.outcome("copier").top[0].distance is not None
+    # release dates: source (2023-01) came before the copier (2023-05), m3 (2023-09) after
+    ours = result.methods[0].outcome("copier")
+    assert ours.released == "2023-05-01" and ours.top1_after is (ours.top1 == "m3")
+    assert all(m == "m3" for m in ours.related_after)
+    assert result.metrics["n_dated"] == 2
+    text = result.to_markdown(goals={"teacher_top1_family": "1 of 1"}, timings=False)
+    assert "| metric | ours | llm-dna | slop-profile | burrows-delta | goal |" in text
+    assert "| 1 of 1 |" in text and "scoring all suspects" not in text
+    assert "source (z" in text  # the top-1 table names each method's top candidate
+    data = json.loads(result.to_json())
+    assert [p["name"] for p in data["peers"]] == ["llm-dna", "slop-profile", "burrows-delta"]
+    assert all(name in result.to_text() for name in ("ours", "llm-dna", "burrows-delta"))
+
+
+def test_family_format_protocol_end_to_end(tmp_path, habit_evidence):
+    lineage = _lineage(tmp_path, HABITS_FAMILY)
+    result = run_benchmark(
+        habit_evidence,
+        lineage,
+        n_bootstrap=20,
+        progress=False,
+        peers=["slop-profile", "burrows-delta"],
+        open_questions=["m5"],
+    )
+    assert result.protocol == "family"
+    kinds = {o.suspect: o.kind for o in result.outcomes}
+    assert kinds == {"copier": "parent", "m2": "later_release", "m4": "stealth", "m5": "open"}
+    for peer in result.peers:
+        assert peer.outcome("copier").exact, peer.name
+        assert peer.metrics["parent_top1"] == 1.0
+    m4 = result.outcomes[[o.suspect for o in result.outcomes].index("m4")]
+    assert m4.expected_family == "alpha-next" and m4.exact is False  # no model of its family
+    assert m4.family == (m4.top1 in ("source", "copier"))  # its vendor: alpha
+    text = result.to_markdown(timings=False)
+    assert "Where m5 lands" in text and "| burrows-delta | 1 |" in text
+    assert "stealth model: top-1 of its vendor" in text
+    assert "later release: an earlier release of its family top-1" in text
+    assert "teacher top-1" not in text  # rows without suspects are not shown
+    # every pair of the open question is unlabelled: not in either AUROC
+    n_cands = {o.suspect: len(result.peers[0].outcome(o.suspect).top) for o in result.outcomes}
+    assert n_cands["m5"] == 3
+    assert result.metrics["n_pairs_family"] == 3 * 5
+
+
+def test_unknown_peer_and_open_question(tmp_path, habit_evidence):
+    lineage = _lineage(tmp_path, HABITS_FAMILY)
+    with pytest.raises(ProvenanceError, match="unknown peer"):
+        run_benchmark(habit_evidence, lineage, peers=["nope"], progress=False)
+    with pytest.raises(ProvenanceError, match="open question"):
+        run_benchmark(habit_evidence, lineage, open_questions=["ghost"], progress=False)
