@@ -153,6 +153,20 @@ _ROWS: tuple[tuple[str, str, str | None], ...] = (
     ("top1_after", "top-1 released after the suspect", "n_dated"),
 )
 _FRACTIONS = {"teacher_top1_family", "teacher_top1_exact", "parent_top1"}
+#: Metrics where fewer is better (false positives, dates violated).
+_LOWER_IS_BETTER = {"human_data_positives", "unrelated_related", "related_after", "top1_after"}
+
+
+def _versus(methods: list[MethodResult], key: str) -> str:
+    """Ours against the peers on one metric: ``ahead``, ``tied`` (with the best peer) or ``behind``."""
+    values = [m.metrics.get(key, float("nan")) for m in methods]
+    if len(values) < 2 or any(v is None or np.isnan(v) for v in values):
+        return "-"
+    sign = -1.0 if key in _LOWER_IS_BETTER else 1.0
+    ours, best_peer = sign * values[0], max(sign * v for v in values[1:])
+    if np.isclose(ours, best_peer):
+        return "tied"
+    return "ahead" if ours > best_peer else "behind"
 
 
 def _cell(metrics: dict[str, float], key: str, count: str | None) -> str:
@@ -211,8 +225,9 @@ class BenchmarkResult:
     def summary_rows(
         self, goals: dict[str, str] | None = None, timings: bool = True
     ) -> list[list[str]]:
-        """Metric rows: label, one cell per method (ours first), goal."""
+        """Metric rows: label, one cell per method (ours first), [ours vs peers,] goal."""
         goals = goals or {}
+        methods = self.methods
         rows = []
         for key, label, count in _ROWS:
             if count and not self.metrics.get(count):
@@ -221,10 +236,11 @@ class BenchmarkResult:
                 label = f"{label} ({self.n_pairs} pairs)"
             elif key == "auroc_family":
                 label = f"{label} ({self.n_pairs_family} pairs)"
-            cells = [_cell(m.metrics, key, count) for m in self.methods]
-            rows.append([label, *cells, goals.get(key, "-")])
+            cells = [_cell(m.metrics, key, count) for m in methods]
+            versus = [_versus(methods, key)] if self.peers else []
+            rows.append([label, *cells, *versus, goals.get(key, "-")])
         if timings:
-            blank = ["-"] * len(self.peers)
+            blank = ["-"] * (len(self.peers) + (1 if self.peers else 0))
             rows.append(
                 ["features (cached or computed), s", f"{self.seconds_features:.1f}", *blank, "-"]
             )
@@ -237,7 +253,7 @@ class BenchmarkResult:
 
     def to_markdown(self, goals: dict[str, str] | None = None, timings: bool = True) -> str:
         """Markdown tables: metrics side by side, ours per suspect, top-1 per method, open questions."""
-        names = [m.name for m in self.methods]
+        names = [m.name for m in self.methods] + (["ours vs peers"] if self.peers else [])
         lines = [
             f"Data: `{self.data}` ({self.n_models} models, {self.n_prompts} prompts; "
             f"{self.protocol} protocol)",
@@ -321,14 +337,15 @@ class BenchmarkResult:
 
     def to_text(self) -> str:
         rows = self.summary_rows()
-        names = [m.name for m in self.methods]
+        names = [m.name for m in self.methods] + (["vs peers"] if self.peers else [])
         width = max(len(r[0]) for r in rows)
         head = [f"{'metric':<{width}}  " + "  ".join(f"{n:>14}" for n in names)]
         head += [f"{r[0]:<{width}}  " + "  ".join(f"{c:>14}" for c in r[1:-1]) for r in rows]
         return "\n".join(head) + "\n\n" + self.to_frame().to_string()
 
     def _repr_html_(self) -> str:
-        names = "".join(f"<th>{html.escape(m.name)}</th>" for m in self.methods)
+        header = [m.name for m in self.methods] + (["ours vs peers"] if self.peers else [])
+        names = "".join(f"<th>{html.escape(n)}</th>" for n in header)
         rows = "".join(
             "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r[:-1]) + "</tr>"
             for r in self.summary_rows()
@@ -593,6 +610,13 @@ def _peer(
     return MethodResult(name, description, outcomes, _metrics(plan, outcomes, values, ranked_all))
 
 
+def _source_name(data: Any) -> str:
+    corpus = data.corpus if isinstance(data, Features) else data
+    if isinstance(data, Evidence) and data.features is not None:
+        corpus = data.features.corpus
+    return str(getattr(corpus, "source", "<evidence>"))
+
+
 def _peer_source(data: Any, evidence: Evidence) -> Corpus | Features | None:
     if evidence.features is not None:
         return evidence.features
@@ -634,7 +658,9 @@ def run_benchmark(
     source : str, optional
         Name of the data for the tables.
     peers : sequence of str, optional
-        Peer baselines of :data:`detector.peers.PEERS` (default all; ``()`` none).
+        Peer baselines of :data:`detector.peers.PEERS` (``()``: none). Default:
+        all whose inputs are at hand (LLM DNA only when the features already
+        hold the embedding channel, so that no embedding model is run unasked).
     open_questions : sequence of str
         Models scored against every other model and reported with no
         expectation (where DeepSeek-R1 lands on creative_2025).
@@ -669,7 +695,7 @@ def run_benchmark(
             f"open question(s) {', '.join(missing_open)} are not models of the data; "
             "check `open_questions`"
         )
-    name = source or getattr(data, "source", "<evidence>")
+    name = source or _source_name(data)
     evidence = as_evidence(data, seed=seed, progress=progress, **(evidence_kwargs or {}))
     t_features = time.perf_counter() - t0
     families = candidate_families(lin)
@@ -697,6 +723,12 @@ def run_benchmark(
             "peer baselines not run: they need the model outputs, and the data is bare evidence"
         )
     elif peer_names:
+        if peers is None and "embedding" not in getattr(peer_data, "matrices", {}):
+            peer_names = [p for p in peer_names if p != "llm-dna"]
+            notes.append(
+                "llm-dna left out: the features hold no embeddings (build the evidence with "
+                "the embedding channel, or name the peer in `peers` to compute them)"
+            )
         feature_kwargs = {k: v for k, v in (evidence_kwargs or {}).items() if k in _FEATURE_KEYS}
         for peer, distances in fit_peers(peer_data, peer_names, **feature_kwargs).items():
             if progress:

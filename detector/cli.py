@@ -456,7 +456,9 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("benchmark", help="measure scoring accuracy against documented lineage")
     _add_data_args(p)
-    p.add_argument("--lineage", required=True, help="lineage CSV (as in alpaca_eval/lineage.csv)")
+    p.add_argument(
+        "--lineage", required=True, help="lineage CSV (alpaca_eval or creative_2025 format)"
+    )
     p.add_argument("--format", choices=["table", "json", "markdown"], default="table")
     p.add_argument("--out", default=None)
     p.add_argument("--force", action="store_true")

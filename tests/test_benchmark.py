@@ -133,9 +133,11 @@ def test_benchmark_on_demo_corpus(tmp_path):
     evidence = build_evidence(
         corpus, channels="style,lexical", cache_dir=tmp_path / "cache", progress=False
     )
-    result = run_benchmark(
-        evidence, DEMO_DIR / "lineage.csv", n_bootstrap=20, progress=False, peers=()
-    )
+    result = run_benchmark(evidence, DEMO_DIR / "lineage.csv", n_bootstrap=20, progress=False)
+    # by default, no embedding model is run for the LLM DNA peer when the evidence has none
+    assert [p.name for p in result.peers] == ["slop-profile", "burrows-delta"]
+    assert any("llm-dna left out" in n for n in result.notes)
+    assert result.peers[0].metrics["n_teacher"] == 2
     assert result.teacher_top1_family == 1.0
     assert result.human_data_positives == 0
     assert 0.5 < result.auroc <= 1.0
@@ -199,7 +201,9 @@ def test_peers_side_by_side_teacher_format(tmp_path, habit_evidence):
     assert all(m == "m3" for m in ours.related_after)
     assert result.metrics["n_dated"] == 2
     text = result.to_markdown(goals={"teacher_top1_family": "1 of 1"}, timings=False)
-    assert "| metric | ours | llm-dna | slop-profile | burrows-delta | goal |" in text
+    assert (
+        "| metric | ours | llm-dna | slop-profile | burrows-delta | ours vs peers | goal |" in text
+    )
     assert "| 1 of 1 |" in text and "scoring all suspects" not in text
     assert "source (z" in text  # the top-1 table names each method's top candidate
     data = json.loads(result.to_json())
@@ -243,3 +247,35 @@ def test_unknown_peer_and_open_question(tmp_path, habit_evidence):
         run_benchmark(habit_evidence, lineage, peers=["nope"], progress=False)
     with pytest.raises(ProvenanceError, match="open question"):
         run_benchmark(habit_evidence, lineage, open_questions=["ghost"], progress=False)
+
+
+def test_ours_versus_peers_column():
+    from detector.benchmark import MethodResult, _versus
+
+    def method(name: str, **metrics: float) -> MethodResult:
+        return MethodResult(name, name, [], metrics)
+
+    ours = method("ours", auroc=0.9, human_data_positives=1, parent_top1=1.0)
+    peers = [
+        method("a", auroc=0.8, human_data_positives=0, parent_top1=1.0),
+        method("b", auroc=0.95, human_data_positives=2, parent_top1=0.5),
+    ]
+    assert _versus([ours, *peers], "auroc") == "behind"
+    assert _versus([ours, *peers], "parent_top1") == "tied"
+    assert _versus([ours, *peers], "human_data_positives") == "behind"  # fewer is better
+    assert _versus([ours, peers[1]], "human_data_positives") == "ahead"
+    assert _versus([ours], "auroc") == "-"
+    assert _versus([ours, method("c", auroc=float("nan"))], "auroc") == "-"
+
+
+def test_cli_benchmark_reports_a_bad_lineage_in_one_line(tmp_path, capsys):
+    from detector.cli import main
+
+    data = tmp_path / "outputs.jsonl"
+    data.write_text('{"model": "a", "prompt": "p", "output": "o"}\n')
+    lineage = tmp_path / "lineage.csv"
+    lineage.write_text(HABITS_FAMILY.replace("2025-06", "June 2025"))
+    code = main(["benchmark", str(data), "--lineage", str(lineage), "--no-progress"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "released 'June 2025' is not a date" in err
