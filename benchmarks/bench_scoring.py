@@ -61,6 +61,34 @@ class DevCorpus:
     goals: dict[str, str]
     checks: list[Check] = field(default_factory=list)
     open_questions: tuple[str, ...] = ()
+    protocol: str = ""
+
+
+TEACHER_PROTOCOL = """\
+Protocol (teacher-format lineage, `detector/protocol.py`): each distilled or human-data
+model is scored against the 13 closed API models (reference: every other model); each
+derived or variant model against every other model except its siblings. Strict AUROC: the
+documented teacher or parent vs unrelated pairs (other snapshots of the teacher's family and
+models on a derived model's base left out); family AUROC: every model of the teacher's
+family related. "Declared related" for a student: a model of its teacher's family is
+related after Holm."""
+
+FAMILY_PROTOCOL = """\
+Protocol (family-format lineage: vendor lines and release dates, no teachers;
+`detector/protocol.py`): a derived model (gemma-3-27b-it-antislop, kimi-k2-0905) is scored
+against every other model except its siblings, expecting its parent; the stealth model
+(openrouter_polaris-alpha, revealed as OpenAI GPT-5.1, family openai-gpt-5) against every
+other model, expecting a model of its vendor (OpenAI) and at best of its family (gpt-5 mini
+or nano); an independent model with a model of its own family released strictly before it
+(claude-sonnet-4-5 after claude-sonnet-4-20250514, and by the same rule deepseek-v3.2-exp
+after deepseek-r1 and Mistral-Small-3.2 after mistral-nemo) against every other model,
+expecting an earlier release of its family; deepseek-r1 (the open question) against every
+other model with no expectation. There are few reference models here, so the candidates
+calibrate each other (leave-one-out), as in the derived protocol of AlpacaEval. Strict AUROC:
+the expected models (parent; earlier releases; for the stealth model its family) vs
+unrelated pairs, with the rest of the expected family (and, for the stealth model, other
+OpenAI families) left out; family AUROC: every model of the expected family related;
+deepseek-r1's pairs are in neither."""
 
 
 def _top1(suspect: str, expected: Callable[[Any], bool | None]) -> Callable[[Any], str]:
@@ -114,6 +142,7 @@ def corpora() -> dict[str, DevCorpus]:
             alpaca / "lineage.csv",
             "scoring",
             "Provenance scoring on the AlpacaEval dev corpus",
+            protocol=TEACHER_PROTOCOL,
             goals={
                 "teacher_family_related": ">= 7 of 9",
                 "teacher_top1_family": "9 of 9",
@@ -130,6 +159,7 @@ def corpora() -> dict[str, DevCorpus]:
             creative / "lineage.csv",
             "scoring_creative",
             "Provenance scoring on the creative_2025 dev corpus",
+            protocol=FAMILY_PROTOCOL,
             goals={
                 "parent_related": "2 of 2",
                 "later_top1": "claude-sonnet-4-5 -> claude-sonnet-4 (the issue names only it)",
@@ -236,6 +266,8 @@ def run_one(corpus_spec: DevCorpus, args: argparse.Namespace) -> int:
         f"{corpus_spec.data.name} --lineage lineage.csv --format markdown`"
         + (", which has no open questions)." if corpus_spec.open_questions else ")."),
         "Made on a shared machine: accuracy only." if not args.speed else "",
+        "",
+        corpus_spec.protocol,
         "",
         "Peers are measured in the same run on the same suspects, candidates and reference "
         "models (`detector/peers.py`): **llm-dna** (LLM DNA, Wu et al., ICLR 2026: answer "
