@@ -625,6 +625,46 @@ def _peer_source(data: Any, evidence: Evidence) -> Corpus | Features | None:
     return None
 
 
+def _run_peers(
+    data: Any,
+    evidence: Evidence,
+    plan: list[PlanEntry],
+    lin: pd.DataFrame,
+    families: dict[str, str],
+    peers: Sequence[str] | None,
+    evidence_kwargs: dict[str, Any] | None,
+    alpha: float,
+    progress: bool,
+) -> tuple[list[MethodResult], list[str], list[str]]:
+    """Fit the peers on the outputs and measure each on the plan; (results, names run, notes)."""
+    from .peers import PEERS, fit_peers
+
+    names = list(PEERS) if peers is None else list(peers)
+    notes: list[str] = []
+    peer_data = _peer_source(data, evidence) if names else None
+    if not names:
+        return [], [], notes
+    if peer_data is None:
+        notes.append(
+            "peer baselines not run: they need the model outputs, and the data is bare evidence"
+        )
+        return [], [], notes
+    if peers is None and "embedding" not in getattr(peer_data, "matrices", {}):
+        names = [p for p in names if p != "llm-dna"]
+        notes.append(
+            "llm-dna left out: the features hold no embeddings (build the evidence with "
+            "the embedding channel, or name the peer in `peers` to compute them)"
+        )
+    feature_kwargs = {k: v for k, v in (evidence_kwargs or {}).items() if k in _FEATURE_KEYS}
+    results = []
+    for peer, distances in fit_peers(peer_data, names, **feature_kwargs).items():
+        if progress:
+            print(f"  peer {peer} fitted", file=sys.stderr, flush=True)
+        distances = distances.loc[evidence.models, evidence.models]
+        results.append(_peer(peer, distances, plan, lin, families, alpha))
+    return results, names, notes
+
+
 def run_benchmark(
     data: Corpus | Features | Evidence,
     lineage: pd.DataFrame | str | Any,
@@ -675,11 +715,10 @@ def run_benchmark(
         A model of the data without a lineage row, an unknown peer, an open
         question that is not a model of the data.
     """
-    from .peers import PEERS, fit_peers
+    from .peers import PEERS
 
     lin = lineage if isinstance(lineage, pd.DataFrame) else load_lineage(lineage)
-    peer_names = list(PEERS) if peers is None else list(peers)
-    unknown_peers = [p for p in peer_names if p not in PEERS]
+    unknown_peers = [p for p in (peers or []) if p not in PEERS]
     if unknown_peers:
         raise ProvenanceError(f"unknown peer(s) {', '.join(unknown_peers)}; use {', '.join(PEERS)}")
     t0 = time.perf_counter()
@@ -714,27 +753,10 @@ def run_benchmark(
     t_scoring = time.perf_counter() - t1
     metrics = _metrics(plan, outcomes, values, ranked)
 
-    notes: list[str] = []
-    peer_results: list[MethodResult] = []
     t2 = time.perf_counter()
-    peer_data = _peer_source(data, evidence) if peer_names else None
-    if peer_names and peer_data is None:
-        notes.append(
-            "peer baselines not run: they need the model outputs, and the data is bare evidence"
-        )
-    elif peer_names:
-        if peers is None and "embedding" not in getattr(peer_data, "matrices", {}):
-            peer_names = [p for p in peer_names if p != "llm-dna"]
-            notes.append(
-                "llm-dna left out: the features hold no embeddings (build the evidence with "
-                "the embedding channel, or name the peer in `peers` to compute them)"
-            )
-        feature_kwargs = {k: v for k, v in (evidence_kwargs or {}).items() if k in _FEATURE_KEYS}
-        for peer, distances in fit_peers(peer_data, peer_names, **feature_kwargs).items():
-            if progress:
-                print(f"  peer {peer} fitted", file=sys.stderr, flush=True)
-            distances = distances.loc[evidence.models, evidence.models]
-            peer_results.append(_peer(peer, distances, plan, lin, families, alpha))
+    peer_results, peer_names, notes = _run_peers(
+        data, evidence, plan, lin, families, peers, evidence_kwargs, alpha, progress
+    )
     t_peers = time.perf_counter() - t2
 
     def m(key: str) -> float:
