@@ -262,7 +262,7 @@ def run_one(corpus_spec: DevCorpus, args: argparse.Namespace) -> int:
     lines = [
         f"# {corpus_spec.title}",
         "",
-        f"Command: `{command}` (the same tables but the issue's goals: `provenance benchmark "
+        f"Command: `{command}` (the same tables, without the goals: `provenance benchmark "
         f"{corpus_spec.data.name} --lineage lineage.csv --format markdown`"
         + (", which has no open questions)." if corpus_spec.open_questions else ")."),
         "Made on a shared machine: accuracy only." if not args.speed else "",
