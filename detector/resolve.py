@@ -25,11 +25,13 @@ from .corpus import Corpus, check_known
 from .errors import ProvenanceError
 from .evidence import Evidence, build_evidence
 from .features import Features
+from .panel import Panel
 
 __all__ = [
     "Roles",
     "as_corpus",
     "as_evidence",
+    "as_features_or_corpus",
     "known_models",
     "pairwise_shared",
     "check_shared_prompts",
@@ -58,6 +60,21 @@ def as_corpus(data: Data) -> Corpus:
     raise ProvenanceError(
         "this needs the model outputs; pass the corpus or its features, not bare evidence"
     )
+
+
+def as_features_or_corpus(data: Data) -> Corpus | Features:
+    """What per-text analyses (attribution) need: the features if built, else the corpus.
+
+    Raises
+    ------
+    ProvenanceError
+        For evidence that was built without its features.
+    """
+    if isinstance(data, Evidence):
+        if data.features is None:
+            as_corpus(data)  # raises with the message
+        return data.features  # type: ignore[return-value]
+    return data
 
 
 def known_models(data: Data) -> list[str]:
@@ -130,7 +147,11 @@ class Roles:
         model", ...).
     left_out : dict of str to str
         Models of the data in no role, with the reason (too few prompts
-        shared with the suspect, ...).
+        shared with the suspect, released after it, ...).
+    null_exclusions : dict of str to dict of str to str
+        Per candidate, the reference models left out of its null because the
+        known lineage relates them to it, with the reason
+        (:class:`~detector.panel.Panel`).
     """
 
     suspect: str
@@ -138,6 +159,7 @@ class Roles:
     reference: list[str]
     reasons: dict[str, str] = field(default_factory=dict)
     left_out: dict[str, str] = field(default_factory=dict)
+    null_exclusions: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def pool(self) -> list[str]:
@@ -145,8 +167,11 @@ class Roles:
         return [self.suspect, *self.candidates, *self.reference]
 
     def notes(self) -> list[str]:
-        """One line per model left out, for a result's notes."""
-        return [f"{m} left out: {why}" for m, why in self.left_out.items()]
+        """One line per model left out, and per candidate whose null the lineage changed."""
+        lines = [f"{m} left out: {why}" for m, why in self.left_out.items()]
+        for cand, refs in self.null_exclusions.items():
+            lines.append(f"{cand}'s null leaves out its documented relatives: {', '.join(refs)}")
+        return lines
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -215,6 +240,7 @@ def resolve_roles(
     reference: Sequence[str] | None = None,
     *,
     min_prompts: int | None = None,
+    lineage: pd.DataFrame | None = None,
 ) -> Roles:
     """Fill in the default roles and check them.
 
@@ -233,6 +259,12 @@ def resolve_roles(
         Fewest prompts a model must share with the suspect (not checked for
         bare evidence, which holds only prompts all of its models share
         through its pair masks).
+    lineage : pandas.DataFrame, optional
+        Known lineage of the pool, indexed by model (models missing from it
+        are unknown). Candidates released after the suspect are left out, and
+        each candidate's documented relatives leave its null
+        (:class:`~detector.panel.Panel`). Release dates may also come from a
+        ``released`` column of the data.
 
     Returns
     -------
@@ -271,6 +303,14 @@ def resolve_roles(
                 left_out[m] = f"shares {n} prompts with {suspect} (fewer than {min_prompts})"
         cand = [m for m in cand if m not in left_out]
         ref = [m for m in ref if m not in left_out]
+    panel = Panel(lineage, _data_release_dates(data))
+    for m in list(cand):
+        if panel.later_than(m, suspect):
+            left_out[m] = (
+                f"released {panel.released(m).text}, after {suspect} "  # type: ignore[union-attr]
+                f"({panel.released(suspect).text}): it cannot be its teacher or parent"  # type: ignore[union-attr]
+            )
+    cand = [m for m in cand if m not in left_out]
     if not cand:
         raise ProvenanceError(
             "no candidate models left"
@@ -279,7 +319,19 @@ def resolve_roles(
         )
     for m in left_out:
         reasons.pop(m, None)
-    return Roles(suspect, cand, ref, reasons, left_out)
+    exclusions = panel.null_exclusions(suspect, cand, ref)
+    return Roles(suspect, cand, ref, reasons, left_out, exclusions)
+
+
+def _data_release_dates(data: Data) -> dict[str, object]:
+    """Model -> release date from a ``released`` column of the data, when it has one."""
+    if isinstance(data, Evidence) and data.features is None:
+        return {}
+    df = as_corpus(data).df
+    if "released" not in df.columns:
+        return {}
+    dates = df.dropna(subset=["released"]).drop_duplicates("model")
+    return dict(zip(dates["model"], dates["released"], strict=True))
 
 
 def suspect_evidence(

@@ -107,7 +107,43 @@ def test_uncalibrated_when_no_reference(evidence):
     result = score(evidence, "student-of-atlas", ["atlas", "borealis"], ["cirrus"])
     assert result.calibration == "uncalibrated"
     assert all(c.p_value is None and not c.related for c in result.candidates)
-    assert "uncalibrated" in result.verdict and result.notes
+    assert result.level == "uncalibrated" and result.verdict.startswith("Cannot say")
+    assert result.notes and "`reference`" in result.notes[-1]
+
+
+def test_every_number_comes_from_one_null(evidence):
+    """score = 1 - raw p, Holm on the raw p, related iff Holm p < alpha, counts in words."""
+    from scipy import stats
+
+    result = score(evidence, "student-of-atlas", CLOSED, seed=0)
+    raw = np.array([c.p_raw for c in result.candidates])
+    assert np.allclose([c.score for c in result.candidates], 1 - raw)
+    assert np.allclose([c.p_value for c in result.candidates], holm(raw))
+    for c in result.candidates:
+        dof = c.null_size - 1
+        assert c.p_raw == pytest.approx(stats.t.sf(c.z, dof))
+        assert c.related == (c.p_value < result.alpha)
+        assert 0 <= c.null_below <= c.null_size == len(result.reference)
+    top = result.candidates[0]
+    assert result.level == "related" and result.best == top.model == "atlas"
+    assert "atlas" in result.verdict and "p =" not in result.verdict  # no raw statistics
+    assert f"{top.null_below} of the {top.null_size}" in result.explanation
+
+
+def test_levels_are_plain_and_never_claim_independence(evidence):
+    from detector.verdicts import CandidateFacts, overall_verdict
+
+    def facts(z, p_raw, p, below=20):
+        return [CandidateFacts("T", 1, z, p_raw, p, p < 0.05, below, 28)]
+
+    inconclusive = overall_verdict("S", facts(2.6, 0.008, 0.1, 27), 0.05)
+    assert inconclusive.level == "inconclusive"
+    assert "ranks first" in inconclusive.headline and "27 of the 28" in inconclusive.explanation
+    nothing = overall_verdict("S", facts(0.4, 0.35, 1.0), 0.05)
+    assert nothing.level == "nothing" and "not proof of independence" in nothing.explanation
+    assert "none is more similar" not in nothing.headline + nothing.explanation
+    negative = score(evidence, "human-sft-13b", CLOSED, seed=0)
+    assert negative.level in ("nothing", "inconclusive") and negative.best is None
 
 
 def test_cli_score_json_and_errors(tmp_path, capsys, demo):
@@ -219,7 +255,7 @@ def test_attribution_channel_is_reported_not_combined(evidence, tmp_path):
 
 
 def test_transfer_groups_mirror_the_null_sets():
-    from detector.scoring import _transfer_groups
+    from detector.calibration import transfer_groups as _transfer_groups
 
     cands = ["a", "b", "c", "d", "e", "f", "g", "h", "i"]
     assert _transfer_groups(cands, ["r1", "r2", "r3", "r4"], 4) == [cands]
