@@ -70,7 +70,38 @@ _ENTRY_POINTS = {
     "Result": "results",
 }
 
-__all__ = ["ProvenanceError", "__version__", *sorted(_ENTRY_POINTS)]
+__all__ = [
+    "AttributionClassifier",
+    "AttributionResult",
+    "BenchmarkResult",
+    "Corpus",
+    "Evaluation",
+    "Evidence",
+    "Features",
+    "Inspection",
+    "ProvenanceError",
+    "ReportResult",
+    "Result",
+    "ScoreResult",
+    "TreeResult",
+    "__version__",
+    "attribute",
+    "attribution_transfer",
+    "build_evidence",
+    "build_report",
+    "compute_features",
+    "features_table",
+    "inspect",
+    "lineage_tree",
+    "load_classifier",
+    "load_corpus",
+    "load_lineage",
+    "run_benchmark",
+    "run_demo",
+    "save_classifier",
+    "score",
+    "train",
+]
 
 
 def __getattr__(name: str) -> Any:

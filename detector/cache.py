@@ -121,7 +121,7 @@ class EmbeddingCache:
         except OSError as exc:
             raise ProvenanceError(
                 f"cannot create the embedding cache directory {self.directory} "
-                f"({exc.strerror or exc}); pass cache_dir= a writable folder, or set "
+                f"({exc.strerror or exc}); choose a writable folder for `cache_dir`, or set "
                 "PROVENANCE_CACHE_DIR"
             ) from None
         self.path = self.directory / DB_NAME

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from .corpus import Corpus, inspect, load_corpus
+from .params import check_seed
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "data" / "demo"
 DEMO_SUSPECTS = ("student-of-atlas", "human-sft-13b")
@@ -31,12 +32,13 @@ def demo_corpus() -> Corpus:
 
 
 def run_demo(
-    cache_dir: str | os.PathLike[str] | None = None, progress: bool = True, seed: int = 0
+    cache_dir: str | os.PathLike[str] | None = None, progress: bool | None = None, seed: int = 0
 ) -> str:
     """Run inspect and score on the demo corpus; return the printed summary."""
     from .evidence import build_evidence
     from .scoring import score
 
+    seed = check_seed(seed)
     corpus = demo_corpus()
     lines = [
         "provenance demo: a SYNTHETIC corpus of fictional models (see data/demo/README.md)",

@@ -36,6 +36,7 @@ import scipy.sparse as sp
 
 from .corpus import Corpus
 from .errors import ProvenanceError
+from .progress import enabled as progress_enabled
 
 CHANNELS = ("embedding", "style", "lexical", "identity")
 FEATURES_VERSION = "1"
@@ -82,7 +83,7 @@ def parse_channels(
     unknown = [c for c in names if c not in allowed]
     if unknown or not names:
         raise ProvenanceError(
-            f"unknown channel(s) {', '.join(map(repr, unknown)) or '(none given)'}; "
+            f"unknown channel(s) {', '.join(map(repr, unknown)) or '(none given)'} in `channels`; "
             f"choose from {', '.join(allowed)}"
         )
     return names
@@ -157,7 +158,7 @@ def compute_features(
     precision: str = "auto",
     cache_dir: str | os.PathLike[str] | None = None,
     use_cache: bool = True,
-    progress: bool = True,
+    progress: bool | None = None,
 ) -> Features:
     """Compute (or load from cache) the per-text features of each channel.
 
@@ -175,13 +176,15 @@ def compute_features(
         Cache location (default ``PROVENANCE_CACHE_DIR`` or the user cache).
     use_cache : bool
         Read and write the on-disk caches.
-    progress : bool
-        Show progress on stderr.
+    progress : bool, optional
+        Show progress on stderr; None: when stderr is a terminal (see
+        :mod:`detector.progress`).
 
     Returns
     -------
     Features
     """
+    progress = progress_enabled(progress)
     names_wanted = parse_channels(channels)
     texts = corpus.df["output"]
     root = _cache_root(cache_dir) / "features"

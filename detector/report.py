@@ -60,6 +60,8 @@ from .corpus import Corpus, inspect, load_corpus
 from .errors import ProvenanceError
 from .evidence import Evidence
 from .features import Features, parse_channels
+from .params import check_alpha, check_seed
+from .results import Result
 from .scoring import (
     MIN_PROMPTS,
     ScoreResult,
@@ -123,7 +125,7 @@ _GREY = "#8a8f98"
 
 # ------------------------------------------------------------------- result
 @dataclass
-class ReportResult:
+class ReportResult(Result):
     """What :func:`build_report` wrote and what it was based on.
 
     Attributes
@@ -1770,18 +1772,19 @@ def build_report(
 
     out_path = Path(out)
     if out_path.suffix.lower() != ".pdf":
-        raise ProvenanceError(f"{out}: a report is written as a .pdf file; end --out in .pdf")
+        raise ProvenanceError(f"{out}: a report is written as a .pdf file; end `out` in .pdf")
     if out_path.exists() and not force:
-        raise ProvenanceError(f"{out}: already exists; choose another path or pass --force")
+        raise ProvenanceError(f"{out}: already exists; choose another path or pass `force`")
     if out_path.exists() and out_path.is_dir():
         raise ProvenanceError(f"{out}: is a directory; give a file name ending in .pdf")
+    seed, alpha = check_seed(seed), check_alpha(alpha)
     if n_bootstrap < 1:
-        raise ProvenanceError(f"--bootstrap must be at least 1, got {n_bootstrap}")
+        raise ProvenanceError(f"`n_bootstrap` must be at least 1, got {n_bootstrap}")
     if tree_bootstrap < 0:
-        raise ProvenanceError(f"--tree-bootstrap must be 0 or more, got {tree_bootstrap}")
+        raise ProvenanceError(f"`tree_bootstrap` must be 0 or more, got {tree_bootstrap}")
     if attribution_prompts is not None and attribution_prompts < 10:
         raise ProvenanceError(
-            f"--attribution-prompts must be at least 10, got {attribution_prompts}"
+            f"`attribution_prompts` must be at least 10, got {attribution_prompts}"
         )
     candidates = None if candidates is None else list(candidates)
     reference = None if reference is None else list(reference)
@@ -1819,7 +1822,7 @@ def build_report(
     if given_evidence is not None:
         evidence = given_evidence
         if channels is not None:
-            notes.append("channels were taken from the evidence given; --channels was ignored")
+            notes.append("channels were taken from the evidence given; `channels` was ignored")
     else:
         evidence = suspect_evidence(
             data, suspect, pool, channels=channels, seed=seed, **feature_kwargs

@@ -124,9 +124,7 @@ def markdown_table(frame: Any) -> str:
     return "\n".join(lines)
 
 
-def render(
-    result: Any, format: str = "table", *, text: Callable[[Any], str] | None = None
-) -> str:
+def render(result: Any, format: str = "table", *, text: Callable[[Any], str] | None = None) -> str:
     """``result`` as text in one of :data:`FORMATS`.
 
     Parameters

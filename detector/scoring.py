@@ -30,8 +30,7 @@ Per candidate the result carries
 from __future__ import annotations
 
 import html
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -42,6 +41,8 @@ from .corpus import Corpus, check_known
 from .errors import ProvenanceError
 from .evidence import Evidence, build_evidence
 from .features import Features
+from .params import check_alpha, check_int, check_seed
+from .results import Result
 
 MIN_PROMPTS = 20
 MIN_REFERENCE = 5
@@ -69,7 +70,7 @@ class CandidateScore:
 
 
 @dataclass
-class ScoreResult:
+class ScoreResult(Result):
     """Scores of every candidate for one suspect, with the overall verdict."""
 
     suspect: str
@@ -85,12 +86,6 @@ class ScoreResult:
     weights: dict[str, float]
     reliability: dict[str, float]
     notes: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
     def to_frame(self) -> pd.DataFrame:
         rows = []
@@ -258,10 +253,10 @@ def check_roles(
         check_known(candidates, known, "candidate")
         if suspect in candidates:
             raise ProvenanceError(
-                f"the suspect {suspect!r} is also among the candidates; remove it from --candidates"
+                f"the suspect {suspect!r} is also among the candidates; remove it from `candidates`"
             )
         if not candidates:
-            raise ProvenanceError("no candidates given; name at least one with --candidates")
+            raise ProvenanceError("no candidates given; name at least one with `candidates`")
     if reference is not None:
         check_known(reference, known, "reference model")
         overlap = sorted(set(reference) & ({suspect} | set(candidates or [])))
@@ -413,6 +408,8 @@ def score(
     ProvenanceError
         Unknown model, suspect among candidates, too few shared prompts.
     """
+    seed, alpha = check_seed(seed), check_alpha(alpha)
+    n_bootstrap = check_int(n_bootstrap, "n_bootstrap", 1)
     if isinstance(data, Evidence):
         known = data.models
     else:
@@ -442,7 +439,7 @@ def score(
         notes.append(
             f"only {len(ref) + len(cand) - 1} models to calibrate against (need "
             f"{min_reference}); candidates are ranked by affinity but no p-values are given. "
-            "Add unrelated reference models with --reference."
+            "Add unrelated reference models with `reference`."
         )
 
     n_prompts = evidence.n_prompts
@@ -506,7 +503,7 @@ def score(
             notes.append(
                 f"attribution transfer not run: it judges each candidate against at least "
                 f"{TRANSFER_MIN_REFERENCE} other models, and there are only "
-                f"{len(ref) + len(cand) - 1}. Add unrelated reference models with --reference."
+                f"{len(ref) + len(cand) - 1}. Add unrelated reference models with `reference`."
             )
         else:
             against = "" if len(groups) == 1 else ", each against the other candidates"

@@ -151,6 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     command = _subparser(parser, args.command)
+    args.parser = command
     with _console(args):
         try:
             args.paths = check_outputs(args)

@@ -79,8 +79,7 @@ class Parser(argparse.ArgumentParser):
         message = re.sub(r"^argument ([^:]+): (must )", r"\1 \2", message)
         self.exit(
             2,
-            f"provenance: error: {printable(message, multiline=False)} "
-            f"(see {self.prog} --help)\n",
+            f"provenance: error: {printable(message, multiline=False)} (see {self.prog} --help)\n",
         )
 
 
@@ -262,8 +261,7 @@ def add_alpha(parser: argparse.ArgumentParser) -> None:
         "--alpha",
         type=fraction,
         default=0.05,
-        help="family-wise significance level, between 0 and 1, Holm-corrected across "
-        "candidates",
+        help="family-wise significance level, between 0 and 1, Holm-corrected across candidates",
     )
 
 
@@ -284,8 +282,7 @@ def add_progress_options(parser: argparse.ArgumentParser) -> None:
         action="store_const",
         const=True,
         default=None,
-        help="show progress on stderr even when it is not a terminal "
-        "(default: only on a terminal)",
+        help="show progress on stderr even when it is not a terminal (default: only on a terminal)",
     )
     group.add_argument(
         "--no-progress",

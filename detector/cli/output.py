@@ -80,7 +80,9 @@ def check_outputs(args: argparse.Namespace) -> dict[str, Path]:
     for name, path in given.items():
         allowed = outputs[name]
         if allowed and Path(path).suffix.lower() not in allowed:
-            listed = ", ".join(allowed[:-1]) + " or " + allowed[-1] if len(allowed) > 1 else allowed[0]
+            listed = (
+                ", ".join(allowed[:-1]) + " or " + allowed[-1] if len(allowed) > 1 else allowed[0]
+            )
             raise ProvenanceError(f"{path}: `{name}` must end in {listed}")
     resolved = {name: Path(p).expanduser().resolve() for name, p in given.items()}
     if len(set(resolved.values())) < len(resolved):
@@ -88,9 +90,7 @@ def check_outputs(args: argparse.Namespace) -> dict[str, Path]:
     if getattr(args, "result_to_out", False):
         output_format(args)
     force = bool(getattr(args, "force", False))
-    return {
-        name: check_output_path(path, force=force, option=name) for name, path in given.items()
-    }
+    return {name: check_output_path(path, force=force, option=name) for name, path in given.items()}
 
 
 def output_format(args: argparse.Namespace) -> str:
@@ -116,7 +116,9 @@ def output_format(args: argparse.Namespace) -> str:
 
 
 # ---------------------------------------------------------------- writing
-def emit(result: Any, args: argparse.Namespace, *, text: Callable[[Any], str] | None = None) -> None:
+def emit(
+    result: Any, args: argparse.Namespace, *, text: Callable[[Any], str] | None = None
+) -> None:
     """Print ``result`` in the chosen format, or write it to ``--out``.
 
     ``--out`` receives the result only for commands marked ``result_to_out``
@@ -131,8 +133,8 @@ def emit(result: Any, args: argparse.Namespace, *, text: Callable[[Any], str] | 
     fmt = output_format(args)
     body = render(result, fmt, text=text)
     target = getattr(args, "out", None) if getattr(args, "result_to_out", False) else None
-    if fmt in ("table", "markdown"):
-        body = printable(body)
+    if fmt in ("table", "markdown"):  # text views: notes name flags, control chars escaped
+        body = printable(show_flags(body, getattr(args, "parser", None)))
     if target:
         write_text(body, target)
         return

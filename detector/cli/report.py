@@ -22,7 +22,7 @@ from .common import (
     say,
     split_names,
 )
-from .output import emit
+from .output import emit, show_flags
 from .score import score_table
 
 __all__ = ["add_parser", "run"]
@@ -108,6 +108,6 @@ def run(args: argparse.Namespace) -> int:
     )
     say(f"wrote {result.path}: {result.pages} pages in {result.timings['total']:.1f} s")
     for note in result.notes:
-        say(f"note: {note}")
+        say(show_flags(f"note: {note}", args.parser))
     emit(result.score, args, text=lambda r: score_table(r, wide=args.wide))
     return 0

@@ -162,7 +162,7 @@ def score_table(result: Any, *, wide: bool = False, width: int = WIDTH) -> str:
         def line(cells: list[str]) -> str:
             out = [
                 cell.ljust(w) if i == 1 else cell.rjust(w)
-                for i, (cell, w) in enumerate(zip(cells, widths))
+                for i, (cell, w) in enumerate(zip(cells, widths, strict=True))
             ]
             return "  ".join(out).rstrip()
 

@@ -47,9 +47,7 @@ def add_parser(sub: Any) -> None:
     )
     add_data_options(p)
     add_models_option(p, "models to place in the tree", default="all")
-    add_bootstrap(
-        p, default=100, minimum=0, help="prompt resamplings for the clade supports"
-    )
+    add_bootstrap(p, default=100, minimum=0, help="prompt resamplings for the clade supports")
     add_seed(p, "resampling seed")
     add_channels(p, "default: embedding,style,lexical,identity")
     p.add_argument(
