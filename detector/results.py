@@ -20,16 +20,19 @@ data; ``to_json`` cleans whatever ``to_dict`` returns.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import json
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from .errors import ProvenanceError
 from .files import atomic_write, check_output_path
+from .terminal import printable
 
 __all__ = ["FORMATS", "SUFFIX_FORMATS", "Result", "dumps", "format_for_path", "jsonable", "render"]
 
@@ -67,11 +70,22 @@ def jsonable(obj: Any) -> Any:
     return str(obj)
 
 
+# Characters JSON may hold raw that still act on a terminal (DEL and C1 controls, line
+# separators, bidirectional overrides); they can only occur inside strings, so a \u
+# escape keeps the JSON valid and the same data.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
 def dumps(obj: Any) -> str:
-    """Indented JSON of ``obj`` (a result or plain data); NaN and infinities as null."""
+    """Indented JSON of ``obj`` (a result or plain data); NaN and infinities as null.
+
+    Non-ASCII text stays readable; every control character is escaped
+    (``\u001b``, ``\u202e``), so the JSON is safe to print on a terminal.
+    """
     if isinstance(obj, Result):
         obj = obj.to_dict()
-    return json.dumps(jsonable(obj), indent=2, ensure_ascii=False, allow_nan=False)
+    text = json.dumps(jsonable(obj), indent=2, ensure_ascii=False, allow_nan=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def format_for_path(path: str | os.PathLike[str], format: str | None = None) -> str:
@@ -110,7 +124,7 @@ def _frame(result: Any) -> Any:
 def _cell(value: Any) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return ""
-    return " ".join(str(value).split()).replace("|", "\\|")
+    return printable(value, multiline=False).replace("|", "\\|")
 
 
 def markdown_table(frame: Any) -> str:
@@ -142,7 +156,10 @@ def render(result: Any, format: str = "table", *, text: Callable[[Any], str] | N
     if format == "csv":
         frame = _frame(result)
         named = frame.index.name is not None
-        return frame.to_csv(index=named)
+        text = frame.to_csv(index=named)
+        if "\r" in text:  # the csv module leaves a lone \r unquoted; quote every text field
+            text = frame.to_csv(index=named, quoting=csv.QUOTE_NONNUMERIC)
+        return text
     if format == "markdown":
         if hasattr(result, "to_markdown"):
             return result.to_markdown()

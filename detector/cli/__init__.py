@@ -92,12 +92,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _format_warning(
-    message: Warning | str, category: type[Warning], filename: str, lineno: int, line: Any = None
-) -> str:
-    """A warning as one line, without the source path."""
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """Print a warning as one line on stderr, without the source path."""
     text = " ".join(str(message).split())
-    return f"provenance: warning: {printable(text)}\n"
+    print(f"provenance: warning: {printable(text)}", file=sys.stderr, flush=True)
+
+
+class _Formatter(logging.Formatter):
+    """Log lines with control characters escaped (messages may hold model names)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record))
 
 
 @contextlib.contextmanager
@@ -108,18 +120,17 @@ def _console(args: argparse.Namespace) -> Iterator[None]:
     levels = {0: logging.WARNING, 1: logging.INFO}
     level = logging.ERROR if quiet else levels.get(verbose, logging.DEBUG)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("provenance: %(levelname)s: %(message)s"))
-    old_level, old_format = log.level, warnings.formatwarning
+    handler.setFormatter(_Formatter("provenance: %(levelname)s: %(message)s"))
+    old_level = log.level
     log.addHandler(handler)
     log.setLevel(level)
-    warnings.formatwarning = _format_warning  # type: ignore[assignment]
     try:
         with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
             if quiet:
                 warnings.simplefilter("ignore")
             yield
     finally:
-        warnings.formatwarning = old_format
         log.removeHandler(handler)
         log.setLevel(old_level)
 

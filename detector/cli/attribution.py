@@ -51,7 +51,10 @@ def add_train_parser(sub: Any) -> None:
         "--out", required=True, metavar="FILE", help="classifier file to write, e.g. clf.skops"
     )
     p.add_argument(
-        "--figure", default=None, metavar="FIGURE", help="confusion matrix (.png, .svg or .pdf)"
+        "--figure",
+        default=None,
+        metavar="FIGURE",
+        help="confusion matrix, .png/.svg/.pdf (default: none)",
     )
     add_force(p)
     p.add_argument("--folds", type=integer(2), default=5, help="prompt-grouped folds")

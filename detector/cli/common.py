@@ -210,8 +210,8 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
 def add_output_options(
     parser: argparse.ArgumentParser,
     *,
-    out_help: str = "write the result to this file instead of standard output; "
-    "the format follows its suffix (.json, .csv, .md) unless --format is given",
+    out_help: str = "write the result to this file; the format follows its suffix (.json, "
+    ".csv, .md) unless --format is given (default: standard output)",
     formats: Sequence[str] = FORMATS,
     out: bool = True,
 ) -> None:

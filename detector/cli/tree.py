@@ -65,16 +65,29 @@ def add_parser(sub: Any) -> None:
     )
     files = p.add_argument_group("files (each written only when given)")
     files.add_argument(
-        "--out", default=None, metavar="FIGURE", help="dendrogram with supports (.png/.svg/.pdf)"
+        "--out",
+        default=None,
+        metavar="FIGURE",
+        help="dendrogram with supports, .png/.svg/.pdf (default: none)",
     )
     files.add_argument(
-        "--heatmap", default=None, metavar="FIGURE", help="distance heatmap, tree order"
+        "--heatmap",
+        default=None,
+        metavar="FIGURE",
+        help="distance heatmap in tree order (default: none)",
     )
-    files.add_argument("--mds", default=None, metavar="FIGURE", help="2-D MDS map of the models")
     files.add_argument(
-        "--newick", default=None, metavar="FILE", help="Newick text with lengths and supports"
+        "--mds", default=None, metavar="FIGURE", help="2-D MDS map of the models (default: none)"
     )
-    files.add_argument("--matrix", default=None, metavar="CSV", help="distance matrix as CSV")
+    files.add_argument(
+        "--newick",
+        default=None,
+        metavar="FILE",
+        help="Newick text with lengths and supports (default: none)",
+    )
+    files.add_argument(
+        "--matrix", default=None, metavar="CSV", help="distance matrix as CSV (default: none)"
+    )
     add_force(files)  # type: ignore[arg-type]
     add_output_options(p, out=False)
     add_feature_options(p)
