@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +36,7 @@ import scipy.sparse as sp
 from .corpus import Corpus
 from .errors import ProvenanceError
 from .progress import enabled as progress_enabled
+from .progress import stage as progress_stage
 
 CHANNELS = ("embedding", "style", "lexical", "identity")
 FEATURES_VERSION = "1"
@@ -193,8 +193,7 @@ def compute_features(
     lexical = None
 
     def say(msg: str) -> None:
-        if progress:
-            print(msg, file=sys.stderr, flush=True)
+        progress_stage(msg, progress)
 
     for channel in names_wanted:
         if channel == "embedding":

@@ -134,7 +134,8 @@ def test_pyproject_declares_completion_extra():
 
 def test_readme_documents_the_command_line():
     readme = (REPO / "README.md").read_text()
-    for needle in ("--format", "--progress", "completion", "--candidates A --candidates B"):
+    needles = ("--format", "--progress", "completion", '--candidates "org/model, v2" --candidates')
+    for needle in needles:
         assert needle in readme, needle
 
 

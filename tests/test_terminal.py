@@ -80,3 +80,10 @@ def test_hostile_name_can_be_selected(hostile_corpus, tmp_path, capsys):
     argv += ["--bootstrap", "20", "--format", "json", "--cache-dir", str(tmp_path / "cache")]
     assert main(argv) == 0
     assert json.loads(capsys.readouterr().out)["suspect"] == HOSTILE
+
+
+def test_csv_on_a_terminal_is_escaped(hostile_corpus, capsys, monkeypatch):
+    monkeypatch.setattr("detector.cli.output._is_terminal", lambda stream: True)
+    assert main(["inspect", str(hostile_corpus), "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    assert _clean(out) and "evil\\x1b[2J" in out

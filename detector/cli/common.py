@@ -184,9 +184,8 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
     """The corpus argument and the options that say how to read it."""
     parser.add_argument(
         "data",
-        help="corpus: a file (.jsonl, .json, .csv, .parquet; gzip-compressed where the "
-        "reader supports it), an AlpacaEval results tree, a saved Hugging Face dataset "
-        "folder, or hf:NAME[:CONFIG[:SPLIT]]",
+        help="corpus: a .jsonl, .json, .csv or .parquet file, an AlpacaEval results tree, "
+        "a saved Hugging Face dataset folder, or hf:NAME[:CONFIG[:SPLIT]]",
     )
     group = parser.add_argument_group("reading the corpus")
     group.add_argument(
