@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .corpus import Corpus, inspect, load_corpus
 from .params import check_seed
+from .score_table import score_table
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "data" / "demo"
 DEMO_SUSPECTS = ("student-of-atlas", "human-sft-13b")
@@ -57,8 +58,9 @@ def run_demo(
     for suspect in DEMO_SUSPECTS:
         result = score(evidence, suspect, closed, seed=seed)
         lines += [
-            f"=== suspect: {suspect} ({expected[suspect]}); candidates: the API models",
-            result.to_text(),
+            f"=== suspect: {suspect} ({expected[suspect]})",
+            "candidates: the API models",
+            score_table(result),
             "",
         ]
     lines.append(

@@ -400,3 +400,19 @@ def test_score_table_fits_100_columns(tmp_path, capsys):
     code, data, _ = run(argv + ["--format", "csv"], capsys)
     frame = pd.read_csv(__import__("io").StringIO(data))
     assert long in set(frame["model"]) and "z_style" in frame
+
+
+def test_demo_fits_100_columns(capsys, monkeypatch, tmp_path):
+    import detector.evidence as evidence_module
+
+    build = evidence_module.build_evidence  # imported by run_demo when it runs
+    monkeypatch.setattr(
+        evidence_module,
+        "build_evidence",
+        lambda corpus, **kw: build(corpus, **{**kw, "channels": "style,lexical"}),
+    )
+    code, out, err = run(["demo", "--cache-dir", tmp_path / "cache", "--no-progress"], capsys)
+    assert code == 0, err
+    assert out.count("verdict:") == 2 and out.count("per candidate:") == 2
+    lines = [line for line in out.splitlines() if not line.startswith(str(DEMO))]  # the path
+    assert max(len(line) for line in lines) <= 100

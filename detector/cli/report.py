@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..score_table import score_table
 from .common import (
     add_alpha,
     add_bootstrap,
@@ -23,7 +24,6 @@ from .common import (
     split_names,
 )
 from .output import emit, show_flags
-from .score import score_table
 
 __all__ = ["add_parser", "run"]
 
