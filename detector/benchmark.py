@@ -44,6 +44,18 @@ from .progress import enabled as progress_enabled
 from .results import Result
 from .scoring import ScoreResult, score
 
+__all__ = [
+    "LINEAGE_COLUMNS",
+    "RELATIONS",
+    "BenchmarkResult",
+    "SuspectOutcome",
+    "benchmark_plan",
+    "candidate_families",
+    "load_lineage",
+    "pair_label",
+    "run_benchmark",
+]
+
 LINEAGE_COLUMNS = (
     "model",
     "relation",

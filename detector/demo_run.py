@@ -16,6 +16,8 @@ from .corpus import Corpus, inspect, load_corpus
 from .params import check_seed
 from .score_table import score_table
 
+__all__ = ["DEMO_DIR", "DEMO_SUSPECTS", "demo_corpus", "run_demo"]
+
 DEMO_DIR = Path(__file__).resolve().parents[1] / "data" / "demo"
 DEMO_SUSPECTS = ("student-of-atlas", "human-sft-13b")
 

@@ -28,6 +28,37 @@ from typing import Any
 from ..params import fraction_problem, int_problem, positive_problem
 from ..terminal import printable
 
+__all__ = [
+    "FORMATS",
+    "INPUT_FORMATS",
+    "PRECISIONS",
+    "HelpFormatter",
+    "Parser",
+    "add_alpha",
+    "add_bootstrap",
+    "add_channels",
+    "add_command",
+    "add_data_options",
+    "add_feature_options",
+    "add_force",
+    "add_models_option",
+    "add_output_options",
+    "add_progress_options",
+    "add_seed",
+    "add_suspect_options",
+    "add_verbosity",
+    "feature_kwargs",
+    "fraction",
+    "integer",
+    "load",
+    "or_none",
+    "positive",
+    "progress_of",
+    "say",
+    "split_names",
+    "usable_cpus",
+]
+
 #: Output formats of the commands that print results (see detector.results.FORMATS).
 FORMATS = ("table", "json", "csv", "markdown")
 #: Embedding precisions (kept literal so that the parser does not import torch;

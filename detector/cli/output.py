@@ -29,6 +29,20 @@ from ..results import SUFFIX_FORMATS
 from ..terminal import printable
 from .common import say
 
+__all__ = [
+    "FIGURE_SUFFIXES",
+    "PARAM_FLAGS",
+    "check_outputs",
+    "emit",
+    "emit_text",
+    "flag_for",
+    "output_format",
+    "show_flags",
+    "write_figure",
+    "write_text",
+    "write_with",
+]
+
 #: Library parameters whose flag is not ``--`` + the name with dashes.
 PARAM_FLAGS = {
     "n_bootstrap": "--bootstrap",
