@@ -273,6 +273,13 @@ def test_existing_outputs_are_refused_before_any_work(tmp_path, monkeypatch, cap
     assert (tmp_path / "old.txt").read_text() == "keep me"
 
 
+def test_an_input_is_never_an_output(csv, capsys):
+    before = csv.read_bytes()
+    code, _, err = run(["inspect", csv, "--out", csv, "--force"], capsys)
+    assert code == 2 and one_line_error(err) and "is an input" in err and "--out" in err
+    assert csv.read_bytes() == before
+
+
 def test_a_failed_forced_write_keeps_the_old_file(tmp_path, capsys, monkeypatch):
     import detector.tree as tree_module
 

@@ -101,6 +101,13 @@ def check_outputs(args: argparse.Namespace) -> dict[str, Path]:
     resolved = {name: Path(p).expanduser().resolve() for name, p in given.items()}
     if len(set(resolved.values())) < len(resolved):
         raise ProvenanceError("two outputs name the same file; give each its own path")
+    inputs = [getattr(args, n, None) for n in ("data", "classifier", "prompts", "lineage")]
+    read = {Path(i).expanduser().resolve() for i in inputs if i and not str(i).startswith("hf:")}
+    for name, path in resolved.items():
+        if path in read:  # even with --force: the input would be lost
+            raise ProvenanceError(
+                f"{given[name]}: is an input of this command; choose another path for `{name}`"
+            )
     if getattr(args, "result_to_out", False):
         output_format(args)
     force = bool(getattr(args, "force", False))
