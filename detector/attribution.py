@@ -218,7 +218,7 @@ def lexical_counts(
     terms : list of str
         Space-joined n-grams, in column order.
     """
-    from .features import _cache_root, _key, _load_cached, _save_cached
+    from .cache import FeatureCache, content_key
 
     params = {
         "version": LEXICAL_VERSION,
@@ -227,11 +227,11 @@ def lexical_counts(
         "max_terms": MAX_TERMS,
         "vocabulary": None if vocabulary is None else _vocab_hash(vocabulary),
     }
-    path = _cache_root(cache_dir) / "features" / f"attrlex-{_key(corpus, 'attrlex', params)}.npz"
-    if use_cache and path.exists():
-        cached = _load_cached(path)
-        if cached is not None:
-            return sp.csr_matrix(cached[0], dtype=np.float32), cached[1]
+    store = FeatureCache(cache_dir if use_cache else False)
+    key = content_key(corpus.content_hash(), "attrlex", params)
+    cached = store.load("attrlex", key, n_rows=len(corpus.df))
+    if cached is not None:
+        return sp.csr_matrix(cached[0], dtype=np.float32), cached[1]
     if progress:
         print(f"counting n-grams of {len(corpus)} outputs ...", file=sys.stderr, flush=True)
     vectorizer = _vectorizer(vocabulary)
@@ -243,8 +243,7 @@ def lexical_counts(
             f"no n-gram occurs in {MIN_DF} or more of the {len(texts)} outputs; give more outputs"
         ) from None
     terms = [str(t) for t in vectorizer.get_feature_names_out()]
-    if use_cache:
-        _save_cached(path, counts, terms)
+    store.save("attrlex", key, counts, terms)
     return counts, terms
 
 

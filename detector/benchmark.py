@@ -38,15 +38,15 @@ import pandas as pd
 
 from .corpus import Corpus
 from .errors import ProvenanceError
-from .evidence import Evidence, build_evidence
+from .evidence import Evidence
+from .lineage import RELATIONS, REQUIRED_COLUMNS
 from .params import check_alpha, check_int, check_seed
 from .progress import enabled as progress_enabled
+from .resolve import as_evidence, known_models
 from .results import Result
 from .scoring import ScoreResult, score
 
 __all__ = [
-    "LINEAGE_COLUMNS",
-    "RELATIONS",
     "BenchmarkResult",
     "SuspectOutcome",
     "benchmark_plan",
@@ -55,17 +55,6 @@ __all__ = [
     "pair_label",
     "run_benchmark",
 ]
-
-LINEAGE_COLUMNS = (
-    "model",
-    "relation",
-    "teacher",
-    "teacher_family",
-    "parent",
-    "base_model",
-    "weights",
-)
-RELATIONS = ("independent", "distilled", "human_data", "derived", "variant")
 
 
 def load_lineage(path: str | Path) -> pd.DataFrame:
@@ -77,7 +66,7 @@ def load_lineage(path: str | Path) -> pd.DataFrame:
         frame = pd.read_csv(p, dtype=str, keep_default_na=False)
     except Exception as exc:
         raise ProvenanceError(f"{path}: not a readable CSV ({type(exc).__name__})") from None
-    missing = [c for c in LINEAGE_COLUMNS if c not in frame.columns]
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise ProvenanceError(f"{path}: missing lineage column(s) {', '.join(missing)}")
     bad = sorted(set(frame["relation"]) - set(RELATIONS))
@@ -328,17 +317,14 @@ def run_benchmark(
     progress = progress_enabled(progress)
     lin = load_lineage(lineage) if not isinstance(lineage, pd.DataFrame) else lineage
     t0 = time.perf_counter()
-    if isinstance(data, Evidence):
-        evidence = data
-        name = source or "<evidence>"
-    else:
-        name = source or data.source
-        unknown = [m for m in data.models if m not in lin.index]
-        if unknown:
-            raise ProvenanceError(
-                f"lineage has no row for model(s) {', '.join(unknown)}; add them to the CSV"
-            )
-        evidence = build_evidence(data, seed=seed, progress=progress, **(evidence_kwargs or {}))
+    known = known_models(data)
+    unknown = [m for m in known if m not in lin.index]
+    if unknown:
+        raise ProvenanceError(
+            f"lineage has no row for model(s) {', '.join(unknown)}; add them to the CSV"
+        )
+    name = source or getattr(data, "source", "<evidence>")
+    evidence = as_evidence(data, seed=seed, progress=progress, **(evidence_kwargs or {}))
     t_features = time.perf_counter() - t0
     families = candidate_families(lin)
     outcomes: list[SuspectOutcome] = []

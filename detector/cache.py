@@ -17,6 +17,20 @@ finished and the next run resumes from there.
 :func:`default_cache_dir` resolves the location: the ``PROVENANCE_CACHE_DIR``
 environment variable, else ``$XDG_CACHE_HOME/provenance``, else
 ``~/.cache/provenance``.
+
+Whole feature matrices (one per corpus content and channel) are kept beside
+it in ``<cache_dir>/features/`` by :class:`FeatureCache`, so rescoring a corpus
+never recomputes or re-embeds. Each entry states what it holds (its key, row
+count, column names, a checksum of its arrays) and is checked against that on
+every read: a mismatch, damage or non-finite values make it a miss that is
+recomputed with a :class:`CacheWarning`. Entries are written under a unique
+temporary name and moved into place atomically, so concurrent runs never
+collide and a crash never leaves half an entry.
+
+The cache folder must be trusted like the code itself: its entries are
+checked for damage, not for deliberate forgery by someone who can write there.
+A folder that cannot be created or written is reported once with a
+:class:`CacheWarning` and the run continues without a cache.
 """
 
 from __future__ import annotations
@@ -27,14 +41,17 @@ import json
 import os
 import sqlite3
 import warnings
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from .errors import ProvenanceError
+from .files import atomic_path
 
 DB_NAME = "embeddings.sqlite3"
 SCHEMA_VERSION = 1
@@ -43,7 +60,25 @@ _SQL_VARS = 500  # stay below SQLite's host-parameter limit in IN (...) lookups
 
 
 class CacheWarning(UserWarning):
-    """The embedding cache was damaged or unusable and was reset or bypassed."""
+    """A cache entry or store was damaged or unusable and was recomputed or bypassed."""
+
+
+_WARNED_FOLDERS: set[str] = set()
+
+
+def _warn_unusable(folder: Path, exc: BaseException) -> None:
+    """Say once per folder that the cache cannot be written there; the run goes on."""
+    key = str(folder)
+    if key in _WARNED_FOLDERS:
+        return
+    _WARNED_FOLDERS.add(key)
+    reason = getattr(exc, "strerror", None) or exc
+    warnings.warn(
+        f"cache folder {folder} cannot be written ({reason}); continuing without a cache "
+        "(pass `cache_dir` a writable folder, or set PROVENANCE_CACHE_DIR)",
+        CacheWarning,
+        stacklevel=3,
+    )
 
 
 def default_cache_dir() -> Path:
@@ -108,26 +143,22 @@ class EmbeddingCache:
     directory : str or os.PathLike
         Folder of the database file; created if missing.
 
-    Raises
-    ------
-    ProvenanceError
-        If the folder cannot be created.
+    A folder that cannot be created or written turns the cache off for this
+    process with one :class:`CacheWarning`; lookups then all miss.
     """
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory).expanduser()
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ProvenanceError(
-                f"cannot create the embedding cache directory {self.directory} "
-                f"({exc.strerror or exc}); choose a writable folder for `cache_dir`, or set "
-                "PROVENANCE_CACHE_DIR"
-            ) from None
         self.path = self.directory / DB_NAME
         self.stats = CacheStats()
         self._conn: sqlite3.Connection | None = None
         self._disabled = False
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            _warn_unusable(self.directory, exc)
+            self._disabled = True
+            return
         self._open()
 
     # ------------------------------------------------------------ connection
@@ -411,3 +442,178 @@ def _decode(row_dim: Any, dtype: Any, checksum: Any, data: Any, dim: int) -> np.
     if not np.all(np.isfinite(vec)):
         return None
     return vec
+
+
+# ------------------------------------------------------------------ feature matrices
+FEATURES_FOLDER = "features"
+FEATURES_VERSION = "2"
+
+
+def content_key(*parts: Any) -> str:
+    """24-hex-digit key of JSON-serializable parts (what an entry was computed from)."""
+    blob = json.dumps([FEATURES_VERSION, *parts], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:24]
+
+
+def _arrays(matrix: Any) -> dict[str, np.ndarray]:
+    if sp.issparse(matrix):
+        m = sp.csr_matrix(matrix)
+        return {
+            "sp_data": m.data,
+            "sp_indices": m.indices,
+            "sp_indptr": m.indptr,
+            "sp_shape": np.asarray(m.shape, dtype=np.int64),
+        }
+    return {"data": np.ascontiguousarray(matrix)}
+
+
+def _arrays_checksum(arrays: Mapping[str, np.ndarray], names: Sequence[str]) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for key in sorted(arrays):
+        a = np.ascontiguousarray(arrays[key])
+        h.update(f"{key}:{a.dtype.str}:{a.shape}".encode())
+        h.update(a.tobytes())
+    h.update("\x1f".join(names).encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+class FeatureCache:
+    """Validated on-disk store of whole feature matrices, one ``.npz`` file per entry.
+
+    Parameters
+    ----------
+    directory : str, os.PathLike, None or False
+        The cache folder (entries go to its ``features/`` subfolder); None is
+        :func:`default_cache_dir`; False disables the cache.
+
+    Notes
+    -----
+    An entry holds the matrix (dense, or the CSR parts of a sparse one), its
+    column names, its key, its row count and a BLAKE2b checksum of all of
+    these. :meth:`load` returns it only when every one matches what the
+    caller expects and every value is finite; otherwise it warns
+    (:class:`CacheWarning`) and returns None, and the caller recomputes and
+    overwrites the entry.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str] | None | bool = None) -> None:
+        if directory is False:
+            self.folder: Path | None = None
+        else:
+            root = default_cache_dir() if directory in (None, True) else Path(directory)  # type: ignore[arg-type]
+            self.folder = Path(root).expanduser() / FEATURES_FOLDER
+        self.stats = CacheStats()
+
+    @property
+    def enabled(self) -> bool:
+        return self.folder is not None
+
+    def path(self, channel: str, key: str) -> Path:
+        assert self.folder is not None
+        return self.folder / f"{channel}-{key}.npz"
+
+    def load(
+        self,
+        channel: str,
+        key: str,
+        *,
+        n_rows: int,
+        names: Sequence[str] | None = None,
+    ) -> tuple[Any, list[str]] | None:
+        """The cached matrix and column names, or None on a miss.
+
+        Parameters
+        ----------
+        channel, key : str
+            The entry (see :func:`content_key`).
+        n_rows : int
+            Rows the matrix must have (outputs of the corpus).
+        names : sequence of str, optional
+            Column names it must have, when the caller knows them.
+        """
+        if self.folder is None:
+            return None
+        path = self.path(channel, key)
+        if not path.exists():
+            self.stats.misses += 1
+            return None
+        problem, entry = _read_entry(path, key, n_rows, names)
+        if entry is None:
+            self.stats.misses += 1
+            self.stats.corrupt += 1
+            warnings.warn(
+                f"feature cache entry {path.name} is unusable ({problem}); recomputing it",
+                CacheWarning,
+                stacklevel=2,
+            )
+            return None
+        self.stats.hits += 1
+        return entry
+
+    def save(self, channel: str, key: str, matrix: Any, names: Sequence[str]) -> None:
+        """Store an entry atomically; a folder that cannot be written only warns."""
+        if self.folder is None:
+            return
+        arrays = _arrays(matrix)
+        names = [str(n) for n in names]
+        meta = {"key": key, "n_rows": int(matrix.shape[0]), "checksum": ""}
+        meta["checksum"] = _arrays_checksum(arrays, names)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with atomic_path(self.path(channel, key)) as tmp, open(tmp, "wb") as fh:
+                np.savez(
+                    fh,
+                    names=np.asarray(names, dtype=str),
+                    meta=np.asarray(json.dumps(meta)),
+                    **arrays,
+                )
+        except (OSError, ProvenanceError) as exc:  # atomic_path reports unwritable folders
+            _warn_unusable(self.folder, exc)
+            self.folder = None
+            return
+        self.stats.writes += 1
+
+
+def _read_entry(
+    path: Path, key: str, n_rows: int, names: Sequence[str] | None
+) -> tuple[str, tuple[Any, list[str]] | None]:
+    """(problem, entry): the entry when it is whole and what it claims, else why not."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files if k not in ("names", "meta")}
+            stored_names = [str(n) for n in z["names"]]
+            meta = json.loads(str(z["meta"]))
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        EOFError,
+        zipfile.BadZipFile,
+        json.JSONDecodeError,
+    ) as exc:
+        return f"unreadable: {type(exc).__name__}", None
+    if meta.get("key") != key:
+        return "its key does not match its file name", None
+    if meta.get("checksum") != _arrays_checksum(arrays, stored_names):
+        return "checksum mismatch", None
+    try:
+        if "data" in arrays:
+            matrix: Any = arrays["data"]
+            values = matrix
+        else:
+            shape = tuple(int(v) for v in arrays["sp_shape"])
+            matrix = sp.csr_matrix(
+                (arrays["sp_data"], arrays["sp_indices"], arrays["sp_indptr"]), shape=shape
+            )
+            values = matrix.data
+    except (KeyError, ValueError, TypeError) as exc:
+        return f"malformed: {exc}", None
+    if matrix.ndim != 2 or matrix.shape[0] != n_rows or meta.get("n_rows") != n_rows:
+        return f"{matrix.shape[0]} rows where the corpus has {n_rows}", None
+    if matrix.shape[1] != len(stored_names):
+        return f"{matrix.shape[1]} columns but {len(stored_names)} names", None
+    if names is not None and list(names) != stored_names:
+        return "column names differ from the channel's", None
+    if np.issubdtype(np.asarray(values).dtype, np.floating) and not np.all(np.isfinite(values)):
+        return "non-finite values", None
+    return "", (matrix, stored_names)

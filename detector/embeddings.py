@@ -232,6 +232,80 @@ def model_fingerprint(model: SentenceTransformer) -> str:
     return h.hexdigest()[:16]
 
 
+def _space_signature(
+    model: str | os.PathLike[str] | None,
+    precision: str,
+    chunk_tokens: int,
+    chunk_overlap: int,
+    device: str | None,
+) -> str | None:
+    """What identifies a local model's key space without loading it, or None for hub names.
+
+    The model folder's files (relative path, size, modification time), the
+    settings and the torch version: when any changes, the signature changes and
+    the model is loaded again to recompute its key space.
+    """
+    name, source, local = resolve_model(model)
+    if not local:
+        return None
+    import torch
+
+    folder = Path(source)
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    stat = [[str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns] for p in files]
+    parts = [
+        name,
+        stat,
+        precision,
+        int(chunk_tokens),
+        int(chunk_overlap),
+        device or "",
+        torch.__version__,
+    ]
+    return "space-of:" + space_id({"signature": parts})
+
+
+def embedding_space(
+    model: str | os.PathLike[str] | None = None,
+    *,
+    precision: str = "auto",
+    cache_dir: str | os.PathLike[str] | None | Literal[False] = None,
+    device: str | None = None,
+) -> str:
+    """The key space of a model's embeddings: the one identity of an embedding model.
+
+    The same id keys the per-text vectors (:class:`~detector.cache.EmbeddingCache`)
+    and the whole-matrix feature cache (:class:`~detector.cache.FeatureCache`).
+    It is built from the model's weights (:func:`model_fingerprint`) and the
+    chunking and precision settings, so it requires the model once; after
+    that it is remembered in the cache database against the model folder's
+    files, and a warm run does not load the model.
+
+    Returns
+    -------
+    str
+        32 hex digits (:func:`~detector.cache.space_id`).
+    """
+    defaults = Embedder.__init__.__kwdefaults__ or {}
+    chunk_tokens, overlap = defaults.get("chunk_tokens", 256), defaults.get("chunk_overlap", 0)
+    if cache_dir is not False:
+        signature = _space_signature(model, precision, chunk_tokens, overlap, device)
+        if signature is not None:
+            root = default_cache_dir() if cache_dir is None else cache_dir
+            with EmbeddingCache(root) as store:
+                remembered = store.get_meta(signature)
+            if remembered:
+                return remembered
+    embedder = Embedder(
+        model,
+        cache_dir=cache_dir,
+        precision=precision,
+        device=device,  # type: ignore[arg-type]
+        show_progress=False,
+    )
+    return embedder.space
+
+
 # ------------------------------------------------------------ chunking
 @dataclass(frozen=True)
 class _Template:
@@ -405,6 +479,9 @@ class Embedder:
         self.space = space_id(self.space_description)
         if self.cache is not None:
             self.cache.register_space(self.space, self.space_description)
+            signature = _space_signature(model, precision, chunk_tokens, chunk_overlap, device)
+            if signature is not None:
+                self.cache.set_meta(signature, self.space)
         self._stats = CacheStats()
 
     # ------------------------------------------------------------ info

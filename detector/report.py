@@ -61,16 +61,9 @@ from .errors import ProvenanceError
 from .evidence import Evidence
 from .features import Features, parse_channels
 from .params import check_alpha, check_seed
+from .resolve import resolve_roles, suspect_evidence
 from .results import Result
-from .scoring import (
-    MIN_PROMPTS,
-    ScoreResult,
-    check_roles,
-    check_shared_prompts,
-    default_roles,
-    score,
-    suspect_evidence,
-)
+from .scoring import MIN_PROMPTS, ScoreResult, score
 from .similarity import SimilarityTensor
 from .tree import TreeResult, dendrogram_figure, lineage_tree, method_label
 
@@ -1806,7 +1799,6 @@ def build_report(
     else:
         corpus = data.corpus if isinstance(data, Features) else data
         known = corpus.models
-    check_roles(corpus.models, suspect, candidates, reference)
     if given_evidence is not None:
         missing = [m for m in [suspect] + (candidates or []) + (reference or []) if m not in known]
         if missing:
@@ -1814,25 +1806,21 @@ def build_report(
                 f"{', '.join(map(repr, missing))} not in the evidence given; build it over "
                 "every model the report names"
             )
-    cand, ref = default_roles(known, suspect, candidates, reference)
-    pool = [suspect] + cand + ref
-    shared_all = corpus.pairwise_shared()
-    check_shared_prompts(shared_all, suspect, pool, MIN_PROMPTS, needed_for="a report")
+    roles = resolve_roles(corpus, suspect, candidates, reference, min_prompts=MIN_PROMPTS)
+    roles.candidates = [m for m in roles.candidates if m in known]
+    roles.reference = [m for m in roles.reference if m in known]
+    cand, ref, pool = roles.candidates, roles.reference, roles.pool
     t = lap("load", t)
     if given_evidence is not None:
         evidence = given_evidence
         if channels is not None:
             notes.append("channels were taken from the evidence given; `channels` was ignored")
     else:
-        evidence = suspect_evidence(
-            data, suspect, pool, channels=channels, seed=seed, **feature_kwargs
-        )
+        evidence = suspect_evidence(data, roles, channels=channels, seed=seed, **feature_kwargs)
         features = evidence.features
     t = lap("evidence", t)
 
-    result = score(
-        evidence, suspect, candidates, reference, seed=seed, n_bootstrap=n_bootstrap, alpha=alpha
-    )
+    result = score(evidence, suspect, seed=seed, n_bootstrap=n_bootstrap, alpha=alpha, roles=roles)
     t = lap("score", t)
     top = result.best or result.candidates[0].model
 
@@ -1966,7 +1954,7 @@ def build_report(
         "contrast": contrast,
         "roles": roles,
         "order": order,
-        "shared": shared_all.loc[suspect].to_dict(),
+        "shared": corpus.pairwise_shared().loc[suspect].to_dict(),
         "answered": inspection.models,
         "lexical": lexical,
         "lexical_error": lexical_error,

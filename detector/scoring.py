@@ -37,11 +37,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .corpus import Corpus, check_known
-from .errors import ProvenanceError
-from .evidence import Evidence, build_evidence
+from .corpus import Corpus
+from .evidence import Evidence
 from .features import Features
 from .params import check_alpha, check_int, check_seed
+from .resolve import Roles, as_corpus, resolve_roles, suspect_evidence
 from .results import Result
 
 MIN_PROMPTS = 20
@@ -234,113 +234,6 @@ def _verdict_words(z: float, p: float | None, related: bool, rank: int) -> str:
     return "no evidence beyond unrelated models"
 
 
-def check_roles(
-    known: list[str],
-    suspect: str,
-    candidates: list[str] | None,
-    reference: list[str] | None,
-) -> None:
-    """Check the suspect, candidates and reference models before any work is done.
-
-    Raises
-    ------
-    ProvenanceError
-        A name not in ``known``, the suspect among the candidates, an empty
-        candidate list, or a model that is both reference and suspect/candidate.
-    """
-    check_known([suspect], known, "suspect")
-    if candidates is not None:
-        check_known(candidates, known, "candidate")
-        if suspect in candidates:
-            raise ProvenanceError(
-                f"the suspect {suspect!r} is also among the candidates; remove it from `candidates`"
-            )
-        if not candidates:
-            raise ProvenanceError("no candidates given; name at least one with `candidates`")
-    if reference is not None:
-        check_known(reference, known, "reference model")
-        overlap = sorted(set(reference) & ({suspect} | set(candidates or [])))
-        if overlap:
-            raise ProvenanceError(
-                f"{', '.join(overlap)} cannot be both reference and suspect/candidate"
-            )
-
-
-def default_roles(
-    known: list[str],
-    suspect: str,
-    candidates: list[str] | None,
-    reference: list[str] | None,
-) -> tuple[list[str], list[str]]:
-    """Candidates and reference models, defaults filled in as :func:`score` documents.
-
-    Candidates default to every model that is neither the suspect nor a
-    reference model; reference models to every model that is neither suspect
-    nor candidate.
-
-    Raises
-    ------
-    ProvenanceError
-        No candidate is left.
-    """
-    cand = (
-        list(candidates)
-        if candidates is not None
-        else [m for m in known if m != suspect and (reference is None or m not in reference)]
-    )
-    if not cand:
-        raise ProvenanceError("no candidate models left; the corpus needs at least two models")
-    ref = (
-        list(reference)
-        if reference is not None
-        else [m for m in known if m != suspect and m not in cand]
-    )
-    return cand, ref
-
-
-def check_shared_prompts(
-    shared: pd.DataFrame,
-    suspect: str,
-    pool: list[str],
-    min_prompts: int,
-    needed_for: str = "scoring",
-) -> None:
-    """Raise unless the suspect shares ``min_prompts`` prompts with some other model of ``pool``.
-
-    ``shared`` is :meth:`~detector.corpus.Corpus.pairwise_shared` (model x model
-    counts of shared prompts; the diagonal is what each model answered).
-    """
-    best_overlap = int(shared.loc[suspect, [m for m in pool if m != suspect]].max())
-    if best_overlap < min_prompts:
-        raise ProvenanceError(
-            f"{suspect!r} shares at most {best_overlap} prompts with the other models "
-            f"(it answered {int(shared.loc[suspect, suspect])}); {needed_for} needs at least "
-            f"{min_prompts}"
-        )
-
-
-def suspect_evidence(
-    data: Corpus | Features,
-    suspect: str,
-    pool: list[str],
-    *,
-    channels: str | list[str] | None = None,
-    seed: int = 0,
-    **evidence_kwargs: Any,
-) -> Evidence:
-    """Evidence over the models of ``pool`` on the prompts the suspect answered."""
-    corpus = data.corpus if isinstance(data, Features) else data
-    suspect_prompts = corpus.df.loc[corpus.df["model"] == suspect, "prompt_id"].unique()
-    return build_evidence(
-        data,
-        models=pool,
-        prompt_ids=list(suspect_prompts),
-        channels=channels,
-        seed=seed,
-        **evidence_kwargs,
-    )
-
-
 def score(
     data: Corpus | Features | Evidence,
     suspect: str,
@@ -355,6 +248,7 @@ def score(
     channels: str | list[str] | None = None,
     null: str = NULL,
     attribution: bool = False,
+    roles: Roles | None = None,
     **evidence_kwargs: Any,
 ) -> ScoreResult:
     """Score every candidate as the suspect's teacher or parent.
@@ -396,6 +290,9 @@ def score(
         models the other candidates join the null, as in calibration
         (:func:`_transfer_groups`); with too few models in all it is left out
         and a note says why.
+    roles : Roles, optional
+        Roles resolved beforehand (:func:`~detector.resolve.resolve_roles`);
+        then ``suspect``, ``candidates`` and ``reference`` are taken from it.
     **evidence_kwargs
         Passed to :func:`~detector.evidence.build_evidence`.
 
@@ -410,31 +307,17 @@ def score(
     """
     seed, alpha = check_seed(seed), check_alpha(alpha)
     n_bootstrap = check_int(n_bootstrap, "n_bootstrap", 1)
-    if isinstance(data, Evidence):
-        known = data.models
-    else:
-        corpus = data.corpus if isinstance(data, Features) else data
-        known = corpus.models
-
-    check_roles(known, suspect, candidates, reference)
-    cand, ref = default_roles(known, suspect, candidates, reference)
-    pool = [suspect] + cand + ref
-
-    if isinstance(data, Evidence):
-        evidence = data
-    else:
-        corpus = data.corpus if isinstance(data, Features) else data
-        check_shared_prompts(corpus.pairwise_shared(), suspect, pool, min_prompts)
-        evidence = suspect_evidence(
-            data, suspect, pool, channels=channels, seed=seed, **evidence_kwargs
-        )
+    if roles is None:
+        roles = resolve_roles(data, suspect, candidates, reference, min_prompts=min_prompts)
+    cand, ref = roles.candidates, roles.reference
+    evidence = suspect_evidence(data, roles, channels=channels, seed=seed, **evidence_kwargs)
 
     s = int(evidence.index([suspect])[0])
     c_idx = [int(i) for i in evidence.index(list(cand))]
     r_idx = [int(i) for i in evidence.index(list(ref))]
     nulls, calibration = _null_sets(c_idx, r_idx, min_reference)
     calibrated = calibration != "uncalibrated"
-    notes: list[str] = []
+    notes: list[str] = roles.notes()
     if not calibrated:
         notes.append(
             f"only {len(ref) + len(cand) - 1} models to calibrate against (need "
@@ -487,7 +370,7 @@ def score(
 
         source = data.features if isinstance(data, Evidence) else data
         if source is None:
-            raise ProvenanceError("attribution needs the corpus; pass a Corpus or Features")
+            as_corpus(data)  # raises: bare evidence cannot be traced back to the outputs
         groups = _transfer_groups(list(cand), list(ref), TRANSFER_MIN_REFERENCE)
         for group in groups:
             transfer = attribution_transfer(

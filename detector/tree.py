@@ -74,10 +74,11 @@ from scipy.spatial.distance import squareform
 
 from .corpus import Corpus, check_known
 from .errors import ProvenanceError
-from .evidence import Evidence, build_evidence
+from .evidence import Evidence
 from .features import Features
 from .params import check_int, check_seed
 from .progress import bar as progress_bar
+from .resolve import as_evidence, known_models, pairwise_shared
 from .results import Result
 from .similarity import SimilarityTensor
 
@@ -698,24 +699,15 @@ def lineage_tree(
     n_bootstrap, seed = check_int(n_bootstrap, "n_bootstrap", 0), check_seed(seed)
     min_shared = check_int(min_shared, "min_shared", 1)
 
-    if isinstance(data, Evidence):
-        known = list(data.models)
-    else:
-        corpus = data.corpus if isinstance(data, Features) else data
-        known = corpus.models
+    known = known_models(data)
     names = known if models is None else list(dict.fromkeys(models))
     _check_names(names, known)
     if len(names) < 3:
         raise ProvenanceError(f"a tree needs at least three models, got {len(names)}")
-
-    if isinstance(data, Evidence):
-        evidence = data
-    else:
-        shared_all = corpus.pairwise_shared().loc[names, names].to_numpy()
-        _check_overlap(shared_all, names, min_shared)
-        evidence = build_evidence(
-            data, models=names, channels=channels, seed=seed, **evidence_kwargs
-        )
+    shared_before = pairwise_shared(data)  # fail before building evidence, when we can
+    if shared_before is not None:
+        _check_overlap(shared_before.loc[names, names].to_numpy(), names, min_shared)
+    evidence = as_evidence(data, models=names, channels=channels, seed=seed, **evidence_kwargs)
     idx = evidence.index(names)
     shared = _shared_from_evidence(evidence, idx)
     _check_overlap(shared, names, min_shared)

@@ -75,6 +75,14 @@ def test_bad_lineage_files(tmp_path):
         load_lineage(odd)
 
 
+def test_lineage_source_column_is_optional(tmp_path):
+    path = tmp_path / "no_source.csv"
+    rows = [line.rsplit(",", 1)[0] for line in LINEAGE.strip().splitlines()]
+    path.write_text("\n".join(rows) + "\n")
+    assert "source" not in load_lineage(path).columns
+    assert len(load_lineage(path)) == len(rows) - 1
+
+
 def _planted_evidence(lineage: pd.DataFrame, strength: float) -> Evidence:
     """Evidence whose one channel has a planted affinity for documented relations."""
     models = list(lineage.index)

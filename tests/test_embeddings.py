@@ -266,11 +266,20 @@ def test_cache_dir_from_env_and_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert default_cache_dir() == tmp_path / "home" / ".cache" / "provenance"
 
 
-def test_unwritable_cache_dir_is_a_provenance_error(tmp_path: Path) -> None:
+def test_unwritable_cache_dir_warns_and_continues(tmp_path: Path) -> None:
+    from detector.cache import CacheWarning
+
     blocker = tmp_path / "file"
-    blocker.write_text("not a folder")
-    with pytest.raises(ProvenanceError, match="cannot create the embedding cache directory"):
-        EmbeddingCache(blocker / "sub")
+    blocker.write_text("not a folder")  # a file where the folder should be: even root cannot
+    with pytest.warns(CacheWarning, match="cannot be written"):
+        cache = EmbeddingCache(blocker / "other")
+    assert not cache.enabled
+    assert cache.get_many("space", ["h"], 3) == {}
+    cache.put_many("space", {"h": np.zeros(3, dtype=np.float32)})  # ignored, no error
+    vectors = Embedder(cache_dir=blocker / "sub", precision="fp32", show_progress=False).encode(
+        TEXTS[:2]
+    )
+    assert vectors.shape == (2, 384)
 
 
 # ------------------------------------------------------------ precision

@@ -92,17 +92,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _show_warning(
-    message: Warning | str,
-    category: type[Warning],
-    filename: str,
-    lineno: int,
-    file: Any = None,
-    line: str | None = None,
-) -> None:
-    """Print a warning as one line on stderr, without the source path."""
-    text = " ".join(str(message).split())
-    print(f"provenance: warning: {printable(text)}", file=sys.stderr, flush=True)
+def _warning_printer(parser: argparse.ArgumentParser | None) -> Any:
+    """``warnings.showwarning`` for a run: one line, no source path, parameters as flags."""
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: Any = None,
+        line: str | None = None,
+    ) -> None:
+        text = show_flags(" ".join(str(message).split()), parser)
+        print(f"provenance: warning: {printable(text)}", file=sys.stderr, flush=True)
+
+    return show
 
 
 class _Formatter(logging.Formatter):
@@ -126,7 +130,7 @@ def _console(args: argparse.Namespace) -> Iterator[None]:
     log.setLevel(level)
     try:
         with warnings.catch_warnings():
-            warnings.showwarning = _show_warning
+            warnings.showwarning = _warning_printer(getattr(args, "parser", None))
             if quiet:
                 warnings.simplefilter("ignore")
             yield

@@ -1,0 +1,403 @@
+"""The evidence channels: one spec per channel, the one place that knows them all.
+
+A *channel* turns every output into a vector (a sentence embedding, 81
+stylometric measurements, the words and phrases it uses, its vendor
+self-identifications). Features, evidence, attribution, the report and the
+CLI loop over :data:`REGISTRY` instead of branching on channel names, so adding
+a channel means adding one :class:`ChannelSpec` here (and the transformer in a
+module of its own).
+
+What a spec says:
+
+- how the per-text features are made: a scikit-learn transformer built from
+  the :class:`FeatureOptions`, fitted on the texts of one corpus column (or on
+  the whole table, for channels that need the model and prompt of each row);
+- what else identifies the features in the on-disk cache (the embedding
+  model's key space);
+- how the features are prepared for evidence (standardized style features,
+  unit-length word-presence rows, ...), which per-prompt similarity compares
+  them (:mod:`detector.similarity`) and the channel's base weight;
+- how the attribution classifiers use it, and how it reads to a person.
+
+Each choice is measured in ``docs/method.md``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .errors import ProvenanceError
+
+__all__ = [
+    "CHANNELS",
+    "COVARIATE_CHANNEL",
+    "REGISTRY",
+    "ChannelSpec",
+    "FeatureOptions",
+    "attribution_channels",
+    "covariates",
+    "get",
+    "parse_channels",
+    "signed_log",
+    "standardize",
+]
+
+
+@dataclass(frozen=True)
+class FeatureOptions:
+    """Settings that change how per-text features are computed or cached.
+
+    Attributes
+    ----------
+    embedding_model : str, optional
+        sentence-transformers hub name or local path; None is the bundled
+        all-MiniLM-L6-v2.
+    precision : {"auto", "fp32", "bf16"}
+        Embedding precision (:class:`~detector.embeddings.Embedder`).
+    cache_dir : path, optional
+        Cache folder (default ``PROVENANCE_CACHE_DIR`` or the user cache).
+    use_cache : bool
+        Read and write the on-disk caches.
+    progress : bool, optional
+        Progress on stderr; None shows it when stderr is a terminal.
+    device : str, optional
+        Torch device for embeddings (``"cpu"``, ``"cuda"``); default the GPU
+        when there is one.
+    """
+
+    embedding_model: str | None = None
+    precision: str = "auto"
+    cache_dir: str | os.PathLike[str] | None = None
+    use_cache: bool = True
+    progress: bool | None = True
+    device: str | None = None
+
+
+# ------------------------------------------------------------------ preparation
+def signed_log(x: np.ndarray) -> np.ndarray:
+    """sign(x) * log(1 + |x|): tames heavy-tailed rates and counts."""
+    return np.sign(x) * np.log1p(np.abs(x))
+
+
+def standardize(x: np.ndarray) -> np.ndarray:
+    """Column z-scores; constant columns become 0."""
+    sd = x.std(axis=0)
+    return np.divide(x - x.mean(axis=0), sd, out=np.zeros_like(x), where=sd > 1e-12)
+
+
+def _style_columns(names: Sequence[str], groups: Sequence[str]) -> list[int]:
+    from .stylometry import FEATURE_GROUPS
+
+    position = {n: i for i, n in enumerate(names)}
+    return [position[n] for g in groups for n in FEATURE_GROUPS[g]]
+
+
+#: Style groups compared by the style channel; length and markdown are controlled, not compared.
+STYLE_GROUPS = ("sentence", "diversity", "function_words", "punctuation", "emoji", "discourse")
+#: Style groups regressed out of every channel (docs/method.md, section 2).
+COVARIATE_GROUPS = ("length", "format")
+#: The channel whose features hold the length and markdown covariates.
+COVARIATE_CHANNEL = "style"
+
+
+def covariates(style_rows: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """Length and markdown covariates of some outputs, shape (n_rows, 15), z-scored.
+
+    Parameters
+    ----------
+    style_rows : numpy.ndarray, shape (n_rows, n_style_features)
+        Rows of the style channel's features.
+    names : sequence of str
+        The style feature names (column order).
+    """
+    cols = _style_columns(names, COVARIATE_GROUPS)
+    return standardize(signed_log(np.asarray(style_rows)[:, cols]))
+
+
+def _dense(rows: Any, names: Sequence[str]) -> np.ndarray:
+    return np.asarray(rows, dtype=np.float64)
+
+
+def _style(rows: Any, names: Sequence[str]) -> np.ndarray:
+    return standardize(signed_log(np.asarray(rows)[:, _style_columns(names, STYLE_GROUPS)]))
+
+
+def _presence(rows: Any, names: Sequence[str]) -> sp.csr_matrix:
+    """Which kept terms each output uses, each row of unit length."""
+    present = (sp.csr_matrix(rows) > 0).astype(np.float64)
+    norms = np.sqrt(np.asarray(present.sum(axis=1)).ravel())
+    scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    return sp.csr_matrix(sp.diags(scale) @ present)
+
+
+def _self_identification(rows: Any, names: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """1 where an output names itself as a vendor's model, shape (n_rows, n_vendors)."""
+    cols = [i for i, n in enumerate(names) if n.startswith("self_id")]
+    return (np.asarray(rows)[:, cols] > 0).astype(np.float64), [names[i] for i in cols]
+
+
+# ------------------------------------------------------------------ transformers
+def _embedding_transformer(options: FeatureOptions) -> Any:
+    from .embeddings import EmbeddingFeatures
+
+    return EmbeddingFeatures(
+        options.embedding_model,
+        cache_dir=options.cache_dir if options.use_cache else False,
+        precision=options.precision,  # type: ignore[arg-type]
+        device=options.device,
+        show_progress=bool(options.progress),
+    )
+
+
+def _embedding_identity(options: FeatureOptions) -> dict[str, Any]:
+    from .embeddings import embedding_space
+
+    return {
+        "space": embedding_space(
+            options.embedding_model,
+            precision=options.precision,
+            cache_dir=options.cache_dir if options.use_cache else False,
+            device=options.device,
+        )
+    }
+
+
+def _style_transformer(options: FeatureOptions) -> Any:
+    from .stylometry import StyleFeatures
+
+    return StyleFeatures()
+
+
+def _lexical_transformer(options: FeatureOptions) -> Any:
+    from .lexical import LexicalFingerprint
+
+    return LexicalFingerprint()
+
+
+def _identity_transformer(options: FeatureOptions) -> Any:
+    from .identity import IdentityLeaks
+
+    return IdentityLeaks()
+
+
+def _no_identity(options: FeatureOptions) -> dict[str, Any]:
+    return {}
+
+
+# ------------------------------------------------------------------ table columns
+def _named_columns(prefix: str = "") -> Callable[[Any, list[str]], pd.DataFrame]:
+    def table(matrix: Any, names: list[str]) -> pd.DataFrame:
+        return pd.DataFrame(np.asarray(matrix), columns=[f"{prefix}{n}" for n in names])
+
+    return table
+
+
+def _term_totals(matrix: Any, names: list[str]) -> pd.DataFrame:
+    """Kept-term count and distinct kept terms per output, not thousands of sparse columns."""
+    m = sp.csr_matrix(matrix)
+    return pd.DataFrame(
+        {"lex_terms": np.asarray(m.sum(axis=1)).ravel(), "lex_distinct": np.diff(m.indptr)}
+    )
+
+
+# ------------------------------------------------------------------ the specs
+@dataclass(frozen=True)
+class ChannelSpec:
+    """Everything the pipeline needs to know about one evidence channel.
+
+    Attributes
+    ----------
+    name : str
+        Short name used in options, JSON and column prefixes.
+    label : str
+        A few words for tables and figures.
+    description : str
+        One sentence a non-specialist understands (reports).
+    make : callable
+        ``make(options) -> transformer``: a scikit-learn transformer whose
+        ``fit_transform`` gives one row per output and whose
+        ``get_feature_names_out`` names the columns.
+    fit_on : {"texts", "frame"}
+        What ``fit_transform`` takes: the texts, or the corpus table (with
+        columns ``model``, ``prompt_id``, ``prompt``, ``output``) for channels
+        that compare each output with its pool.
+    source : str
+        The corpus column whose texts the channel reads (``output``, or
+        ``reasoning`` for reasoning traces).
+    identity : callable
+        ``identity(options) -> dict``: what besides the texts identifies the
+        features in the on-disk cache.
+    sparse : bool
+        The features are a scipy sparse matrix.
+    default : bool
+        Part of the default channel set.
+    similarity : {"distance", "cosine", "profile"}
+        How two outputs to one prompt are compared
+        (:func:`~detector.similarity.prompt_centred_similarity`), or
+        "profile" for model-level share profiles (:class:`~detector.evidence.ShareProfile`).
+    prepare : callable
+        ``prepare(rows, names)``: the per-text vectors compared, from the
+        channel's feature rows; for "profile" channels a pair
+        ``(claims, claim_names)``.
+    base_weight : float
+        Relative weight in the combination, before the split-half
+        reliability on the corpus at hand (docs/method.md, section 3).
+    attribution_c : float or None
+        Regularization strength C of the attribution classifiers on this
+        channel's block; None when the channel is not used for attribution.
+    attribution_estimator : str
+        Estimator of the channel's attribution block ("svm" or "logreg").
+    counts_own_terms : bool
+        Attribution counts its own n-grams for this channel rather than
+        reusing the corpus features.
+    table : callable
+        ``table(matrix, names) -> DataFrame``: the channel's columns in
+        ``provenance features`` output.
+    """
+
+    name: str
+    label: str
+    description: str
+    make: Callable[[FeatureOptions], Any]
+    similarity: Literal["distance", "cosine", "profile"]
+    prepare: Callable[[Any, list[str]], Any]
+    fit_on: Literal["texts", "frame"] = "texts"
+    source: str = "output"
+    identity: Callable[[FeatureOptions], dict[str, Any]] = _no_identity
+    sparse: bool = False
+    default: bool = True
+    base_weight: float = 1.0
+    attribution_c: float | None = None
+    attribution_estimator: str = "logreg"
+    counts_own_terms: bool = False
+    table: Callable[[Any, list[str]], pd.DataFrame] = field(default_factory=_named_columns)
+
+
+# Similarities and base weights were chosen by measurement on the dev corpus
+# (docs/method.md): "distance" for the high-dimensional channels, where a cosine of
+# residuals makes outliers look alike; "cosine" for the 63 standardized style
+# features; equal base weights, half for identity leaks, which are rare.
+REGISTRY: dict[str, ChannelSpec] = {
+    spec.name: spec
+    for spec in (
+        ChannelSpec(
+            name="embedding",
+            label="sentence embeddings",
+            description="what the answers say and how they phrase it, as a sentence-embedding "
+            "model reads them",
+            make=_embedding_transformer,
+            identity=_embedding_identity,
+            similarity="distance",
+            prepare=_dense,
+            attribution_c=0.1,
+        ),
+        ChannelSpec(
+            name="style",
+            label="stylometry",
+            description="63 stylometric measurements: sentence length and variety, vocabulary "
+            "diversity, function words, punctuation, emoji and discourse markers",
+            make=_style_transformer,
+            similarity="cosine",
+            prepare=_style,
+            attribution_c=0.1,
+        ),
+        ChannelSpec(
+            name="lexical",
+            label="words and phrases",
+            description="which words and two- and three-word phrases an answer uses",
+            make=_lexical_transformer,
+            fit_on="frame",
+            sparse=True,
+            similarity="distance",
+            prepare=_presence,
+            attribution_c=1.0,
+            attribution_estimator="svm",
+            counts_own_terms=True,
+            table=_term_totals,
+        ),
+        ChannelSpec(
+            name="identity",
+            label="identity leaks",
+            description="how often answers say which vendor's model wrote them",
+            make=_identity_transformer,
+            similarity="profile",
+            prepare=_self_identification,
+            base_weight=0.5,
+            attribution_c=0.1,
+            table=_named_columns("id_"),
+        ),
+    )
+}
+
+#: Names of every registered channel, in registry order.
+CHANNELS: tuple[str, ...] = tuple(REGISTRY)
+
+
+def get(name: str) -> ChannelSpec:
+    """The spec of one channel.
+
+    Raises
+    ------
+    ProvenanceError
+        For a name that is not a channel.
+    """
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise ProvenanceError(
+            f"unknown channel {name!r}; choose from {', '.join(CHANNELS)} for `channels`"
+        ) from None
+
+
+def default_channels() -> list[str]:
+    """The channels used when none are named."""
+    return [s.name for s in REGISTRY.values() if s.default]
+
+
+def attribution_channels() -> list[str]:
+    """Channels the attribution classifiers can use."""
+    return [s.name for s in REGISTRY.values() if s.attribution_c is not None]
+
+
+def parse_channels(
+    channels: str | Sequence[str] | None,
+    allowed: Sequence[str] | None = None,
+    default: Sequence[str] | None = None,
+) -> list[str]:
+    """Validate a channel list (comma-separated text or sequence).
+
+    Parameters
+    ----------
+    channels : str, sequence of str or None
+        The request; None gives ``default`` (the default channels when not
+        given).
+    allowed : sequence of str, optional
+        Channels accepted (default every registered channel).
+    default : sequence of str, optional
+
+    Raises
+    ------
+    ProvenanceError
+        An unknown name, or an empty list.
+    """
+    allowed = list(CHANNELS if allowed is None else allowed)
+    if channels is None:
+        return list(default_channels() if default is None else default)
+    names = (
+        [c.strip() for c in channels.split(",")] if isinstance(channels, str) else list(channels)
+    )
+    names = list(dict.fromkeys(c for c in names if c))
+    unknown = [c for c in names if c not in allowed]
+    if unknown or not names:
+        raise ProvenanceError(
+            f"unknown channel(s) {', '.join(map(repr, unknown)) or '(none given)'}; "
+            f"choose from {', '.join(allowed)} for `channels`"
+        )
+    return names

@@ -1,0 +1,305 @@
+"""One resolver for inputs and roles.
+
+Every analysis (scoring, the lineage tree, the report, attribution transfer)
+accepts a :class:`~detector.corpus.Corpus`, its
+:class:`~detector.features.Features` or an :class:`~detector.evidence.Evidence`
+already built. :func:`as_corpus` and :func:`as_evidence` turn any of them into
+what the analysis needs, so no analysis dispatches on the input's type.
+
+:class:`Roles` says, once, which model is the suspect, which are candidate
+teachers or parents, which are the reference models that calibrate what
+"unrelated" looks like, which were left out, and why each model is where it
+is. :func:`resolve_roles` fills in the defaults and checks the names before
+any work is done; scoring, the tree and the report receive the same value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .corpus import Corpus, check_known
+from .errors import ProvenanceError
+from .evidence import Evidence, build_evidence
+from .features import Features
+
+__all__ = [
+    "Roles",
+    "as_corpus",
+    "as_evidence",
+    "known_models",
+    "pairwise_shared",
+    "check_shared_prompts",
+    "resolve_roles",
+    "suspect_evidence",
+]
+
+Data = Corpus | Features | Evidence
+
+
+def as_corpus(data: Data) -> Corpus:
+    """The corpus behind a corpus, its features or evidence built from them.
+
+    Raises
+    ------
+    ProvenanceError
+        For evidence that was built without its features (it cannot be
+        traced back to the outputs).
+    """
+    if isinstance(data, Corpus):
+        return data
+    if isinstance(data, Features):
+        return data.corpus
+    if isinstance(data, Evidence) and data.features is not None:
+        return data.features.corpus
+    raise ProvenanceError(
+        "this needs the model outputs; pass the corpus or its features, not bare evidence"
+    )
+
+
+def known_models(data: Data) -> list[str]:
+    """The models that ``data`` holds."""
+    return list(data.models) if isinstance(data, Evidence) else as_corpus(data).models
+
+
+def pairwise_shared(data: Data) -> pd.DataFrame | None:
+    """Prompts each pair of models shares (:meth:`Corpus.pairwise_shared`); None for evidence.
+
+    Evidence given as it is carries its overlap in its pair masks; this is for
+    checking a corpus before the evidence is built.
+    """
+    return None if isinstance(data, Evidence) else as_corpus(data).pairwise_shared()
+
+
+def as_evidence(
+    data: Data,
+    *,
+    models: Sequence[str] | None = None,
+    prompt_ids: Sequence[str] | None = None,
+    channels: str | Sequence[str] | None = None,
+    seed: int = 0,
+    **evidence_kwargs: Any,
+) -> Evidence:
+    """Evidence over ``models`` and ``prompt_ids``, built unless it is given.
+
+    Parameters
+    ----------
+    data : Corpus, Features or Evidence
+        Evidence is returned as it is (it may cover more models and prompts
+        than asked for: it was built deliberately over a superset, as the
+        benchmark does to score many suspects from one build).
+    models, prompt_ids : sequence of str, optional
+        What to build over (default everything).
+    channels : str or sequence of str, optional
+        Evidence channels (default the registry's defaults).
+    seed : int
+        Seed of the split-half reliability weights.
+    **evidence_kwargs
+        Passed to :func:`~detector.evidence.build_evidence` (feature options
+        such as ``cache_dir`` included).
+    """
+    if isinstance(data, Evidence):
+        return data
+    return build_evidence(
+        data,
+        models=None if models is None else list(models),
+        prompt_ids=None if prompt_ids is None else list(prompt_ids),
+        channels=channels,
+        seed=seed,
+        **evidence_kwargs,
+    )
+
+
+@dataclass
+class Roles:
+    """Who is who in one analysis, and why.
+
+    Attributes
+    ----------
+    suspect : str
+        The model under suspicion.
+    candidates : list of str
+        Possible teachers or parents.
+    reference : list of str
+        Models taken as unrelated to the candidates; they calibrate the null.
+    reasons : dict of str to str
+        For every model above, why it has its role ("given", "every other
+        model", ...).
+    left_out : dict of str to str
+        Models of the data in no role, with the reason (too few prompts
+        shared with the suspect, ...).
+    """
+
+    suspect: str
+    candidates: list[str]
+    reference: list[str]
+    reasons: dict[str, str] = field(default_factory=dict)
+    left_out: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def pool(self) -> list[str]:
+        """Suspect, candidates and reference models, in that order."""
+        return [self.suspect, *self.candidates, *self.reference]
+
+    def notes(self) -> list[str]:
+        """One line per model left out, for a result's notes."""
+        return [f"{m} left out: {why}" for m, why in self.left_out.items()]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def check_roles(
+    known: Sequence[str],
+    suspect: str,
+    candidates: Sequence[str] | None,
+    reference: Sequence[str] | None,
+) -> None:
+    """Check the names given for each role, before any work is done.
+
+    Raises
+    ------
+    ProvenanceError
+        A name not in ``known``, the suspect among the candidates, an empty
+        candidate list, or a model that is both reference and suspect or
+        candidate.
+    """
+    check_known([suspect], known, "suspect")
+    if candidates is not None:
+        check_known(candidates, known, "candidate")
+        if suspect in candidates:
+            raise ProvenanceError(
+                f"the suspect {suspect!r} is also among the candidates; remove it from `candidates`"
+            )
+        if not candidates:
+            raise ProvenanceError("no candidates given; name at least one in `candidates`")
+    if reference is not None:
+        check_known(reference, known, "reference model")
+        overlap = sorted(set(reference) & ({suspect} | set(candidates or [])))
+        if overlap:
+            raise ProvenanceError(
+                f"{', '.join(overlap)} cannot be both reference and suspect/candidate; "
+                "change `reference`"
+            )
+
+
+def check_shared_prompts(
+    shared: pd.DataFrame,
+    suspect: str,
+    pool: Sequence[str],
+    min_prompts: int,
+    needed_for: str = "scoring",
+) -> None:
+    """Raise unless the suspect shares ``min_prompts`` prompts with some other model of ``pool``.
+
+    ``shared`` is :meth:`~detector.corpus.Corpus.pairwise_shared` (model x model
+    counts of shared prompts; the diagonal is what each model answered).
+    """
+    others = [m for m in pool if m != suspect]
+    best_overlap = int(shared.loc[suspect, others].max()) if others else 0
+    if best_overlap < min_prompts:
+        raise ProvenanceError(
+            f"{suspect!r} shares at most {best_overlap} prompts with the other models "
+            f"(it answered {int(shared.loc[suspect, suspect])}); {needed_for} needs at least "
+            f"{min_prompts}"
+        )
+
+
+def resolve_roles(
+    data: Data,
+    suspect: str,
+    candidates: Sequence[str] | None = None,
+    reference: Sequence[str] | None = None,
+    *,
+    min_prompts: int | None = None,
+) -> Roles:
+    """Fill in the default roles and check them.
+
+    Candidates default to every model that is neither the suspect nor a
+    reference model; reference models to every model that is neither suspect
+    nor candidate. With ``min_prompts``, a candidate or reference model that
+    shares fewer prompts with the suspect is left out, with a note (one
+    shared prompt is no evidence, and would rank first by chance).
+
+    Parameters
+    ----------
+    data : Corpus, Features or Evidence
+    suspect : str
+    candidates, reference : sequence of str, optional
+    min_prompts : int, optional
+        Fewest prompts a model must share with the suspect (not checked for
+        bare evidence, which holds only prompts all of its models share
+        through its pair masks).
+
+    Returns
+    -------
+    Roles
+
+    Raises
+    ------
+    ProvenanceError
+        Unknown names, clashing roles, no candidate left, or a suspect that
+        shares too few prompts with every other model.
+    """
+    known = known_models(data)
+    check_roles(known, suspect, candidates, reference)
+    reasons: dict[str, str] = {suspect: "the suspect"}
+    if candidates is not None:
+        cand = list(dict.fromkeys(candidates))
+        reasons.update({m: "candidate: given" for m in cand})
+    else:
+        cand = [m for m in known if m != suspect and (reference is None or m not in reference)]
+        reasons.update({m: "candidate: every other model" for m in cand})
+    if reference is not None:
+        ref = list(dict.fromkeys(reference))
+        reasons.update({m: "reference: given" for m in ref})
+    else:
+        ref = [m for m in known if m != suspect and m not in cand]
+        reasons.update(
+            {m: "reference: every model that is neither suspect nor candidate" for m in ref}
+        )
+    left_out: dict[str, str] = {}
+    shared = pairwise_shared(data) if min_prompts is not None else None
+    if shared is not None and min_prompts is not None:
+        check_shared_prompts(shared, suspect, [suspect, *cand, *ref], min_prompts)
+        for m in [*cand, *ref]:
+            n = int(shared.loc[suspect, m])
+            if n < min_prompts:
+                left_out[m] = f"shares {n} prompts with {suspect} (fewer than {min_prompts})"
+        cand = [m for m in cand if m not in left_out]
+        ref = [m for m in ref if m not in left_out]
+    if not cand:
+        raise ProvenanceError(
+            "no candidate models left"
+            + (f" ({'; '.join(f'{m} {w}' for m, w in left_out.items())})" if left_out else "")
+            + "; the corpus needs at least two models that share prompts"
+        )
+    for m in left_out:
+        reasons.pop(m, None)
+    return Roles(suspect, cand, ref, reasons, left_out)
+
+
+def suspect_evidence(
+    data: Data,
+    roles: Roles,
+    *,
+    channels: str | Sequence[str] | None = None,
+    seed: int = 0,
+    **evidence_kwargs: Any,
+) -> Evidence:
+    """Evidence over the roles' models, on the prompts the suspect answered."""
+    if isinstance(data, Evidence):
+        return data
+    corpus = as_corpus(data)
+    suspect_prompts = corpus.df.loc[corpus.df["model"] == roles.suspect, "prompt_id"].unique()
+    return as_evidence(
+        data,
+        models=roles.pool,
+        prompt_ids=list(suspect_prompts),
+        channels=channels,
+        seed=seed,
+        **evidence_kwargs,
+    )
