@@ -12,6 +12,7 @@ CLI / report / notebook. The entry points are available here:
 :func:`inspect`         models, coverage, lengths and problems of a corpus
 :func:`compute_features`  per-output features of every channel (cached)
 :func:`build_evidence`  per-channel similarities between models
+:func:`resolve_roles`   suspect, candidates and reference models, and why
 :func:`score`           candidate teachers/parents of a suspect, with a verdict
 :func:`lineage_tree`    tree of all models with bootstrap support
 :func:`train`           attribution classifier (which model wrote a text)
@@ -49,6 +50,9 @@ _ENTRY_POINTS = {
     "features_table": "features",
     "Evidence": "evidence",
     "build_evidence": "evidence",
+    "Roles": "resolve",
+    "as_evidence": "resolve",
+    "resolve_roles": "resolve",
     "ScoreResult": "scoring",
     "score": "scoring",
     "TreeResult": "tree",
@@ -82,9 +86,11 @@ __all__ = [
     "ProvenanceError",
     "ReportResult",
     "Result",
+    "Roles",
     "ScoreResult",
     "TreeResult",
     "__version__",
+    "as_evidence",
     "attribute",
     "attribution_transfer",
     "build_evidence",
@@ -96,6 +102,7 @@ __all__ = [
     "load_classifier",
     "load_corpus",
     "load_lineage",
+    "resolve_roles",
     "run_benchmark",
     "run_demo",
     "save_classifier",
@@ -134,6 +141,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .evidence import Evidence, build_evidence
     from .features import Features, compute_features, features_table
     from .report import ReportResult, build_report
+    from .resolve import Roles, as_evidence, resolve_roles
     from .results import Result
     from .scoring import ScoreResult, score
     from .tree import TreeResult, lineage_tree
