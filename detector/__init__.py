@@ -7,19 +7,19 @@ CLI / report / notebook. The entry points are available here:
 >>> corpus = detector.load_corpus("data/demo/outputs.jsonl")   # doctest: +SKIP
 >>> result = detector.score(corpus, "student-of-atlas")        # doctest: +SKIP
 
-======================  ==========================================================
-:func:`load_corpus`     read outputs (JSONL, CSV, Parquet, JSON, AlpacaEval, HF)
-:func:`inspect`         models, coverage, lengths and problems of a corpus
+========================  ========================================================
+:func:`load_corpus`       read outputs (JSONL, CSV, Parquet, JSON, AlpacaEval, HF)
+:func:`inspect`           models, coverage, lengths and problems of a corpus
 :func:`compute_features`  per-output features of every channel (cached)
-:func:`build_evidence`  per-channel similarities between models
-:func:`resolve_roles`   suspect, candidates and reference models, and why
-:func:`score`           candidate teachers/parents of a suspect, with a verdict
-:func:`lineage_tree`    tree of all models with bootstrap support
-:func:`train`           attribution classifier (which model wrote a text)
-:func:`attribute`       apply a trained classifier to a corpus
-:func:`build_report`    PDF report on one suspect
-:func:`run_benchmark`   accuracy against documented lineage
-======================  ==========================================================
+:func:`build_evidence`    per-channel similarities between models
+:func:`resolve_roles`     suspect, candidates and reference models, and why
+:func:`score`             candidate teachers/parents of a suspect, with a verdict
+:func:`lineage_tree`      tree of all models with bootstrap support
+:func:`train`             attribution classifier (which model wrote a text)
+:func:`attribute`         apply a trained classifier to a corpus
+:func:`build_report`      PDF report on one suspect
+:func:`run_benchmark`     accuracy against documented lineage
+========================  ========================================================
 
 Collecting outputs from servers is :func:`detector.collect.collect` (the
 module ``detector.collect`` has the same name as the function, so it is not
