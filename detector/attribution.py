@@ -74,7 +74,7 @@ import time
 import warnings
 import zipfile
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +90,10 @@ from sklearn.svm import LinearSVC
 from .corpus import Corpus
 from .errors import ProvenanceError
 from .features import Features, compute_features, parse_channels
+from .files import atomic_write
+from .params import check_int, check_seed
+from .progress import enabled as progress_enabled
+from .results import Result
 
 __all__ = [
     "ATTRIBUTION_CHANNELS",
@@ -732,7 +736,7 @@ def _select_rows(corpus: Corpus, models: Sequence[str] | None) -> np.ndarray:
 
 # ------------------------------------------------------------------ evaluation
 @dataclass
-class Evaluation:
+class Evaluation(Result):
     """Cross-validated quality of an attribution classifier (prompt-grouped folds).
 
     Attributes
@@ -780,12 +784,6 @@ class Evaluation:
     seed: int
     fit_seconds: float
     notes: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
     def to_frame(self) -> pd.DataFrame:
         """Per-model precision, recall, F1 and number of texts."""
@@ -1132,7 +1130,7 @@ def train(
     precision: str = "auto",
     cache_dir: str | os.PathLike[str] | None = None,
     use_cache: bool = True,
-    progress: bool = False,
+    progress: bool | None = None,
     top_features: int = 8,
 ) -> tuple[AttributionClassifier, Evaluation]:
     """Train an attribution classifier and evaluate it on held-out prompts.
@@ -1176,6 +1174,9 @@ def train(
         outputs on fewer prompts than folds.
     """
     t0 = time.perf_counter()
+    seed, n_folds = check_seed(seed), check_int(n_folds, "n_folds", 2)
+    progress = progress_enabled(progress)
+    n_jobs = None if n_jobs is None else check_int(n_jobs, "n_jobs", 1)
     chans = _parse_attr_channels(channels)
     kwargs = _feature_kwargs(embedding_model, cache_dir, use_cache, progress, precision)
     corpus, matrices, names = _channel_matrices(data, chans, kwargs)
@@ -1309,7 +1310,7 @@ def save_classifier(
 
     path = Path(path)
     if path.exists() and not force:
-        raise ProvenanceError(f"{path}: already exists; choose another path or pass --force")
+        raise ProvenanceError(f"{path}: already exists; choose another path or pass `force`")
     blob = sio.dumps(_to_state(clf), compression=zipfile.ZIP_DEFLATED)
     untrusted = sorted(set(sio.get_untrusted_types(data=blob)) - set(TRUSTED_TYPES))
     if untrusted:  # a programming error, but never write a file load would refuse
@@ -1317,10 +1318,7 @@ def save_classifier(
             f"classifier holds types outside the trusted list ({', '.join(untrusted)})"
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(blob)
-    os.replace(tmp, path)
-    return path
+    return atomic_write(path, blob)
 
 
 def load_classifier(path: str | os.PathLike[str]) -> AttributionClassifier:
@@ -1393,7 +1391,7 @@ def load_classifier(path: str | os.PathLike[str]) -> AttributionClassifier:
 
 # ------------------------------------------------------------------ attribution
 @dataclass
-class AttributionResult:
+class AttributionResult(Result):
     """Which model wrote each output of a corpus, according to a trained classifier.
 
     Attributes
@@ -1419,12 +1417,6 @@ class AttributionResult:
     mean_probability: dict[str, dict[str, float]]
     classifier: dict[str, Any]
     source: str = "<memory>"
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
     def to_frame(self) -> pd.DataFrame:
         """Shares, shape (n_models_in_corpus, n_classes)."""
@@ -1531,7 +1523,7 @@ def attribute(
     precision: str = "auto",
     cache_dir: str | os.PathLike[str] | None = None,
     use_cache: bool = True,
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> AttributionResult:
     """Attribute every output of a corpus to one of the classifier's models.
 
@@ -1559,6 +1551,7 @@ def attribute(
         Unknown model, or features from another embedding model or feature
         version than the classifier's.
     """
+    progress = progress_enabled(progress)
     corpus = data.corpus if isinstance(data, Features) else data
     rows = _select_rows(corpus, models)
     corpus, rows, X = _new_design(
@@ -1607,7 +1600,7 @@ def attribute(
 
 # ------------------------------------------------------------------ transfer evidence
 @dataclass
-class TransferResult:
+class TransferResult(Result):
     """Attribution transfer: how often unseen models' outputs are attributed to each candidate.
 
     Attributes
@@ -1653,9 +1646,6 @@ class TransferResult:
             "method": self.method,
         }
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
-
     def to_text(self) -> str:
         lines = [self.method, ""]
         for s in self.suspects:
@@ -1689,7 +1679,7 @@ def attribution_transfer(
     precision: str = "auto",
     cache_dir: str | os.PathLike[str] | None = None,
     use_cache: bool = True,
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> TransferResult:
     """Is a suspect's output attributed to a candidate more than unrelated models' outputs are?
 
@@ -1748,6 +1738,7 @@ def attribution_transfer(
     -------
     TransferResult
     """
+    progress = progress_enabled(progress)
     suspects = [suspects] if isinstance(suspects, str) else list(suspects)
     candidates = list(candidates)
     corpus = data.corpus if isinstance(data, Features) else data

@@ -28,7 +28,6 @@ candidates' z-scores (equivalently, of the score) over related vs unrelated
 from __future__ import annotations
 
 import html
-import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -41,8 +40,21 @@ from .corpus import Corpus
 from .errors import ProvenanceError
 from .evidence import Evidence
 from .lineage import RELATIONS, REQUIRED_COLUMNS
+from .params import check_alpha, check_int, check_seed
+from .progress import enabled as progress_enabled
 from .resolve import as_evidence, known_models
+from .results import Result
 from .scoring import ScoreResult, score
+
+__all__ = [
+    "BenchmarkResult",
+    "SuspectOutcome",
+    "benchmark_plan",
+    "candidate_families",
+    "load_lineage",
+    "pair_label",
+    "run_benchmark",
+]
 
 
 def load_lineage(path: str | Path) -> pd.DataFrame:
@@ -152,7 +164,7 @@ class SuspectOutcome:
 
 
 @dataclass
-class BenchmarkResult:
+class BenchmarkResult(Result):
     """Accuracy of scoring against documented lineage."""
 
     data: str
@@ -171,12 +183,6 @@ class BenchmarkResult:
     seconds_scoring: float
     outcomes: list[SuspectOutcome]
     settings: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
     def summary_rows(self) -> list[tuple[str, str, str]]:
         n_d = sum(o.relation == "distilled" for o in self.outcomes)
@@ -291,7 +297,7 @@ def run_benchmark(
     seed: int = 0,
     n_bootstrap: int = 200,
     alpha: float = 0.05,
-    progress: bool = True,
+    progress: bool | None = None,
     evidence_kwargs: dict[str, Any] | None = None,
     source: str | None = None,
 ) -> BenchmarkResult:
@@ -306,6 +312,9 @@ def run_benchmark(
     """
     from sklearn.metrics import roc_auc_score
 
+    seed, alpha = check_seed(seed), check_alpha(alpha)
+    n_bootstrap = check_int(n_bootstrap, "n_bootstrap", 1)
+    progress = progress_enabled(progress)
     lin = load_lineage(lineage) if not isinstance(lineage, pd.DataFrame) else lineage
     t0 = time.perf_counter()
     known = known_models(data)

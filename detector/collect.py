@@ -55,7 +55,7 @@ import random
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,8 @@ import httpx
 from .corpus import json_lines, normalize_prompt, read_utf8
 from .corpus import prompt_id as text_prompt_id
 from .errors import ProvenanceError
+from .progress import enabled as progress_enabled
+from .results import Result
 
 try:  # POSIX only; elsewhere the output file is not locked
     import fcntl
@@ -107,7 +109,7 @@ class Prompt:
 
 
 @dataclass
-class CollectSummary:
+class CollectSummary(Result):
     """What a :func:`collect` run did.
 
     Attributes
@@ -149,9 +151,6 @@ class CollectSummary:
     failures_path: str | None = None
     torn_removed: bool = False
     errors: dict[str, int] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
     def to_text(self) -> str:
         lines = [
@@ -298,10 +297,10 @@ def chat_url(endpoint: str) -> str:
         _ = parts.port  # raises ValueError for a bad port
     except ValueError:
         raise ProvenanceError(
-            f"--endpoint {_public_url(text)!r}: not a valid URL; {hint}"
+            f"`endpoint` {_public_url(text)!r}: not a valid URL; {hint}"
         ) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ProvenanceError(f"--endpoint {_public_url(text)!r}: not an http(s) URL; {hint}")
+        raise ProvenanceError(f"`endpoint` {_public_url(text)!r}: not an http(s) URL; {hint}")
     path = parts.path.rstrip("/")
     if not path.endswith("/chat/completions"):
         path = (path or "/v1") + "/chat/completions"
@@ -310,7 +309,7 @@ def chat_url(endpoint: str) -> str:
         httpx.URL(url)
     except (httpx.InvalidURL, ValueError):
         raise ProvenanceError(
-            f"--endpoint {_public_url(text)!r}: not a valid URL; {hint}"
+            f"`endpoint` {_public_url(text)!r}: not a valid URL; {hint}"
         ) from None
     return url
 
@@ -338,7 +337,7 @@ def _is_loopback(host: str) -> bool:
 
 def _api_key(env: str, url: str) -> str | None:
     if not env or not env.strip():
-        raise ProvenanceError("--api-key-env is empty; name the environment variable of the key")
+        raise ProvenanceError("`api_key_env` is empty; name the environment variable of the key")
     key = os.environ.get(env, "").strip()
     if key:
         if any(not (33 <= ord(c) <= 126) for c in key):
@@ -350,7 +349,7 @@ def _api_key(env: str, url: str) -> str | None:
         return None
     raise ProvenanceError(
         f"no API key: set the environment variable {env} (any value if the server needs no "
-        "key), or name another variable with --api-key-env; only loopback endpoints may go "
+        "key), or name another variable with `api_key_env`; only loopback endpoints may go "
         "without one"
     )
 
@@ -406,7 +405,7 @@ class _AppendFile:
                 os.close(self.fd)
                 raise ProvenanceError(
                     f"{path}: another collector is writing to this file; wait for it to finish "
-                    "or choose another --out"
+                    "or choose another `out`"
                 ) from None
             except OSError:  # a file system without locks: go on unlocked
                 log.info("%s: cannot lock the file; make sure one collector writes it", path)
@@ -481,7 +480,7 @@ def _existing_keys(
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
                 raise ProvenanceError(
-                    f"{path}:{number}: undecodable bytes (not UTF-8); choose another --out"
+                    f"{path}:{number}: undecodable bytes (not UTF-8); choose another `out`"
                 ) from None
             line = line.lstrip("\ufeff") if number == 1 else line
             if not line.strip():
@@ -491,26 +490,26 @@ def _existing_keys(
             except json.JSONDecodeError as exc:
                 raise ProvenanceError(
                     f"{path}:{number}: malformed JSON line ({exc.msg}); fix or remove that "
-                    "line, or choose another --out"
+                    "line, or choose another `out`"
                 ) from None
             if not isinstance(rec, dict) or "model" not in rec or "prompt_id" not in rec:
                 raise ProvenanceError(
                     f"{path}:{number}: not an output record (no 'model' and 'prompt_id'); "
-                    "choose another --out"
+                    "choose another `out`"
                 )
             for name in _PARAMS:
                 if name in rec and rec[name] != params[name]:
                     raise ProvenanceError(
                         f"{path}:{number}: collected with {name}={rec[name]!r} but this run "
                         f"asks for {params[name]!r}; resume with the same settings or choose "
-                        "another --out"
+                        "another `out`"
                     )
             key = (str(rec["model"]), str(rec["prompt_id"]))
             text = planned.get(key)
             if text is not None and normalize_prompt(str(rec.get("prompt", ""))) != text:
                 raise ProvenanceError(
                     f"{path}:{number}: prompt_id {key[1]!r} holds a different prompt than the "
-                    "prompts file; the prompt set changed, so choose another --out"
+                    "prompts file; the prompt set changed, so choose another `out`"
                 )
             keys.add(key)
     return keys
@@ -902,7 +901,7 @@ def collect(
     timeout: float = 60.0,
     api_key_env: str = "OPENAI_API_KEY",
     max_tries: int = 6,
-    progress: bool = True,
+    progress: bool | None = None,
     backoff_base: float = 1.0,
     backoff_max: float = 60.0,
     max_retry_after: float = 300.0,
@@ -942,8 +941,9 @@ def collect(
         Tries per request before it is recorded as failed. Timeouts, dropped
         connections, malformed responses, HTTP 408, 425, 429 and 5xx are
         retried with exponential backoff and jitter, honouring ``Retry-After``.
-    progress : bool
-        Show a progress bar (rate, ETA) on stderr.
+    progress : bool, optional
+        Show a progress bar (rate, ETA) on stderr; None: when stderr is a
+        terminal.
     backoff_base, backoff_max : float
         First and largest backoff delay in seconds.
     max_retry_after : float
@@ -962,20 +962,21 @@ def collect(
         server rejects the key (HTTP 401/402) or cannot be reached at all.
     """
     started = time.monotonic()
+    progress = progress_enabled(progress)
     url = chat_url(endpoint)
     names = models.split(",") if isinstance(models, str) else list(models)
     names = list(dict.fromkeys(str(n).strip() for n in names if str(n).strip()))
     if not names:
-        raise ProvenanceError("no models given; pass --models name1,name2,...")
+        raise ProvenanceError("no models given; name them with `models`")
     _check_number("concurrency", concurrency, 1)
     _check_number("samples", samples, 1)
     _check_number("max_tries", max_tries, 1)
     if not (isinstance(timeout, (int, float)) and 0 < timeout < math.inf):
-        raise ProvenanceError(f"--timeout must be a positive number of seconds, got {timeout!r}")
+        raise ProvenanceError(f"`timeout` must be a positive number of seconds, got {timeout!r}")
     if temperature is not None and not (
         isinstance(temperature, (int, float)) and 0 <= temperature <= 2
     ):
-        raise ProvenanceError(f"--temperature must be between 0 and 2, got {temperature!r}")
+        raise ProvenanceError(f"`temperature` must be between 0 and 2, got {temperature!r}")
     if max_tokens is not None:
         _check_number("max_tokens", max_tokens, 1)
     key = _api_key(api_key_env, url)
@@ -1000,9 +1001,9 @@ def collect(
 
     out_path = Path(out).expanduser()
     if out_path.suffix.lower() not in (".jsonl", ".ndjson"):
-        raise ProvenanceError(f"--out {out}: give a .jsonl file (records are JSON lines)")
+        raise ProvenanceError(f"`out` {out}: give a .jsonl file (records are JSON lines)")
     if out_path.is_dir():
-        raise ProvenanceError(f"--out {out}: is a directory; give a .jsonl file path")
+        raise ProvenanceError(f"`out` {out}: is a directory; give a .jsonl file path")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     params = {
         "temperature": None if temperature is None else float(temperature),
@@ -1072,8 +1073,7 @@ def collect(
 
 def _check_number(name: str, value: Any, minimum: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        flag = "--" + name.replace("_", "-")
-        raise ProvenanceError(f"{flag} must be an integer of at least {minimum}, got {value!r}")
+        raise ProvenanceError(f"`{name}` must be an integer of at least {minimum}, got {value!r}")
 
 
 def _as_prompts(prompts: str | os.PathLike[str] | Sequence[Prompt | str]) -> list[Prompt]:
@@ -1084,7 +1084,7 @@ def _as_prompts(prompts: str | os.PathLike[str] | Sequence[Prompt | str]) -> lis
         for i, p in enumerate(prompts, start=1)
     ]
     if not rows:
-        raise ProvenanceError("no prompts given; pass --prompts FILE")
+        raise ProvenanceError("no prompts given; name a prompts file with `prompts`")
     return _dedupe(rows)
 
 

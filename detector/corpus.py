@@ -27,7 +27,7 @@ import json
 import os
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import ProvenanceError
+from .params import check_int
+from .results import Result
 
 REQUIRED = ("model", "prompt_id", "prompt", "output")
 FORMATS = ("jsonl", "json", "csv", "parquet", "alpaca_eval", "hf_disk", "hf")
@@ -270,7 +272,7 @@ def _infer_format(path: Path) -> str:
             return _SUFFIX_FORMAT[s]
     raise ProvenanceError(
         f"{path}: unknown format {path.suffix or '(no extension)'!r}; use a .jsonl, .json, "
-        ".csv or .parquet file, an AlpacaEval results tree, or pass --format"
+        ".csv or .parquet file, an AlpacaEval results tree, or name the format with `format`"
     )
 
 
@@ -464,7 +466,7 @@ def _from_frame(
     """Validate and normalize a raw table into a :class:`Corpus`."""
     missing = [c for c in (model_col, prompt_col, output_col) if c not in frame.columns]
     if missing:
-        flags = {model_col: "--model-col", prompt_col: "--prompt-col", output_col: "--output-col"}
+        flags = {model_col: "`model_col`", prompt_col: "`prompt_col`", output_col: "`output_col`"}
         raise ProvenanceError(
             f"{source}: missing column(s) {', '.join(map(repr, missing))}; columns present: "
             f"{', '.join(map(str, frame.columns))}; map names with "
@@ -498,7 +500,7 @@ def _from_frame(
             raise ProvenanceError(
                 f"{source}: {int(bad_prompt.sum())} record(s) have no prompt text "
                 f"(first at row {int(np.flatnonzero(bad_prompt.to_numpy())[0]) + 1}) and no "
-                f"{id_col!r} column; fill the prompts or give ids with --id-col"
+                f"{id_col!r} column; fill the prompts or give ids with `id_col`"
             )
         out["prompt_id"] = [prompt_id(p) for p in out["prompt"].astype(str)]
     out["prompt"] = out["prompt"].fillna("").astype(str)
@@ -546,7 +548,7 @@ def _from_frame(
 
 # --------------------------------------------------------------- inspect
 @dataclass
-class Inspection:
+class Inspection(Result):
     """Summary of a corpus: models, prompts, coverage, lengths, problems.
 
     ``models`` maps model -> number of prompts answered; ``lengths`` maps
@@ -561,12 +563,6 @@ class Inspection:
     models: dict[str, int]
     lengths: dict[str, dict[str, float]]
     problems: list[str]
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
     def to_frame(self) -> pd.DataFrame:
         rows = [
@@ -608,6 +604,7 @@ def inspect(corpus: Corpus, min_shared: int = 20) -> Inspection:
         A model sharing fewer prompts than this with every other model is
         flagged as a problem (too few to compare).
     """
+    check_int(min_shared, "min_shared", 1)
     df = corpus.df
     chars = df["output"].str.len()
     words = df["output"].str.split().str.len()

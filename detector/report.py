@@ -60,7 +60,9 @@ from .corpus import Corpus, inspect, load_corpus
 from .errors import ProvenanceError
 from .evidence import Evidence
 from .features import Features, parse_channels
+from .params import check_alpha, check_seed
 from .resolve import resolve_roles, suspect_evidence
+from .results import Result
 from .scoring import MIN_PROMPTS, ScoreResult, score
 from .similarity import SimilarityTensor
 from .tree import TreeResult, dendrogram_figure, lineage_tree, method_label
@@ -116,7 +118,7 @@ _GREY = "#8a8f98"
 
 # ------------------------------------------------------------------- result
 @dataclass
-class ReportResult:
+class ReportResult(Result):
     """What :func:`build_report` wrote and what it was based on.
 
     Attributes
@@ -1763,18 +1765,19 @@ def build_report(
 
     out_path = Path(out)
     if out_path.suffix.lower() != ".pdf":
-        raise ProvenanceError(f"{out}: a report is written as a .pdf file; end --out in .pdf")
+        raise ProvenanceError(f"{out}: a report is written as a .pdf file; end `out` in .pdf")
     if out_path.exists() and not force:
-        raise ProvenanceError(f"{out}: already exists; choose another path or pass --force")
+        raise ProvenanceError(f"{out}: already exists; choose another path or pass `force`")
     if out_path.exists() and out_path.is_dir():
         raise ProvenanceError(f"{out}: is a directory; give a file name ending in .pdf")
+    seed, alpha = check_seed(seed), check_alpha(alpha)
     if n_bootstrap < 1:
-        raise ProvenanceError(f"--bootstrap must be at least 1, got {n_bootstrap}")
+        raise ProvenanceError(f"`n_bootstrap` must be at least 1, got {n_bootstrap}")
     if tree_bootstrap < 0:
-        raise ProvenanceError(f"--tree-bootstrap must be 0 or more, got {tree_bootstrap}")
+        raise ProvenanceError(f"`tree_bootstrap` must be 0 or more, got {tree_bootstrap}")
     if attribution_prompts is not None and attribution_prompts < 10:
         raise ProvenanceError(
-            f"--attribution-prompts must be at least 10, got {attribution_prompts}"
+            f"`attribution_prompts` must be at least 10, got {attribution_prompts}"
         )
     candidates = None if candidates is None else list(candidates)
     reference = None if reference is None else list(reference)
@@ -1811,7 +1814,7 @@ def build_report(
     if given_evidence is not None:
         evidence = given_evidence
         if channels is not None:
-            notes.append("channels were taken from the evidence given; --channels was ignored")
+            notes.append("channels were taken from the evidence given; `channels` was ignored")
     else:
         evidence = suspect_evidence(data, roles, channels=channels, seed=seed, **feature_kwargs)
         features = evidence.features

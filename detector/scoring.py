@@ -23,8 +23,7 @@ Per candidate the result carries, all from one null and one distribution:
 from __future__ import annotations
 
 import html
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -45,7 +44,9 @@ from .calibration import (
 from .corpus import Corpus
 from .evidence import Evidence
 from .features import Features
+from .params import check_alpha, check_int, check_seed
 from .resolve import Roles, as_features_or_corpus, resolve_roles, suspect_evidence
+from .results import Result
 from .verdicts import CandidateFacts, candidate_verdict, overall_verdict
 
 MIN_PROMPTS = 20
@@ -85,7 +86,7 @@ class CandidateScore:
 
 
 @dataclass
-class ScoreResult:
+class ScoreResult(Result):
     """Scores of every candidate for one suspect, with the overall verdict."""
 
     suspect: str
@@ -109,12 +110,6 @@ class ScoreResult:
     def headline(self) -> str:
         """The verdict in one sentence (the same as :attr:`verdict`)."""
         return self.verdict
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
     def to_frame(self) -> pd.DataFrame:
         rows = []
@@ -236,6 +231,8 @@ def score(
     ProvenanceError
         Unknown model, suspect among candidates, too few shared prompts.
     """
+    seed, alpha = check_seed(seed), check_alpha(alpha)
+    n_bootstrap = check_int(n_bootstrap, "n_bootstrap", 1)
     if roles is None:
         roles = resolve_roles(
             data, suspect, candidates, reference, min_prompts=min_prompts, lineage=lineage

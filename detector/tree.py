@@ -62,7 +62,6 @@ from __future__ import annotations
 
 import html
 import inspect
-import json
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -77,7 +76,10 @@ from .corpus import Corpus, check_known
 from .errors import ProvenanceError
 from .evidence import Evidence
 from .features import Features
+from .params import check_int, check_seed
+from .progress import bar as progress_bar
 from .resolve import as_evidence, known_models, pairwise_shared
+from .results import Result
 from .similarity import SimilarityTensor
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -123,7 +125,7 @@ class Clade:
 
 
 @dataclass
-class TreeResult:
+class TreeResult(Result):
     """A lineage tree of models with bootstrap support.
 
     Attributes
@@ -261,8 +263,9 @@ class TreeResult:
             "notes": list(self.notes),
         }
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+    def to_frame(self) -> pd.DataFrame:
+        """The clades as a table (:meth:`clade_table`)."""
+        return self.clade_table()
 
     def to_text(self) -> str:
         table = self.clade_table()
@@ -572,8 +575,8 @@ def _check_overlap(shared: np.ndarray, models: list[str], min_shared: int) -> No
     if s[i, j] < min_shared:
         raise ProvenanceError(
             f"{models[i]!r} and {models[j]!r} share only {int(s[i, j])} prompts; a tree needs "
-            f"every pair to share at least {min_shared} (drop one with --models or lower "
-            "--min-shared)"
+            f"every pair to share at least {min_shared} (drop one with `models` or lower "
+            "`min_shared`)"
         )
 
 
@@ -693,9 +696,8 @@ def lineage_tree(
             f"unknown tree method {method!r}; choose from {', '.join(METHODS)} "
             "(nj: neighbour joining; the others are linkage methods, average = UPGMA)"
         )
-    if int(n_bootstrap) < 0:
-        raise ProvenanceError(f"--bootstrap must be 0 or more, got {n_bootstrap}")
-    n_bootstrap = int(n_bootstrap)
+    n_bootstrap, seed = check_int(n_bootstrap, "n_bootstrap", 0), check_seed(seed)
+    min_shared = check_int(min_shared, "min_shared", 1)
 
     known = known_models(data)
     names = known if models is None else list(dict.fromkeys(models))
@@ -729,11 +731,15 @@ def lineage_tree(
         n_all = len(evidence.models)
         per_replicate = 8 * n * n_all * (len(evidence.channels) + 1)
         batch = max(1, min(n_bootstrap, _BATCH_BYTES // per_replicate))
+        wanted = evidence_kwargs.get("progress")
+        pbar = progress_bar(total=n_bootstrap, desc="tree bootstrap", unit="tree", progress=wanted)
         for start in range(0, n_bootstrap, batch):
             boot = evidence.bootstrap_affinities(counts[start : start + batch], rows=idx)
             for a in boot["combined"][:, :, idx]:
                 for m in _tree_keys(affinity_to_distance(a), method):
                     seen[m] = seen.get(m, 0) + 1
+            pbar.update(min(batch, n_bootstrap - start))
+        pbar.close()
         supports = [
             1.0 if m.bit_count() >= n - 1 else seen.get(key(m), 0) / n_bootstrap for m in ref_masks
         ]

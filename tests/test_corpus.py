@@ -168,7 +168,7 @@ def test_exact_duplicates_dropped_conflicts_rejected(records):
             r":2: malformed JSON",
         ),
         (b"\xff\xfe\x00bad", ".jsonl", "undecodable"),
-        (b'{"model": "a", "prompt": "p"}\n', ".jsonl", "missing column.*'output'.*--output-col"),
+        (b'{"model": "a", "prompt": "p"}\n', ".jsonl", "missing column.*'output'.*`output_col`"),
         (b"model,prompt,output\n", ".csv", "no rows"),
         (b"[1, 2]", ".json", "list of records"),
         (b"not parquet", ".parquet", "Parquet"),
