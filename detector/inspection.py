@@ -216,6 +216,8 @@ def inspect(
 
 
 def _sparse_problems(corpus: Corpus, min_shared: int) -> list[str]:
+    if corpus.n_models < 2:
+        return [f"only one model ({corpus.models[0]!r}); comparing models needs at least two"]
     sparse = corpus.sparse_models(min_shared)
     if sparse and len(sparse) == corpus.n_models:
         return [

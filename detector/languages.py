@@ -95,9 +95,9 @@ def language_name(code: str) -> str:
 def _classifier() -> Any:
     global _identifier
     if _identifier is None:
-        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+        import py3langid
 
-        _identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
+        _identifier = py3langid  # its module-level identifier loads the model once
     return _identifier
 
 

@@ -230,10 +230,31 @@ def test_real_alpaca_eval_corpus(dev_corpus_path):
     result = inspect(corpus).to_dict()
     assert result["n_models"] == 42
     assert result["n_prompts"] == 805
+    assert result["n_outputs"] == 33804 and result["n_samples"] == 1
     assert result["models"]["text_davinci_001"] == 803
     assert result["models"]["llama-2-70b-chat-hf"] == 804
-    assert any("empty output" in p for p in result["problems"])
+    assert (
+        "3 null or empty output(s) excluded: gemini-pro (1), text_davinci_003 (2)"
+        in (result["problems"])
+    )
     assert any("partial coverage" in p for p in result["problems"])
+    assert result["degenerate"] == {} and not any(result["reasoning"].values())
+    assert all(list(shares) == ["en"] for shares in result["languages"].values())
+
+
+@pytest.mark.realdata
+def test_real_creative_corpus(dev_corpus_path):
+    path = dev_corpus_path.parent / "creative_2025" / "outputs.jsonl"
+    if not path.exists():
+        pytest.skip(f"{path} not found")
+    corpus = load_corpus(path)
+    assert (corpus.n_models, corpus.n_prompts, len(corpus)) == (22, 300, 6069)
+    (empty,) = [p for p in corpus.problems if "empty output" in p]
+    assert empty.startswith("381 null or empty output(s) excluded: claude-sonnet-4-20250514 (150)")
+    result = inspect(corpus, languages=False)
+    assert result.degenerate == {}
+    loops = {m: f["loop"] for m, f in result.flagged.items()}
+    assert loops == {"Mistral-Small-3.2-24B-Instruct-2506": 2, "kimi-k2-0905": 1}
 
 
 def test_lone_surrogates_do_not_crash_hashing(tmp_path):
