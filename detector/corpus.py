@@ -318,9 +318,10 @@ def build_corpus(frames: list[pd.DataFrame], source: str) -> Corpus:
         out["prompt_id"] = ids
         _check_one_text_per_id(out, source)
     else:
-        if any(has_ids):
+        if "prompt_id" in frame.columns and frame["prompt_id"].notna().any():
             problems.append(
-                "prompt ids derived from the prompt text: only some of the sources have ids"
+                "prompt ids derived from the prompt text: "
+                f"{int(frame['prompt_id'].isna().sum())} record(s) have no id"
             )
         missing = out["prompt"].str.strip() == ""
         if missing.any():

@@ -236,6 +236,17 @@ def _read_file(path: Path, fmt: str, data: bytes | None = None, where: str | Non
 
 
 def _jsonl_frame(path: Path, text: str) -> pd.DataFrame:
+    start = text.lstrip()[:1]
+    if start in ("[", "{") and "\n" in text.strip():
+        try:
+            json.loads(text)
+        except ValueError:
+            pass
+        else:  # one JSON document spread over lines, not JSON Lines
+            raise ProvenanceError(
+                f"{path}: holds one JSON document (a pretty-printed "
+                f"{'array' if start == '[' else 'object'}), not JSON Lines; name it .json"
+            )
     rows = []
     for number, row in json_lines(path, text):
         if not isinstance(row, dict):

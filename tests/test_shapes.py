@@ -325,3 +325,22 @@ def test_sample_zero_keeps_the_content_hash(records):
     more = load_corpus(pd.concat([records, records.assign(output="x")]))
     assert plain.content_hash() == load_corpus(records.assign(sample=0)).content_hash()
     assert more.content_hash() != plain.content_hash()
+
+
+def test_pretty_printed_json_named_jsonl_gets_the_right_advice(tmp_path, records):
+    path = tmp_path / "outputs.jsonl"
+    path.write_text(json.dumps(records.to_dict("records"), indent=2))
+    with pytest.raises(
+        ProvenanceError,
+        match=r"outputs.jsonl: holds one JSON document \(a pretty-printed array\), not JSON Lines; name it .json",
+    ):
+        load_corpus(path)
+    renamed = path.rename(tmp_path / "outputs.json")
+    assert len(load_corpus(renamed)) == 15
+
+
+def test_records_without_ids_make_ids_from_text_and_say_so(records):
+    partial = records.assign(prompt_id=["q"] * 14 + [None])
+    corpus = load_corpus(partial)
+    assert corpus.n_prompts == 5
+    assert "prompt ids derived from the prompt text: 1 record(s) have no id" in corpus.problems
