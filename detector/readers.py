@@ -33,7 +33,7 @@ import json
 import lzma
 import os
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -457,8 +457,3 @@ def describe(source: Any) -> str:
             + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         )
     return os.fspath(source)
-
-
-def as_sources(source: Any) -> Sequence[Any]:
-    """``source`` as a list (a single path or table becomes a one-item list)."""
-    return list(source) if isinstance(source, (list, tuple)) else [source]
