@@ -56,10 +56,10 @@ def test_bad_input_one_line_exit_2(tmp_path, capsys, setup, needle):
 
 def test_missing_column_suggests_flag(tmp_path, capsys):
     path = tmp_path / "c.csv"
-    make_records().rename(columns={"output": "response"}).to_csv(path, index=False)
+    make_records().rename(columns={"output": "text"}).to_csv(path, index=False)
     code, _, err = run(["inspect", str(path)], capsys)
-    assert code == 2 and "--output-col" in err
-    code, out, _ = run(["inspect", str(path), "--output-col", "response"], capsys)
+    assert code == 2 and "output-col" in err.replace("_", "-")
+    code, out, _ = run(["inspect", str(path), "--output-col", "text"], capsys)
     assert code == 0
 
 
