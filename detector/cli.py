@@ -342,6 +342,8 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
         raise ProvenanceError(f"{args.out}: already exists; choose another path or pass --force")
     clf = load_classifier(args.classifier)
     result = attribute(clf, _load(args), models=_split_names(args.models), **_feature_kwargs(args))
+    for note in result.notes:
+        print(f"warning: {note}", file=sys.stderr)
     text = result.to_json() if args.format == "json" else result.to_text()
     _write_text(text, args.out, force=args.force)
     return 0

@@ -105,6 +105,8 @@ class AttributionResult:
         best = sorted(shares.items(), key=lambda kv: -kv[1])[:top]
         parts = ", ".join(f"{c} {s:.1%}" for c, s in best if s > 0)
         tags = [f"{n} outputs"]
+        if self.coverage is not None:
+            tags[0] += f", {self.abstained.get(model, 0)} answered {self.unknown}"
         if model in self.not_classes:
             tags.append("not a class of the classifier")
         line = f"{model} ({'; '.join(tags)}): {parts}"

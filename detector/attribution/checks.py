@@ -63,10 +63,10 @@ def _json(state: dict[str, Any], key: str) -> dict[str, Any]:
 
 def _array(x: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
     """A finite numeric array of exactly ``shape``."""
-    _need(isinstance(x, np.ndarray), f"{what} is not an array")
-    _need(x.dtype.kind in "fiu", f"{what} is not numeric ({x.dtype})")
-    _need(x.shape == shape, f"{what} has shape {x.shape}, expected {shape}")
-    _need(bool(np.all(np.isfinite(x))), f"{what} holds NaN or infinite values")
+    _need(isinstance(x, np.ndarray), f"{what}: not an array")
+    _need(x.dtype.kind in "fiu", f"{what}: not numeric ({x.dtype})")
+    _need(x.shape == shape, f"{what}: shape {x.shape}, expected {shape}")
+    _need(bool(np.all(np.isfinite(x))), f"{what}: NaN or infinite values")
     return x
 
 
