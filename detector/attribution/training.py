@@ -221,12 +221,8 @@ def train(
         n_jobs=n_jobs,
     )
     if progress:
-        print(
-            f"training on {len(y)} outputs of {df['model'].nunique()} models "
-            f"({n_folds} folds + final fit) ...",
-            file=sys.stderr,
-            flush=True,
-        )
+        print(f"training on {len(y)} outputs of {len(set(y))} models ({n_folds} folds + final "
+              "fit) ...", file=sys.stderr, flush=True)  # fmt: skip
     clf.fit(X, y, groups=groups)
     terms_channel = own_terms_channel(chans)
     clf.terms_ = block_names.get(terms_channel, []) if terms_channel else []

@@ -192,9 +192,47 @@ def attribution_transfer(
     reference = _check_roles(as_corpus(data), suspects, candidates, reference)
     chans = parse_attribution_channels(channels)
     kwargs = feature_kwargs(embedding_model, cache_dir, use_cache, progress, precision)
-    corpus, matrices, names = channel_matrices(data, chans, kwargs)
     outside = [s for s in suspects if s not in set(reference)]  # judged by both classifiers
     judged_all = outside + reference
+    X, model, prompt, blocks_spec = _design(data, chans, outside, candidates, reference, kwargs)
+
+    def classifier() -> AttributionClassifier:
+        return AttributionClassifier(blocks_spec, C=C, n_folds=n_folds, seed=seed, n_jobs=n_jobs)
+
+    hits, judged = _judge(
+        classifier, X, model, prompt, outside, candidates, reference, seed, progress
+    )
+    share_rows = {m: hits[m] / max(judged[m], 1) for m in judged_all}
+    shares = pd.DataFrame(share_rows, index=candidates).T
+    center, spread = _null(shares, reference)
+    method = (
+        f"attribution transfer ({', '.join(chans)}): {len(candidates)} candidates, "
+        f"{len(reference)} reference models in two halves, prompts in two halves, seed {seed}"
+    )
+    return TransferResult(
+        suspects=suspects,
+        candidates=candidates,
+        reference=reference,
+        shares=shares,
+        null_center=center,
+        null_spread=spread,
+        z=_z(shares, suspects, reference, judged).reindex(columns=candidates),
+        n_texts={m: int((model == m).sum()) for m in judged_all},
+        method=method,
+    )
+
+
+def _design(
+    data: Corpus | Features,
+    chans: list[str],
+    outside: list[str],
+    candidates: list[str],
+    reference: list[str],
+    kwargs: dict[str, Any],
+) -> tuple[Any, np.ndarray, np.ndarray, tuple[tuple[str, int], ...]]:
+    """Design matrix, model and prompt of every output of the judged and class models, and
+    the (channel, width) blocks of the matrix."""
+    corpus, matrices, names = channel_matrices(data, chans, kwargs)
     rows = select_rows(corpus, outside + candidates + reference)
     df = corpus.df.iloc[rows]
     model = df["model"].astype(str).to_numpy()
@@ -207,45 +245,13 @@ def attribution_transfer(
         matrices,
         names,
         vocabulary=None,
-        cache_dir=cache_dir,
-        use_cache=use_cache,
-        progress=progress,
+        cache_dir=kwargs["cache_dir"],
+        use_cache=kwargs["use_cache"],
+        progress=kwargs["progress"],
         vocabulary_rows=np.isin(model, candidates + reference),
     )
-    X = design_matrix(blocks)
-    prompt = df["prompt_id"].astype(str).to_numpy()
-    blocks_spec = tuple((c, int(blocks[c].shape[1])) for c in chans)
-
-    def classifier() -> AttributionClassifier:
-        return AttributionClassifier(blocks_spec, C=C, n_folds=n_folds, seed=seed, n_jobs=n_jobs)
-
-    hits, judged = _judge(
-        classifier, X, model, prompt, outside, candidates, reference, seed, progress
-    )
-    share_rows = {m: hits[m] / max(judged[m], 1) for m in judged_all}
-    shares = pd.DataFrame(share_rows, index=candidates).T
-    center, spread = _null(shares, reference)
-    z_rows = {}
-    for s in suspects:
-        c_s, sd_s = _null(shares, [r for r in reference if r != s])
-        n = max(judged[s], 1)
-        value = np.arcsin(np.sqrt(shares.loc[s]))
-        z_rows[s] = (value - c_s) / np.sqrt(sd_s**2 + 1.0 / (4 * n))
-    method = (
-        f"attribution transfer ({', '.join(chans)}): {len(candidates)} candidates, "
-        f"{len(reference)} reference models in two halves, prompts in two halves, seed {seed}"
-    )
-    return TransferResult(
-        suspects=suspects,
-        candidates=candidates,
-        reference=reference,
-        shares=shares,
-        null_center=center,
-        null_spread=spread,
-        z=pd.DataFrame(z_rows).T.reindex(columns=candidates),
-        n_texts={m: int((model == m).sum()) for m in judged_all},
-        method=method,
-    )
+    widths = tuple((c, int(blocks[c].shape[1])) for c in chans)
+    return design_matrix(blocks), model, df["prompt_id"].astype(str).to_numpy(), widths
 
 
 def _check_roles(
@@ -321,6 +327,19 @@ def _judge(
                     if p in cand_idx:
                         hits[m][cand_idx[p]] += 1
     return hits, judged
+
+
+def _z(
+    shares: pd.DataFrame, suspects: list[str], reference: list[str], judged: dict[str, int]
+) -> pd.DataFrame:
+    """Each suspect's z per candidate against the reference models other than itself."""
+    z_rows = {}
+    for s in suspects:
+        c_s, sd_s = _null(shares, [r for r in reference if r != s])
+        n = max(judged[s], 1)
+        value = np.arcsin(np.sqrt(shares.loc[s]))
+        z_rows[s] = (value - c_s) / np.sqrt(sd_s**2 + 1.0 / (4 * n))
+    return pd.DataFrame(z_rows).T
 
 
 def _null(shares: pd.DataFrame, members: list[str]) -> tuple[pd.Series, pd.Series]:
