@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import warnings
 from typing import Any
 
 from .common import (
@@ -120,5 +121,7 @@ def run_attribute(args: argparse.Namespace) -> int:
     result = attribute(
         clf, corpus, models=split_names(args.models, corpus.models), **feature_kwargs(args)
     )
+    for note in result.notes:  # models that are not classes, texts answered "unknown"
+        warnings.warn(note, UserWarning, stacklevel=1)
     emit(result, args)
     return 0
