@@ -226,7 +226,8 @@ def _cmd_features(args: argparse.Namespace) -> int:
 
 def _cmd_tree(args: argparse.Namespace) -> int:
     """``provenance tree``: lineage tree with bootstrap support, figures and exports."""
-    from .tree import dendrogram_figure, heatmap_figure, lineage_tree, mds_figure, save_figure
+    from .figures import dendrogram_figure, heatmap_figure, mds_figure, save_figure
+    from .tree import lineage_tree
 
     outputs = {
         "--out": args.out,
