@@ -226,7 +226,9 @@ def _cmd_features(args: argparse.Namespace) -> int:
 
 def _cmd_tree(args: argparse.Namespace) -> int:
     """``provenance tree``: lineage tree with bootstrap support, figures and exports."""
-    from .figures import dendrogram_figure, heatmap_figure, mds_figure, save_figure
+    from . import figures
+    from .consensus import consensus_tree
+    from .files import atomic_write
     from .tree import lineage_tree
 
     outputs = {
@@ -235,11 +237,21 @@ def _cmd_tree(args: argparse.Namespace) -> int:
         "--mds": args.mds,
         "--newick": args.newick,
         "--matrix": args.matrix,
+        "--consensus": args.consensus,
     }
     given = {flag: path for flag, path in outputs.items() if path}
     for flag in ("--out", "--heatmap", "--mds"):
         if flag in given and Path(given[flag]).suffix.lower() not in (".png", ".svg", ".pdf"):
             raise ProvenanceError(f"{given[flag]}: {flag} must end in .png, .svg or .pdf")
+    if args.consensus and Path(args.consensus).suffix.lower() not in (
+        ".png",
+        ".svg",
+        ".pdf",
+        ".nwk",
+    ):
+        raise ProvenanceError(f"{args.consensus}: --consensus must end in .nwk, .png, .svg or .pdf")
+    if args.consensus and args.bootstrap < 1:
+        raise ProvenanceError("--consensus needs bootstrap trees; set --bootstrap to 1 or more")
     if len({str(Path(p).resolve()) for p in given.values()}) < len(given):
         raise ProvenanceError("two outputs name the same file; give each its own path")
     for path in given.values():
@@ -257,17 +269,32 @@ def _cmd_tree(args: argparse.Namespace) -> int:
     )
     for path in given.values():
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    makers = {"--out": dendrogram_figure, "--heatmap": heatmap_figure, "--mds": mds_figure}
+    makers = {
+        "--out": figures.dendrogram_figure,
+        "--heatmap": figures.heatmap_figure,
+        "--mds": figures.mds_figure,
+    }
     for flag, make in makers.items():
         if flag in given:
-            save_figure(make(result), given[flag])
+            figures.save_figure(make(result), given[flag])
     if "--newick" in given:
         Path(given["--newick"]).write_text(result.newick + "\n", encoding="utf-8")
+    consensus = consensus_tree(result) if args.consensus else None
+    if consensus is not None and args.consensus.lower().endswith(".nwk"):
+        atomic_write(args.consensus, consensus.newick + "\n")
+    elif consensus is not None:
+        colors = figures.group_colors(result)
+        figures.save_figure(
+            figures.consensus_figure(consensus, label_colors=colors), args.consensus
+        )
     if "--matrix" in given:
         result.distances.to_csv(given["--matrix"], index_label="model", float_format="%.6g")
     for path in given.values():
         print(f"wrote {path}", file=sys.stderr)
-    print(result.to_json() if args.format == "json" else result.to_text())
+    if args.format == "json":
+        print(dumps({**result.to_dict(), "consensus": consensus.to_dict() if consensus else None}))
+    else:
+        print(result.to_text() + ("\n\n" + consensus.to_text() if consensus else ""))
     return 0
 
 
@@ -276,8 +303,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from .report import build_report
 
     out = Path(args.out)
-    if out.suffix.lower() != ".pdf":
-        raise ProvenanceError(f"{args.out}: a report is written as a .pdf file; end --out in .pdf")
+    if out.suffix.lower() not in (".pdf", ".html", ".htm"):
+        raise ProvenanceError(f"{args.out}: a report is written as .pdf or .html; end --out so")
     if out.exists() and not args.force:
         raise ProvenanceError(f"{args.out}: already exists; choose another path or pass --force")
     result = build_report(
@@ -296,10 +323,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         attribution_prompts=args.attribution_prompts or None,
         **_feature_kwargs(args),
     )
-    print(
-        f"wrote {result.path}: {result.pages} pages in {result.timings['total']:.1f} s",
-        file=sys.stderr,
-    )
+    print(result.to_text().splitlines()[0], file=sys.stderr)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     print(result.score.to_json() if args.format == "json" else result.score.to_text())
@@ -513,6 +537,12 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mds", default=None, help="2-D MDS map of the models (.png/.svg/.pdf)")
     p.add_argument("--newick", default=None, help="Newick file with branch lengths and supports")
     p.add_argument("--matrix", default=None, help="distance matrix as CSV")
+    p.add_argument(
+        "--consensus",
+        default=None,
+        help="majority-rule consensus of the bootstrap trees: Newick (.nwk) or figure "
+        "(.png/.svg/.pdf); its groups are also printed",
+    )
     p.add_argument("--format", choices=["table", "json"], default="table", help="stdout format")
     p.add_argument("--force", action="store_true", help="overwrite existing output files")
     _add_feature_args(p)
@@ -531,7 +561,11 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     _add_data_args(p)
     _add_suspect_args(p)
-    p.add_argument("--out", required=True, help="the PDF to write, e.g. reports/NAME.pdf")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="the report to write: NAME.pdf, or NAME.html for one self-contained web page",
+    )
     p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     p.add_argument(
         "--channels",

@@ -8,6 +8,7 @@ support labels of trees and the model names of the MDS map.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -75,7 +76,9 @@ def place_labels(
     move = apply or default
     if fig.canvas is None or not hasattr(fig.canvas, "get_renderer"):
         FigureCanvasAgg(fig)
-    fig.draw_without_rendering()
+    with warnings.catch_warnings():  # a name the font lacks is drawn as boxes; said elsewhere
+        warnings.filterwarnings("ignore", message=".*[Gg]lyph.*missing.*")
+        fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     frame = ax.get_window_extent(renderer).padded(-margin)
     taken = list(obstacles)

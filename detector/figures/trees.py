@@ -9,6 +9,7 @@ or other label (:mod:`detector.figures.placement`) and stay inside the frame.
 from __future__ import annotations
 
 import textwrap
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -346,7 +347,9 @@ def mds_figure(
     )
     if colors:
         _legend(fig, ax, result, colors)
-    fig.draw_without_rendering()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*[Gg]lyph.*missing.*")
+        fig.draw_without_rendering()
     points = []
     for a, b in ax.transData.transform(np.column_stack([px, py])):
         points.append(Bbox([[a - 3.5, b - 3.5], [a + 3.5, b + 3.5]]))
