@@ -42,7 +42,7 @@ class ReportResult:
         Section titles, in order (:data:`SECTIONS`).
     timings : dict of str to float
         Seconds per step (``evidence``, ``score``, ``tree``, ``lexical``,
-        ``identity``, ``attribution``, ``render``, ``total``).
+        ``identity``, ``attribution``, ``pdf`` or ``html`` (rendering), ``total``).
     notes : list of str
         Sections that are unavailable or shortened, and why.
     attribution : detector.attribution.Evaluation or None
@@ -236,7 +236,7 @@ def build_report(
         on_step(f"writing the {fmt.upper()}")
     pages = render(report, out_path, fmt)
     timings = dict(report.provenance.timings)
-    timings["render"] = time.perf_counter() - t
+    timings[fmt] = time.perf_counter() - t  # "pdf" or "html": the rendering
     timings["total"] = time.perf_counter() - t_start
     return ReportResult(
         out_path,
