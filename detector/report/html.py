@@ -22,7 +22,7 @@ from . import text
 from .data import SECTIONS, ReportData
 from .markdown import Block, Span, parse, truncate
 
-__all__ = ["render_html", "section_id"]
+__all__ = ["answer_html", "render_html", "section_id"]
 
 ANSWER_CHARS = 2400
 PROMPT_CHARS = 1000
@@ -71,6 +71,11 @@ nav ol { padding-left: 1.2rem; columns: 2 16rem; }
 @media (max-width: 700px) {
   body { font-size: 15px; } h1 { font-size: 1.4rem; }
   .answers { grid-template-columns: 1fr; }
+  table.keys, table.keys tbody, table.keys tr, table.keys td { display: block; }
+  table.keys thead { display: none; }
+  table.keys tr { border-bottom: 1px solid var(--line); padding: .3rem 0; }
+  table.keys td { border: 0; padding: .05rem .2rem; }
+  table.keys td:first-child { font-weight: bold; }
 }
 @media print { nav { display: none; } h2 { break-after: avoid; } figure { break-inside: avoid; } }
 """
@@ -97,6 +102,7 @@ def _table(
     numeric: tuple[int, ...] = (),
     classes: dict[int, str] | None = None,
     raw: bool = False,
+    table_class: str = "",
 ) -> str:
     head = "".join(f"<th scope='col'>{_e(h)}</th>" for h in header)
     body = []
@@ -108,7 +114,8 @@ def _table(
         )
         body.append(f"<tr{f' class={cls}' if cls else ''}>{cells}</tr>")
     return (
-        f"<div class=scroll><table><thead><tr>{head}</tr></thead>"
+        f"<div class=scroll><table{f' class={table_class}' if table_class else ''}>"
+        f"<thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table></div>"
     )
 
@@ -165,6 +172,11 @@ def _blocks(blocks: list[Block]) -> str:
     return "".join(out)
 
 
+def answer_html(answer: str, phrases: list[str] | tuple[str, ...] = ()) -> str:
+    """One answer as HTML: its markdown rendered, ``phrases`` marked (escaped; no scripts)."""
+    return _blocks(parse(answer, phrases))
+
+
 class _Page:
     """Collects the parts of the page and numbers its figures."""
 
@@ -213,7 +225,7 @@ def _header(pg: _Page) -> None:
     )
     pg.add("<h3 id='key-numbers'>Key numbers</h3>")
     pg.add(_table(["number", "value", "what it means"],
-                  [[k.name, k.value, k.meaning] for k in d.key_numbers]))  # fmt: skip
+                  [[k.name, k.value, k.meaning] for k in d.key_numbers], table_class="keys"))  # fmt: skip
     rows = [
         [c.rank, c.model, _fmt(c.score), f"{_fmt(c.ci[0])} to {_fmt(c.ci[1])}",
          "n/a" if c.p_value is None else f"{c.p_value:.2g}", c.verdict]

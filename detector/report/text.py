@@ -279,9 +279,9 @@ def lexical_overlap(d: ReportData, e: Esc) -> str:
 
 def lexical_legend(d: ReportData, e: Esc) -> str:
     return (
-        f"<b>suspect</b> = {e(d.suspect)}; <b>candidate</b> = {e(d.top)}; <b>pool</b> = the "
-        f"other {d.lexical.n_rest} models together (not the suspect, not the candidate). Rates "
-        "are per 10,000 words or phrases of the same length in that model's answers, or in the "
+        f"<b>S</b> = the suspect, {e(d.suspect)}; <b>C</b> = the candidate, {e(d.top)}; "
+        f"<b>pool</b> = the other {d.lexical.n_rest} models together (neither S nor C). Rates are "
+        "per 10,000 words or phrases of the same length in that model's answers, or in the "
         "pool's. z: over-use against the pool of all other models, in standard errors."
     )
 
