@@ -457,6 +457,27 @@ def _check_overlap(shared: np.ndarray, models: list[str], min_shared: int) -> No
         )
 
 
+def _bootstrap_counts(
+    evidence: Evidence, idx: np.ndarray, method: str, n_bootstrap: int, seed: int
+) -> dict[int, int]:
+    """Clades (or NJ splits) of the trees rebuilt on ``n_bootstrap`` prompt resamples, counted."""
+    seen: dict[int, int] = {}
+    if not n_bootstrap:
+        return seen
+    rng = np.random.default_rng(seed)
+    counts = rng.multinomial(
+        evidence.n_prompts, np.full(evidence.n_prompts, 1 / evidence.n_prompts), n_bootstrap
+    ).astype(np.float64)
+    per_replicate = 8 * len(idx) * len(evidence.models) * (len(evidence.channels) + 1)
+    batch = max(1, min(n_bootstrap, _BATCH_BYTES // per_replicate))
+    for start in range(0, n_bootstrap, batch):
+        boot = evidence.bootstrap_affinities(counts[start : start + batch], rows=idx)
+        for a in boot["combined"][:, :, idx]:
+            for m in _tree_keys(affinity_to_distance(a), method):
+                seen[m] = seen.get(m, 0) + 1
+    return seen
+
+
 def pair_resolution(evidence: Evidence, idx: np.ndarray, distances: np.ndarray) -> float:
     """Standard error of the closest pair's combined affinity over prompts.
 
@@ -577,20 +598,8 @@ def lineage_tree(
     key = (lambda m: split_key(m, n)) if method == "nj" else (lambda m: m)
 
     supports: list[float | None] = [None] * (n - 1)
-    seen: dict[int, int] = {}
+    seen = _bootstrap_counts(evidence, idx, method, n_bootstrap, seed)
     if n_bootstrap:
-        rng = np.random.default_rng(seed)
-        counts = rng.multinomial(
-            evidence.n_prompts, np.full(evidence.n_prompts, 1 / evidence.n_prompts), n_bootstrap
-        ).astype(np.float64)
-        n_all = len(evidence.models)
-        per_replicate = 8 * n * n_all * (len(evidence.channels) + 1)
-        batch = max(1, min(n_bootstrap, _BATCH_BYTES // per_replicate))
-        for start in range(0, n_bootstrap, batch):
-            boot = evidence.bootstrap_affinities(counts[start : start + batch], rows=idx)
-            for a in boot["combined"][:, :, idx]:
-                for m in _tree_keys(affinity_to_distance(a), method):
-                    seen[m] = seen.get(m, 0) + 1
         supports = [
             1.0 if m.bit_count() >= n - 1 else seen.get(key(m), 0) / n_bootstrap for m in ref_masks
         ]
