@@ -573,6 +573,23 @@ def test_cli_json(corpus_csv, capsys):
     assert data["models"] == ["a1", "a2", "b1", "c1"] and data["n_bootstrap"] == 10
 
 
+def test_cli_consensus(tmp_path, corpus_csv, capsys):
+    import json
+
+    argv = ["tree", corpus_csv, "--channels", CHANNELS, "--bootstrap", 20, "--min-shared", 10]
+    nwk, png = tmp_path / "consensus.nwk", tmp_path / "consensus.png"
+    code, out, err = run(argv + ["--consensus", nwk, "--format", "json"], capsys)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["consensus"]["n_bootstrap"] == 20 and data["consensus"]["newick"] in nwk.read_text()
+    leaves, labels = parse_newick(nwk.read_text())
+    assert sorted(leaves) == sorted(m for f in FAMILIES for m in f)
+    code, out, err = run(argv + ["--consensus", png], capsys)
+    assert code == 0 and png.read_bytes()[:4] == b"\x89PNG" and "majority-rule consensus" in out
+    code, _, err = run(argv[:-4] + ["--bootstrap", 0, "--consensus", tmp_path / "c.nwk"], capsys)
+    assert code == 2 and "--consensus needs bootstrap" in err
+
+
 def test_cli_method(corpus_csv, capsys):
     import json
 

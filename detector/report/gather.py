@@ -655,10 +655,10 @@ def gather(
     corpus = as_corpus(data)
     roles = _roles(data, corpus, suspect, candidates, reference)
     clock.lap("load")
-    if isinstance(data, Evidence) and channels is not None:
-        notes.append("channels were taken from the evidence given; --channels was ignored")
     say("evidence")
     evidence = suspect_evidence(data, roles, channels=channels, seed=seed, **feature_kwargs)
+    if evidence is data and channels is not None:
+        notes.append("channels were taken from the evidence given; `channels` was ignored")
     features = evidence.features
     clock.lap("evidence")
     result = score(evidence, suspect, seed=seed, n_bootstrap=n_bootstrap, alpha=alpha, roles=roles)

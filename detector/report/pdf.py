@@ -239,8 +239,11 @@ def _tree_section(b: Builder, d: ReportData, captions: dict[str, str]) -> None:
         b.keep_together(start)
     elif t.consensus_note:
         b.text(t.consensus_note, "small")
-    heat = figures.heatmap_figure(
-        t.tree, highlight=marks, max_width=MAX_FIG_W, labels={m: b.fonts.clean(m) for m in marks}
+    heat = figures.heatmap_figure(  # narrower than the page: it shares one with the consensus
+        t.tree,
+        highlight=marks,
+        max_width=min(MAX_FIG_W, 5.0),
+        labels={m: b.fonts.clean(m) for m in marks},
     )
     b.figure("heatmap", _fit(heat), captions["heatmap"], text.alt_text(d, "heatmap"))
     if t.mds:
@@ -250,7 +253,7 @@ def _tree_section(b: Builder, d: ReportData, captions: dict[str, str]) -> None:
                           columns=["x", "y"])  # fmt: skip
         xy.attrs["stress"] = t.stress
         fig = figures.mds_figure(
-            t.tree, coordinates=xy, label_colors=colors, width=MAX_FIG_W, height=MAX_FIG_W * 0.8,
+            t.tree, coordinates=xy, label_colors=colors, width=MAX_FIG_W, height=MAX_FIG_W * 0.66,
             title=f"Map of the distances (metric MDS); stress-1 {t.stress:.2f}",
         )  # fmt: skip
         b.figure("mds", _fit(fig), captions["mds"], text.alt_text(d, "mds"))
