@@ -91,8 +91,8 @@ def _draw_rectangular(
     leaves: list[str],
     nodes: list[tuple[list[int], float]],
     colors: dict[str, str],
-) -> tuple[np.ndarray, np.ndarray, list[tuple[float, float, float, float]]]:
-    """Draw a rectangular tree; return node x, node y and the segments drawn.
+) -> tuple[np.ndarray, np.ndarray, list[tuple[float, float, float, float]], np.ndarray]:
+    """Draw a rectangular tree; return node x, node y, the segments drawn and each parent's x.
 
     ``nodes`` are internal nodes as (children, x) in an order where children
     come first; indices below ``len(leaves)`` are leaves (drawn at x = 0 and
@@ -104,6 +104,7 @@ def _draw_rectangular(
     y[:n] = np.arange(n)
     color: list[str | None] = [colors.get(m) for m in leaves]
     segments = []
+    parent_x = np.full(n + len(nodes), np.nan)
     for k, (kids, height) in enumerate(nodes):
         node = n + k
         x[node] = height
@@ -111,34 +112,48 @@ def _draw_rectangular(
         shared = {color[c] for c in kids}
         color.append(shared.pop() if len(shared) == 1 else None)
         for c in kids:
+            parent_x[c] = height
             ax.plot([x[c], x[node]], [y[c], y[c]], color=color[c] or _UNGROUPED, lw=1.1)
             segments.append((x[c], y[c], x[node], y[c]))
         low, high = min(y[c] for c in kids), max(y[c] for c in kids)
         ax.plot([x[node], x[node]], [low, high], color=color[node] or _UNGROUPED, lw=1.1)
         segments.append((x[node], low, x[node], high))
-    return x, y, segments
+    return x, y, segments, parent_x
 
 
 def _support_labels(
-    fig: Any, ax: Any, points: list[tuple[float, float, float]], span: float, segments: list
+    fig: Any,
+    ax: Any,
+    points: list[tuple[float, float, float, float]],
+    span: float,
+    segments: list,
+    size: float = 6.5,
 ) -> list[Any]:
-    """Support labels at nodes (x, y, support), placed clear of every branch."""
+    """Support labels at nodes (x, y, support, parent's x), placed clear of every branch.
+
+    Tried in turn: on the branch leading to the node (above, then below it;
+    at the node, then further along the branch), then beside the node.
+    """
     pad = 0.012 * span
     items = []
-    for px, py, support in sorted(points, key=lambda t: -t[2]):  # strong ones choose first
+    for px, py, support, up in sorted(points, key=lambda t: -t[2]):  # strong ones choose first
         strong = support >= SUPPORTED
         text = ax.text(
             px,
             py,
             f"{support:.2f}",
-            fontsize=6.5,
+            fontsize=size,
             color="black" if strong else "0.45",
             fontweight="bold" if strong else "normal",
             zorder=4,
         )
-        candidates = [  # on the branch leading to the node, then beside the node
-            (px + pad, py - 0.08, "right", "bottom"),
-            (px + pad, py + 0.08, "right", "top"),
+        length = (up - px) if np.isfinite(up) else 0.0
+        candidates = [
+            (px + pad + frac * length, py + dy, "right", va)
+            for frac in (0.0, 0.35, 0.7)
+            for dy, va in ((-0.08, "bottom"), (0.08, "top"))
+        ]
+        candidates += [
             (px - pad, py, "left", "center"),
             (px - pad, py - 0.12, "left", "bottom"),
             (px - pad, py + 0.12, "left", "top"),
@@ -198,7 +213,7 @@ def dendrogram_figure(
     for row, (a, b) in enumerate(z[:, :2].astype(int)):
         kids = [to_leaf[c] if c < n else c for c in (a, b)]
         nodes.append((kids, float(z[row, 2])))
-    x, y, segments = _draw_rectangular(ax, leaves, nodes, colors)
+    x, y, segments, parent_x = _draw_rectangular(ax, leaves, nodes, colors)
     span = float(z[:, 2].max()) if len(z) else 1.0
     span = span if span > 0 else 1.0
     ax.set_xlim(span * 1.04, -0.01 * span)
@@ -226,11 +241,11 @@ def dendrogram_figure(
         fontsize=9,
     )
     points = [
-        (x[n + row], y[n + row], float(clade.support))
+        (x[n + row], y[n + row], float(clade.support), parent_x[n + row])
         for row, clade in enumerate(result.clades)
         if clade.support is not None
     ]
-    _support_labels(fig, ax, points, span, segments)
+    _support_labels(fig, ax, points, span, segments, 6.5 if n <= 30 else 5.5)
     return fig
 
 
@@ -268,11 +283,12 @@ def consensus_figure(
         heights[node] = 1 + max(heights.get(c, 0) for c in kids)
         index[node] = n + len(nodes)
         nodes.append(([index[c] for c in kids], float(heights[node])))
-    x, y, segments = _draw_rectangular(ax, leaves, nodes, colors)
+    x, y, segments, parent_x = _draw_rectangular(ax, leaves, nodes, colors)
     for node in order:
         s = support.get(node)
         if s is not None:
-            points.append((x[index[node]], y[index[node]], float(s)))
+            k = index[node]
+            points.append((x[k], y[k], float(s), parent_x[k]))
     span = float(max(heights.values(), default=1))
     ax.set_xlim(span * 1.04 + 0.15, -0.02 * span)
     ax.set_xticks([])
@@ -290,7 +306,7 @@ def consensus_figure(
         ),
         fontsize=9,
     )
-    _support_labels(fig, ax, points, span, segments)
+    _support_labels(fig, ax, points, span, segments, 6.5 if n <= 30 else 5.5)
     return fig
 
 

@@ -142,9 +142,7 @@ def synthetic_reason(corpus: Corpus) -> str:
     return ""
 
 
-def _data_overview(
-    corpus: Corpus, roles: Roles, result: ScoreResult, top: str
-) -> tuple[DataOverview, list[str]]:
+def _data_overview(corpus: Corpus, roles: Roles, result: ScoreResult) -> DataOverview:
     ins = inspect(corpus)
     rank = {c.model: c.rank for c in result.candidates}
     order = (
@@ -181,7 +179,7 @@ def _data_overview(
         high = float(w[w <= q3 + 1.5 * (q3 - q1)].max())
         lengths.append(LengthStats(m, float(q1), float(med), float(q3), low, high))
     why = synthetic_reason(corpus)
-    overview = DataOverview(
+    return DataOverview(
         source=corpus.source,
         data_hash=corpus.content_hash(),
         n_models=ins.n_models,
@@ -195,7 +193,6 @@ def _data_overview(
         synthetic=bool(why),
         synthetic_reason=why,
     )
-    return overview, order
 
 
 # ------------------------------------------------------------------ tree
@@ -693,7 +690,7 @@ def gather(
         note = "the evidence given carries no features to train it on"
     attribution = _attribution_section(evaluation, note, result, len(roles.pool))
     clock.lap("attribution")
-    overview, _ = _data_overview(corpus, roles, result, top)
+    overview = _data_overview(corpus, roles, result)
     chan_list = list(result.weights) or registry.parse_channels(channels)
     options = dict(
         channels=chan_list,

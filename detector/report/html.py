@@ -14,8 +14,6 @@ import html
 import re
 from typing import Any
 
-import numpy as np
-
 from .. import figures
 from ..figures.base import SUSPECT, TOP, figure_bytes
 from . import text
@@ -89,10 +87,6 @@ def section_id(title: str) -> str:
     """The anchor of a section: "2. Candidate scores" -> "candidate-scores"."""
     words = re.sub(r"^\d+\.\s*", "", title).lower()
     return re.sub(r"[^a-z0-9]+", "-", words).strip("-")
-
-
-def _fmt(x: float | None, digits: int = 3) -> str:
-    return "n/a" if x is None or not np.isfinite(x) else f"{x:.{digits}f}"
 
 
 def _table(
@@ -227,8 +221,8 @@ def _header(pg: _Page) -> None:
     pg.add(_table(["number", "value", "what it means"],
                   [[k.name, k.value, k.meaning] for k in d.key_numbers], table_class="keys"))  # fmt: skip
     rows = [
-        [c.rank, c.model, _fmt(c.score), f"{_fmt(c.ci[0])} to {_fmt(c.ci[1])}",
-         "n/a" if c.p_value is None else f"{c.p_value:.2g}", c.verdict]
+        [c.rank, c.model, text.fmt(c.score), f"{text.fmt(c.ci[0])} to {text.fmt(c.ci[1])}",
+         text.fmt_p(c.p_value), c.verdict]
         for c in d.score.candidates[:3]
     ]  # fmt: skip
     pg.add("<h3>Best-ranked candidates</h3>")
@@ -277,8 +271,8 @@ def _body(pg: _Page) -> None:
     r = d.score
     pg.p(text.scores_intro(d, e))
     pg.figure("scores", figures.scores_figure(r))
-    rows = [[c.rank, c.model, _fmt(c.score), f"{_fmt(c.ci[0])} to {_fmt(c.ci[1])}",
-             "n/a" if c.p_value is None else f"{c.p_value:.2g}", f"{c.z:.2f}", c.n_prompts,
+    rows = [[c.rank, c.model, text.fmt(c.score), f"{text.fmt(c.ci[0])} to {text.fmt(c.ci[1])}",
+             text.fmt_p(c.p_value), f"{c.z:.2f}", c.n_prompts,
              c.verdict] for c in r.candidates]  # fmt: skip
     pg.add(
         _table(["rank", "candidate", "score", "95% interval", "p (Holm)", "z", "prompts", "reading"],
@@ -291,7 +285,7 @@ def _body(pg: _Page) -> None:
     pg.section(2)
     pg.p(text.CHANNELS_INTRO)
     pg.add(_table(["channel", "what it compares", "reliability", "weight"],
-                  [[c.name, c.description, _fmt(c.reliability), _fmt(c.weight)]
+                  [[c.name, c.description, text.fmt(c.reliability), text.fmt(c.weight)]
                    for c in d.channels], numeric=(2, 3)))  # fmt: skip
     if r.candidates:
         pg.figure("channels", figures.channels_figure(r))

@@ -15,8 +15,6 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from .. import figures
 from ..figures.base import SUSPECT, TOP
 from . import text
@@ -29,16 +27,6 @@ __all__ = ["render_pdf"]
 ANSWER_CHARS = 1200
 ANSWER_LINES = 30
 PROMPT_CHARS = 500
-
-
-def _fmt(x: float | None, digits: int = 3) -> str:
-    if x is None or not np.isfinite(x):
-        return "n/a"
-    return f"{x:.{digits}f}"
-
-
-def _fmt_p(p: float | None) -> str:
-    return "n/a" if p is None else f"{p:.2g}"
 
 
 def _fit(fig: Any, max_w: float = MAX_FIG_W, max_h: float = MAX_FIG_H) -> Any:
@@ -79,9 +67,9 @@ def _title_page(b: Builder, d: ReportData) -> None:
         [
             str(c.rank),
             c.model,
-            _fmt(c.score),
-            f"{_fmt(c.ci[0])} to {_fmt(c.ci[1])}",
-            _fmt_p(c.p_value),
+            text.fmt(c.score),
+            f"{text.fmt(c.ci[0])} to {text.fmt(c.ci[1])}",
+            text.fmt_p(c.p_value),
             c.verdict,
         ]  # fmt: skip
         for c in d.score.candidates[:3]
@@ -157,8 +145,8 @@ def _scores_section(b: Builder, d: ReportData, captions: dict[str, str]) -> None
     b.figure("scores", fig, captions["scores"], text.alt_text(d, "scores"))
     rows, highlight = [], {}
     for k, c in enumerate(r.candidates):
-        rows.append([str(c.rank), c.model, _fmt(c.score), f"{_fmt(c.ci[0])} to {_fmt(c.ci[1])}",
-                     _fmt_p(c.p_value), f"{c.z:.2f}", f"{c.n_prompts}", c.verdict])  # fmt: skip
+        rows.append([str(c.rank), c.model, text.fmt(c.score), f"{text.fmt(c.ci[0])} to {text.fmt(c.ci[1])}",
+                     text.fmt_p(c.p_value), f"{c.z:.2f}", f"{c.n_prompts}", c.verdict])  # fmt: skip
         if c.related:
             highlight[k] = "#fbf3e4"
     b.table(
@@ -177,7 +165,9 @@ def _channels_section(b: Builder, d: ReportData, captions: dict[str, str]) -> No
     b.heading(SECTIONS[2])
     b.p(text.CHANNELS_INTRO)
     b.space(4)
-    rows = [[c.name, c.description, _fmt(c.reliability), _fmt(c.weight)] for c in d.channels]
+    rows = [
+        [c.name, c.description, text.fmt(c.reliability), text.fmt(c.weight)] for c in d.channels
+    ]
     b.table(
         ["channel", "what it compares", "reliability", "weight"],
         rows,

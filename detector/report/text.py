@@ -18,7 +18,17 @@ from .data import ReportData
 
 Esc = Callable[[str], str]
 
-__all__ = ["alt_text", "captions", "method_paragraphs", "names"]
+__all__ = ["alt_text", "captions", "fmt", "fmt_p", "method_paragraphs", "names"]
+
+
+def fmt(x: float | None, digits: int = 3) -> str:
+    """A number for a table; "n/a" for None or NaN."""
+    return "n/a" if x is None or x != x or x in (float("inf"), float("-inf")) else f"{x:.{digits}f}"
+
+
+def fmt_p(p: float | None) -> str:
+    """A p-value for a table, two significant digits."""
+    return "n/a" if p is None else f"{p:.2g}"
 
 
 def names(models: list[str], e: Esc, limit: int = 8) -> str:
