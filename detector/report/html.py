@@ -65,7 +65,7 @@ mark { background: var(--mark); padding: 0 .1em; }
 .answers h4 { margin: 0 0 .4rem; font-size: .9rem; }
 .answers p { margin: .25rem 0; } .answers .li { margin: .1rem 0 .1rem 1.1rem; text-indent: -1.1rem; }
 .answers .li2 { margin-left: 2.2rem; } .answers h5 { margin: .4rem 0 .2rem; font-size: .9rem; }
-nav ol { padding-left: 1.2rem; columns: 2 16rem; }
+nav ul { list-style: none; padding-left: 0; columns: 2 16rem; }
 @media (max-width: 700px) {
   body { font-size: 15px; } h1 { font-size: 1.4rem; }
   .answers { grid-template-columns: 1fr; }
@@ -241,7 +241,7 @@ def _header(pg: _Page) -> None:
     )
     pg.add("</header>")
     items = "".join(f"<li><a href='#{section_id(t)}'>{_e(t)}</a></li>" for t in SECTIONS)
-    pg.add(f"<nav aria-label='Contents'><h2>Contents</h2><ol>{items}</ol></nav>")
+    pg.add(f"<nav aria-label='Contents'><h2>Contents</h2><ul>{items}</ul></nav>")
 
 
 def _body(pg: _Page) -> None:

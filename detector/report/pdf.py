@@ -232,7 +232,7 @@ def _tree_section(b: Builder, d: ReportData, captions: dict[str, str]) -> None:
     heat = figures.heatmap_figure(  # narrower than the page: it shares one with the consensus
         t.tree,
         highlight=marks,
-        max_width=min(MAX_FIG_W, 5.0),
+        max_width=min(MAX_FIG_W, 5.0 if len(t.tree.models) <= 20 else MAX_FIG_W),
         labels={m: b.fonts.clean(m) for m in marks},
     )
     b.figure("heatmap", _fit(heat), captions["heatmap"], text.alt_text(d, "heatmap"))
