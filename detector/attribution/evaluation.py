@@ -169,43 +169,10 @@ class Evaluation(Result):
         )
 
     def confusion_figure(self, normalize: bool = True) -> Any:
-        """The confusion matrix as a matplotlib Figure (rows: true, columns: predicted).
+        """The confusion matrix as a matplotlib Figure (:func:`detector.figures.confusion_figure`)."""
+        from ..figures import confusion_figure
 
-        Parameters
-        ----------
-        normalize : bool
-            Colour by share of the true model's texts (counts are written in
-            the cells when there are at most 12 models).
-        """
-        from matplotlib.figure import Figure
-
-        cm = np.asarray(self.confusion, dtype=float)
-        shown = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1) if normalize else cm
-        n = len(self.models)
-        label = max(len(m) for m in self.models) * 0.07  # inches taken by tick labels
-        cell = 0.3 if n > 12 else 0.7
-        fig = Figure(figsize=(n * cell + label + 2.0, n * cell + label + 1.0), layout="constrained")
-        ax = fig.add_subplot()
-        im = ax.imshow(shown, cmap="Blues", vmin=0, vmax=1 if normalize else None)
-        ax.set_xticks(range(n), self.models, rotation=90, fontsize=7 if n > 12 else 9)
-        ax.set_yticks(range(n), self.models, fontsize=7 if n > 12 else 9)
-        ax.set_xlabel("predicted model")
-        ax.set_ylabel("true model")
-        ax.set_title(f"held-out accuracy {self.accuracy:.1%}", fontsize=10)
-        if n <= 12:
-            for i in range(n):
-                for j in range(n):
-                    ax.text(
-                        j,
-                        i,
-                        str(int(cm[i, j])),
-                        ha="center",
-                        va="center",
-                        fontsize=8,
-                        color="white" if shown[i, j] > 0.5 * shown.max() else "black",
-                    )
-        fig.colorbar(im, ax=ax, shrink=0.8, label="share of row" if normalize else "texts")
-        return fig
+        return confusion_figure(self, normalize=normalize)
 
 
 def confusion_figure(result: Evaluation | tuple[Any, Evaluation], normalize: bool = True) -> Any:
@@ -215,7 +182,9 @@ def confusion_figure(result: Evaluation | tuple[Any, Evaluation], normalize: boo
         raise ProvenanceError(
             f"confusion_figure needs an Evaluation, got {type(evaluation).__name__}"
         )
-    return evaluation.confusion_figure(normalize=normalize)
+    from ..figures import confusion_figure as draw
+
+    return draw(evaluation, normalize=normalize)
 
 
 def _accuracy_at_k(proba: np.ndarray, y_idx: np.ndarray, k: int, seed: int) -> float:

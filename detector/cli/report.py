@@ -57,7 +57,10 @@ def add_parser(sub: Any) -> None:
     add_data_options(p)
     add_suspect_options(p)
     p.add_argument(
-        "--out", required=True, metavar="PDF", help="the PDF to write, e.g. reports/NAME.pdf"
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="the report to write: NAME.pdf, or NAME.html for one self-contained web page",
     )
     add_force(p)
     add_channels(p, "default: embedding,style,lexical,identity")
@@ -83,7 +86,7 @@ def add_parser(sub: Any) -> None:
     add_output_options(p, out=False)
     p.add_argument("--wide", action="store_true", help="score table with every column")
     add_feature_options(p)
-    p.set_defaults(func=run, outputs={"out": (".pdf",)})
+    p.set_defaults(func=run, outputs={"out": (".pdf", ".html", ".htm")})
 
 
 def run(args: argparse.Namespace) -> int:
@@ -106,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         attribution_prompts=args.attribution_prompts or None,
         **feature_kwargs(args),
     )
-    say(f"wrote {result.path}: {result.pages} pages in {result.timings['total']:.1f} s")
+    say(result.to_text().splitlines()[0])
     for note in result.notes:
         say(show_flags(f"note: {note}", args.parser))
     emit(result.score, args, text=lambda r: score_table(r, wide=args.wide))

@@ -88,6 +88,13 @@ def add_parser(sub: Any) -> None:
     files.add_argument(
         "--matrix", default=None, metavar="CSV", help="distance matrix as CSV (default: none)"
     )
+    files.add_argument(
+        "--consensus",
+        default=None,
+        metavar="FILE",
+        help="majority-rule consensus of the bootstrap trees: Newick (.nwk) or a figure "
+        "(.png/.svg/.pdf); needs --bootstrap of 1 or more (default: none)",
+    )
     add_force(files)  # type: ignore[arg-type]
     add_output_options(p, out=False)
     add_feature_options(p)
@@ -99,14 +106,20 @@ def add_parser(sub: Any) -> None:
             "mds": FIGURE_SUFFIXES,
             "newick": None,
             "matrix": None,
+            "consensus": (*FIGURE_SUFFIXES, ".nwk"),
         },
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..tree import dendrogram_figure, heatmap_figure, lineage_tree, mds_figure
+    from .. import figures
+    from ..consensus import consensus_tree
+    from ..errors import ProvenanceError
+    from ..tree import lineage_tree
 
     paths = args.paths  # checked by main before any work
+    if "consensus" in paths and args.bootstrap < 1:
+        raise ProvenanceError("`consensus` needs bootstrap trees; set `n_bootstrap` to 1 or more")
     corpus = load(args)
     result = lineage_tree(
         corpus,
@@ -118,7 +131,11 @@ def run(args: argparse.Namespace) -> int:
         min_shared=args.min_shared,
         **feature_kwargs(args),
     )
-    makers = {"out": dendrogram_figure, "heatmap": heatmap_figure, "mds": mds_figure}
+    makers = {
+        "out": figures.dendrogram_figure,
+        "heatmap": figures.heatmap_figure,
+        "mds": figures.mds_figure,
+    }
     for name, make in makers.items():
         if name in paths:
             write_figure(make(result), paths[name], dpi=150)
@@ -130,5 +147,14 @@ def run(args: argparse.Namespace) -> int:
             lambda tmp: result.distances.to_csv(tmp, index_label="model", float_format="%.6g"),
             paths["matrix"],
         )
+    if "consensus" in paths:
+        consensus = consensus_tree(result)
+        if str(paths["consensus"]).lower().endswith(".nwk"):
+            text = consensus.newick + "\n"
+            write_with(lambda tmp: tmp.write_text(text, encoding="utf-8"), paths["consensus"])
+        else:
+            colors = figures.group_colors(result)
+            figure = figures.consensus_figure(consensus, label_colors=colors)
+            write_figure(figure, paths["consensus"], dpi=150)
     emit(result, args)
     return 0
