@@ -75,7 +75,7 @@ def test_cli_warns_about_models_that_are_not_classes(case, tmp_path, capsys):
     args = ["attribute", str(path), str(CASE / "new_texts.jsonl"), "--no-progress"]
     assert main(args + ["--cache-dir", str(tmp_path / "cache")]) == 0
     out = capsys.readouterr()
-    warnings = [line for line in out.err.splitlines() if line.startswith("warning:")]
+    warnings = [line for line in out.err.splitlines() if line.startswith("provenance: warning:")]
     assert len(warnings) == 1 and "human-sft-13b" in warnings[0] and "atlas" not in warnings[0]
     assert "human-sft-13b (30 outputs" in out.out and "none of these models" in out.out
 
