@@ -34,6 +34,7 @@ __all__ = [
     "MIN_SPREAD",
     "NULL",
     "calibrate",
+    "clade_tests",
     "holm",
     "null_rank",
     "null_sets",
@@ -139,12 +140,32 @@ def transfer_groups(cands: list[str], refs: list[str], min_reference: int) -> li
     return []
 
 
+def _sides(
+    affinity: np.ndarray, suspect: int, cols: list[int], members: list[int], null: str
+) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+    """The statistic A(S, cols) (the mean over ``cols``) and its null sides.
+
+    Returns ``value`` (shape ``...``) and a list of ``(null values, z)`` pairs:
+    the suspect side A(S, R) and, with ``null="both"``, the candidate side
+    A(R, cols) (each null model's mean affinity to ``cols``).
+    """
+    value = affinity[..., suspect, cols].mean(axis=-1)
+    side_s = affinity[..., suspect, members]
+    sides = [(side_s, robust_z(value, side_s))]
+    if null == "both":
+        others = [m for m in members if m != suspect]
+        side_c = affinity[..., others, :][..., cols].mean(axis=-1)
+        sides.append((side_c, robust_z(value, side_c)))
+    return value, sides
+
+
 def calibrate(
     affinity: np.ndarray,
     suspect: int,
     cands: list[int],
     nulls: list[list[int]],
     null: str = NULL,
+    clades: list[list[int]] | None = None,
 ) -> np.ndarray:
     """Calibrated z of each candidate against its null models.
 
@@ -161,19 +182,41 @@ def calibrate(
     null : {"both", "suspect"}
         "suspect": robust z of A(S, T) among A(S, R); "both": the smaller of
         that and the robust z of A(S, T) among A(R, T).
+    clades : list of list of int, optional
+        For each candidate, the models documented as having learned from it
+        (:meth:`~detector.panel.Panel.learned_from`). Where there are any,
+        the candidate's z is the larger of its own and its clade's: the same
+        z with A(S, T) replaced by the mean affinity of S to T and the models
+        that learned from it (and A(R, T) by each null model's mean affinity
+        to them). Its p-value then doubles (:func:`clade_tests`).
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., n_candidates)
     """
+    clades = clades or [[] for _ in cands]
     out = []
-    for c, members in zip(cands, nulls, strict=True):
+    for c, members, extra in zip(cands, nulls, clades, strict=True):
         if not members:
             out.append(affinity[..., suspect, c])
             continue
-        value = affinity[..., suspect, c]
-        z = robust_z(value, affinity[..., suspect, members])
-        if null == "both":
-            others = [m for m in members if m != suspect]
-            z = np.minimum(z, robust_z(value, affinity[..., others, c]))
+        z = np.minimum.reduce([zz for _, zz in _sides(affinity, suspect, [c], members, null)[1]])
+        if extra:
+            sides = _sides(affinity, suspect, [c, *extra], members, null)[1]
+            z = np.maximum(z, np.minimum.reduce([zz for _, zz in sides]))
         out.append(z)
     return np.stack(out, axis=-1)
+
+
+def clade_tests(clades: list[list[int]] | None, n_cands: int) -> np.ndarray:
+    """Tests behind each candidate's z: 2 where its clade was tested too, else 1.
+
+    The raw p-value of a candidate is ``min(1, tests * tail probability)``
+    (Bonferroni over its own and its clade's statistic).
+    """
+    if not clades:
+        return np.ones(n_cands)
+    return np.array([2.0 if extra else 1.0 for extra in clades])
 
 
 def tail_probability(z: np.ndarray, dof: np.ndarray) -> np.ndarray:
@@ -182,20 +225,24 @@ def tail_probability(z: np.ndarray, dof: np.ndarray) -> np.ndarray:
 
 
 def null_rank(
-    affinity: np.ndarray, suspect: int, cand: int, members: list[int], null: str = NULL
+    affinity: np.ndarray,
+    suspect: int,
+    cand: int,
+    members: list[int],
+    null: str = NULL,
+    clade: list[int] | None = None,
 ) -> tuple[int, int]:
     """How many null models the candidate beats, on the side of the null that binds.
 
     Returns ``(below, size)``: the number of null models whose affinity is
-    below A(S, T), and the null's size, for the side (suspect or candidate)
-    whose robust z is smaller, as :func:`calibrate` takes it.
+    below the candidate's statistic, and the null's size, for the statistic
+    (its own or its clade's) and the side (suspect or candidate) that
+    :func:`calibrate` takes.
     """
-    value = affinity[suspect, cand]
-    side_s = affinity[suspect, members]
-    best = (int(np.sum(side_s < value)), len(members))
-    if null == "both":
-        others = [m for m in members if m != suspect]
-        side_c = affinity[others, cand]
-        if robust_z(value, side_c) < robust_z(value, side_s):
-            best = (int(np.sum(side_c < value)), len(others))
+    best_z, best = -np.inf, (0, len(members))
+    for cols in ([cand], [cand, *clade]) if clade else ([cand],):
+        value, sides = _sides(affinity, suspect, cols, members, null)
+        side, z = min(sides, key=lambda pair: float(pair[1]))
+        if float(z) > best_z:
+            best_z, best = float(z), (int(np.sum(side < value)), len(side))
     return best

@@ -131,13 +131,15 @@ class Panel:
             and _text(row, "teacher_family") == family
         )
 
-    def relatives(self, candidate: str, pool: Iterable[str], *, suspect: str) -> dict[str, str]:
-        """Models of ``pool`` documented as related to ``candidate``, with the reason.
+    def learned_from(self, candidate: str, pool: Iterable[str], *, suspect: str) -> dict[str, str]:
+        """Models of ``pool`` documented as having learned from ``candidate``, with the reason.
 
-        The suspect is never in the answer and its row is never read.
+        Its students (distilled on its family's outputs), models derived from
+        it, and models derived from one of its students: with the candidate,
+        its *clade*. The suspect is never in the answer and its row is never
+        read.
         """
         family = self.family(candidate)
-        cand_row = self._row(candidate)
         out: dict[str, str] = {}
         for model in pool:
             if model in (suspect, candidate):
@@ -152,10 +154,43 @@ class Panel:
                 out[model] = f"documented as derived from {candidate}"
             elif parent and parent != suspect and self._learned_from_family(parent, family):
                 out[model] = f"derived from a documented student of {candidate}'s family"
-            elif cand_row is not None and _text(cand_row, "parent") == model:
+        return out
+
+    def relatives(self, candidate: str, pool: Iterable[str], *, suspect: str) -> dict[str, str]:
+        """Models of ``pool`` documented as related to ``candidate``, with the reason.
+
+        Those that learned from it (:meth:`learned_from`), its parent, and
+        models of its documented family (another snapshot or size of the same
+        vendor line). The suspect is never in the answer and its row is never
+        read.
+        """
+        pool = list(pool)
+        out = self.learned_from(candidate, pool, suspect=suspect)
+        family = self.family(candidate)
+        cand_row = self._row(candidate)
+        for model in pool:
+            if model in (suspect, candidate) or model in out:
+                continue
+            row = self._row(model)
+            if row is None:
+                continue
+            if cand_row is not None and _text(cand_row, "parent") == model:
                 out[model] = f"{candidate}'s documented parent"
             elif family and _text(row, "family") == family:
                 out[model] = f"of {candidate}'s documented family ({family})"
+        return out
+
+    def clades(
+        self, suspect: str, candidates: Sequence[str], pool: Sequence[str]
+    ) -> dict[str, list[str]]:
+        """For each candidate with documented students or derivatives in ``pool``, those models."""
+        if self.lineage.empty:
+            return {}
+        out = {}
+        for c in candidates:
+            members = list(self.learned_from(c, pool, suspect=suspect))
+            if members:
+                out[c] = members
         return out
 
     def null_exclusions(

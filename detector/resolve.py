@@ -152,6 +152,9 @@ class Roles:
         Per candidate, the reference models left out of its null because the
         known lineage relates them to it, with the reason
         (:class:`~detector.panel.Panel`).
+    clades : dict of str to list of str
+        Per candidate, the models of the pool documented as having learned
+        from it (its students and derivatives): with the candidate, its clade.
     """
 
     suspect: str
@@ -160,6 +163,7 @@ class Roles:
     reasons: dict[str, str] = field(default_factory=dict)
     left_out: dict[str, str] = field(default_factory=dict)
     null_exclusions: dict[str, dict[str, str]] = field(default_factory=dict)
+    clades: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def pool(self) -> list[str]:
@@ -320,7 +324,8 @@ def resolve_roles(
     for m in left_out:
         reasons.pop(m, None)
     exclusions = panel.null_exclusions(suspect, cand, ref)
-    return Roles(suspect, cand, ref, reasons, left_out, exclusions)
+    clades = panel.clades(suspect, cand, [*cand, *ref])
+    return Roles(suspect, cand, ref, reasons, left_out, exclusions, clades)
 
 
 def _data_release_dates(data: Data) -> dict[str, object]:

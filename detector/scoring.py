@@ -9,11 +9,13 @@ Per candidate the result carries, all from one null and one distribution:
 
 - ``z``: where A(S, T) sits among the unrelated models, in robust SDs
   (the smaller of the suspect-side and candidate-side z);
-- ``p_raw``: the one-sided probability that an unrelated model is as
-  similar (Student t with the null's degrees of freedom);
-- ``score`` = 1 - ``p_raw``: the share of unrelated models expected to be
-  less similar (0.5 is typical of an unrelated model, 0.99 means 1 in 100
-  would be as similar); its 95% interval comes from resampling prompts;
+- ``score``: the share of unrelated models expected to be less similar,
+  1 - P(t >= z) under a Student t with the null's degrees of freedom (0.5 is
+  typical of an unrelated model, 0.99 means 1 in 100 would be as similar);
+  its 95% interval comes from resampling prompts;
+- ``p_raw``: 1 - ``score``, the one-sided probability that an unrelated
+  model is as similar; doubled (Bonferroni) for a candidate whose clade was
+  tested too (with known lineage, :mod:`detector.panel`);
 - ``p_value``: ``p_raw`` Holm-corrected across candidates; ``related``
   means it is below ``alpha``;
 - ``null_below`` of ``null_size``: how many unrelated models it beats;
@@ -34,6 +36,7 @@ from .calibration import (
     MIN_SPREAD,
     NULL,
     calibrate,
+    clade_tests,
     holm,
     null_rank,
     null_sets,
@@ -245,25 +248,30 @@ def score(
     c_idx = [int(i) for i in evidence.index(list(cand))]
     r_idx = [int(i) for i in evidence.index(list(ref))]
     position = {m: i for i, m in enumerate(evidence.models)}
+    clades = [[position[m] for m in roles.clades.get(c, []) if m in position] for c in cand]
     exclusions = {
         position[c]: {position[r] for r in rel if r in position}
         for c, rel in roles.null_exclusions.items()
         if c in position
     }
+    for c, extra in zip(c_idx, clades, strict=True):  # a clade is never its own null
+        exclusions.setdefault(c, set()).update(extra)
     nulls, calibration = null_sets(c_idx, r_idx, min_reference, exclusions)
     notes: list[str] = roles.notes()
     calibrated = calibration != "uncalibrated" and not degenerate
     full = evidence.combined_affinity()
-    z, z_boot = _calibrated_z(evidence, s, c_idx, nulls, null, seed, n_bootstrap)
+    z, z_boot = _calibrated_z(evidence, s, c_idx, nulls, null, seed, n_bootstrap, clades)
     per_channel = {
-        name: calibrate(evidence.channel_affinity(name), s, c_idx, nulls, null)
+        name: calibrate(evidence.channel_affinity(name), s, c_idx, nulls, null, clades)
         for name in evidence.channels
     }
     if calibrated:
         dof = np.array([max(len(n) - 1, 1) for n in nulls])
-        p_raw = tail_probability(z, dof)
+        tail = tail_probability(z, dof)
+        # a candidate whose clade was tested too has two chances: Bonferroni over them
+        p_raw = np.minimum(1.0, clade_tests(clades, len(cand)) * tail)
         p_adj = holm(p_raw)
-        score_full = 1.0 - p_raw
+        score_full = 1.0 - tail
         score_boot = 1.0 - tail_probability(z_boot, dof)
     else:
         p_raw = p_adj = np.full(len(cand), np.nan)
@@ -286,7 +294,9 @@ def score(
     results: list[CandidateScore] = []
     facts: list[CandidateFacts] = []
     for rank, k in enumerate(order, start=1):
-        below, size = null_rank(full, s, c_idx[k], nulls[k], null) if calibrated else (0, 0)
+        below, size = (
+            null_rank(full, s, c_idx[k], nulls[k], null, clades[k]) if calibrated else (0, 0)
+        )
         fact = CandidateFacts(
             model=cand[k],
             rank=rank,
@@ -395,14 +405,15 @@ def _calibrated_z(
     null: str,
     seed: int,
     n_bootstrap: int,
+    clades: list[list[int]],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Calibrated z of each candidate, shape (n_cand,), and over prompt resamplings (B, n_cand)."""
-    z = calibrate(evidence.combined_affinity(), s, c_idx, nulls, null)
+    z = calibrate(evidence.combined_affinity(), s, c_idx, nulls, null, clades)
     n_prompts = evidence.n_prompts
     rng = np.random.default_rng(seed)
     counts = rng.multinomial(n_prompts, np.full(n_prompts, 1 / n_prompts), size=n_bootstrap)
     boot = evidence.bootstrap_affinities(counts.astype(np.float64))["combined"]
-    return z, calibrate(boot, s, c_idx, nulls, null)
+    return z, calibrate(boot, s, c_idx, nulls, null, clades)
 
 
 def _shared_counts(evidence: Evidence, s: int) -> np.ndarray:
