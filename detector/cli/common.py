@@ -65,7 +65,7 @@ FORMATS = ("table", "json", "csv", "markdown")
 #: a test checks they are detector.embeddings.PRECISIONS).
 PRECISIONS = ("auto", "fp32", "bf16")
 #: Input formats of load_corpus (a test checks they are detector.corpus.FORMATS).
-INPUT_FORMATS = ("jsonl", "json", "csv", "parquet", "alpaca_eval", "hf_disk", "hf")
+INPUT_FORMATS = ("jsonl", "json", "csv", "parquet", "alpaca_eval", "mtbench", "hf_disk", "hf")
 
 
 # ----------------------------------------------------------------- parser
