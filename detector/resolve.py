@@ -250,7 +250,9 @@ def resolve_roles(
 
     Candidates default to every model that is neither the suspect nor a
     reference model; reference models to every model that is neither suspect
-    nor candidate. With ``min_prompts``, a candidate or reference model that
+    nor candidate. Defaults leave out degenerate models (constant answers,
+    empty answers, repetition loops: :func:`~detector.degenerate.degenerate_models`),
+    which would shift every z; a model named explicitly is kept. With ``min_prompts``, a candidate or reference model that
     shares fewer prompts with the suspect is left out, with a note (one
     shared prompt is no evidence, and would rank first by chance).
 
@@ -282,6 +284,12 @@ def resolve_roles(
     """
     known = known_models(data)
     check_roles(known, suspect, candidates, reference)
+    left_out: dict[str, str] = {}
+    if candidates is None or reference is None:  # defaults never take a degenerate model
+        named = {suspect, *(candidates or []), *(reference or [])}
+        degenerate = {m: w for m, w in _degenerate_models(data).items() if m not in named}
+        left_out.update({m: f"degenerate: {why}" for m, why in degenerate.items()})
+        known = [m for m in known if m not in left_out]
     reasons: dict[str, str] = {suspect: "the suspect"}
     if candidates is not None:
         cand = list(dict.fromkeys(candidates))
@@ -297,7 +305,6 @@ def resolve_roles(
         reasons.update(
             {m: "reference: every model that is neither suspect nor candidate" for m in ref}
         )
-    left_out: dict[str, str] = {}
     shared = pairwise_shared(data) if min_prompts is not None else None
     if shared is not None and min_prompts is not None:
         check_shared_prompts(shared, suspect, [suspect, *cand, *ref], min_prompts)
@@ -326,6 +333,20 @@ def resolve_roles(
     exclusions = panel.null_exclusions(suspect, cand, ref)
     clades = panel.clades(suspect, cand, [*cand, *ref])
     return Roles(suspect, cand, ref, reasons, left_out, exclusions, clades)
+
+
+def _degenerate_models(data: Data) -> dict[str, str]:
+    """Degenerate models of the data (:func:`~detector.degenerate.degenerate_models`), once per corpus."""
+    if isinstance(data, Evidence) and data.features is None:
+        return {}
+    corpus = as_corpus(data)
+    cached = corpus.__dict__.get("_degenerate_models")
+    if cached is None:
+        from .degenerate import degenerate_models
+
+        cached = degenerate_models(corpus)
+        corpus.__dict__["_degenerate_models"] = cached
+    return cached
 
 
 def _data_release_dates(data: Data) -> dict[str, object]:

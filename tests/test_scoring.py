@@ -324,3 +324,36 @@ def test_uncalibrated_scores_and_intervals_stay_in_unit_range():
     assert result.calibration == "uncalibrated"
     for c in result.candidates:
         assert 0.0 <= c.ci[0] <= c.ci[1] <= 1.0 and 0.0 <= c.score <= 1.0
+
+
+def test_degenerate_models_stay_out_of_default_pools(tmp_path):
+    """AlpacaEval's NullModel (one constant answer) would shift every z; defaults leave it out."""
+    rng = np.random.default_rng(0)
+    words = [
+        "alpha",
+        "beta",
+        "gamma",
+        "delta",
+        "epsilon",
+        "zeta",
+        "eta",
+        "theta",
+        "iota",
+        "kappa",
+        "lambda",
+        "mu",
+    ]
+    rows = []
+    for i in range(7):
+        for j in range(25):
+            text = " ".join(rng.choice(words, size=30 + 5 * i)) + f". Point {j} by style {i}."
+            rows.append({"model": f"m{i}", "prompt": f"Question {j}?", "output": text})
+    rows += [{"model": "NullModel", "prompt": f"Question {j}?", "output": "OK."} for j in range(25)]
+    corpus = load_corpus(__import__("pandas").DataFrame(rows))
+    result = score(corpus, "m0", channels="style", n_bootstrap=10, cache_dir=tmp_path)
+    assert "NullModel" not in [c.model for c in result.candidates] + result.reference
+    assert result.roles["left_out"]["NullModel"].startswith("degenerate: the same answer")
+    named = score(
+        corpus, "m0", ["m1", "NullModel"], channels="style", n_bootstrap=10, cache_dir=tmp_path
+    )
+    assert "NullModel" in [c.model for c in named.candidates]  # named explicitly: kept
