@@ -13,6 +13,9 @@ training and a test fold):
    the 13 closed API models (candidates) and the 11 open independent models
    (reference), with the lineage of ``lineage.csv``.
 
+4. open-set attribution (texts of models the classifier never saw; see
+   ``bench_attribution_open_set.py``, which also rewrites that section alone).
+
 Writes ``benchmarks/results/attribution.md``. Embeddings are used where they
 are in the cache (computing them for all 42 models takes hours on a loaded
 2-core machine; the 5-way set is embedded once, about 50 minutes there).
@@ -20,7 +23,7 @@ are in the cache (computing them for all 42 models takes hours on a loaded
 Usage::
 
     .venv/bin/python benchmarks/bench_attribution.py [--cache-dir DIR] [--out PATH]
-        [--skip-42] [--skip-transfer]
+        [--skip-42] [--skip-transfer] [--skip-open-set]
 
 Exits with status 0 and a message when the corpus is absent.
 """
@@ -204,6 +207,7 @@ def main() -> int:
     parser.add_argument("--no-embedding", action="store_true", help="skip the embedding channel")
     parser.add_argument("--skip-42", action="store_true")
     parser.add_argument("--skip-transfer", action="store_true")
+    parser.add_argument("--skip-open-set", action="store_true")
     args = parser.parse_args()
     corpus_path = Path(args.corpus)
     if not (corpus_path / "results").is_dir():
@@ -364,6 +368,11 @@ def main() -> int:
             "back-transformed): "
             + ", ".join(f"{c} {pct(float(np.sin(v) ** 2))}" for c, v in result.null_center.items()),
         ]
+    if not args.skip_open_set:
+        import bench_attribution_open_set as open_set
+
+        loo, unseen = open_set.measure(corpus_path, args.cache_dir)
+        lines += ["", *open_set.section(loo, unseen, lineage, cmd.strip())]
     lines += ["", "## Against the goals of issue 5", ""]
     lines.append(
         f"- 5-way per-text accuracy {pct(ev.accuracy)} with CPU features (goal >= 97%; anchor "

@@ -13,9 +13,10 @@ each with the goals of the scoring issue next to the measured figures.
 Usage::
 
     .venv/bin/python benchmarks/bench_scoring.py [--corpus alpaca_eval|creative_2025|all]
-        [--cache-dir DIR] [--speed [--cold]] [--suspect vicuna-13b]
+        [--cache-dir DIR] [--speed [--cold]] [--suspect vicuna-13b] [--use-lineage]
 
-``--speed`` also times one suspect against every other model and the whole
+``--use-lineage`` passes the lineage to scoring (its known-lineage null and
+release dates; the suspect's own row is never read). ``--speed`` also times one suspect against every other model and the whole
 benchmark with warm caches (run it on a quiet machine: timings from a shared
 machine mean nothing); ``--cold`` adds a run from an empty cache (embedding
 33,800 outputs takes tens of minutes on 2 CPU cores). The corpora are read from
@@ -245,6 +246,7 @@ def run_one(corpus_spec: DevCorpus, args: argparse.Namespace) -> int:
         progress=True,
         source=str(corpus_spec.data),
         open_questions=corpus_spec.open_questions,
+        use_lineage=args.use_lineage,
         evidence_kwargs={"cache_dir": args.cache_dir} if args.cache_dir else None,
     )
     if args.speed:
@@ -256,8 +258,10 @@ def run_one(corpus_spec: DevCorpus, args: argparse.Namespace) -> int:
         )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    command = f"python benchmarks/bench_scoring.py --corpus {corpus_spec.name}" + (
-        " --speed" + (" --cold" if args.cold else "") if args.speed else ""
+    command = (
+        f"python benchmarks/bench_scoring.py --corpus {corpus_spec.name}"
+        + (" --speed" + (" --cold" if args.cold else "") if args.speed else "")
+        + (" --use-lineage" if args.use_lineage else "")
     )
     lines = [
         f"# {corpus_spec.title}",
@@ -319,6 +323,11 @@ def main() -> int:
     parser.add_argument("--speed", action="store_true", help="also time warm runs")
     parser.add_argument("--cold", action="store_true", help="with --speed: an empty-cache run too")
     parser.add_argument("--suspect", default="vicuna-13b", help="suspect of the one-suspect timing")
+    parser.add_argument(
+        "--use-lineage",
+        action="store_true",
+        help="pass the lineage to scoring (known-lineage null, release dates; leave-suspect-out)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     names = list(specs) if args.corpus == "all" else [args.corpus]

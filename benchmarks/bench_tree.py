@@ -41,18 +41,20 @@ sys.path.insert(0, str(ROOT))
 
 from detector.corpus import load_corpus  # noqa: E402
 from detector.evidence import build_evidence  # noqa: E402
+from detector.figures import (  # noqa: E402
+    dendrogram_figure,
+    heatmap_figure,
+    mds_figure,
+    save_figure,
+)
 from detector.tree import (  # noqa: E402
     DEFAULT_METHOD,
     METHODS,
     TreeResult,
     clade_support,
-    dendrogram_figure,
-    heatmap_figure,
     lineage_tree,
     mds_coordinates,
-    mds_figure,
     method_label,
-    save_figure,
 )
 
 DEFAULT_CORPUS = ROOT.parent / "shared/corpora/alpaca_eval"

@@ -34,7 +34,6 @@ isolates the evidence.
 from __future__ import annotations
 
 import html
-import json
 import sys
 import time
 from collections.abc import Sequence
@@ -43,12 +42,22 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .calibration import (
+    MIN_REFERENCE,
+    NULL,
+    calibrate,
+    clade_tests,
+    holm,
+    null_sets,
+    tail_probability,
+)
 from .corpus import Corpus
 from .errors import ProvenanceError
 from .evidence import Evidence
 from .features import Features
+from .params import check_alpha, check_int, check_seed
+from .progress import enabled as progress_enabled
 from .protocol import (
     PlanEntry,
     benchmark_plan,
@@ -56,11 +65,13 @@ from .protocol import (
     lineage_format,
     load_lineage,
     pair_label,
+    release_span,
     released_after,
     vendor,
 )
 from .resolve import as_evidence, known_models
-from .scoring import MIN_REFERENCE, NULL, ScoreResult, calibrate, holm, score
+from .results import Result
+from .scoring import ScoreResult, score
 
 __all__ = [
     "BenchmarkResult",
@@ -181,7 +192,7 @@ def _cell(metrics: dict[str, float], key: str, count: str | None) -> str:
 
 
 @dataclass
-class BenchmarkResult:
+class BenchmarkResult(Result):
     """Accuracy of scoring against documented lineage, with the peers measured in the same run.
 
     The top-level fields are ours (as before peers were added); ``metrics`` has
@@ -209,12 +220,6 @@ class BenchmarkResult:
     peers: list[MethodResult] = field(default_factory=list)
     seconds_peers: float = 0.0
     notes: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, default=str)
 
     @property
     def methods(self) -> list[MethodResult]:
@@ -370,16 +375,20 @@ def peer_verdicts(
     *,
     alpha: float = 0.05,
     min_reference: int = MIN_REFERENCE,
+    exclusions: dict[str, Sequence[str]] | None = None,
+    clades: dict[str, Sequence[str]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Calibrated z and "related" of each candidate from a peer's distance matrix.
 
     The affinity is minus the distance, standardized by the mean and standard
     deviation of the between-model distances (one unit = one SD, as our
-    channels); it is calibrated as :func:`~detector.scoring.score` calibrates
-    ours: robust z on both sides (:func:`~detector.scoring.calibrate`) against
-    the reference models (the other candidates and references leave-one-out
-    when there are fewer than ``min_reference``), one-sided Student t with the
-    null's degrees of freedom, Holm across candidates.
+    channels); it is calibrated with the functions :func:`~detector.scoring.score`
+    calibrates ours with (:mod:`detector.calibration`): the same null sets
+    (reference models; the other candidates too, leave-one-out, when there are
+    fewer than ``min_reference``; a candidate's documented relatives and clade
+    left out of its null), robust z on both sides, a candidate's clade, the
+    Student-t tail with the null's degrees of freedom (doubled for a candidate
+    whose clade was tested) and Holm across candidates.
 
     Parameters
     ----------
@@ -388,6 +397,10 @@ def peer_verdicts(
     candidates, reference : sequence of str
     alpha : float
     min_reference : int
+    exclusions : dict of str to sequence of str, optional
+        Per candidate, models left out of its null (ours: ``roles["null_exclusions"]``).
+    clades : dict of str to sequence of str, optional
+        Per candidate, the models documented as having learned from it.
 
     Returns
     -------
@@ -404,17 +417,18 @@ def peer_verdicts(
     s = pos[suspect]
     c_idx = [pos[c] for c in candidates]
     r_idx = [pos[r] for r in reference]
-    if len(r_idx) >= min_reference:
-        nulls = [list(r_idx) for _ in c_idx]
-    elif len(r_idx) + len(c_idx) - 1 >= min_reference:
-        pool = r_idx + c_idx
-        nulls = [[m for m in pool if m != c] for c in c_idx]
-    else:
+    clade_idx = [[pos[m] for m in (clades or {}).get(c, []) if m in pos] for c in candidates]
+    excluded = {
+        pos[c]: {pos[m] for m in (exclusions or {}).get(c, []) if m in pos} | set(extra)
+        for c, extra in zip(candidates, clade_idx, strict=True)
+    }
+    nulls, how = null_sets(c_idx, r_idx, min_reference, excluded)
+    if how == "uncalibrated":
         return affinity[s, c_idx], np.zeros(len(c_idx), dtype=bool)
-    z = calibrate(affinity, s, c_idx, nulls, NULL)
+    z = calibrate(affinity, s, c_idx, nulls, NULL, clade_idx)
     dof = np.array([max(len(n) - 1, 1) for n in nulls])
-    p_adj = holm(stats.t.sf(z, dof))
-    return np.asarray(z, dtype=float), p_adj < alpha
+    p_raw = np.minimum(1.0, clade_tests(clade_idx, len(c_idx)) * tail_probability(z, dof))
+    return np.asarray(z, dtype=float), holm(p_raw) < alpha
 
 
 def _outcome(
@@ -423,6 +437,7 @@ def _outcome(
     lin: pd.DataFrame,
     families: dict[str, str],
     seconds: float,
+    best: str | None = None,
 ) -> SuspectOutcome:
     """The outcome of one suspect from its ranked candidates (best first)."""
     top = ranked[0]
@@ -447,13 +462,13 @@ def _outcome(
         fam = vendor(families.get(top.model, "")) == vendor(entry.expected_family)
         expected_related = any(m in entry.expected for m in related)
     s = entry.suspect
-    when = lin.loc[s, "released"] if "released" in lin.columns else pd.NaT
+    span = release_span(lin, s)
     return SuspectOutcome(
         suspect=s,
         relation=entry.relation,
         expected=expected,
         expected_family=entry.expected_family,
-        best=related[0] if related else None,
+        best=best if best is not None else (related[0] if related else None),
         top1=top.model,
         top1_family=families.get(top.model, ""),
         exact=exact,
@@ -464,7 +479,7 @@ def _outcome(
         seconds=seconds,
         kind=entry.kind,
         expected_related=expected_related,
-        released="" if pd.isna(when) else pd.Timestamp(when).date().isoformat(),
+        released="" if span is None else str(lin.loc[s, "released"]),
         related_after=[m for m in related if released_after(lin, m, s)],
         top1_after=released_after(lin, top.model, s),
         top=ranked[:3],
@@ -549,8 +564,10 @@ def _ours(
     n_bootstrap: int,
     alpha: float,
     progress: bool,
-) -> tuple[list[SuspectOutcome], list[dict[str, float]], list[list[CandidateRank]]]:
-    outcomes, values, ranked_all = [], [], []
+    use_lineage: bool,
+) -> tuple[list[SuspectOutcome], list[dict[str, float]], list[list[CandidateRank]], list[dict]]:
+    """Score every entry of the plan; also return the roles score resolved for each."""
+    outcomes, values, ranked_all, roles = [], [], [], []
     for entry in plan:
         ts = time.perf_counter()
         result: ScoreResult = score(
@@ -561,6 +578,7 @@ def _ours(
             seed=seed,
             n_bootstrap=n_bootstrap,
             alpha=alpha,
+            **({"lineage": lin} if use_lineage else {}),
         )
         ranked = [
             CandidateRank(c.model, float(c.z), bool(c.related), float(c.score), list(c.ci))
@@ -568,7 +586,8 @@ def _ours(
         ]
         values.append({c.model: float(c.z) for c in result.candidates})
         ranked_all.append(ranked)
-        outcome = _outcome(entry, ranked, lin, families, time.perf_counter() - ts)
+        roles.append(dict(getattr(result, "roles", {}) or {}))
+        outcome = _outcome(entry, ranked, lin, families, time.perf_counter() - ts, best=result.best)
         outcomes.append(outcome)
         if progress:
             print(
@@ -576,7 +595,7 @@ def _ours(
                 file=sys.stderr,
                 flush=True,
             )
-    return outcomes, values, ranked_all
+    return outcomes, values, ranked_all, roles
 
 
 def _peer(
@@ -586,24 +605,33 @@ def _peer(
     lin: pd.DataFrame,
     families: dict[str, str],
     alpha: float,
+    roles: list[dict],
 ) -> MethodResult:
+    """One peer on the plan, with the roles ours resolved for each suspect (same candidates,
+    reference models, null exclusions and clades)."""
     from .peers import PEERS
 
     outcomes, values, ranked_all = [], [], []
-    for entry in plan:
+    for entry, role in zip(plan, roles, strict=True):
         ts = time.perf_counter()
+        cands = list(role.get("candidates") or entry.candidates)
+        refs = list(role.get("reference", entry.reference))
         z, related = peer_verdicts(
-            distances, entry.suspect, entry.candidates, entry.reference, alpha=alpha
+            distances,
+            entry.suspect,
+            cands,
+            refs,
+            alpha=alpha,
+            exclusions={c: list(r) for c, r in (role.get("null_exclusions") or {}).items()},
+            clades=role.get("clades") or {},
         )
-        dist = distances.loc[entry.suspect, entry.candidates].to_numpy(dtype=float)
+        dist = distances.loc[entry.suspect, cands].to_numpy(dtype=float)
         order = np.argsort(dist, kind="stable")
         ranked = [
-            CandidateRank(
-                entry.candidates[k], float(z[k]), bool(related[k]), distance=float(dist[k])
-            )
+            CandidateRank(cands[k], float(z[k]), bool(related[k]), distance=float(dist[k]))
             for k in order
         ]
-        values.append({c: -float(v) for c, v in zip(entry.candidates, dist, strict=True)})
+        values.append({c: -float(v) for c, v in zip(cands, dist, strict=True)})
         ranked_all.append(ranked)
         outcomes.append(_outcome(entry, ranked, lin, families, time.perf_counter() - ts))
     description = PEERS[name][1] if name in PEERS else name
@@ -635,6 +663,7 @@ def _run_peers(
     evidence_kwargs: dict[str, Any] | None,
     alpha: float,
     progress: bool,
+    roles: list[dict],
 ) -> tuple[list[MethodResult], list[str], list[str]]:
     """Fit the peers on the outputs and measure each on the plan; (results, names run, notes)."""
     from .peers import PEERS, fit_peers
@@ -661,7 +690,7 @@ def _run_peers(
         if progress:
             print(f"  peer {peer} fitted", file=sys.stderr, flush=True)
         distances = distances.loc[evidence.models, evidence.models]
-        results.append(_peer(peer, distances, plan, lin, families, alpha))
+        results.append(_peer(peer, distances, plan, lin, families, alpha, roles))
     return results, names, notes
 
 
@@ -672,11 +701,12 @@ def run_benchmark(
     seed: int = 0,
     n_bootstrap: int = 200,
     alpha: float = 0.05,
-    progress: bool = True,
+    progress: bool | None = None,
     evidence_kwargs: dict[str, Any] | None = None,
     source: str | None = None,
     peers: Sequence[str] | None = None,
     open_questions: Sequence[str] = (),
+    use_lineage: bool = False,
 ) -> BenchmarkResult:
     """Score every suspect of the protocol; measure accuracy, ours and the peers'.
 
@@ -690,8 +720,8 @@ def run_benchmark(
         Lineage table in either format (:func:`~detector.protocol.load_lineage`).
     seed, n_bootstrap, alpha
         Passed to :func:`~detector.scoring.score`.
-    progress : bool
-        One line per suspect on stderr.
+    progress : bool, optional
+        One line per suspect on stderr (None: when stderr is a terminal or in a notebook).
     evidence_kwargs : dict, optional
         Passed to :func:`~detector.evidence.build_evidence` (and the feature
         options among them to the LLM DNA peer's embeddings).
@@ -704,6 +734,10 @@ def run_benchmark(
     open_questions : sequence of str
         Models scored against every other model and reported with no
         expectation (where DeepSeek-R1 lands on creative_2025).
+    use_lineage : bool
+        Pass the lineage to :func:`~detector.scoring.score` (its known-lineage
+        null and release dates; the suspect's own row is never read, so this is
+        leave-suspect-out). The peers get the roles ours resolved either way.
 
     Returns
     -------
@@ -717,6 +751,9 @@ def run_benchmark(
     """
     from .peers import PEERS
 
+    seed, alpha = check_seed(seed), check_alpha(alpha)
+    n_bootstrap = check_int(n_bootstrap, "n_bootstrap", 1)
+    progress = progress_enabled(progress)
     lin = lineage if isinstance(lineage, pd.DataFrame) else load_lineage(lineage)
     unknown_peers = [p for p in (peers or []) if p not in PEERS]
     if unknown_peers:
@@ -740,7 +777,7 @@ def run_benchmark(
     families = candidate_families(lin)
     plan = benchmark_plan(lin, evidence.models, open_questions)
     t1 = time.perf_counter()
-    outcomes, values, ranked = _ours(
+    outcomes, values, ranked, roles = _ours(
         evidence,
         plan,
         lin,
@@ -749,13 +786,14 @@ def run_benchmark(
         n_bootstrap=n_bootstrap,
         alpha=alpha,
         progress=progress,
+        use_lineage=use_lineage,
     )
     t_scoring = time.perf_counter() - t1
     metrics = _metrics(plan, outcomes, values, ranked)
 
     t2 = time.perf_counter()
     peer_results, peer_names, notes = _run_peers(
-        data, evidence, plan, lin, families, peers, evidence_kwargs, alpha, progress
+        data, evidence, plan, lin, families, peers, evidence_kwargs, alpha, progress, roles
     )
     t_peers = time.perf_counter() - t2
 
@@ -786,6 +824,7 @@ def run_benchmark(
             "reliability": evidence.reliability,
             "peers": peer_names,
             "open_questions": list(open_questions),
+            "use_lineage": use_lineage,
         },
         protocol=lineage_format(lin),
         metrics=metrics,

@@ -207,6 +207,44 @@ def _term_totals(matrix: Any, names: list[str]) -> pd.DataFrame:
     )
 
 
+# ------------------------------------------------------------------ features in words
+def _describe_generic(name: str, mine: float, others: float, share: tuple[float, float]) -> str:
+    direction = "higher" if mine > others else "lower"
+    return f"{direction} {name}: {mine:.3g} vs {others:.3g}"
+
+
+def _describe_style(name: str, mine: float, others: float, share: tuple[float, float]) -> str:
+    from .stylometry import FEATURES
+
+    info = {f.name: f for f in FEATURES}.get(name)
+    if info is None:
+        return _describe_generic(name, mine, others, share)
+    if info.unit.startswith("binary"):
+        what = info.description.removeprefix("1 if ")
+        return f"{what} (in {mine:.0%} of its texts, {others:.0%} of others')"
+    direction = "higher" if mine > others else "lower"
+    return f"{direction} {info.description} ({info.unit}): {mine:.3g} vs {others:.3g}"
+
+
+def _describe_terms(name: str, mine: float, others: float, share: tuple[float, float]) -> str:
+    from .attribution.ngrams import describe_term
+
+    verb = "uses" if share[0] >= share[1] else "avoids"
+    return (
+        f"{verb} \u201c{describe_term(name)}\u201d (in {share[0]:.0%} of its texts, "
+        f"{share[1]:.0%} of others')"
+    )
+
+
+def _describe_identity(name: str, mine: float, others: float, share: tuple[float, float]) -> str:
+    kind, _, vendor = name.partition(":")
+    what = {
+        "self_id": f"self-identifies as a {vendor} model",
+        "mention": f"mentions {vendor}",
+    }.get(kind, name.replace("_", " "))
+    return f"{what} ({mine:.2g} vs {others:.2g} times per text)"
+
+
 # ------------------------------------------------------------------ the specs
 @dataclass(frozen=True)
 class ChannelSpec:
@@ -257,6 +295,23 @@ class ChannelSpec:
     counts_own_terms : bool
         Attribution counts its own n-grams for this channel rather than
         reusing the corpus features.
+    attribution_default : bool
+        Part of the attribution classifiers' default channel set.
+    attribution_rank : int
+        Position of the channel's block in the attribution design matrix
+        (lowest first); fixed so that a classifier does not depend on the
+        order channels are named in.
+    attribution_arcsinh : bool
+        Attribution takes arcsinh of the channel's dense features (it tames
+        heavy-tailed rates and counts and keeps zeros at zero).
+    uses_embedding_model : bool
+        The features come from the embedding model: a classifier records
+        that model and refuses features of another.
+    describe_feature : callable or None
+        ``describe_feature(name, mine, others, share) -> str``: one feature
+        in words, from its raw mean in a model's texts and in the others' and
+        the share of each with the feature present; None when the columns are
+        not readable (embedding dimensions).
     table : callable
         ``table(matrix, names) -> DataFrame``: the channel's columns in
         ``provenance features`` output.
@@ -277,6 +332,13 @@ class ChannelSpec:
     attribution_c: float | None = None
     attribution_estimator: str = "logreg"
     counts_own_terms: bool = False
+    attribution_default: bool = False
+    attribution_rank: int = 0
+    attribution_arcsinh: bool = True
+    uses_embedding_model: bool = False
+    describe_feature: Callable[[str, float, float, tuple[float, float]], str] | None = (
+        _describe_generic
+    )
     table: Callable[[Any, list[str]], pd.DataFrame] = field(default_factory=_named_columns)
 
 
@@ -297,6 +359,10 @@ REGISTRY: dict[str, ChannelSpec] = {
             similarity="distance",
             prepare=_dense,
             attribution_c=0.1,
+            attribution_rank=2,
+            attribution_arcsinh=False,
+            uses_embedding_model=True,
+            describe_feature=None,
         ),
         ChannelSpec(
             name="style",
@@ -307,6 +373,9 @@ REGISTRY: dict[str, ChannelSpec] = {
             similarity="cosine",
             prepare=_style,
             attribution_c=0.1,
+            attribution_default=True,
+            attribution_rank=1,
+            describe_feature=_describe_style,
         ),
         ChannelSpec(
             name="lexical",
@@ -320,6 +389,9 @@ REGISTRY: dict[str, ChannelSpec] = {
             attribution_c=1.0,
             attribution_estimator="svm",
             counts_own_terms=True,
+            attribution_default=True,
+            attribution_rank=0,
+            describe_feature=_describe_terms,
             table=_term_totals,
         ),
         ChannelSpec(
@@ -331,6 +403,8 @@ REGISTRY: dict[str, ChannelSpec] = {
             prepare=_self_identification,
             base_weight=0.5,
             attribution_c=0.1,
+            attribution_rank=3,
+            describe_feature=_describe_identity,
             table=_named_columns("id_"),
         ),
     )
@@ -362,8 +436,9 @@ def default_channels() -> list[str]:
 
 
 def attribution_channels() -> list[str]:
-    """Channels the attribution classifiers can use."""
-    return [s.name for s in REGISTRY.values() if s.attribution_c is not None]
+    """Channels the attribution classifiers can use, in design-matrix block order."""
+    specs = [s for s in REGISTRY.values() if s.attribution_c is not None]
+    return [s.name for s in sorted(specs, key=lambda s: s.attribution_rank)]
 
 
 def parse_channels(

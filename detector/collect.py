@@ -2,42 +2,69 @@
 
 :func:`collect` sends every (model, prompt, sample) of a plan to an
 OpenAI-compatible ``/chat/completions`` endpoint (OpenAI, OpenRouter, vLLM,
-llama.cpp server, Ollama, ...) and appends one JSON record per completed
-request to a JSONL file that :func:`~detector.corpus.load_corpus` reads.
+llama.cpp server, Ollama, ...) and appends one JSON record per complete
+answer to a JSONL file that :func:`~detector.corpus.load_corpus` reads.
 
 Records
 -------
 One line per (model, prompt, sample), with the corpus columns ``model`` (the
-name requested), ``prompt_id``, ``prompt`` and ``output`` (the message
-content) and metadata: ``sample``, ``base_prompt_id``, ``category``,
-``served_model`` (the name the server reports), ``finish_reason``,
-``reasoning`` (reasoning text a server returns separately as
-``reasoning_content`` or ``reasoning``; ``null`` otherwise),
-``usage_prompt_tokens``, ``usage_completion_tokens``,
-``usage_reasoning_tokens``, ``temperature``, ``max_tokens``, ``system``,
-``endpoint`` (without credentials or query), ``response_id``, ``attempts``,
-``requested_at`` and ``completed_at`` (ISO 8601, UTC) and ``latency_s``.
-The API key is never written, printed or logged.
+name requested), ``prompt_id``, ``prompt``, ``output`` (the answer: the
+message content without any ``<think>`` trace) and ``reasoning`` (the trace:
+a ``reasoning_content`` / ``reasoning`` field of the message and any
+``<think>`` block of its content, split by
+:func:`detector.reasoning.split_reasoning`; ``""`` when there is none), and
+metadata: ``sample``, ``base_prompt_id``, ``category``, ``served_model``
+(the name the server reports), ``finish_reason``, ``usage_prompt_tokens``,
+``usage_completion_tokens``, ``usage_reasoning_tokens``, ``temperature``,
+``max_tokens``, ``system``, ``endpoint`` (without credentials or query),
+``response_id``, ``attempts``, ``requested_at`` and ``completed_at`` (ISO
+8601, UTC) and ``latency_s``. The API key is never written, printed or
+logged.
+
+Only complete answers are records
+---------------------------------
+A response is saved only when it holds an answer. Everything else is a
+failure with its reason, listed in ``<out>.failures.jsonl`` and asked for
+again by the next run (:data:`FAILURE_KINDS`):
+
+- ``provider_error``: an HTTP 200 response carrying an ``error`` object
+  instead of choices, or a choice with ``finish_reason: "error"`` or an
+  ``error`` object (a stream that died mid-answer: the partial text is not
+  kept); retried like a 5xx;
+- ``content_filter``: ``finish_reason`` ``content_filter`` (or Gemini's
+  ``safety``, ``recitation``, ...): the provider refused; a larger
+  ``max_tokens`` does not help;
+- ``length``: ``finish_reason: "length"`` with no answer (a reasoning model
+  spent ``max_tokens`` thinking); rerun with a larger ``max_tokens``;
+- ``empty``: any other response without answer text.
+
+An answer cut off by ``max_tokens`` (``finish_reason: "length"`` with text)
+is kept: it is the model's text, and ``finish_reason`` says it was cut.
 
 Samples
 -------
-The corpus holds one output per (model, prompt_id), so sample ``k`` of a
-prompt is stored under its own prompt id: sample 0 keeps the prompt's id and
-sample ``k >= 1`` gets ``<prompt_id>#s<k>`` (``base_prompt_id`` and ``sample``
-keep the parts). A corpus collected with one sample therefore aligns with
-corpora from elsewhere, and raising ``samples`` later only adds the new ones.
+Sample 0 of a prompt keeps the prompt's id and sample ``k >= 1`` gets
+``<prompt_id>#s<k>`` (``base_prompt_id`` and ``sample`` keep the parts);
+:func:`~detector.corpus.load_corpus` groups them back under the prompt. A
+corpus collected with one sample therefore aligns with corpora from
+elsewhere, and raising ``samples`` later only adds the new ones.
 
-Resuming
---------
+Resuming, and collecting again with a larger budget
+----------------------------------------------------
 Each complete record is appended with one ``write`` and an ``fsync``, so an
 interrupted run (Ctrl-C, ``kill -9``, power loss) loses at most the requests
 in flight. Rerunning the same command skips every (model, prompt_id) already
-in the file; a torn last line (a write cut short) is moved to
-``<out>.torn`` and cut off, the only change ever made to existing bytes.
-Requests that fail (after retries, or at once for errors such as HTTP 400 or
-404) are not written to the output, so a rerun retries them; they are listed
-in the sidecar ``<out>.failures.jsonl``. A lock on the output file stops two
-collectors from writing to it at once.
+in the file and asks again for everything that failed. Rerunning with a
+larger ``max_tokens`` into the same file is allowed (``temperature`` and
+``system`` must stay the same): the records already there are kept and only
+the missing ones, such as answers that ran out of tokens, are collected with
+the new budget; each record keeps the ``max_tokens`` it was collected with.
+
+A file that is not a ``collect`` output is never changed
+(:mod:`detector.collect_file`); a torn last line (a write cut short) is moved
+to ``<out>.torn`` and cut off, the only change ever made to existing bytes. A
+run that stops before writing anything (HTTP 401, say) leaves no file behind.
+A lock on the output file stops two collectors from writing to it at once.
 """
 
 from __future__ import annotations
@@ -45,9 +72,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import email.utils
-import ipaddress
-import json
 import logging
 import math
 import os
@@ -55,22 +79,27 @@ import random
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx
 
-from .corpus import json_lines, normalize_prompt, read_utf8
-from .corpus import prompt_id as text_prompt_id
+from .collect_file import AppendFile, read_failures, repair_tail, rewrite_failures, scan_output
+from .corpus import normalize_prompt
+from .endpoint import _api_key, _is_loopback, _public_url, chat_url, parse_retry_after
 from .errors import ProvenanceError
+from .params import check_int
+from .progress import enabled as progress_enabled
+from .prompts import Prompt, as_prompts, load_prompts
+from .reasoning import split_reasoning
+from .results import Result
 
-try:  # POSIX only; elsewhere the output file is not locked
-    import fcntl
-except ImportError:  # pragma: no cover
-    fcntl = None  # type: ignore[assignment]
+__all__ = ["FAILURE_KINDS", "CollectSummary", "Prompt", "chat_url", "collect", "load_prompts"]
+
+_AppendFile = AppendFile  # the name the tests and older code use
 
 log = logging.getLogger(__name__)
 
@@ -83,31 +112,30 @@ RETRY_STATUS = frozenset({408, 425, 429})
 FATAL_STATUS = frozenset({401, 402})
 """HTTP statuses that stop the whole run (bad key, no credit): every request would fail."""
 
-_PARAMS = ("temperature", "max_tokens", "system")
+FILTER_REASONS = frozenset(
+    {"content_filter", "safety", "recitation", "blocklist", "prohibited_content", "spii", "refusal"}
+)
+"""``finish_reason`` values that mean the provider refused to answer."""
 
-
-@dataclass(frozen=True)
-class Prompt:
-    """One prompt of a collection plan.
-
-    Attributes
-    ----------
-    prompt_id : str
-        Stable id; derived from the text (:func:`detector.corpus.prompt_id`)
-        when the source has none.
-    prompt : str
-        The user message.
-    category : str, optional
-        A label carried into the records (e.g. ``"coding"``).
-    """
-
-    prompt_id: str
-    prompt: str
-    category: str | None = None
+FAILURE_KINDS = {
+    "provider_error": "provider errors are usually transient: rerun the same command to retry them",
+    "content_filter": (
+        "the provider refused these prompts; a larger `max_tokens` will not help: retry later, "
+        "use another provider, or leave those prompts out"
+    ),
+    "length": (
+        "the model spent `max_tokens` before answering (reasoning models think first): rerun "
+        "with a larger `max_tokens` into the same `out`; what is collected is kept"
+    ),
+    "empty": "the server sent no answer text: rerun the same command to ask again",
+    "http": "rerun the same command to retry them once the cause is fixed",
+    "network": "rerun the same command to retry them",
+}
+"""Kind of failure -> the advice the summary gives for it."""
 
 
 @dataclass
-class CollectSummary:
+class CollectSummary(Result):
     """What a :func:`collect` run did.
 
     Attributes
@@ -120,9 +148,9 @@ class CollectSummary:
         Requests that gave up (not written; a rerun retries them).
     skipped : int
         Planned records already in the output file.
-    empty : int
-        Collected records whose output is empty (the corpus loader excludes
-        them; often ``max_tokens`` spent on reasoning).
+    truncated : int
+        Collected answers cut off by ``max_tokens`` (``finish_reason``
+        ``length``; kept).
     requests : int
         HTTP requests sent, retries included.
     retries : int
@@ -136,22 +164,22 @@ class CollectSummary:
         ``<out>.torn``).
     errors : dict
         Failure reason -> number of requests that gave up with it.
+    kinds : dict
+        Failure kind (a key of :data:`FAILURE_KINDS`) -> number of requests.
     """
 
     out: str
     collected: int = 0
     failed: int = 0
     skipped: int = 0
-    empty: int = 0
+    truncated: int = 0
     requests: int = 0
     retries: int = 0
     elapsed_s: float = 0.0
     failures_path: str | None = None
     torn_removed: bool = False
     errors: dict[str, int] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    kinds: dict[str, int] = field(default_factory=dict)
 
     def to_text(self) -> str:
         lines = [
@@ -161,395 +189,38 @@ class CollectSummary:
         ]
         if self.torn_removed:
             lines.append(f"a torn last line was cut off {self.out} (saved to {self.out}.torn)")
-        if self.empty:
+        if self.truncated:
             lines.append(
-                f"{self.empty} empty output(s) collected (the corpus loader skips them; "
-                "raise --max-tokens if the model spent them on reasoning)"
+                f"{self.truncated} answer(s) were cut off at `max_tokens` (kept, with "
+                "finish_reason 'length')"
             )
         if self.failed:
             for reason, n in sorted(self.errors.items(), key=lambda kv: -kv[1])[:5]:
                 lines.append(f"  {n} x {reason}")
+            for kind in sorted(self.kinds, key=lambda k: -self.kinds[k]):
+                lines.append(f"{self.kinds[kind]} {kind.replace('_', ' ')}: {FAILURE_KINDS[kind]}")
             lines.append(
-                f"failures are listed in {self.failures_path}; rerun the same command to retry them"
+                f"failures are listed in {self.failures_path}; nothing incomplete was saved as "
+                "an answer, and a rerun asks for them again"
             )
         return "\n".join(lines)
 
 
-# ----------------------------------------------------------------- input
-def load_prompts(path: str | os.PathLike[str]) -> list[Prompt]:
-    """Read a prompt set.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        A ``.jsonl`` / ``.ndjson`` file with a ``prompt`` field per line
-        (``prompt_id`` and ``category`` optional), a ``.json`` list of such
-        objects, or any other file as plain text with one prompt per line
-        (blank lines skipped).
-
-    Returns
-    -------
-    list of Prompt
-        In file order; exact repeats of a prompt are dropped.
-
-    Raises
-    ------
-    ProvenanceError
-        For a missing or empty file, undecodable bytes, a malformed line, a
-        record without prompt text, or one id used for two different prompts.
-    """
-    p = Path(path).expanduser()
-    if not p.exists():
-        raise ProvenanceError(f"{path}: no such prompts file; check the path")
-    if p.is_dir():
-        raise ProvenanceError(f"{path}: is a directory; give a .jsonl or text file of prompts")
-    text = read_utf8(p)
-    suffix = p.suffix.lower()
-    if suffix == ".json":
-        rows = _json_prompt_rows(p, text)
-    elif suffix in (".jsonl", ".ndjson"):
-        rows = _jsonl_prompt_rows(p, text)
-    else:
-        rows = [
-            (f"{path}:{n}", Prompt(text_prompt_id(s.strip()), s.strip()))
-            for n, s in enumerate(text.split("\n"), start=1)
-            if s.strip()
-        ]
-    if not rows:
-        raise ProvenanceError(
-            f"{path}: no prompts; give a .jsonl file with a 'prompt' field per line or a "
-            "text file with one prompt per line"
-        )
-    return _dedupe(rows)
-
-
-def _dedupe(rows: list[tuple[str, Prompt]]) -> list[Prompt]:
-    """Drop exact repeats of a prompt; refuse one id for two different prompts.
-
-    ``rows`` pairs each prompt with where it came from (``file:line``).
-    """
-    seen: dict[str, Prompt] = {}
-    for where, prompt in rows:
-        old = seen.get(prompt.prompt_id)
-        if old is None:
-            seen[prompt.prompt_id] = prompt
-        elif normalize_prompt(old.prompt) != normalize_prompt(prompt.prompt):
-            raise ProvenanceError(
-                f"{where}: prompt_id {prompt.prompt_id!r} is used for two different "
-                "prompts; give each prompt its own id"
-            )
-    return list(seen.values())
-
-
-def _jsonl_prompt_rows(path: Path, text: str) -> list[tuple[str, Prompt]]:
-    return [(f"{path}:{n}", _prompt_from(obj, f"{path}:{n}")) for n, obj in json_lines(path, text)]
-
-
-def _json_prompt_rows(path: Path, text: str) -> list[tuple[str, Prompt]]:
-    try:
-        data = json.loads(text) if text.strip() else []
-    except json.JSONDecodeError as exc:
-        raise ProvenanceError(
-            f"{path}:{exc.lineno}: malformed JSON ({exc.msg}); fix the file"
-        ) from None
-    if not isinstance(data, list):
-        raise ProvenanceError(f"{path}: expected a JSON list of prompt objects")
-    rows = []
-    for i, obj in enumerate(data, start=1):
-        where = f"{path}: record {i}"
-        rows.append((where, _prompt_from(obj, where)))
-    return rows
-
-
-def _prompt_from(obj: Any, where: str) -> Prompt:
-    if isinstance(obj, str):
-        obj = {"prompt": obj}
-    if not isinstance(obj, dict):
-        raise ProvenanceError(f"{where}: expected a JSON object, got {type(obj).__name__}")
-    text = obj.get("prompt")
-    if not isinstance(text, str) or not text.strip():
-        raise ProvenanceError(f"{where}: no 'prompt' text; give each record a non-empty prompt")
-    pid = obj.get("prompt_id")
-    if pid is None or (isinstance(pid, str) and not pid.strip()):
-        pid = text_prompt_id(text)
-    elif not isinstance(pid, (str, int)) or isinstance(pid, bool):
-        raise ProvenanceError(f"{where}: 'prompt_id' must be a string or an integer")
-    category = obj.get("category")
-    return Prompt(str(pid).strip(), text, None if category is None else str(category))
-
-
-def chat_url(endpoint: str) -> str:
-    """The chat-completions URL of an endpoint.
-
-    A base URL (``http://127.0.0.1:8000/v1``) gets ``/chat/completions``
-    appended; a bare host (``http://localhost:11434``) gets
-    ``/v1/chat/completions``; a URL already ending in ``/chat/completions``
-    is used as is.
-
-    Raises
-    ------
-    ProvenanceError
-        If the endpoint is not an http(s) URL with a host.
-    """
-    text = str(endpoint).strip()
-    hint = "give the server's base URL, e.g. http://127.0.0.1:8000/v1"
-    try:
-        parts = urlsplit(text)
-        _ = parts.port  # raises ValueError for a bad port
-    except ValueError:
-        raise ProvenanceError(
-            f"--endpoint {_public_url(text)!r}: not a valid URL; {hint}"
-        ) from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ProvenanceError(f"--endpoint {_public_url(text)!r}: not an http(s) URL; {hint}")
-    path = parts.path.rstrip("/")
-    if not path.endswith("/chat/completions"):
-        path = (path or "/v1") + "/chat/completions"
-    url = urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
-    try:
-        httpx.URL(url)
-    except (httpx.InvalidURL, ValueError):
-        raise ProvenanceError(
-            f"--endpoint {_public_url(text)!r}: not a valid URL; {hint}"
-        ) from None
-    return url
-
-
-def _public_url(url: str) -> str:
-    """A URL without user info, query or fragment: safe to write and print."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<invalid URL>"
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
-def _is_loopback(host: str) -> bool:
-    host = host.lower().rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_unspecified  # 0.0.0.0 reaches this machine
-
-
-def _api_key(env: str, url: str) -> str | None:
-    if not env or not env.strip():
-        raise ProvenanceError("--api-key-env is empty; name the environment variable of the key")
-    key = os.environ.get(env, "").strip()
-    if key:
-        if any(not (33 <= ord(c) <= 126) for c in key):
-            raise ProvenanceError(
-                f"the API key in ${env} has spaces or non-ASCII characters; check its value"
-            )
-        return key
-    if _is_loopback(urlsplit(url).hostname or ""):
-        return None
-    raise ProvenanceError(
-        f"no API key: set the environment variable {env} (any value if the server needs no "
-        "key), or name another variable with --api-key-env; only loopback endpoints may go "
-        "without one"
-    )
-
-
-def parse_retry_after(headers: httpx.Headers | dict[str, str]) -> float | None:
-    """Seconds to wait from ``Retry-After`` (seconds or an HTTP date) or ``retry-after-ms``."""
-    headers = httpx.Headers(headers)
-    value = headers.get("retry-after-ms")
-    if value:
-        with contextlib.suppress(ValueError):
-            ms = float(value)
-            if math.isfinite(ms) and ms >= 0:
-                return ms / 1000.0
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        seconds = (when - datetime.now(timezone.utc)).total_seconds()
-    return max(0.0, seconds) if math.isfinite(seconds) else None
-
-
-# ----------------------------------------------------------------- output
-def _dumps_line(record: dict[str, Any]) -> bytes:
-    """One JSONL line; line separators inside strings are escaped so that
-    readers splitting on any line boundary (``str.splitlines``) stay correct."""
-    text = json.dumps(record, ensure_ascii=False)
-    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("\x85", "\\u0085")
-    try:
-        return (text + "\n").encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates from the server: keep them escaped
-        return (json.dumps(record, ensure_ascii=True) + "\n").encode("ascii")
-
-
-class _AppendFile:
-    """An append-only file: each record is one ``write`` followed by ``fsync``."""
-
-    def __init__(self, path: Path, *, lock: bool = False) -> None:
-        self.path = path
-        created = not path.exists()
-        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        if lock and fcntl is not None:
-            try:
-                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(self.fd)
-                raise ProvenanceError(
-                    f"{path}: another collector is writing to this file; wait for it to finish "
-                    "or choose another --out"
-                ) from None
-            except OSError:  # a file system without locks: go on unlocked
-                log.info("%s: cannot lock the file; make sure one collector writes it", path)
-        if created:
-            _fsync_dir(path.parent)
-
-    def write(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self.fd, view) :]
-        os.fsync(self.fd)
-
-    def append(self, record: dict[str, Any]) -> None:
-        self.write(_dumps_line(record))
-
-    def close(self) -> None:
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _repair_tail(path: Path, sink: _AppendFile) -> bool:
-    """Deal with a last line cut short; returns whether bytes were cut off.
-
-    A last line without its newline that still parses as a record gets the
-    newline; anything else is moved to ``<path>.torn`` and cut off.
-    """
-    size = path.stat().st_size
-    if size == 0:
-        return False
-    with path.open("rb") as fh:
-        fh.seek(max(0, size - (1 << 20)))
-        chunk = fh.read()
-    if chunk.endswith(b"\n"):
-        return False
-    cut = chunk.rfind(b"\n")
-    if cut < 0 and size > len(chunk):  # a last line over 1 MiB: read the whole file
-        chunk = path.read_bytes()
-        cut = chunk.rfind(b"\n")
-    tail = chunk[cut + 1 :]
-    with contextlib.suppress(ValueError):
-        obj = json.loads(tail.decode("utf-8"))
-        if isinstance(obj, dict) and "model" in obj and "prompt_id" in obj:
-            sink.write(b"\n")
-            return False
-    with (path.parent / (path.name + ".torn")).open("ab") as fh:
-        fh.write(tail + b"\n")
-    os.ftruncate(sink.fd, size - len(tail))
-    os.fsync(sink.fd)
-    log.info("%s: cut off a torn last line (%d bytes, saved to %s.torn)", path, len(tail), path)
-    return True
-
-
-def _existing_keys(
-    path: Path, planned: dict[tuple[str, str], str], params: dict[str, Any]
-) -> set[tuple[str, str]]:
-    """(model, prompt_id) pairs already in the output file, after checking that
-    they were collected with the same prompt text and generation settings."""
-    keys: set[tuple[str, str]] = set()
-    with path.open("rb") as fh:
-        for number, raw in enumerate(fh, start=1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise ProvenanceError(
-                    f"{path}:{number}: undecodable bytes (not UTF-8); choose another --out"
-                ) from None
-            line = line.lstrip("\ufeff") if number == 1 else line
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ProvenanceError(
-                    f"{path}:{number}: malformed JSON line ({exc.msg}); fix or remove that "
-                    "line, or choose another --out"
-                ) from None
-            if not isinstance(rec, dict) or "model" not in rec or "prompt_id" not in rec:
-                raise ProvenanceError(
-                    f"{path}:{number}: not an output record (no 'model' and 'prompt_id'); "
-                    "choose another --out"
-                )
-            for name in _PARAMS:
-                if name in rec and rec[name] != params[name]:
-                    raise ProvenanceError(
-                        f"{path}:{number}: collected with {name}={rec[name]!r} but this run "
-                        f"asks for {params[name]!r}; resume with the same settings or choose "
-                        "another --out"
-                    )
-            key = (str(rec["model"]), str(rec["prompt_id"]))
-            text = planned.get(key)
-            if text is not None and normalize_prompt(str(rec.get("prompt", ""))) != text:
-                raise ProvenanceError(
-                    f"{path}:{number}: prompt_id {key[1]!r} holds a different prompt than the "
-                    "prompts file; the prompt set changed, so choose another --out"
-                )
-            keys.add(key)
-    return keys
-
-
-def _read_failures(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    rows = []
-    for line in path.read_bytes().split(b"\n"):
-        with contextlib.suppress(ValueError):
-            obj = json.loads(line.decode("utf-8"))
-            if isinstance(obj, dict) and "model" in obj and "prompt_id" in obj:
-                rows.append(obj)
-    return rows
-
-
-def _rewrite_failures(path: Path, rows: list[dict[str, Any]]) -> None:
-    """Replace the failures sidecar atomically (remove it when nothing failed)."""
-    if not rows:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-        return
-    tmp = path.parent / (path.name + ".tmp")
-    with tmp.open("wb") as fh:
-        for row in rows:
-            fh.write(_dumps_line(row))
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 # ----------------------------------------------------------------- requests
-class _Retryable(Exception):
+class _Failure(Exception):
+    """A response that is not a complete answer; ``kind`` is a key of :data:`FAILURE_KINDS`."""
+
+    def __init__(self, message: str, kind: str = "http") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class _Retryable(_Failure):
     """A response that is worth asking for again (the message says why)."""
 
 
-class _Permanent(Exception):
-    """A response that will not change on retry (HTTP 400, 404, ...)."""
+class _Permanent(_Failure):
+    """A response that will not change on retry within this run (HTTP 400, 404, a refusal)."""
 
 
 class _Fatal(Exception):
@@ -600,32 +271,71 @@ def _int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _one_line(value: Any, n: int = 200) -> str:
+    if isinstance(value, dict):
+        code = value.get("code")
+        value = value.get("message") or value
+        value = f"{value} (code {code})" if code is not None else value
+    return " ".join(str(value).split())[:n]
+
+
 def _parse_completion(data: Any) -> dict[str, Any]:
+    """The answer and metadata of a chat completion, or the failure it is.
+
+    Raises
+    ------
+    _Retryable, _Permanent
+        For anything but a complete answer (see the module docstring).
+    """
     if not isinstance(data, dict):
-        raise _Retryable("unexpected response: not a JSON object")
+        raise _Retryable("unexpected response: not a JSON object", "provider_error")
     choices = data.get("choices")
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
         err = data.get("error")
         if err:
-            msg = err.get("message") if isinstance(err, dict) else err
-            raise _Retryable(f"error in response: {' '.join(str(msg).split())[:200]}")
-        raise _Retryable("unexpected response: no choices")
+            raise _Retryable(f"error in an HTTP 200 response: {_one_line(err)}", "provider_error")
+        raise _Retryable("unexpected response: no choices", "provider_error")
     choice = choices[0]
     message = choice.get("message")
     if not isinstance(message, dict):
-        raise _Retryable("unexpected response: no message in the choice")
-    reasoning = _content_text(message.get("reasoning_content")) or _content_text(
-        message.get("reasoning")
-    )
+        raise _Retryable("unexpected response: no message in the choice", "provider_error")
+    finish = choice.get("finish_reason")
+    finish_text = str(finish).lower() if finish is not None else ""
+    if choice.get("error") or finish_text == "error":
+        detail = f": {_one_line(choice['error'])}" if choice.get("error") else ""
+        raise _Retryable(
+            f"the provider failed mid-answer (finish_reason {finish!r}{detail}); the partial "
+            "answer was not saved",
+            "provider_error",
+        )
+    if finish_text in FILTER_REASONS:
+        raise _Permanent(
+            f"blocked by the provider's content filter (finish_reason {finish!r})",
+            "content_filter",
+        )
     usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
     details = usage.get("completion_tokens_details")
     details = details if isinstance(details, dict) else {}
+    answer, trace = split_reasoning(_content_text(message.get("content")))
+    given = _content_text(message.get("reasoning_content")) or _content_text(
+        message.get("reasoning")
+    )
+    reasoning = "\n\n".join(t for t in (given.strip(), trace) if t)
+    if not answer.strip():
+        if finish_text == "length":
+            spent = _int_or_none(details.get("reasoning_tokens"))
+            thought = f"; {spent} reasoning tokens" if spent else ""
+            raise _Permanent(
+                f"max_tokens ran out before any answer (finish_reason 'length'{thought})",
+                "length",
+            )
+        raise _Permanent(f"no answer text (finish_reason {finish!r})", "empty")
     served = data.get("model")
     return {
-        "output": _content_text(message.get("content")),
+        "output": answer,
+        "reasoning": reasoning,
         "served_model": served if isinstance(served, str) else None,
-        "finish_reason": choice.get("finish_reason"),
-        "reasoning": reasoning or None,
+        "finish_reason": finish,
         "usage_prompt_tokens": _int_or_none(usage.get("prompt_tokens")),
         "usage_completion_tokens": _int_or_none(usage.get("completion_tokens")),
         "usage_reasoning_tokens": _int_or_none(details.get("reasoning_tokens")),
@@ -643,7 +353,7 @@ class _Collector:
         key: str | None,
         api_key_env: str,
         params: dict[str, Any],
-        sink: _AppendFile,
+        sink: AppendFile,
         failures_path: Path,
         summary: CollectSummary,
         concurrency: int,
@@ -660,7 +370,7 @@ class _Collector:
         self.params = params
         self.sink = sink
         self.failures_path = failures_path
-        self.failure_sink: _AppendFile | None = None
+        self.failure_sink: AppendFile | None = None
         self.failures: list[dict[str, Any]] = []
         self.summary = summary
         self.concurrency = concurrency
@@ -730,7 +440,7 @@ class _Collector:
     async def one(self, client: httpx.AsyncClient, job: _Job) -> None:
         loop = asyncio.get_running_loop()
         body = self.body(job)
-        error, connect_error = "", False
+        error, kind, connect_error = "", "network", False
         for attempt in range(1, self.max_tries + 1):
             while (wait := self.gate - loop.time()) > 0:
                 await asyncio.sleep(wait)
@@ -742,21 +452,24 @@ class _Collector:
             try:
                 response = await asyncio.wait_for(client.post(self.url, json=body), self.timeout)
             except (asyncio.TimeoutError, httpx.TimeoutException):
-                error, connect_error = f"timed out after {self.timeout:g} s", False
+                error, kind = f"timed out after {self.timeout:g} s", "network"
+                connect_error = False
             except httpx.ConnectError as exc:
-                error, connect_error = f"cannot connect ({exc or type(exc).__name__})", True
+                error, kind = f"cannot connect ({exc or type(exc).__name__})", "network"
+                connect_error = True
             except httpx.TransportError as exc:
-                error, connect_error = f"connection failed ({type(exc).__name__}: {exc})", False
+                error, kind = f"connection failed ({type(exc).__name__}: {exc})", "network"
+                connect_error = False
             else:
                 connect_error = False
                 status = response.status_code
                 try:
                     parsed = self.check(response)
                 except _Retryable as exc:
-                    error = str(exc)
+                    error, kind = str(exc), exc.kind
                     retry_after = parse_retry_after(response.headers)
                 except _Permanent as exc:
-                    self.fail(job, str(exc), status, attempt)
+                    self.fail(job, str(exc), status, attempt, exc.kind)
                     return
                 else:
                     self.succeed(job, parsed, requested_at, start, attempt)
@@ -781,7 +494,8 @@ class _Collector:
                 f"{self.public_url}: {self.redact(error)} after {self.max_tries} tries; check "
                 "the URL and that the server is running"
             )
-        self.fail(job, f"gave up after {self.max_tries} tries: {error}", status, self.max_tries)
+        error = f"gave up after {self.max_tries} tries: {error}"
+        self.fail(job, error, status, self.max_tries, kind)
 
     def check(self, response: httpx.Response) -> dict[str, Any]:
         """Parsed completion of a response, or the exception that says what to do."""
@@ -790,7 +504,9 @@ class _Collector:
             try:
                 data = response.json()
             except ValueError:
-                raise _Retryable(f"malformed JSON response (HTTP {status})") from None
+                raise _Retryable(
+                    f"malformed JSON response (HTTP {status})", "provider_error"
+                ) from None
             return _parse_completion(data)
         reason = f"HTTP {status}: {_error_text(response)}"
         if status in FATAL_STATUS:
@@ -828,11 +544,11 @@ class _Collector:
         self.sink.append(record)
         self.any_success = True
         self.summary.collected += 1
-        self.summary.empty += int(not record["output"].strip())
+        self.summary.truncated += int(record["finish_reason"] == "length")
         if self.bar is not None:
             self.bar.update(1)
 
-    def fail(self, job: _Job, error: str, status: int, attempts: int) -> None:
+    def fail(self, job: _Job, error: str, status: int, attempts: int, kind: str) -> None:
         error = self.redact(error)
         row = {
             "model": job.model,
@@ -840,19 +556,21 @@ class _Collector:
             "base_prompt_id": job.prompt.prompt_id,
             "sample": job.sample,
             "error": error,
+            "kind": kind,
             "status": status or None,
             "attempts": attempts,
             "endpoint": self.public_url,
             "failed_at": _now(),
         }
         if self.failure_sink is None:
-            self.failure_sink = _AppendFile(self.failures_path)
+            self.failure_sink = AppendFile(self.failures_path)
         self.failure_sink.append(row)
         self.failures.append(row)
         log.info("%s %s: %s", job.model, job.prompt_id, error)
         self.summary.failed += 1
         reason = error.split(": ", 1)[1] if error.startswith("gave up after") else error
         self.summary.errors[reason] = self.summary.errors.get(reason, 0) + 1
+        self.summary.kinds[kind] = self.summary.kinds.get(kind, 0) + 1
         if self.bar is not None:
             self.bar.update(1)
             self.bar.set_postfix(failed=self.summary.failed, refresh=False)
@@ -902,7 +620,7 @@ def collect(
     timeout: float = 60.0,
     api_key_env: str = "OPENAI_API_KEY",
     max_tries: int = 6,
-    progress: bool = True,
+    progress: bool | None = None,
     backoff_base: float = 1.0,
     backoff_max: float = 60.0,
     max_retry_after: float = 300.0,
@@ -942,8 +660,9 @@ def collect(
         Tries per request before it is recorded as failed. Timeouts, dropped
         connections, malformed responses, HTTP 408, 425, 429 and 5xx are
         retried with exponential backoff and jitter, honouring ``Retry-After``.
-    progress : bool
-        Show a progress bar (rate, ETA) on stderr.
+    progress : bool, optional
+        Show a progress bar (rate, ETA) on stderr; None: when stderr is a
+        terminal.
     backoff_base, backoff_max : float
         First and largest backoff delay in seconds.
     max_retry_after : float
@@ -961,26 +680,27 @@ def collect(
         key, an output file collected with other settings, ...), and when the
         server rejects the key (HTTP 401/402) or cannot be reached at all.
     """
+    progress = progress_enabled(progress)
     started = time.monotonic()
     url = chat_url(endpoint)
     names = models.split(",") if isinstance(models, str) else list(models)
     names = list(dict.fromkeys(str(n).strip() for n in names if str(n).strip()))
     if not names:
-        raise ProvenanceError("no models given; pass --models name1,name2,...")
+        raise ProvenanceError("no models given; name them with `models`")
     _check_number("concurrency", concurrency, 1)
     _check_number("samples", samples, 1)
     _check_number("max_tries", max_tries, 1)
     if not (isinstance(timeout, (int, float)) and 0 < timeout < math.inf):
-        raise ProvenanceError(f"--timeout must be a positive number of seconds, got {timeout!r}")
+        raise ProvenanceError(f"`timeout` must be a positive number of seconds, got {timeout!r}")
     if temperature is not None and not (
         isinstance(temperature, (int, float)) and 0 <= temperature <= 2
     ):
-        raise ProvenanceError(f"--temperature must be between 0 and 2, got {temperature!r}")
+        raise ProvenanceError(f"`temperature` must be between 0 and 2, got {temperature!r}")
     if max_tokens is not None:
         _check_number("max_tokens", max_tokens, 1)
     key = _api_key(api_key_env, url)
 
-    plan_prompts = _as_prompts(prompts)
+    plan_prompts = as_prompts(prompts)
     jobs = [
         _Job(model, p, k, p.prompt_id if k == 0 else f"{p.prompt_id}{SAMPLE_SEP}{k}")
         for k in range(samples)
@@ -1000,9 +720,9 @@ def collect(
 
     out_path = Path(out).expanduser()
     if out_path.suffix.lower() not in (".jsonl", ".ndjson"):
-        raise ProvenanceError(f"--out {out}: give a .jsonl file (records are JSON lines)")
+        raise ProvenanceError(f"`out` {out}: give a .jsonl file (records are JSON lines)")
     if out_path.is_dir():
-        raise ProvenanceError(f"--out {out}: is a directory; give a .jsonl file path")
+        raise ProvenanceError(f"`out` {out}: is a directory; give a .jsonl file path")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     params = {
         "temperature": None if temperature is None else float(temperature),
@@ -1012,11 +732,12 @@ def collect(
     failures_path = out_path.parent / (out_path.name + ".failures.jsonl")
     summary = CollectSummary(out=str(out))
 
-    sink = _AppendFile(out_path, lock=True)
+    sink = AppendFile(out_path, lock=True)
     collector: _Collector | None = None
     try:
-        summary.torn_removed = _repair_tail(out_path, sink)
-        done = _existing_keys(out_path, planned, params)
+        state = scan_output(out_path, planned, params)  # refuses a file that is not ours
+        summary.torn_removed = repair_tail(out_path, sink, state)
+        done = state.keys
         todo = [job for job in jobs if (job.model, job.prompt_id) not in done]
         summary.skipped = len(jobs) - len(todo)
         collector = _Collector(
@@ -1056,36 +777,22 @@ def collect(
                 collector.bar.close()
             if collector.failure_sink is not None:
                 collector.failure_sink.close()
-        sink.close()
+        sink.close_and_drop_if_empty()
 
     old = [
         row
-        for row in _read_failures(failures_path)
+        for row in read_failures(failures_path)
         if (str(row["model"]), str(row["prompt_id"])) not in planned
     ]
     remaining = old + (collector.failures if collector else [])
-    _rewrite_failures(failures_path, remaining)
+    rewrite_failures(failures_path, remaining)
     summary.failures_path = str(failures_path) if remaining else None
     summary.elapsed_s = round(time.monotonic() - started, 3)
     return summary
 
 
 def _check_number(name: str, value: Any, minimum: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        flag = "--" + name.replace("_", "-")
-        raise ProvenanceError(f"{flag} must be an integer of at least {minimum}, got {value!r}")
-
-
-def _as_prompts(prompts: str | os.PathLike[str] | Sequence[Prompt | str]) -> list[Prompt]:
-    if isinstance(prompts, (str, os.PathLike)):
-        return load_prompts(prompts)
-    rows = [
-        (f"prompt {i}", p if isinstance(p, Prompt) else _prompt_from(p, f"prompt {i}"))
-        for i, p in enumerate(prompts, start=1)
-    ]
-    if not rows:
-        raise ProvenanceError("no prompts given; pass --prompts FILE")
-    return _dedupe(rows)
+    check_int(value, name, minimum)
 
 
 def _progress_bar(total: int, skipped: int, enabled: bool) -> Any:

@@ -1,17 +1,18 @@
 """Corpus layer: one table of model outputs on shared prompts.
 
-A :class:`Corpus` holds one row per (model, prompt) with the columns
-``model``, ``prompt_id``, ``prompt`` and ``output`` (plus any metadata columns
-the source had). :func:`load_corpus` reads it from
+A :class:`Corpus` holds one row per (model, prompt, sample). :func:`load_corpus`
+reads it from files, folders, hub paths and in-memory tables
+(:mod:`detector.readers`), maps each source's record shape onto the corpus
+columns (:mod:`detector.shapes`) and then makes alignment safe:
 
-- JSONL, JSON, CSV and Parquet files (column names mappable);
-- a saved Hugging Face dataset (``Dataset.save_to_disk`` directory), a
-  ``datasets.Dataset`` or ``pandas.DataFrame`` passed in Python, and
-  ``hf:NAME[:CONFIG[:SPLIT]]`` hub ids;
-- an AlpacaEval results tree (``results/<model>/model_outputs.json``).
-
-A prompt's id is stable across models and files: the source's id column when
-it has one, else a hash of the normalized prompt text (:func:`prompt_id`).
+- a prompt's id is stable across models and files: the source's id column
+  when it has one, else a hash of the normalized prompt text
+  (:func:`prompt_id`); one id carrying two different prompt texts is an
+  error naming an example;
+- repeated samples (``<id>#s<k>`` as ``collect --samples`` writes them, a
+  ``sample`` column, or one model answering one prompt several times) are
+  grouped with their prompt;
+- reasoning traces are split from the answers (:mod:`detector.reasoning`).
 
 Every problem a user can fix raises :class:`~detector.errors.ProvenanceError`
 with one line naming the file (and line) and what to do. Problems that are
@@ -22,30 +23,41 @@ tolerated (empty outputs, exact duplicate rows, partial coverage) are kept in
 from __future__ import annotations
 
 import hashlib
-import html
-import json
 import os
+import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .errors import ProvenanceError
+from .readers import FORMATS, describe, json_lines, read_tables, read_utf8
+from .reasoning import split_reasoning_series
+from .shapes import Columns, canonical_frame
 
-REQUIRED = ("model", "prompt_id", "prompt", "output")
-FORMATS = ("jsonl", "json", "csv", "parquet", "alpaca_eval", "hf_disk", "hf")
-_SUFFIX_FORMAT = {
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".json": "json",
-    ".csv": "csv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-}
+__all__ = [
+    "FORMATS",
+    "Corpus",
+    "Inspection",
+    "check_known",
+    "inspect",
+    "json_lines",
+    "load_corpus",
+    "normalize_prompt",
+    "prompt_id",
+    "read_utf8",
+]
+
+COLUMNS = ("model", "prompt_id", "sample", "prompt", "output", "reasoning")
+"""The corpus columns, in order; metadata columns follow them."""
+
+SAMPLE_SEP = "#s"
+"""Separator of a sample number in a prompt id (``<id>#s<k>``, as ``collect`` writes)."""
+
+_SAMPLE_ID = re.compile(r"^(?P<base>.+)#s(?P<k>\d+)$")
 
 
 def check_known(names: Iterable[str], known: Sequence[str], what: str = "model") -> None:
@@ -67,6 +79,11 @@ def prompt_id(text: str) -> str:
     return hashlib.sha1(normalize_prompt(text).encode("utf-8")).hexdigest()[:12]
 
 
+def _shorten(text: str, n: int = 60) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
 @dataclass
 class Corpus:
     """Outputs of several models on shared prompts.
@@ -74,12 +91,26 @@ class Corpus:
     Attributes
     ----------
     df : pandas.DataFrame
-        One row per (model, prompt_id); columns ``model``, ``prompt_id``,
-        ``prompt``, ``output`` and any metadata. Empty outputs are excluded.
+        One row per (model, prompt_id, sample), which is unique. Columns:
+
+        - ``model`` (str): the model name;
+        - ``prompt_id`` (str): the prompt's id, shared by every model's
+          answer to that prompt (a sample suffix ``#s<k>`` is removed);
+        - ``sample`` (int): 0, 1, ... for repeated samples of one prompt by
+          one model; 0 when there is one sample;
+        - ``prompt`` (str): the prompt text (``""`` when the source had ids
+          but no text);
+        - ``output`` (str): the answer, never empty, without any reasoning
+          trace;
+        - ``reasoning`` (str): the reasoning trace split from the output or
+          given by the source (``reasoning`` / ``reasoning_content``),
+          ``""`` when there is none;
+        - any metadata the source had (``system``, ``category``, ...).
     source : str
-        Where the corpus came from (path, hub id or ``"<memory>"``).
+        Where the corpus came from (path, paths, hub id or ``"<memory>"``).
     problems : list of str
-        Tolerated problems found while loading (excluded rows, duplicates).
+        Tolerated problems found while loading (excluded rows, duplicates,
+        repeated samples, partial coverage).
     """
 
     df: pd.DataFrame
@@ -104,6 +135,13 @@ class Corpus:
     @property
     def n_prompts(self) -> int:
         return int(self.df["prompt_id"].nunique())
+
+    @property
+    def n_samples(self) -> int:
+        """The most samples any model has for one prompt (1 without repeats)."""
+        if "sample" not in self.df.columns or self.df.empty:
+            return 1
+        return int(self.df.groupby(["model", "prompt_id"]).size().max())
 
     def __len__(self) -> int:
         return len(self.df)
@@ -146,10 +184,16 @@ class Corpus:
             mask &= self.df["prompt_id"].isin(set(prompt_ids))
         return Corpus(self.df[mask].reset_index(drop=True), self.source, list(self.problems))
 
-    def outputs(self, model: str, prompt_ids: Sequence[str] | None = None) -> pd.Series:
-        """Outputs of one model indexed by prompt_id (NaN where unanswered)."""
+    def outputs(
+        self, model: str, prompt_ids: Sequence[str] | None = None, sample: int = 0
+    ) -> pd.Series:
+        """Outputs of one model indexed by prompt_id (NaN where unanswered).
+
+        ``sample`` picks which of repeated samples (0, the first, by default).
+        """
         self.check_models([model])
-        s = self.df.loc[self.df["model"] == model].set_index("prompt_id")["output"]
+        rows = self.df.loc[(self.df["model"] == model) & (self.df["sample"] == sample)]
+        s = rows.set_index("prompt_id")["output"]
         return s if prompt_ids is None else s.reindex(list(prompt_ids))
 
     def prompts(self) -> pd.Series:
@@ -157,11 +201,18 @@ class Corpus:
         return self.df.drop_duplicates("prompt_id").set_index("prompt_id")["prompt"].sort_index()
 
     def content_hash(self) -> str:
-        """SHA-256 over (model, prompt_id, output), order-independent; 16 hex digits."""
+        """SHA-256 over (model, prompt_id, sample, output), order-independent; 16 hex digits.
+
+        Sample 0 hashes as before samples existed (a corpus without repeats
+        keeps its hash, so caches keyed by it stay valid).
+        """
+        df = self.df
+        keys = df["prompt_id"].where(
+            df["sample"] == 0, df["prompt_id"] + "#s" + df["sample"].astype(str)
+        )
+        table = pd.DataFrame({"model": df["model"], "key": keys, "output": df["output"]})
         h = hashlib.sha256()
-        for row in self.df.sort_values(["model", "prompt_id"])[
-            ["model", "prompt_id", "output"]
-        ].itertuples(index=False):
+        for row in table.sort_values(["model", "key"]).itertuples(index=False):
             h.update("\x1f".join(row).encode("utf-8", "surrogatepass"))
             h.update(b"\x1e")
         return h.hexdigest()[:16]
@@ -178,8 +229,9 @@ class Corpus:
         return {m: int(b) for m, b in zip(self.models, best, strict=True) if b < min_shared}
 
     def __repr__(self) -> str:
+        samples = f", up to {self.n_samples} samples per prompt" if self.n_samples > 1 else ""
         return (
-            f"Corpus({self.n_models} models, {self.n_prompts} prompts, "
+            f"Corpus({self.n_models} models, {self.n_prompts} prompts{samples}, "
             f"{len(self.df)} outputs, source={self.source!r})"
         )
 
@@ -192,24 +244,33 @@ def load_corpus(
     source: Any,
     *,
     format: str | None = None,
-    model_col: str = "model",
-    prompt_col: str = "prompt",
-    output_col: str = "output",
-    id_col: str = "prompt_id",
+    model_col: str | None = None,
+    prompt_col: str | None = None,
+    output_col: str | None = None,
+    id_col: str | None = None,
+    questions: str | os.PathLike[str] | None = None,
 ) -> Corpus:
     """Load a corpus of model outputs.
 
     Parameters
     ----------
-    source : str, os.PathLike, pandas.DataFrame or datasets.Dataset
-        A file (``.jsonl``, ``.json``, ``.csv``, ``.parquet``), an AlpacaEval
-        results tree, a ``save_to_disk`` directory, ``"hf:NAME[:CONFIG[:SPLIT]]"``,
-        or an in-memory table.
+    source : path, sequence of paths, pandas.DataFrame or datasets.Dataset
+        A file (``.jsonl``, ``.json``, ``.csv``, ``.parquet``, optionally
+        gzip/bzip2/xz-compressed), a folder of such files, several paths (read
+        as one corpus), an AlpacaEval results tree, an MT-Bench folder, a
+        ``save_to_disk`` directory, an ``hf://datasets/...`` file,
+        ``"hf:NAME[:CONFIG[:SPLIT]]"``, or an in-memory table. The record
+        shapes read are listed in :mod:`detector.shapes`.
     format : str, optional
         Force a format (one of :data:`FORMATS`); inferred when omitted.
-    model_col, prompt_col, output_col, id_col : str
-        Source column names for the model, prompt text, output and prompt id.
-        The id column is optional: without it ids derive from the prompt text.
+    model_col, prompt_col, output_col, id_col : str, optional
+        Source column names for the model, prompt text, output and prompt id;
+        recognised from common names when omitted. The id column is optional:
+        without one, ids derive from the prompt text; ``id_col=""`` ignores
+        an id column the source has.
+    questions : path, optional
+        The MT-Bench ``question.jsonl`` of MT-Bench answers, when it is not
+        beside their ``model_answer`` folder.
 
     Returns
     -------
@@ -218,320 +279,65 @@ def load_corpus(
     Raises
     ------
     ProvenanceError
-        For a missing path, unknown format, empty file, missing columns,
-        undecodable bytes, malformed JSON, conflicting duplicates, or no
-        usable outputs.
+        For a missing path, unknown format, empty file, missing or ambiguous
+        columns, nested or non-text values, undecodable bytes, malformed
+        JSON, one prompt id naming two different prompts, conflicting
+        samples, or no usable outputs.
     """
-    cols = dict(model_col=model_col, prompt_col=prompt_col, output_col=output_col, id_col=id_col)
-    if isinstance(source, pd.DataFrame):
-        return _from_frame(source.copy(), "<memory>", **cols)
-    if _is_hf_dataset(source):
-        return _from_hf_dataset(source, "<memory>", **cols)
-    text = os.fspath(source)
-    if format == "hf" or (format is None and text.startswith("hf:")):
-        return _from_hub(text, **cols)
-    path = Path(text).expanduser()
-    if not path.exists():
-        raise ProvenanceError(f"{text}: no such file or directory; check the path")
-    fmt = format or _infer_format(path)
-    if path.is_dir() and fmt not in ("alpaca_eval", "hf_disk"):
-        raise ProvenanceError(
-            f"{text}: is a directory but not an AlpacaEval results tree "
-            "(results/<model>/model_outputs.json) nor a saved Hugging Face dataset; "
-            "give a .jsonl, .json, .csv or .parquet file or one of those folders"
-        )
-    if fmt not in FORMATS:
-        raise ProvenanceError(f"{text}: unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    if fmt == "alpaca_eval":
-        return _from_alpaca_eval(path)
-    if fmt == "hf_disk":
-        return _from_hf_disk(path, **cols)
-    if path.stat().st_size == 0:
-        raise ProvenanceError(f"{text}: file is empty; give a file with model outputs")
-    reader = {"jsonl": _read_jsonl, "json": _read_json, "csv": _read_csv, "parquet": _read_parquet}
-    frame = reader[fmt](path)
-    return _from_frame(frame, str(path), **cols)
-
-
-def _infer_format(path: Path) -> str:
-    if path.is_dir():
-        if _alpaca_model_dirs(path):
-            return "alpaca_eval"
-        if (
-            (path / "dataset_info.json").exists()
-            or (path / "state.json").exists()
-            or (path / "dataset_dict.json").exists()
-        ):
-            return "hf_disk"
-        return "directory"
-    suffixes = [s.lower() for s in path.suffixes]
-    for s in reversed(suffixes):
-        if s in _SUFFIX_FORMAT:
-            return _SUFFIX_FORMAT[s]
-    raise ProvenanceError(
-        f"{path}: unknown format {path.suffix or '(no extension)'!r}; use a .jsonl, .json, "
-        ".csv or .parquet file, an AlpacaEval results tree, or pass --format"
+    cols = Columns(
+        model=model_col,
+        prompt=prompt_col,
+        output=output_col,
+        prompt_id=id_col,
+        questions=None if questions is None else os.fspath(questions),  # type: ignore[arg-type]
     )
+    tables = read_tables(source, format=format)
+    frames = [canonical_frame(t, cols) for t in tables]
+    where = describe(source)
+    return build_corpus(frames, where)
 
 
-def read_utf8(path: Path) -> str:
-    """The text of a UTF-8 file (a byte-order mark is dropped); one error line otherwise."""
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ProvenanceError(
-            f"{path}:{line}: undecodable bytes (not UTF-8) at byte {exc.start}; "
-            "re-save the file as UTF-8"
-        ) from None
-
-
-def _clean(value: Any) -> Any:
-    """Replace lone UTF-16 surrogates (from JSON escapes like \\ud83d) with U+FFFD."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return value
-
-
-def _clean_records(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{k: _clean(v) for k, v in row.items()} for row in rows]
-
-
-def json_lines(path: Path, text: str) -> Iterator[tuple[int, Any]]:
-    """(line number, value) of each non-blank line of JSON Lines ``text`` read from ``path``.
-
-    A line that is not JSON is one error line naming ``path`` and the line.
-    """
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ProvenanceError(
-                f"{path}:{number}: malformed JSON line ({exc.msg}); fix or remove that line"
-            ) from None
-        yield number, value
-
-
-def _read_jsonl(path: Path) -> pd.DataFrame:
-    rows = []
-    for number, row in json_lines(path, read_utf8(path)):
-        if not isinstance(row, dict):
-            raise ProvenanceError(
-                f"{path}:{number}: expected a JSON object per line, got {type(row).__name__}"
-            )
-        rows.append(row)
-    if not rows:
-        raise ProvenanceError(f"{path}: file has no records; give a file with model outputs")
-    return pd.DataFrame(_clean_records(rows))
-
-
-def _read_json(path: Path) -> pd.DataFrame:
-    text = read_utf8(path)
-    if not text.strip():
-        raise ProvenanceError(f"{path}: file is empty; give a file with model outputs")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ProvenanceError(
-            f"{path}:{exc.lineno}: malformed JSON ({exc.msg}); fix the file"
-        ) from None
-    if isinstance(data, dict):
-        # {"records": [...]} or column-oriented {"model": [...], ...}
-        lists = [v for v in data.values() if isinstance(v, list)]
-        if len(data) == 1 and lists and all(isinstance(r, dict) for r in lists[0]):
-            data = lists[0]
-        else:
-            try:
-                return pd.DataFrame(data)
-            except ValueError:
-                raise ProvenanceError(
-                    f"{path}: JSON object is not a table; give a list of records"
-                ) from None
-    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-        raise ProvenanceError(f"{path}: expected a JSON list of records (objects)")
-    if not data:
-        raise ProvenanceError(f"{path}: file has no records; give a file with model outputs")
-    return pd.DataFrame(_clean_records(data))
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    read_utf8(path)  # clear error for non-UTF-8 bytes
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except pd.errors.EmptyDataError:
-        raise ProvenanceError(f"{path}: file is empty; give a file with model outputs") from None
-    except pd.errors.ParserError as exc:
-        raise ProvenanceError(f"{path}: malformed CSV ({str(exc).strip()})") from None
-    if frame.empty:
-        raise ProvenanceError(f"{path}: file has a header but no rows")
-    return frame
-
-
-def _read_parquet(path: Path) -> pd.DataFrame:
-    try:
-        frame = pd.read_parquet(path)
-    except Exception as exc:  # pyarrow raises several unrelated types
-        raise ProvenanceError(
-            f"{path}: not a readable Parquet file ({type(exc).__name__}); check the file"
-        ) from None
-    if frame.empty:
-        raise ProvenanceError(f"{path}: file has no rows")
-    return frame
-
-
-def _alpaca_model_dirs(path: Path) -> list[Path]:
-    root = path / "results" if (path / "results").is_dir() else path
-    return sorted(p.parent for p in root.glob("*/model_outputs.json"))
-
-
-def _from_alpaca_eval(path: Path) -> Corpus:
-    frames = []
-    for folder in _alpaca_model_dirs(path):
-        file = folder / "model_outputs.json"
-        frame = _read_json(file)
-        if "instruction" not in frame.columns or "output" not in frame.columns:
-            raise ProvenanceError(
-                f"{file}: AlpacaEval records need 'instruction' and 'output' fields"
-            )
-        frame = frame.rename(columns={"instruction": "prompt"})
-        frame["model"] = folder.name
-        frames.append(frame.drop(columns=["generator"], errors="ignore"))
-    if not frames:
-        raise ProvenanceError(f"{path}: no results/<model>/model_outputs.json files found")
-    return _from_frame(pd.concat(frames, ignore_index=True), str(path))
-
-
-def _is_hf_dataset(obj: Any) -> bool:
-    return type(obj).__module__.startswith("datasets") and hasattr(obj, "to_pandas")
-
-
-def _from_hf_dataset(ds: Any, source: str, **cols: str) -> Corpus:
-    if hasattr(ds, "keys") and not hasattr(ds, "column_names"):  # DatasetDict
-        raise ProvenanceError(f"{source}: a DatasetDict; pick a split (hf:NAME:CONFIG:SPLIT)")
-    if hasattr(ds, "column_names") and isinstance(ds.column_names, dict):
-        frames = [ds[split].to_pandas() for split in ds]
-        return _from_frame(pd.concat(frames, ignore_index=True), source, **cols)
-    return _from_frame(ds.to_pandas(), source, **cols)
-
-
-def _from_hf_disk(path: Path, **cols: str) -> Corpus:
-    import datasets
-
-    try:
-        ds = datasets.load_from_disk(str(path))
-    except Exception as exc:
-        raise ProvenanceError(
-            f"{path}: not a readable saved Hugging Face dataset ({type(exc).__name__})"
-        ) from None
-    return _from_hf_dataset(ds, str(path), **cols)
-
-
-def _from_hub(spec: str, **cols: str) -> Corpus:
-    """Load ``hf:NAME[:CONFIG[:SPLIT]]`` with ``datasets.load_dataset``."""
-    import datasets
-
-    parts = spec[3:].split(":") if spec.startswith("hf:") else spec.split(":")
-    if not parts or not parts[0]:
-        raise ProvenanceError(f"{spec}: expected hf:NAME[:CONFIG[:SPLIT]]")
-    name = parts[0]
-    config = parts[1] if len(parts) > 1 and parts[1] else None
-    split = parts[2] if len(parts) > 2 and parts[2] else None
-    try:
-        ds = datasets.load_dataset(name, config, split=split)
-    except Exception as exc:
-        raise ProvenanceError(
-            f"{spec}: could not load the dataset ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0] if str(exc) else ''}); check the name, or download it "
-            "and pass the local path"
-        ) from None
-    return _from_hf_dataset(ds, spec, **cols)
-
-
-def _from_frame(
-    frame: pd.DataFrame,
-    source: str,
-    model_col: str = "model",
-    prompt_col: str = "prompt",
-    output_col: str = "output",
-    id_col: str = "prompt_id",
-) -> Corpus:
-    """Validate and normalize a raw table into a :class:`Corpus`."""
-    missing = [c for c in (model_col, prompt_col, output_col) if c not in frame.columns]
-    if missing:
-        flags = {model_col: "--model-col", prompt_col: "--prompt-col", output_col: "--output-col"}
-        raise ProvenanceError(
-            f"{source}: missing column(s) {', '.join(map(repr, missing))}; columns present: "
-            f"{', '.join(map(str, frame.columns))}; map names with "
-            f"{', '.join(flags[m] for m in missing)}"
-        )
+def build_corpus(frames: list[pd.DataFrame], source: str) -> Corpus:
+    """Validate and normalize canonical frames (see :mod:`detector.shapes`) into a corpus."""
+    problems: list[str] = []
+    has_ids = [("prompt_id" in f.columns and bool(f["prompt_id"].notna().all())) for f in frames]
+    frame = pd.concat(frames, ignore_index=True, sort=False)
     if frame.empty:
         raise ProvenanceError(f"{source}: no records; give a table with model outputs")
-    problems: list[str] = []
-    meta = [c for c in frame.columns if c not in {model_col, prompt_col, output_col, id_col}]
-    meta = [c for c in meta if c not in REQUIRED]
-    out = pd.DataFrame(
-        {
-            "model": frame[model_col],
-            "prompt": frame[prompt_col],
-            "output": frame[output_col],
-        }
-    )
-    bad_model = out["model"].isna() | (out["model"].astype(str).str.strip() == "")
-    if bad_model.any():
-        raise ProvenanceError(
-            f"{source}: {int(bad_model.sum())} record(s) have no model name "
-            f"(first at row {int(np.flatnonzero(bad_model.to_numpy())[0]) + 1}); fill column "
-            f"{model_col!r}"
-        )
-    out["model"] = out["model"].astype(str).str.strip()
-    bad_prompt = out["prompt"].isna() | (out["prompt"].astype(str).str.strip() == "")
-    if id_col in frame.columns and frame[id_col].notna().all():
-        out["prompt_id"] = frame[id_col].astype(str).str.strip()
+    out = _models_and_text(frame, source, problems)
+    explicit_samples = "sample" in frame.columns and frame["sample"].notna().any()
+    out["sample"] = _samples(frame, source) if explicit_samples else 0
+    if all(has_ids):
+        ids = frame["prompt_id"].astype(str).str.strip()
+        parts = ids.str.extract(_SAMPLE_ID)
+        suffixed = parts["base"].notna()
+        if suffixed.any():
+            ids = ids.where(~suffixed, parts["base"])
+            out.loc[suffixed, "sample"] = parts.loc[suffixed, "k"].astype(int)
+            explicit_samples = True
+        out["prompt_id"] = ids
+        _check_one_text_per_id(out, source)
     else:
-        if bad_prompt.any():
-            raise ProvenanceError(
-                f"{source}: {int(bad_prompt.sum())} record(s) have no prompt text "
-                f"(first at row {int(np.flatnonzero(bad_prompt.to_numpy())[0]) + 1}) and no "
-                f"{id_col!r} column; fill the prompts or give ids with --id-col"
+        if "prompt_id" in frame.columns and frame["prompt_id"].notna().any():
+            problems.append(
+                "prompt ids derived from the prompt text: "
+                f"{int(frame['prompt_id'].isna().sum())} record(s) have no id"
             )
-        out["prompt_id"] = [prompt_id(p) for p in out["prompt"].astype(str)]
-    out["prompt"] = out["prompt"].fillna("").astype(str)
+        missing = out["prompt"].str.strip() == ""
+        if missing.any():
+            raise ProvenanceError(
+                f"{source}: {int(missing.sum())} record(s) have no prompt text (first at row "
+                f"{int(np.flatnonzero(missing.to_numpy())[0]) + 1}) and no prompt id; fill the "
+                "prompts or give ids with `id_col`"
+            )
+        out["prompt_id"] = [prompt_id(p) for p in out["prompt"]]
+    meta = [c for c in frame.columns if c not in COLUMNS and c not in out.columns]
     for c in meta:
         out[c] = frame[c].to_numpy()
-
-    empty = out["output"].isna() | (out["output"].astype(str).str.strip() == "")
-    if empty.any():
-        by_model = out.loc[empty, "model"].value_counts().sort_index()
-        problems.append(
-            f"{int(empty.sum())} null or empty output(s) excluded: "
-            + ", ".join(f"{m} ({n})" for m, n in by_model.items())
-        )
-        out = out.loc[~empty]
-    out["output"] = out["output"].astype(str)
-    if out.empty:
-        raise ProvenanceError(f"{source}: every output is null or empty; nothing to analyse")
-
-    dup = out.duplicated(["model", "prompt_id"], keep=False)
-    if dup.any():
-        groups = out.loc[dup].groupby(["model", "prompt_id"])["output"].nunique()
-        conflicting = groups[groups > 1]
-        if len(conflicting):
-            (model, pid), _ = next(iter(conflicting.items()))
-            raise ProvenanceError(
-                f"{source}: {len(conflicting)} (model, prompt) pair(s) have two different "
-                f"outputs, e.g. model {model!r} prompt_id {pid!r}; keep one output per pair "
-                "(for several samples, give each sample its own model or prompt id)"
-            )
-        n_exact = int(out.duplicated(["model", "prompt_id"]).sum())
-        problems.append(f"{n_exact} exact duplicate record(s) dropped")
-        out = out.drop_duplicates(["model", "prompt_id"])
-
+    out = _drop_empty(out, source, problems)
+    out = _dedupe(out, source, problems, explicit_samples)
+    out["sample"] = out["sample"].astype(np.int64)
+    out = out[list(COLUMNS) + [c for c in out.columns if c not in COLUMNS]]
     corpus = Corpus(out.reset_index(drop=True), source, problems)
     cov = corpus.coverage()
     if cov.nunique() > 1:
@@ -544,102 +350,130 @@ def _from_frame(
     return corpus
 
 
-# --------------------------------------------------------------- inspect
-@dataclass
-class Inspection:
-    """Summary of a corpus: models, prompts, coverage, lengths, problems.
-
-    ``models`` maps model -> number of prompts answered; ``lengths`` maps
-    model -> {"mean_chars", "median_chars", "mean_words"}.
-    """
-
-    source: str
-    n_models: int
-    n_prompts: int
-    n_outputs: int
-    n_shared: int
-    models: dict[str, int]
-    lengths: dict[str, dict[str, float]]
-    problems: list[str]
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
-
-    def to_frame(self) -> pd.DataFrame:
-        rows = [
-            {"model": m, "answered": n, **{k: round(v, 1) for k, v in self.lengths[m].items()}}
-            for m, n in self.models.items()
-        ]
-        return pd.DataFrame(rows).set_index("model")
-
-    def to_text(self) -> str:
-        head = (
-            f"{self.source}: {self.n_models} models, {self.n_prompts} prompts "
-            f"({self.n_shared} answered by every model), {self.n_outputs} outputs"
+def _models_and_text(frame: pd.DataFrame, source: str, problems: list[str]) -> pd.DataFrame:
+    """Model names checked, prompts as text, outputs split from reasoning traces."""
+    model = frame["model"]
+    bad = model.isna() | (model.astype(str).str.strip() == "")
+    if bad.any():
+        raise ProvenanceError(
+            f"{source}: {int(bad.sum())} record(s) have no model name (first at row "
+            f"{int(np.flatnonzero(bad.to_numpy())[0]) + 1}); fill the model column or name it "
+            "with `model_col`"
         )
-        lines = [head, "", self.to_frame().to_string(), ""]
-        lines += (
-            ["problems:"] + [f"  - {p}" for p in self.problems]
-            if self.problems
-            else ["problems: none"]
-        )
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        probs = "".join(f"<li>{html.escape(p)}</li>" for p in self.problems) or "<li>none</li>"
-        return (
-            f"<p><b>{html.escape(self.source)}</b>: {self.n_models} models, {self.n_prompts} "
-            f"prompts ({self.n_shared} shared by all), {self.n_outputs} outputs</p>"
-            + self.to_frame().to_html()
-            + f"<p>Problems:</p><ul>{probs}</ul>"
-        )
-
-
-def inspect(corpus: Corpus, min_shared: int = 20) -> Inspection:
-    """Summarize a corpus: coverage, length statistics per model, problems.
-
-    Parameters
-    ----------
-    corpus : Corpus
-    min_shared : int
-        A model sharing fewer prompts than this with every other model is
-        flagged as a problem (too few to compare).
-    """
-    df = corpus.df
-    chars = df["output"].str.len()
-    words = df["output"].str.split().str.len()
-    stats = (
-        pd.DataFrame({"model": df["model"], "chars": chars, "words": words})
-        .groupby("model")
-        .agg(
-            mean_chars=("chars", "mean"),
-            median_chars=("chars", "median"),
-            mean_words=("words", "mean"),
-        )
-    )
-    problems = list(corpus.problems)
-    sparse = corpus.sparse_models(min_shared)
-    if sparse and len(sparse) == corpus.n_models:
+    out = pd.DataFrame({"model": model.astype(str).str.strip()}, index=frame.index)
+    prompt = frame["prompt"] if "prompt" in frame.columns else pd.Series(None, index=frame.index)
+    out["prompt"] = prompt.fillna("").astype(str)
+    output = frame["output"]
+    present = output.notna()
+    answers, traces = split_reasoning_series(output[present].astype(str))
+    out["output"] = None
+    out.loc[present, "output"] = answers
+    given = frame["reasoning"] if "reasoning" in frame.columns else None
+    reasoning = pd.Series("", index=frame.index, dtype=object)
+    reasoning[present] = traces
+    if given is not None:
+        given = given.fillna("").astype(str).str.strip()
+        both = (given != "") & (reasoning != "")
+        reasoning = reasoning.where(given == "", given)
+        reasoning[both] = given[both] + "\n\n" + traces.reindex(frame.index)[both]
+    out["reasoning"] = reasoning
+    trace_only = present & (reasoning != "") & (out["output"].fillna("").str.strip() == "")
+    if trace_only.any():
+        by_model = out.loc[trace_only, "model"].value_counts().sort_index()
         problems.append(
-            f"models share at most {max(sparse.values())} prompts; comparing models needs "
-            f"at least {min_shared}"
+            f"{int(trace_only.sum())} output(s) held only a reasoning trace and no answer "
+            "(an unclosed <think>: often max_tokens spent on thinking); excluded: "
+            + ", ".join(f"{m} ({n})" for m, n in by_model.items())
         )
-    else:
-        problems += [
-            f"model {m!r} shares at most {best} prompts with any other model "
-            f"(need {min_shared} to compare)"
-            for m, best in sparse.items()
-        ]
-    return Inspection(
-        source=corpus.source,
-        n_models=corpus.n_models,
-        n_prompts=corpus.n_prompts,
-        n_outputs=len(df),
-        n_shared=len(corpus.shared_prompts()),
-        models={m: int(n) for m, n in corpus.coverage().items()},
-        lengths={m: {k: float(v) for k, v in row.items()} for m, row in stats.iterrows()},
-        problems=problems,
+        out.loc[trace_only, "output"] = None
+        out["_trace_only"] = trace_only
+    return out
+
+
+def _samples(frame: pd.DataFrame, source: str) -> pd.Series:
+    values = pd.to_numeric(frame["sample"], errors="coerce")
+    bad = values.isna() | (values < 0) | (values != values.round())
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ProvenanceError(
+            f"{source}: column 'sample' must hold whole numbers >= 0 (row {row + 1} holds "
+            f"{frame['sample'].iloc[row]!r})"
+        )
+    return values.astype(np.int64)
+
+
+def _check_one_text_per_id(out: pd.DataFrame, source: str) -> None:
+    """One prompt id must name one prompt text in every model's records."""
+    text = out["prompt"].map(normalize_prompt)
+    has_text = text != ""
+    if not has_text.any():
+        return
+    counts = text[has_text].groupby(out.loc[has_text, "prompt_id"]).nunique()
+    clashes = counts[counts > 1]
+    if len(clashes):
+        pid = clashes.index[0]
+        rows = out[(out["prompt_id"] == pid) & has_text].assign(text=text)
+        (first, a), (second, b) = list(rows.groupby("text", sort=False))[:2]
+        ma = ", ".join(sorted(a["model"].unique())[:3])
+        mb = ", ".join(sorted(b["model"].unique())[:3])
+        raise ProvenanceError(
+            f"{source}: prompt id {pid!r} names different prompts: {_shorten(first)!r} "
+            f"({ma}) and {_shorten(second)!r} ({mb}); {len(clashes)} id(s) clash, so answers "
+            "to different prompts would be compared: fix the ids, or derive ids from the "
+            "prompt text with `id_col` set to ''"
+        )
+    missing = out["prompt"].str.strip() == ""
+    if missing.any():
+        lookup = out.loc[has_text].drop_duplicates("prompt_id").set_index("prompt_id")["prompt"]
+        out.loc[missing, "prompt"] = out.loc[missing, "prompt_id"].map(lookup).fillna("")
+
+
+def _drop_empty(out: pd.DataFrame, source: str, problems: list[str]) -> pd.DataFrame:
+    trace_only = out.pop("_trace_only") if "_trace_only" in out.columns else False
+    empty = out["output"].isna() | (out["output"].astype(str).str.strip() == "")
+    plain = empty & ~trace_only
+    if plain.any():
+        by_model = out.loc[plain, "model"].value_counts().sort_index()
+        problems.append(
+            f"{int(plain.sum())} null or empty output(s) excluded: "
+            + ", ".join(f"{m} ({n})" for m, n in by_model.items())
+        )
+    out = out.loc[~empty].copy()
+    if out.empty:
+        raise ProvenanceError(f"{source}: every output is null or empty; nothing to analyse")
+    out["output"] = out["output"].astype(str)
+    return out
+
+
+def _dedupe(
+    out: pd.DataFrame, source: str, problems: list[str], explicit_samples: bool
+) -> pd.DataFrame:
+    """Drop exact duplicates; number repeated answers to one prompt as samples."""
+    keys = ["model", "prompt_id", "sample"]
+    exact = out.duplicated(keys + ["output"])
+    if exact.any():
+        problems.append(f"{int(exact.sum())} exact duplicate record(s) dropped")
+        out = out.loc[~exact]
+    repeated = out.duplicated(keys, keep=False)
+    if not repeated.any():
+        return out
+    if explicit_samples:
+        model, pid, k = out.loc[repeated, keys].iloc[0]
+        raise ProvenanceError(
+            f"{source}: model {model!r} has two different outputs for prompt {pid!r} "
+            f"sample {k}; keep one output per (model, prompt, sample)"
+        )
+    first = out.loc[repeated].iloc[0]
+    n_pairs = int(out.loc[repeated].groupby(["model", "prompt_id"]).ngroups)
+    out = out.copy()
+    out["sample"] = out.groupby(["model", "prompt_id"]).cumcount()
+    problems.append(
+        f"{n_pairs} (model, prompt) pair(s) have several different outputs, kept as repeated "
+        f"samples of the prompt (e.g. model {first['model']!r} on "
+        f"{_shorten(first['prompt']) or first['prompt_id']!r}); if they answer different "
+        "prompts, give each its own id with `id_col`"
     )
+    return out
+
+
+from .inspection import Inspection, inspect  # noqa: E402  (inspection imports Corpus)

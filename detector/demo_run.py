@@ -13,6 +13,10 @@ import tempfile
 from pathlib import Path
 
 from .corpus import Corpus, inspect, load_corpus
+from .params import check_seed
+from .score_table import score_table
+
+__all__ = ["DEMO_DIR", "DEMO_SUSPECTS", "demo_corpus", "run_demo"]
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "data" / "demo"
 DEMO_SUSPECTS = ("student-of-atlas", "human-sft-13b")
@@ -31,12 +35,13 @@ def demo_corpus() -> Corpus:
 
 
 def run_demo(
-    cache_dir: str | os.PathLike[str] | None = None, progress: bool = True, seed: int = 0
+    cache_dir: str | os.PathLike[str] | None = None, progress: bool | None = None, seed: int = 0
 ) -> str:
     """Run inspect and score on the demo corpus; return the printed summary."""
     from .evidence import build_evidence
     from .scoring import score
 
+    seed = check_seed(seed)
     corpus = demo_corpus()
     lines = [
         "provenance demo: a SYNTHETIC corpus of fictional models (see data/demo/README.md)",
@@ -55,8 +60,9 @@ def run_demo(
     for suspect in DEMO_SUSPECTS:
         result = score(evidence, suspect, closed, seed=seed)
         lines += [
-            f"=== suspect: {suspect} ({expected[suspect]}); candidates: the API models",
-            result.to_text(),
+            f"=== suspect: {suspect} ({expected[suspect]})",
+            "candidates: the API models",
+            score_table(result),
             "",
         ]
     lines.append(

@@ -13,6 +13,8 @@ notebook and the shell, and the CLI shows each backticked parameter as its flag
 
 from __future__ import annotations
 
+__all__ = ["ProvenanceError"]
+
 
 class ProvenanceError(Exception):
     """Bad input or an impossible request, explained in one line.

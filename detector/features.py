@@ -13,7 +13,6 @@ whose features were computed once loads them in a second.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +25,8 @@ from . import channels as registry
 from .cache import FeatureCache, content_key
 from .channels import CHANNELS, FeatureOptions, parse_channels
 from .corpus import Corpus
+from .progress import enabled as progress_enabled
+from .progress import stage as progress_stage
 
 __all__ = [
     "CHANNELS",
@@ -85,7 +86,7 @@ def compute_features(
     precision: str = "auto",
     cache_dir: str | os.PathLike[str] | None = None,
     use_cache: bool = True,
-    progress: bool | None = True,
+    progress: bool | None = None,
     device: str | None = None,
 ) -> Features:
     """Compute (or load from cache) the per-text features of each channel.
@@ -106,7 +107,8 @@ def compute_features(
     use_cache : bool
         Read and write the on-disk caches.
     progress : bool, optional
-        Show progress on stderr (None: when stderr is a terminal).
+        Show progress on stderr; None: when stderr is a terminal (see
+        :mod:`detector.progress`).
     device : str, optional
         Torch device for embeddings.
 
@@ -120,8 +122,7 @@ def compute_features(
         An unknown channel, or an embedding model that cannot be loaded.
     """
     wanted = parse_channels(channels)
-    if progress is None:
-        progress = sys.stderr.isatty()
+    progress = progress_enabled(progress)
     options = FeatureOptions(
         embedding_model=embedding_model,
         precision=precision,
@@ -142,8 +143,7 @@ def compute_features(
         if cached is not None:
             matrices[name], names[name] = cached
             continue
-        if progress:
-            print(f"{spec.label}: {n_rows} outputs ...", file=sys.stderr, flush=True)
+        progress_stage(f"{spec.label}: {n_rows} outputs ...", progress)
         transformer = spec.make(options)
         matrix = transformer.fit_transform(_texts_of(corpus, spec))
         matrix = sp.csr_matrix(matrix, dtype=np.float64) if spec.sparse else np.asarray(matrix)

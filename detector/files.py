@@ -97,6 +97,15 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=folder)
     except OSError as exc:
         raise ProvenanceError(f"{target}: cannot write there ({exc.strerror or exc})") from None
+    # mkstemp makes the file owner-only; give it what a plain open() would (the
+    # umask's default), or the mode of the file it replaces
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.fchmod(fd, mode)
     os.close(fd)
     tmp = Path(tmp_name)
     try:

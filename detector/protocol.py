@@ -47,11 +47,14 @@ open                    (no pair is labelled)
 
 Every other pair is unrelated.
 
-**Release dates.** ``released`` is parsed into pandas Timestamps (a month-only
-``YYYY-MM`` becomes the first of that month; ``released_precision`` says ``day``
-or ``month``; missing dates are NaT). The protocol itself does not use them
-except to find later releases; they are there so that scoring can say that a
-candidate released after the suspect cannot be its teacher.
+**Release dates.** ``released`` keeps the date as written (``YYYY-MM-DD`` or
+``YYYY-MM``, checked), ``released_date`` holds it as a pandas Timestamp (a
+month-only date at the first of that month; NaT when unknown) and
+``released_precision`` says ``day`` or ``month``: a month-only date spans its
+month (:func:`release_span`, :func:`released_after`), so a model of
+``2023-06`` is neither before nor after one of ``2023-06-13``. The protocol
+uses dates only to find later releases; scoring uses them to set aside a
+candidate released after the suspect (it cannot be its teacher).
 """
 
 from __future__ import annotations
@@ -73,7 +76,8 @@ __all__ = [
     "lineage_format",
     "load_lineage",
     "pair_label",
-    "parse_released",
+    "parse_release_dates",
+    "release_span",
     "released_after",
     "vendor",
 ]
@@ -83,7 +87,9 @@ _READ_COLUMNS = ("teacher", "teacher_family", "parent", "base_model", "weights",
 _DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 
 
-def parse_released(values: Sequence[str], source: str = "lineage") -> tuple[pd.Series, pd.Series]:
+def parse_release_dates(
+    values: Sequence[str], source: str = "lineage"
+) -> tuple[pd.Series, pd.Series]:
     """Parse release dates: ``YYYY-MM-DD`` or ``YYYY-MM`` (first of the month); empty is NaT.
 
     Returns
@@ -137,9 +143,10 @@ def load_lineage(path: str | Path) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Index ``model``; string columns (empty where not documented), every
-        column the protocol reads present; ``released`` as Timestamps (month-only
-        dates at the first of the month, NaT where missing) and
-        ``released_precision`` (``"day"``, ``"month"`` or ``""``).
+        column the protocol reads present; ``released`` as written,
+        ``released_date`` as Timestamps (month-only dates at the first of the
+        month, NaT where missing) and ``released_precision`` (``"day"``,
+        ``"month"`` or ``""``).
 
     Raises
     ------
@@ -184,10 +191,10 @@ def load_lineage(path: str | Path) -> pd.DataFrame:
                     f"{path}: {model} is {rows.loc[rows['model'] == model, 'relation'].iloc[0]} "
                     f"but its {col} {named!r} is not a model of the file; name one of its rows"
                 )
-    released, precision = parse_released(
-        frame["released"] if "released" in frame.columns else [""] * len(frame), str(path)
-    )
-    frame["released"] = released.to_numpy()
+    if "released" not in frame.columns:
+        frame["released"] = ""
+    released, precision = parse_release_dates(frame["released"], str(path))
+    frame["released_date"] = released.to_numpy()
     frame["released_precision"] = precision.to_numpy()
     return frame.set_index("model")
 
@@ -404,16 +411,11 @@ def _family_entry(lin, families, models, m) -> PlanEntry | None:
             family_models=in_fam,
             open_models=same_vendor,
         )
-    released = lin.loc[m, "released"]
-    if rel == "independent" and fam and not pd.isna(released):
+    if rel == "independent" and fam and release_span(lin, m) is not None:
         children = {x for x in others if lin.loc[x, "parent"] == m}
         cands = [c for c in others if c not in children]
         in_fam = tuple(c for c in cands if families.get(c) == fam)
-        earlier = tuple(
-            c
-            for c in in_fam
-            if not pd.isna(lin.loc[c, "released"]) and lin.loc[c, "released"] < released
-        )
+        earlier = tuple(c for c in in_fam if released_after(lin, m, c))
         if earlier:
             return PlanEntry(
                 m,
@@ -459,8 +461,6 @@ def benchmark_plan(
     for col in ("relation", *_READ_COLUMNS):
         if col not in lin.columns:
             lin[col] = ""
-    if "released" not in lin.columns:
-        lin["released"] = pd.NaT
     families = candidate_families(lin)
     fmt = lineage_format(lin)
     closed = [
@@ -507,19 +507,37 @@ def pair_label(
     return False, False
 
 
-def _bounds(lineage: pd.DataFrame, model: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    """Earliest and latest day a model may have been released (None when undated)."""
-    if model not in lineage.index or "released" not in lineage.columns:
+def release_span(lineage: pd.DataFrame, model: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """First and last day a model may have been released (None when undated).
+
+    Reads ``released_date`` and ``released_precision`` (from :func:`load_lineage`)
+    or, failing them, ``released`` (a ``YYYY-MM[-DD]`` text or a Timestamp); a
+    month-only date spans its month.
+    """
+    if model not in lineage.index:
         return None
-    start = lineage.loc[model, "released"]
+    if "released_date" in lineage.columns:
+        start = lineage.loc[model, "released_date"]
+        precision = (
+            str(lineage.loc[model, "released_precision"])
+            if "released_precision" in lineage.columns
+            else "day"
+        )
+    elif "released" in lineage.columns:
+        value = lineage.loc[model, "released"]
+        if isinstance(value, pd.Timestamp) or pd.isna(value):
+            start, precision = value, "day"
+        else:
+            match = _DATE.match(str(value).strip())
+            if not match:
+                return None
+            start = pd.Timestamp(f"{match.group(1)}-{match.group(2)}-{match.group(3) or '01'}")
+            precision = "day" if match.group(3) else "month"
+    else:
+        return None
     if pd.isna(start):
         return None
     start = pd.Timestamp(start)
-    precision = (
-        str(lineage.loc[model, "released_precision"])
-        if "released_precision" in lineage.columns
-        else "day"
-    )
     end = start + pd.offsets.MonthEnd(0) if precision == "month" else start
     return start, end
 
@@ -531,7 +549,7 @@ def released_after(lineage: pd.DataFrame, model: str, other: str) -> bool | None
     (a month-only date spans its month), False when it is not later, None when
     a date is missing or the two overlap (same month, one known to the month only).
     """
-    a, b = _bounds(lineage, model), _bounds(lineage, other)
+    a, b = release_span(lineage, model), release_span(lineage, other)
     if a is None or b is None:
         return None
     if a[0] > b[1]:

@@ -25,11 +25,13 @@ from .corpus import Corpus, check_known
 from .errors import ProvenanceError
 from .evidence import Evidence, build_evidence
 from .features import Features
+from .panel import Panel
 
 __all__ = [
     "Roles",
     "as_corpus",
     "as_evidence",
+    "as_features_or_corpus",
     "known_models",
     "pairwise_shared",
     "check_shared_prompts",
@@ -58,6 +60,21 @@ def as_corpus(data: Data) -> Corpus:
     raise ProvenanceError(
         "this needs the model outputs; pass the corpus or its features, not bare evidence"
     )
+
+
+def as_features_or_corpus(data: Data) -> Corpus | Features:
+    """What per-text analyses (attribution) need: the features if built, else the corpus.
+
+    Raises
+    ------
+    ProvenanceError
+        For evidence that was built without its features.
+    """
+    if isinstance(data, Evidence):
+        if data.features is None:
+            as_corpus(data)  # raises with the message
+        return data.features  # type: ignore[return-value]
+    return data
 
 
 def known_models(data: Data) -> list[str]:
@@ -130,7 +147,14 @@ class Roles:
         model", ...).
     left_out : dict of str to str
         Models of the data in no role, with the reason (too few prompts
-        shared with the suspect, ...).
+        shared with the suspect, released after it, ...).
+    null_exclusions : dict of str to dict of str to str
+        Per candidate, the reference models left out of its null because the
+        known lineage relates them to it, with the reason
+        (:class:`~detector.panel.Panel`).
+    clades : dict of str to list of str
+        Per candidate, the models of the pool documented as having learned
+        from it (its students and derivatives): with the candidate, its clade.
     """
 
     suspect: str
@@ -138,6 +162,8 @@ class Roles:
     reference: list[str]
     reasons: dict[str, str] = field(default_factory=dict)
     left_out: dict[str, str] = field(default_factory=dict)
+    null_exclusions: dict[str, dict[str, str]] = field(default_factory=dict)
+    clades: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def pool(self) -> list[str]:
@@ -145,8 +171,11 @@ class Roles:
         return [self.suspect, *self.candidates, *self.reference]
 
     def notes(self) -> list[str]:
-        """One line per model left out, for a result's notes."""
-        return [f"{m} left out: {why}" for m, why in self.left_out.items()]
+        """One line per model left out, and per candidate whose null the lineage changed."""
+        lines = [f"{m} left out: {why}" for m, why in self.left_out.items()]
+        for cand, refs in self.null_exclusions.items():
+            lines.append(f"{cand}'s null leaves out its documented relatives: {', '.join(refs)}")
+        return lines
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -215,12 +244,15 @@ def resolve_roles(
     reference: Sequence[str] | None = None,
     *,
     min_prompts: int | None = None,
+    lineage: pd.DataFrame | None = None,
 ) -> Roles:
     """Fill in the default roles and check them.
 
     Candidates default to every model that is neither the suspect nor a
     reference model; reference models to every model that is neither suspect
-    nor candidate. With ``min_prompts``, a candidate or reference model that
+    nor candidate. Defaults leave out degenerate models (constant answers,
+    empty answers, repetition loops: :func:`~detector.degenerate.degenerate_models`),
+    which would shift every z; a model named explicitly is kept. With ``min_prompts``, a candidate or reference model that
     shares fewer prompts with the suspect is left out, with a note (one
     shared prompt is no evidence, and would rank first by chance).
 
@@ -233,6 +265,12 @@ def resolve_roles(
         Fewest prompts a model must share with the suspect (not checked for
         bare evidence, which holds only prompts all of its models share
         through its pair masks).
+    lineage : pandas.DataFrame, optional
+        Known lineage of the pool, indexed by model (models missing from it
+        are unknown). Candidates released after the suspect are left out, and
+        each candidate's documented relatives leave its null
+        (:class:`~detector.panel.Panel`). Release dates may also come from a
+        ``released`` column of the data.
 
     Returns
     -------
@@ -246,6 +284,12 @@ def resolve_roles(
     """
     known = known_models(data)
     check_roles(known, suspect, candidates, reference)
+    left_out: dict[str, str] = {}
+    if candidates is None or reference is None:  # defaults never take a degenerate model
+        named = {suspect, *(candidates or []), *(reference or [])}
+        degenerate = {m: w for m, w in _degenerate_models(data).items() if m not in named}
+        left_out.update({m: f"degenerate: {why}" for m, why in degenerate.items()})
+        known = [m for m in known if m not in left_out]
     reasons: dict[str, str] = {suspect: "the suspect"}
     if candidates is not None:
         cand = list(dict.fromkeys(candidates))
@@ -261,7 +305,6 @@ def resolve_roles(
         reasons.update(
             {m: "reference: every model that is neither suspect nor candidate" for m in ref}
         )
-    left_out: dict[str, str] = {}
     shared = pairwise_shared(data) if min_prompts is not None else None
     if shared is not None and min_prompts is not None:
         check_shared_prompts(shared, suspect, [suspect, *cand, *ref], min_prompts)
@@ -271,6 +314,14 @@ def resolve_roles(
                 left_out[m] = f"shares {n} prompts with {suspect} (fewer than {min_prompts})"
         cand = [m for m in cand if m not in left_out]
         ref = [m for m in ref if m not in left_out]
+    panel = Panel(lineage, _data_release_dates(data))
+    for m in list(cand):
+        if panel.later_than(m, suspect):
+            left_out[m] = (
+                f"released {panel.released(m).text}, after {suspect} "  # type: ignore[union-attr]
+                f"({panel.released(suspect).text}): it cannot be its teacher or parent"  # type: ignore[union-attr]
+            )
+    cand = [m for m in cand if m not in left_out]
     if not cand:
         raise ProvenanceError(
             "no candidate models left"
@@ -279,7 +330,34 @@ def resolve_roles(
         )
     for m in left_out:
         reasons.pop(m, None)
-    return Roles(suspect, cand, ref, reasons, left_out)
+    exclusions = panel.null_exclusions(suspect, cand, ref)
+    clades = panel.clades(suspect, cand, [*cand, *ref])
+    return Roles(suspect, cand, ref, reasons, left_out, exclusions, clades)
+
+
+def _degenerate_models(data: Data) -> dict[str, str]:
+    """Degenerate models of the data (:func:`~detector.degenerate.degenerate_models`), once per corpus."""
+    if isinstance(data, Evidence) and data.features is None:
+        return {}
+    corpus = as_corpus(data)
+    cached = corpus.__dict__.get("_degenerate_models")
+    if cached is None:
+        from .degenerate import degenerate_models
+
+        cached = degenerate_models(corpus)
+        corpus.__dict__["_degenerate_models"] = cached
+    return cached
+
+
+def _data_release_dates(data: Data) -> dict[str, object]:
+    """Model -> release date from a ``released`` column of the data, when it has one."""
+    if isinstance(data, Evidence) and data.features is None:
+        return {}
+    df = as_corpus(data).df
+    if "released" not in df.columns:
+        return {}
+    dates = df.dropna(subset=["released"]).drop_duplicates("model")
+    return dict(zip(dates["model"], dates["released"], strict=True))
 
 
 def suspect_evidence(

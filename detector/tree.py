@@ -6,7 +6,7 @@ prompt-centred evidence that :func:`~detector.scoring.score` uses
 
 - a distance matrix (see below);
 - a tree, by default by neighbour joining (NJ; Saitou & Nei, 1987,
-  :func:`neighbour_joining`), else by a SciPy linkage method (``"average"``
+  :func:`~detector.nj.neighbour_joining`), else by a SciPy linkage method (``"average"``
   is UPGMA); leaves ordered so that neighbours are similar (optimal leaf
   ordering);
 - bootstrap support for every clade of that tree: the prompts are resampled
@@ -17,8 +17,8 @@ prompt-centred evidence that :func:`~detector.scoring.score` uses
   present when some branch of the resampled tree separates exactly its
   models from the rest (a split: a clade and its complement are the same
   split); for a linkage tree, when one node has exactly its models below;
-- Newick text with branch lengths and supports, and figures
-  (:func:`dendrogram_figure`, :func:`heatmap_figure`, :func:`mds_figure`).
+- Newick text with branch lengths and supports, and the 2-D map of
+  :func:`mds_coordinates` (figures: :mod:`detector.figures`).
 
 Distance
 --------
@@ -28,30 +28,43 @@ Let A be the combined standardized affinity of
 prompt-centred similarity of two models, in units of one standard deviation
 of that channel's between-model affinities. The distance is
 
-    d(i, j) = max_{k != l} A(k, l) - A(i, j)   (i != j),   d(i, i) = 0,
+    d(i, j) = max_{k != l} A(k, l) - A(i, j) + r   (i != j),   d(i, i) = 0,
 
-in the same units: the most similar pair of models is at distance 0 and
-every other pair is as many standard deviations further apart as it is less
-similar. The shift keeps distances non-negative without bending the scale;
-neither tree's shape depends on it (adding a constant to every distance
-changes no merge, and no choice of NJ's criterion), so each bootstrap tree
-uses its own maximum.
+in the same units. The affinity has no natural zero (what two identical
+models would score cannot be measured from one output per model and
+prompt), so the scale is anchored at the most similar pair; ``r``, the
+standard error of that pair's affinity over prompts (a delete-a-group
+jackknife, :func:`pair_resolution`), places it as far apart as the data can
+resolve instead of at 0, which a reader of the tree would take for two
+identical models. Every other pair is as many standard deviations further
+apart as it is less similar. A constant added to every distance changes no
+tree shape and no support (no merge of a linkage method, no choice of
+neighbour joining's criterion; it lengthens only the branches to the
+leaves), so each bootstrap tree uses its own maximum without ``r``.
 
 Branch lengths and rooting
 --------------------------
 Neighbour joining: the tree is rooted for display at the midpoint of its
 longest leaf-to-leaf path. The Newick text carries the NJ branch lengths
 (the root splits the branch it lies on), so the path between two leaves is
-their NJ tree distance. The dendrogram draws each node at its height, the
-longest path from it down to one of its leaves, so heights grow towards the
-root; horizontal segments are therefore the NJ branch lengths only along
-each node's longest path (the drawing is not a phylogram).
+their NJ tree distance. NJ can estimate a negative length on distances that
+are not exactly tree-like; such a length is set to 0 and the difference given
+to its sibling (Kuhner & Felsenstein, 1994), and a length that is then exactly
+0 is written as :data:`MIN_BRANCH` (1e-06), so no two models read as
+identical. The dendrogram draws each node at its height, the longest path
+from it down to one of its leaves, so heights grow towards the root;
+horizontal segments are therefore the NJ branch lengths only along each
+node's longest path (the drawing is not a phylogram).
 
 Linkage methods: UPGMA places a node at half the average distance between
 the two groups it joins; a Newick branch length is the difference of the
-heights of its two ends, so the path between two leaves is about their
-distance. The dendrogram's axis shows the (full) distance at which groups
-join.
+heights of its two ends (at least :data:`MIN_BRANCH`), so the path between
+two leaves is about their distance. The dendrogram's axis shows the (full)
+distance at which groups join.
+
+Consensus: :func:`detector.consensus.consensus_tree` builds the
+majority-rule consensus of the bootstrap trees (the clades or splits found
+in more than half of them), as stylo's bootstrap consensus trees do.
 
 Models with partial prompt coverage are compared on the prompts they share
 (every affinity is a mean over the prompts both models answered); a pair
@@ -62,11 +75,9 @@ from __future__ import annotations
 
 import html
 import inspect
-import json
-import re
 import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -77,11 +88,13 @@ from .corpus import Corpus, check_known
 from .errors import ProvenanceError
 from .evidence import Evidence
 from .features import Features
+from .newick import MIN_BRANCH, newick_name, to_newick
+from .nj import neighbour_joining, nj_linkage, nj_splits, split_key
+from .params import check_int, check_seed
+from .progress import bar as progress_bar
 from .resolve import as_evidence, known_models, pairwise_shared
+from .results import Result
 from .similarity import SimilarityTensor
-
-if TYPE_CHECKING:  # pragma: no cover
-    from matplotlib.figure import Figure
 
 DEFAULT_BOOTSTRAP = 100
 MIN_SHARED = 20
@@ -89,11 +102,13 @@ METHODS = ("nj", "average", "weighted", "complete", "single")
 DEFAULT_METHOD = "nj"
 SUPPORTED = 0.9  # support at which a clade counts as well supported (figures, text)
 _BATCH_BYTES = 64 * 2**20  # memory bound of one batch of bootstrap affinities
-_NEWICK_SPECIAL = re.compile(r"[\s()\[\]':;,_]")
+
+RESOLUTION_GROUPS = 50  # prompt groups of the jackknife behind the closest pair's distance
 
 DISTANCE_DEFINITION = (
-    "d(i,j) = max over pairs of A - A(i,j), A = combined standardized affinity "
-    "(symmetrized; SD units of between-model affinity); closest pair at 0"
+    "d(i,j) = max over pairs of A - A(i,j) + r, A = combined standardized affinity "
+    "(symmetrized; SD units of between-model affinity), r = standard error of the closest "
+    "pair's affinity (the closest pair sits r apart)"
 )
 
 
@@ -123,7 +138,7 @@ class Clade:
 
 
 @dataclass
-class TreeResult:
+class TreeResult(Result):
     """A lineage tree of models with bootstrap support.
 
     Attributes
@@ -154,6 +169,10 @@ class TreeResult:
     weights, reliability : dict of str to float
         Channel combination weights and split-half reliabilities.
     notes : list of str
+    resolution : float
+        ``r`` of the distance (see the module docstring): the standard error
+        of the closest pair's affinity, added to every distance between two
+        models, SD units.
     bootstrap_counts : dict of int to int
         Every clade (neighbour joining: split, keyed by its side without
         ``models[0]``) seen in a bootstrap tree, as a bit mask with bit ``i``
@@ -176,6 +195,7 @@ class TreeResult:
     reliability: dict[str, float]
     distance: str = DISTANCE_DEFINITION
     notes: list[str] = field(default_factory=list)
+    resolution: float = 0.0
     bootstrap_counts: dict[int, int] = field(default_factory=dict, repr=False)
 
     # ---------------------------------------------------------------- queries
@@ -222,7 +242,7 @@ class TreeResult:
             return 1.0  # one model against the rest: a leaf's branch, in every tree
         mask = sum(1 << i for i, m in enumerate(self.models) if m in wanted)
         if self.method == "nj":
-            mask = _split_key(mask, n)
+            mask = split_key(mask, n)
         return self.bootstrap_counts.get(mask, 0) / self.n_bootstrap
 
     @property
@@ -259,10 +279,38 @@ class TreeResult:
             "weights": self.weights,
             "reliability": self.reliability,
             "notes": list(self.notes),
+            "resolution": self.resolution,
+            "shared_prompts": self.shared_prompts.to_numpy().tolist(),
         }
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+    def to_frame(self) -> pd.DataFrame:
+        """The clades as a table (:meth:`clade_table`)."""
+        return self.clade_table()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TreeResult:
+        """The result again from :meth:`to_dict` (bootstrap counts are not saved)."""
+        models = list(data["models"])
+        n = len(models)
+        shared = data.get("shared_prompts") or np.full((n, n), data.get("n_prompts", 0)).tolist()
+        return cls(
+            models=models,
+            distances=pd.DataFrame(data["distances"], index=models, columns=models),
+            linkage=np.asarray(data["linkage"], dtype=np.float64).reshape(-1, 4),
+            clades=[Clade(list(c["members"]), c["support"], c["height"]) for c in data["clades"]],
+            newick=data["newick"],
+            leaf_order=list(data["leaf_order"]),
+            n_prompts=int(data["n_prompts"]),
+            shared_prompts=pd.DataFrame(shared, index=models, columns=models),
+            n_bootstrap=int(data["n_bootstrap"]),
+            seed=int(data["seed"]),
+            method=data["method"],
+            weights=dict(data["weights"]),
+            reliability=dict(data["reliability"]),
+            distance=data.get("distance", DISTANCE_DEFINITION),
+            notes=list(data.get("notes", [])),
+            resolution=float(data.get("resolution", 0.0)),
+        )
 
     def to_text(self) -> str:
         table = self.clade_table()
@@ -357,13 +405,13 @@ def _reference_tree(distances: np.ndarray, method: str) -> tuple[np.ndarray, np.
     -------
     z : numpy.ndarray, shape (n - 1, 4)
     branch : numpy.ndarray, shape (2n - 1,), or None
-        NJ length of the branch above each node (see :func:`_nj_linkage`);
+        NJ length of the branch above each node (see :func:`~detector.nj.nj_linkage`);
         None for the linkage methods, whose lengths follow from the heights.
     """
     n = len(distances)
     branch = None
     if method == "nj":
-        z, branch = _nj_linkage(*neighbour_joining(distances), n)
+        z, branch = nj_linkage(*neighbour_joining(distances), n)
     else:
         z = _linkage(distances, method)
     # keeps the rows (so ``branch`` stays valid); only swaps the two children of a row
@@ -374,173 +422,8 @@ def _tree_keys(distances: np.ndarray, method: str) -> set[int]:
     """What bootstrap support counts in one tree: NJ splits or linkage clades (bit masks)."""
     n = len(distances)
     if method == "nj":
-        return _nj_splits(neighbour_joining(distances)[0], n)
+        return nj_splits(neighbour_joining(distances)[0], n)
     return set(_clade_masks(_linkage(distances, method), n))
-
-
-def neighbour_joining(distances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Neighbour-joining tree of a distance matrix (Saitou & Nei, 1987).
-
-    At each step the pair ``(i, j)`` minimizing
-    ``Q(i, j) = (m - 2) d(i, j) - r(i) - r(j)`` (``m`` active nodes,
-    ``r(i) = sum_k d(i, k)``) is joined into a new node ``u`` with branch
-    lengths ``d(i, j) / 2 + (r(i) - r(j)) / (2 (m - 2))`` to ``i`` and the
-    rest of ``d(i, j)`` to ``j``, and ``d(u, k) = (d(i, k) + d(j, k) - d(i, j)) / 2``.
-    A negative branch length is set to 0 and the difference given to its
-    sibling, so the two still add up to ``d(i, j)``. On an additive (tree)
-    metric the true tree and its branch lengths are recovered exactly.
-    Ties go to the first pair in row-major order (deterministic).
-
-    Parameters
-    ----------
-    distances : numpy.ndarray, shape (n, n)
-        Symmetric with a zero diagonal; ``n >= 3``.
-
-    Returns
-    -------
-    edges : numpy.ndarray of int, shape (2n - 3, 2)
-        Branches of the unrooted tree. Nodes ``0 .. n-1`` are the leaves
-        (rows of ``distances``); node ``n + k`` is made by the ``k``-th join,
-        and ``edges[2k]``, ``edges[2k + 1]`` link it to the two nodes it
-        joins. The last edge links the last two nodes.
-    lengths : numpy.ndarray, shape (2n - 3,)
-        Branch lengths (>= 0), same units as ``distances``.
-    """
-    d = np.array(distances, dtype=np.float64)
-    n = len(d)
-    if n < 3 or d.shape != (n, n):
-        raise ProvenanceError(
-            f"neighbour joining needs a square matrix of 3 or more, got {d.shape}"
-        )
-    node = list(range(n))  # tree node held by each row of d
-    edges = np.empty((2 * n - 3, 2), dtype=np.int64)
-    lengths = np.empty(2 * n - 3)
-    for k in range(n - 2):
-        m = len(d)
-        r = d.sum(axis=1)
-        q = (m - 2) * d - r[:, None] - r[None, :]
-        q[np.tril_indices(m)] = np.inf  # pairs i < j only
-        i, j = np.unravel_index(int(np.argmin(q)), q.shape)
-        dij = max(d[i, j], 0.0)
-        li = min(max(dij / 2 + (r[i] - r[j]) / (2 * (m - 2)), 0.0), dij)
-        edges[2 * k : 2 * k + 2] = [[n + k, node[i]], [n + k, node[j]]]
-        lengths[2 * k : 2 * k + 2] = [li, dij - li]
-        new = (d[i] + d[j] - d[i, j]) / 2
-        d[i, :] = new
-        d[:, i] = new
-        d[i, i] = 0.0
-        keep = np.arange(m) != j
-        d = d[np.ix_(keep, keep)]
-        node[i] = n + k
-        del node[j]
-    edges[-1] = node
-    lengths[-1] = max(d[0, 1], 0.0)
-    return edges, lengths
-
-
-def _split_key(mask: int, n: int) -> int:
-    """A bipartition's bit mask as the side without leaf 0 (a clade and its complement agree)."""
-    return ((1 << n) - 1) ^ mask if mask & 1 else mask
-
-
-def _nj_splits(edges: np.ndarray, n: int) -> set[int]:
-    """Non-trivial splits of a neighbour-joining tree, as :func:`_split_key` masks."""
-    masks = [1 << i for i in range(n)]
-    for k in range(n - 2):
-        masks.append(masks[edges[2 * k, 1]] | masks[edges[2 * k + 1, 1]])
-    return {_split_key(m, n) for m in masks[n:] if m.bit_count() < n - 1}
-
-
-def _nj_linkage(edges: np.ndarray, lengths: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Midpoint-rooted neighbour-joining tree as a SciPy linkage matrix.
-
-    The root is placed halfway along the longest leaf-to-leaf path (on a
-    branch, so the tree stays binary). A node's height is the longest path
-    from it down to its leaves, so heights never decrease towards the root.
-
-    Parameters
-    ----------
-    edges : numpy.ndarray of int, shape (2n - 3, 2)
-    lengths : numpy.ndarray, shape (2n - 3,)
-        As returned by :func:`neighbour_joining`.
-    n : int
-        Number of leaves.
-
-    Returns
-    -------
-    z : numpy.ndarray, shape (n - 1, 4)
-        Linkage matrix, rows in order of height (children before parents).
-    branch : numpy.ndarray, shape (2n - 1,)
-        NJ length of the branch above each linkage node (leaves first, then
-        rows of ``z``; the root's is 0). The two branches below the root add
-        up to the NJ branch the root was placed on.
-    """
-    n_nodes = 2 * n - 2
-    adj: list[list[tuple[int, float]]] = [[] for _ in range(n_nodes)]
-    for (a, b), length in zip(edges.tolist(), lengths.tolist(), strict=True):
-        adj[a].append((b, length))
-        adj[b].append((a, length))
-
-    def walk(src: int) -> tuple[np.ndarray, np.ndarray]:
-        dist, parent = np.zeros(n_nodes), np.full(n_nodes, -1)
-        parent[src] = src
-        stack = [src]
-        while stack:
-            u = stack.pop()
-            for v, length in adj[u]:
-                if parent[v] < 0:
-                    parent[v], dist[v] = u, dist[u] + length
-                    stack.append(v)
-        return dist, parent
-
-    walks = [walk(a) for a in range(n)]
-    far = np.array([w[0][:n] for w in walks])
-    a, b = np.unravel_index(int(np.argmax(far)), far.shape)
-    dist, parent = walks[a]
-    path = [int(b)]
-    while path[-1] != a:
-        path.append(int(parent[path[-1]]))
-    path.reverse()
-    half = dist[b] / 2
-    t = next(t for t in range(len(path) - 1) if dist[path[t + 1]] >= half)
-    p, q = path[t], path[t + 1]
-
-    # orient away from the root; length[u] is the branch above u
-    root = n_nodes
-    children: dict[int, list[int]] = {root: [p, q]}
-    above = {p: max(half - dist[p], 0.0), q: max(dist[q] - half, 0.0), root: 0.0}
-    stack = [(p, q), (q, p)]
-    while stack:
-        u, up = stack.pop()
-        children[u] = [v for v, _ in adj[u] if v != up]
-        for v, length in adj[u]:
-            if v != up:
-                above[v] = length
-                stack.append((v, u))
-    height, size = {}, {}
-    for u in _post_order(root, children):
-        kids = children.get(u, [])
-        height[u] = max((height[c] + above[c] for c in kids), default=0.0)
-        size[u] = sum(size[c] for c in kids) if kids else 1
-    internal = sorted((u for u in height if u >= n), key=lambda u: (height[u], size[u]))
-    ident = {u: u for u in range(n)} | {u: n + k for k, u in enumerate(internal)}
-    z = np.array(
-        [[*sorted(ident[c] for c in children[u]), height[u], size[u]] for u in internal],
-        dtype=np.float64,
-    )
-    branch = np.zeros(2 * n - 1)
-    for u, k in ident.items():
-        branch[k] = above[u]
-    return z, branch
-
-
-def _post_order(root: int, children: dict[int, list[int]]) -> list[int]:
-    order, stack = [], [root]
-    while stack:
-        u = stack.pop()
-        order.append(u)
-        stack.extend(children.get(u, []))
-    return order[::-1]
 
 
 def _clade_masks(z: np.ndarray, n: int) -> list[int]:
@@ -572,71 +455,75 @@ def _check_overlap(shared: np.ndarray, models: list[str], min_shared: int) -> No
     if s[i, j] < min_shared:
         raise ProvenanceError(
             f"{models[i]!r} and {models[j]!r} share only {int(s[i, j])} prompts; a tree needs "
-            f"every pair to share at least {min_shared} (drop one with --models or lower "
-            "--min-shared)"
+            f"every pair to share at least {min_shared} (drop one with `models` or lower "
+            "`min_shared`)"
         )
 
 
-def _format_support(s: float) -> str:
-    return f"{s:.4g}"
+def _bootstrap_counts(
+    evidence: Evidence,
+    idx: np.ndarray,
+    method: str,
+    n_bootstrap: int,
+    seed: int,
+    progress: bool | None = None,
+) -> dict[int, int]:
+    """Clades (or NJ splits) of the trees rebuilt on ``n_bootstrap`` prompt resamples, counted."""
+    seen: dict[int, int] = {}
+    if not n_bootstrap:
+        return seen
+    rng = np.random.default_rng(seed)
+    counts = rng.multinomial(
+        evidence.n_prompts, np.full(evidence.n_prompts, 1 / evidence.n_prompts), n_bootstrap
+    ).astype(np.float64)
+    per_replicate = 8 * len(idx) * len(evidence.models) * (len(evidence.channels) + 1)
+    batch = max(1, min(n_bootstrap, _BATCH_BYTES // per_replicate))
+    pbar = progress_bar(total=n_bootstrap, desc="tree bootstrap", unit="tree", progress=progress)
+    for start in range(0, n_bootstrap, batch):
+        boot = evidence.bootstrap_affinities(counts[start : start + batch], rows=idx)
+        for a in boot["combined"][:, :, idx]:
+            for m in _tree_keys(affinity_to_distance(a), method):
+                seen[m] = seen.get(m, 0) + 1
+        pbar.update(min(batch, n_bootstrap - start))
+    pbar.close()
+    return seen
 
 
-def newick_name(name: str) -> str:
-    """A leaf name as a Newick label: quoted when it has special characters.
+def pair_resolution(evidence: Evidence, idx: np.ndarray, distances: np.ndarray) -> float:
+    """Standard error of the closest pair's combined affinity over prompts.
 
-    Names with whitespace, parentheses, brackets, quotes, colons, semicolons,
-    commas or underscores (which strict readers turn into spaces) are put in
-    single quotes, with inner single quotes doubled.
-    """
-    if name and not _NEWICK_SPECIAL.search(name):
-        return name
-    return "'" + name.replace("'", "''") + "'"
-
-
-def to_newick(
-    z: np.ndarray,
-    names: list[str],
-    supports: list[float | None] | None = None,
-    *,
-    lengths: np.ndarray | None = None,
-) -> str:
-    """Newick text of a linkage tree with branch lengths and support labels.
+    A delete-a-group jackknife (Efron & Stein, 1981): the prompts fall in
+    :data:`RESOLUTION_GROUPS` groups by position, each group is left out in
+    turn, and ``SE = sqrt((K - 1) / K * sum_k (A_k - mean A)^2)``. It needs
+    no random numbers, so the distances do not depend on the seed.
 
     Parameters
     ----------
-    z : numpy.ndarray, shape (n - 1, 4)
-        SciPy linkage matrix; a node's height is half its merge distance.
-    names : list of str, length n
-    supports : list of float or None, length n - 1, optional
-        Support of each linkage row's clade (the root's is not written).
-    lengths : numpy.ndarray, shape (2n - 1,), optional
-        Length of the branch above each node (leaves, then linkage rows), as
-        for a neighbour-joining tree; by default the difference of the two
-        ends' heights (half merge distances).
+    evidence : Evidence
+    idx : numpy.ndarray of int
+        Rows of the tree's models in ``evidence``.
+    distances : numpy.ndarray, shape (k, k)
+        The tree's distances before the resolution is added.
 
     Returns
     -------
-    str
-        E.g. ``((a:0.1,b:0.1)0.98:0.2,c:0.3);``
+    float
+        The standard error (SD units); :data:`MIN_BRANCH` when it is 0 or
+        cannot be estimated (fewer than two prompts).
     """
-    n = len(names)
-    if n == 1:
-        return f"{newick_name(names[0])};"
-    heights = np.concatenate([np.zeros(n), z[:, 2] / 2])
-
-    def length(child: int, parent: int) -> str:
-        if lengths is not None:
-            return f"{max(float(lengths[child]), 0.0):.6g}"
-        return f"{max(heights[parent] - heights[child], 0.0):.6g}"
-
-    text: list[str] = [newick_name(nm) for nm in names]
-    for row, (a, b) in enumerate(z[:, :2].astype(int)):
-        node = n + row
-        label = ""
-        if supports is not None and row < n - 2 and supports[row] is not None:
-            label = _format_support(float(supports[row]))
-        text.append(f"({text[a]}:{length(a, node)},{text[b]}:{length(b, node)}){label}")
-    return text[-1] + ";"
+    n_prompts = evidence.n_prompts
+    k = min(RESOLUTION_GROUPS, n_prompts)
+    if k < 2 or len(distances) < 2:
+        return MIN_BRANCH
+    off = np.where(np.eye(len(distances), dtype=bool), np.inf, distances)
+    i, j = np.unravel_index(int(np.argmin(off)), off.shape)
+    weights = np.ones((k, n_prompts))
+    weights[np.arange(n_prompts) % k, np.arange(n_prompts)] = 0.0
+    rows = np.asarray([idx[i], idx[j]])
+    combined = evidence.bootstrap_affinities(weights, rows=rows)["combined"]
+    pair = (combined[:, 0, idx[j]] + combined[:, 1, idx[i]]) / 2
+    se = float(np.sqrt((k - 1) / k * np.sum((pair - pair.mean()) ** 2)))
+    return se if np.isfinite(se) and se > MIN_BRANCH else MIN_BRANCH
 
 
 # -------------------------------------------------------------------- library
@@ -693,9 +580,8 @@ def lineage_tree(
             f"unknown tree method {method!r}; choose from {', '.join(METHODS)} "
             "(nj: neighbour joining; the others are linkage methods, average = UPGMA)"
         )
-    if int(n_bootstrap) < 0:
-        raise ProvenanceError(f"--bootstrap must be 0 or more, got {n_bootstrap}")
-    n_bootstrap = int(n_bootstrap)
+    n_bootstrap, seed = check_int(n_bootstrap, "n_bootstrap", 0), check_seed(seed)
+    min_shared = check_int(min_shared, "min_shared", 1)
 
     known = known_models(data)
     names = known if models is None else list(dict.fromkeys(models))
@@ -714,26 +600,18 @@ def lineage_tree(
     if not np.all(np.isfinite(affinity)):
         raise ProvenanceError("the evidence gave non-finite affinities; check the corpus")
     dist = affinity_to_distance(affinity)
+    resolution = pair_resolution(evidence, idx, dist)
+    dist = dist + resolution * (1.0 - np.eye(len(dist)))
     z, branch = _reference_tree(dist, method)
     n = len(names)
     ref_masks = _clade_masks(z, n)
-    key = (lambda m: _split_key(m, n)) if method == "nj" else (lambda m: m)
+    key = (lambda m: split_key(m, n)) if method == "nj" else (lambda m: m)
 
     supports: list[float | None] = [None] * (n - 1)
-    seen: dict[int, int] = {}
+    seen = _bootstrap_counts(
+        evidence, idx, method, n_bootstrap, seed, evidence_kwargs.get("progress")
+    )
     if n_bootstrap:
-        rng = np.random.default_rng(seed)
-        counts = rng.multinomial(
-            evidence.n_prompts, np.full(evidence.n_prompts, 1 / evidence.n_prompts), n_bootstrap
-        ).astype(np.float64)
-        n_all = len(evidence.models)
-        per_replicate = 8 * n * n_all * (len(evidence.channels) + 1)
-        batch = max(1, min(n_bootstrap, _BATCH_BYTES // per_replicate))
-        for start in range(0, n_bootstrap, batch):
-            boot = evidence.bootstrap_affinities(counts[start : start + batch], rows=idx)
-            for a in boot["combined"][:, :, idx]:
-                for m in _tree_keys(affinity_to_distance(a), method):
-                    seen[m] = seen.get(m, 0) + 1
         supports = [
             1.0 if m.bit_count() >= n - 1 else seen.get(key(m), 0) / n_bootstrap for m in ref_masks
         ]
@@ -766,6 +644,7 @@ def lineage_tree(
         weights={k: round(v, 4) for k, v in evidence.weights.items()},
         reliability={k: round(v, 4) for k, v in evidence.reliability.items()},
         notes=notes,
+        resolution=resolution,
         bootstrap_counts=seen,
     )
 
@@ -791,7 +670,7 @@ def clade_support(
     return None
 
 
-# -------------------------------------------------------------------- figures
+# -------------------------------------------------------------------- groups and maps
 def supported_groups(result: TreeResult, threshold: float = SUPPORTED) -> list[list[str]]:
     """Maximal clades with support >= ``threshold`` (not the root), largest first.
 
@@ -808,140 +687,6 @@ def supported_groups(result: TreeResult, threshold: float = SUPPORTED) -> list[l
     maximal = [g for g in good if not any(g < h for h in good)]
     maximal.sort(key=lambda g: (-len(g), min(result.leaf_order.index(m) for m in g)))
     return [sorted(g, key=result.leaf_order.index) for g in maximal]
-
-
-def _group_colors(result: TreeResult, label_colors: dict[str, str] | None) -> dict[str, str]:
-    if label_colors is not None:
-        return dict(label_colors)
-    import matplotlib
-
-    cmap = matplotlib.colormaps["tab10"]
-    groups = sorted(supported_groups(result), key=lambda g: result.leaf_order.index(g[0]))
-    colors = {}
-    for k, g in enumerate(groups):
-        rgba = cmap(k % 10)
-        for m in g:
-            colors[m] = matplotlib.colors.to_hex(rgba)
-    return colors
-
-
-def _new_figure(width: float, height: float) -> Figure:
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height), layout="constrained")
-
-
-def dendrogram_figure(
-    result: TreeResult,
-    *,
-    label_colors: dict[str, str] | None = None,
-    leaf_labels: dict[str, str] | None = None,
-    title: str | None = None,
-) -> Figure:
-    """Dendrogram with the bootstrap support at every internal node.
-
-    Root on the left, leaves on the right in ``result.leaf_order``. Support
-    labels are black when >= 0.9, grey below. Leaves (and the branches within
-    each well-supported group) are coloured by ``label_colors`` (model ->
-    colour), by default one colour per maximal clade with support >= 0.9.
-    ``leaf_labels`` (model -> text) replaces the model names shown.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    n = len(result.models)
-    z = result.linkage
-    shown = [(leaf_labels or {}).get(m, m) for m in result.leaf_order]
-    width = max(9.0, 5.5 + 0.075 * max(len(t) for t in shown))
-    fig = _new_figure(width, max(3.0, 0.24 * n + 1.2))
-    ax = fig.add_subplot()
-    colors = _group_colors(result, label_colors)
-    pos = {m: k for k, m in enumerate(result.leaf_order)}
-    y = np.zeros(2 * n - 1)
-    x = np.zeros(2 * n - 1)
-    node_color: list[str | None] = [colors.get(m) for m in result.models]
-    y[:n] = [pos[m] for m in result.models]
-    for row, (a, b) in enumerate(z[:, :2].astype(int)):
-        node = n + row
-        x[node] = z[row, 2]
-        y[node] = (y[a] + y[b]) / 2
-        shared_color = node_color[a] if node_color[a] == node_color[b] else None
-        node_color.append(shared_color)
-        for child in (a, b):
-            c = node_color[child] or "0.25"
-            ax.plot([x[child], x[node]], [y[child], y[child]], color=c, lw=1.1)
-        ax.plot([x[node], x[node]], [y[a], y[b]], color=shared_color or "0.25", lw=1.1)
-    span = float(z[:, 2].max()) if len(z) else 1.0
-    span = span if span > 0 else 1.0
-    support_labels = []
-    for row, clade in enumerate(result.clades):
-        if clade.support is None:
-            continue
-        node = n + row
-        strong = clade.support >= SUPPORTED
-        label = ax.text(
-            x[node] + 0.006 * span,
-            y[node] - 0.12,
-            f"{clade.support:.2f}",
-            ha="right",
-            va="bottom",
-            fontsize=6.5,
-            color="black" if strong else "0.55",
-            fontweight="bold" if strong else "normal",
-            # legible where short internal branches crowd the nodes (NJ trees)
-            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.4, "alpha": 0.75},
-            zorder=4,
-        )
-        support_labels.append((clade.support, label))
-    ax.set_ylim(n - 0.5, -0.5)
-    ax.set_xlim(span * 1.04, -0.01 * span)
-    ax.yaxis.tick_right()
-    ax.set_yticks(range(n))
-    ax.set_yticklabels(shown, fontsize=8)
-    for tick, m in zip(ax.get_yticklabels(), result.leaf_order, strict=True):
-        tick.set_color(colors.get(m, "black"))
-    ax.tick_params(axis="y", length=0)
-    for side in ("top", "left", "right"):
-        ax.spines[side].set_visible(False)
-    support_labels.sort(key=lambda t: -t[0])  # strong supports keep their place
-    _declutter_supports(fig, [label for _, label in support_labels])
-    ax.set_xlabel(
-        "longest path from a node to its leaves, NJ branch lengths (SD of between-model affinity)"
-        if result.method == "nj"
-        else f"{result.method} distance between joined groups (SD of between-model affinity)"
-    )
-    fig.suptitle(
-        title
-        or f"{method_label(result.method)} of {n} models on {result.n_prompts} prompts; "
-        f"node labels: bootstrap support ({result.n_bootstrap} prompt resamplings)",
-        fontsize=9,
-    )
-    return fig
-
-
-def heatmap_figure(result: TreeResult, *, title: str | None = None) -> Figure:
-    """Heatmap of the distance matrix, rows and columns in the tree's leaf order.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    order = result.leaf_order
-    d = result.distances.loc[order, order].to_numpy()
-    n = len(order)
-    side = max(4.0, 0.2 * n + 2.8)
-    fig = _new_figure(side + 1.0, side)
-    ax = fig.add_subplot()
-    im = ax.imshow(d, cmap="viridis_r", interpolation="nearest")
-    ax.set_xticks(range(n))
-    ax.set_yticks(range(n))
-    fs = 8 if n <= 30 else 6.5
-    ax.set_xticklabels(order, rotation=90, fontsize=fs)
-    ax.set_yticklabels(order, fontsize=fs)
-    fig.colorbar(im, ax=ax, shrink=0.6, label="distance (SD of between-model affinity)")
-    ax.set_title(title or "distance matrix, ordered by the tree", fontsize=9)
-    return fig
 
 
 def mds_coordinates(result: TreeResult, random_state: int = 0) -> pd.DataFrame:
@@ -972,126 +717,56 @@ def mds_coordinates(result: TreeResult, random_state: int = 0) -> pd.DataFrame:
     return frame
 
 
-def mds_figure(
-    result: TreeResult,
-    *,
-    random_state: int = 0,
-    label_colors: dict[str, str] | None = None,
-    title: str | None = None,
-) -> Figure:
-    """2-D map of the models (metric MDS of the distances, fixed random state).
+def stress_words(stress: float) -> str:
+    """What an MDS map's stress-1 means for a reader (Kruskal's 1964 guide).
 
-    Points are coloured like the dendrogram's leaves.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+    Returns a phrase such as "good: the map keeps the distances well".
     """
-    xy = mds_coordinates(result, random_state=random_state)
-    colors = _group_colors(result, label_colors)
-    fig = _new_figure(9.0, 7.5)
-    ax = fig.add_subplot()
-    labels = []
-    for m, (px, py) in xy.iterrows():
-        c = colors.get(m, "0.35")
-        ax.scatter([px], [py], s=22, color=c, zorder=3)
-        labels.append(
-            ax.annotate(
-                m,
-                (px, py),
-                xytext=(3, 2),
-                textcoords="offset points",
-                fontsize=6.5,
-                color=c if m in colors else "0.2",
-            )
+    if not np.isfinite(stress):
+        return "unknown: the map could not be measured against the distances"
+    if stress < 0.05:
+        return "excellent: the map keeps the distances almost exactly"
+    if stress < 0.1:
+        return "good: the map keeps the distances well"
+    if stress < 0.2:
+        return (
+            "fair: the map keeps the broad picture, but close calls between models may be "
+            "wrong on it; the heatmap has the exact distances"
         )
-    ax.set_aspect("equal", adjustable="datalim")
-    _declutter(fig, labels)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_title(
-        title
-        or f"MDS map of the distances (stress-1 {xy.attrs['stress']:.2f}); colours: "
-        f"clades with support >= {SUPPORTED}",
-        fontsize=9,
+    return (
+        "poor: two dimensions cannot show these distances; read the heatmap or the tree, "
+        "not the map"
     )
-    return fig
-
-
-def _declutter_supports(fig: Figure, labels: list[Any]) -> None:
-    """Move a support label below its node when it overlaps an earlier label above."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    if not labels:
-        return
-    canvas = FigureCanvasAgg(fig)
-    fig.draw_without_rendering()
-    renderer = canvas.get_renderer()
-    taken: list[Any] = []
-    for label in labels:
-        box = label.get_window_extent(renderer)
-        if any(box.overlaps(t) for t in taken):
-            px, py = label.get_position()
-            label.set_position((px, py + 0.24))  # the y axis points down: below the node
-            label.set_va("top")
-            moved = label.get_window_extent(renderer)
-            if any(moved.overlaps(t) for t in taken):
-                label.set_position((px, py))
-                label.set_va("bottom")
-            else:
-                box = moved
-        taken.append(box)
-
-
-def _declutter(fig: Figure, labels: list[Any]) -> None:
-    """Move point labels to the first of four sides where they overlap no earlier label."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    canvas = FigureCanvasAgg(fig)
-    fig.draw_without_rendering()
-    renderer = canvas.get_renderer()
-    sides = [((3, 2), "left", "bottom"), ((3, -2), "left", "top")]
-    sides += [((-3, 2), "right", "bottom"), ((-3, -2), "right", "top")]
-    taken: list[Any] = []
-    for label in labels:
-        for offset, ha, va in sides:
-            label.set_position(offset)
-            label.set_ha(ha)
-            label.set_va(va)
-            box = label.get_window_extent(renderer)
-            if not any(box.overlaps(t) for t in taken):
-                break
-        else:
-            label.set_position(sides[0][0])
-            label.set_ha("left")
-            label.set_va("bottom")
-            box = label.get_window_extent(renderer)
-        taken.append(box)
-
-
-def save_figure(fig: Figure, path: str, *, dpi: int = 150) -> None:
-    """Write a figure; the format follows the extension (.png, .svg or .pdf)."""
-    suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
-    if suffix not in ("png", "svg", "pdf"):
-        raise ProvenanceError(f"{path}: figures are written as .png, .svg or .pdf")
-    fig.savefig(path, dpi=dpi)
 
 
 __all__ = [
     "DISTANCE_DEFINITION",
+    "MIN_BRANCH",
     "Clade",
     "TreeResult",
     "affinity_to_distance",
     "clade_support",
-    "dendrogram_figure",
-    "heatmap_figure",
     "lineage_tree",
     "mds_coordinates",
-    "mds_figure",
     "method_label",
     "neighbour_joining",
     "newick_name",
-    "save_figure",
+    "pair_resolution",
+    "stress_words",
     "supported_groups",
     "to_newick",
 ]
+
+_MOVED_TO_FIGURES = ("dendrogram_figure", "heatmap_figure", "mds_figure", "save_figure")
+
+
+def __getattr__(name: str) -> Any:
+    """The figures moved to :mod:`detector.figures`; the old names still resolve there.
+
+    Looked up only on use, so importing this module never imports matplotlib.
+    """
+    if name in _MOVED_TO_FIGURES:
+        from . import figures
+
+        return getattr(figures, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

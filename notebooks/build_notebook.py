@@ -6,6 +6,13 @@ and no execution counts. Edit the cells here, then run
 
     python notebooks/build_notebook.py            # rewrite the notebook
     python notebooks/build_notebook.py --check    # exit 1 if the notebook is stale
+    python notebooks/build_notebook.py --execute  # also run it on the demo corpus and write
+                                                  # notebooks/provenance_analysis.executed.ipynb
+
+The executed copy, with every output (tables, figures), is what GitHub shows;
+``tests/test_notebook.py`` fails when its cells differ from the ones below. It
+is run on the bundled synthetic demo corpus: a run on a real corpus would put
+model outputs into the repository.
 
 The parameters cell is tagged ``parameters`` (the papermill convention), so
 ``papermill provenance_analysis.ipynb out.ipynb -p DATA ../shared/corpora/alpaca_eval``
@@ -22,7 +29,14 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's detector, installed or not
+
+from detector import figures  # noqa: E402  (the heatmap's colour words, below)
+
 NOTEBOOK = Path(__file__).resolve().parent / "provenance_analysis.ipynb"
+EXECUTED = NOTEBOOK.with_name("provenance_analysis.executed.ipynb")
+EXECUTE_TIMEOUT = 900  # s per cell: the first run embeds the demo's answers
 PARAMETERS_ID = "parameters"
 
 # (kind, id, source); kind is "md", "code" or "parameters"
@@ -71,6 +85,12 @@ md(
     show that the pipeline works; they say nothing about accuracy on real
     models. To analyse real outputs, change the parameters cell below (or pass
     parameters with papermill) and run all cells.
+
+    `provenance_analysis.executed.ipynb`, next to this notebook, is the same
+    notebook run on the synthetic demo corpus, with every table and figure
+    (`python notebooks/build_notebook.py --execute` makes it again). The
+    notebook never writes into the repository: the report goes to a new
+    temporary folder unless you name a file that does not exist yet.
     """,
 )
 
@@ -86,13 +106,15 @@ md(
     | `CANDIDATES` | possible teachers or parents (list of names); `None`: every other model |
     | `REFERENCE` | models you take to be unrelated to the candidates, for calibration; `None`: every model that is neither suspect nor candidate |
     | `CACHE_DIR` | where features and embeddings are cached; `None`: `PROVENANCE_CACHE_DIR` or the user cache |
-    | `REPORT_PATH` | where the PDF report is written |
+    | `REPORT_PATH` | `None`: the PDF (and an HTML copy) go to a new temporary folder; a path is used only if no file is there: the notebook never overwrites a file |
     | `CHANNELS` | evidence channels to use, e.g. `"embedding,style"`; `None`: all four |
     | `LINEAGE` | a lineage CSV (`model, relation, teacher, ...`) to validate against; `None`: the demo's, or `lineage.csv` inside `DATA` when there is one |
     | `SEED` | seed of every resampling; results are deterministic for a seed |
 
-    Relative paths are read from the repository root (the folder with
-    `pyproject.toml`), as on the command line in the README. On the AlpacaEval
+    Paths are read the way the `provenance` command reads them when run from
+    the repository root (the folder with `pyproject.toml`), as in the README:
+    the notebook works from that folder, so `"data/demo/outputs.jsonl"` or
+    `"../shared/corpora/alpaca_eval"` mean the same here as there. On the AlpacaEval
     corpus (42 models x 805 prompts) the first run embeds 34,000 answers,
     which takes a while on a CPU; later runs read the cache.
     """,
@@ -106,7 +128,7 @@ code(
     CANDIDATES = None  # None: every other model
     REFERENCE = None  # None: every model that is neither suspect nor candidate
     CACHE_DIR = None  # None: PROVENANCE_CACHE_DIR or the user cache
-    REPORT_PATH = "reports/notebook_report.pdf"
+    REPORT_PATH = None  # None: a new temporary folder; never an existing file
     CHANNELS = None  # None: embedding, style, lexical and identity
     LINEAGE = None  # None: the demo's lineage, or DATA/lineage.csv when present
     SEED = 0
@@ -119,6 +141,8 @@ code(
     """
     %matplotlib inline
     import html
+    import os
+    import tempfile
     import warnings
     from pathlib import Path
 
@@ -127,15 +151,20 @@ code(
     from IPython.display import HTML, display
 
     import detector
-    from detector.attribution import attribution_transfer, confusion_figure, train
+    from detector import figures
+    from detector.attribution import attribution_transfer, train
     from detector.benchmark import load_lineage, run_benchmark
+    from detector.consensus import consensus_tree
     from detector.demo_run import DEMO_DIR, demo_corpus
     from detector.evidence import build_evidence
     from detector.identity import find_leaks, leak_table
     from detector.lexical import LexicalFingerprint
-    from detector.report import build_report
+    from detector.phrases import distinct_terms
+    from detector.report import build_report, render
+    from detector.report.gather import per_prompt_similarity
+    from detector.report.html import answer_html
     from detector.scoring import score
-    from detector.tree import dendrogram_figure, heatmap_figure, lineage_tree, mds_figure
+    from detector.tree import lineage_tree
 
     pd.set_option("display.max_colwidth", 120)
     # without ipywidgets, tqdm's notebook bar falls back to a text bar and says so; that is fine
@@ -151,18 +180,10 @@ code(
         return here
 
 
-    ROOT = repo_root()
-
-
-    def resolve(path):
-        \"\"\"A path from the parameters: relative ones are read from the repository root.\"\"\"
-        if path is None or str(path).startswith("hf:"):
-            return path
-        path = Path(path).expanduser()
-        return path if path.is_absolute() else ROOT / path
-
-
-    print(f"detector {detector.__version__}; repository root {ROOT}")
+    # work from the repository root, so paths mean what they mean to the CLI run from there
+    os.chdir(repo_root())
+    print(f"detector {detector.__version__}; working from the repository root")
+    print("corpus:", "the bundled SYNTHETIC demo corpus (data/demo/)" if DATA is None else DATA)
     """,
 )
 
@@ -190,7 +211,7 @@ md(
 code(
     "load",
     """
-    corpus = demo_corpus() if DATA is None else detector.load_corpus(resolve(DATA))
+    corpus = demo_corpus() if DATA is None else detector.load_corpus(DATA)
     inspection = detector.inspect(corpus)
     inspection
     """,
@@ -203,14 +224,14 @@ code(
     # documented lineage, when there is one: used to validate (section 5) and to
     # show what is known about the suspect; never used by the scoring itself
     if LINEAGE is not None:
-        lineage_path = resolve(LINEAGE)
+        lineage_path = Path(LINEAGE).expanduser()
     elif DATA is None:
         lineage_path = DEMO_DIR / "lineage.csv"
-    elif isinstance(resolve(DATA), Path) and (resolve(DATA) / "lineage.csv").exists():
-        lineage_path = resolve(DATA) / "lineage.csv"
+    elif not str(DATA).startswith("hf:") and (Path(DATA).expanduser() / "lineage.csv").exists():
+        lineage_path = Path(DATA).expanduser() / "lineage.csv"
     else:
         lineage_path = None
-    lineage = load_lineage(lineage_path) if lineage_path and Path(lineage_path).exists() else None
+    lineage = load_lineage(lineage_path) if lineage_path and lineage_path.exists() else None
     if lineage is not None and SUSPECT in lineage.index:
         display(lineage.loc[[SUSPECT]])
     else:
@@ -353,40 +374,14 @@ code(
 md(
     "score-plot-doc",
     """
-    The same scores as a figure: each bar is a candidate's score with its 95%
-    interval; dark bars are candidates the verdict calls related. The dotted
-    line at 0.5 is where a typical unrelated model sits.
+    The same scores as a figure (the one the report shows): each dot is a
+    candidate's score, the bar its 95% interval; red marks candidates the
+    verdict calls related. The dotted line at 0.5 is where a typical unrelated
+    model sits.
     """,
 )
 
-code(
-    "score-plot",
-    """
-    def candidate_score_figure(result):
-        \"\"\"Horizontal bars: score and 95% interval of every candidate, best on top.\"\"\"
-        from matplotlib.figure import Figure
-
-        cands = result.candidates
-        fig = Figure(figsize=(7.5, 0.32 * len(cands) + 1.4), layout="constrained")
-        ax = fig.add_subplot()
-        y = np.arange(len(cands))
-        values = np.array([c.score for c in cands])
-        low = values - np.array([c.ci[0] for c in cands])
-        high = np.array([c.ci[1] for c in cands]) - values
-        colors = ["#1f4e79" if c.related else "#9db4cc" for c in cands]
-        ax.barh(y, values, color=colors, xerr=[low, high], ecolor="0.3", capsize=2)
-        ax.axvline(0.5, color="0.5", ls=":", lw=1)
-        ax.set_yticks(y, [c.model for c in cands], fontsize=8)
-        ax.invert_yaxis()
-        ax.set_xlim(0, 1)
-        ax.set_xlabel("score = Phi(z) among unrelated models (bars: 95% bootstrap interval)")
-        ax.set_title(f"Candidates for {result.suspect}: {result.calibration}", fontsize=9)
-        return fig
-
-
-    candidate_score_figure(result)
-    """,
-)
+code("score-plot", "figures.scores_figure(result)")
 
 # ----------------------------------------------------------------- 4. tree
 md(
@@ -395,7 +390,9 @@ md(
     ## 4. The lineage tree of all models
 
     `lineage_tree` turns the same evidence into distances between every pair
-    of models (in standard deviations; the closest pair is at 0) and joins
+    of models (in standard deviations; the closest pair is placed one standard
+    error of its affinity apart, as close as the data can tell, not at 0, so
+    no two models read as identical) and joins
     them by neighbour joining (`method="average"` gives UPGMA instead). The
     prompts are then resampled 100 times and the tree rebuilt each time: a
     clade's **support** is the share of resampled trees in which one branch
@@ -417,22 +414,42 @@ code(
     """,
 )
 
-code("dendrogram", "dendrogram_figure(tree)")
+code("dendrogram", "figures.dendrogram_figure(tree)")
 
 md(
-    "heatmap-doc",
+    "consensus-doc",
     """
-    The distance matrix in the tree's leaf order: dark blocks along the
-    diagonal are groups of similar models. The map below places the models in
-    two dimensions so that their distances are kept as far as possible; its
-    stress (in the title) says how far: below 0.1 fair, above 0.2 poor, in
-    which case trust the heatmap over the map.
+    **The consensus tree.** The NJ tree above is one tree with a support on
+    each group. The majority-rule consensus of the resampled trees (as stylo
+    draws it) keeps only the groups found in more than half of them; models
+    whose place the resamples disagree on hang from the nearest group they
+    agree on. It has no branch lengths: it keeps groups, not distances.
     """,
 )
 
-code("heatmap", "heatmap_figure(tree)")
+code(
+    "consensus",
+    """
+    consensus = consensus_tree(tree)
+    print(consensus.to_text())
+    figures.consensus_figure(consensus, label_colors=figures.group_colors(tree))
+    """,
+)
 
-code("mds", "mds_figure(tree, random_state=SEED)")
+md(
+    "heatmap-doc",
+    f"""
+    The distance matrix in the tree's leaf order: {figures.DISTANCE_COLOURS}, so
+    dark blocks along the diagonal are groups of similar models. The map below
+    places the models in two dimensions so that their distances are kept as
+    far as possible; its title says in words how well (its stress-1: below
+    0.1 good, 0.2 or more poor, in which case trust the heatmap over the map).
+    """,
+)
+
+code("heatmap", "figures.heatmap_figure(tree)")
+
+code("mds", "figures.mds_figure(tree, random_state=SEED)")
 
 code(
     "clade",
@@ -524,7 +541,7 @@ md(
     """,
 )
 
-code("confusion", "confusion_figure(evaluation)")
+code("confusion", "figures.confusion_figure(evaluation)")
 
 code(
     "confusion-row",
@@ -576,10 +593,14 @@ md(
     over-use**. Each model is compared with the pool of the other models'
     answers *on the same prompts* (log-odds with an informative prior, as a
     z-score; words of the prompt itself, numbers and proper names are not
-    counted, so a topic cannot make a habit). Columns: `z_a`, `z_b` (how
-    strongly the suspect and the candidate over-use the term; above 2 is
-    clear), the counts, and the rates per 10,000 words or phrases of the same
-    length in each model and in the rest of the models together.
+    counted, so a topic cannot make a habit). Columns: `z` (how strongly the
+    suspect and the candidate over-use the term; above 2 is clear), the
+    counts, and the rates per 10,000 words or phrases of the same length in
+    each model and in **the pool of the other models, without the suspect and
+    the candidate** (the column names say so). One habit ("I hope this
+    helps") makes every word sequence inside it over-used too, so the `habit`
+    column names the distinct habit each term belongs to, as the report's
+    table does.
 
     A shared pet phrase that the rest hardly use is the kind of evidence a
     reader can verify by searching the answers. It is not proof on its own:
@@ -595,17 +616,25 @@ code(
     # in this run; when it was read from the cache (or not used), fit it here
     lexical = features.lexical if features.lexical is not None else LexicalFingerprint().fit(corpus)
     shared = lexical.shared_overused(SUSPECT, top, top=15)
-    # name the columns after the models: z_a -> "z <suspect>", count_b -> "count <candidate>"
-    who = {"_a": f" {SUSPECT}", "_b": f" {top}"}
-    shared.rename(columns=lambda c: c[:-2] + who[c[-2:]] if c[-2:] in who else c).round(2)
+    habit_of = {t: head for head, rest in distinct_terms(list(shared["term"])) for t in [head, *rest]}
+    shared.insert(1, "habit", shared["term"].map(habit_of))
+    # name the columns after the models, and the pool after what it holds
+    pool = f"pool (other {shared.attrs['n_rest']} models, not {SUSPECT} or {top})"
+    names = {"_a": f" {SUSPECT}", "_b": f" {top}", "_rest": f" {pool}"}
+    shared.rename(
+        columns=lambda c: next((c[: -len(k)] + v for k, v in names.items() if c.endswith(k)), c)
+    ).round(2)
     """,
 )
 
 code(
     "overused",
     """
-    # what the suspect over-uses most, against the other models on the same prompts
-    lexical.overused(SUSPECT, top=10).round(2)
+    # what the suspect over-uses most, against ALL the other models on the same prompts: its
+    # pool holds the candidate too, so a rate here can differ from the table above
+    lexical.overused(SUSPECT, top=10).rename(
+        columns={"per_10k": f"per_10k {SUSPECT}", "ref_per_10k": f"per_10k pool (all but {SUSPECT})"}
+    ).round(2)
     """,
 )
 
@@ -655,33 +684,21 @@ md(
     with, for contrast, the candidate whose score is most typical of an
     unrelated model (z nearest 0). These are the strongest examples, chosen for being
     alike; read them as illustrations of the habits measured above, not as a
-    sample.
+    sample. Markdown is rendered and the shared habits of the table above are
+    highlighted, as in the report.
     """,
 )
 
 code(
     "examples",
     """
-    def per_prompt_similarity(evidence, a, b):
-        \"\"\"Combined standardized similarity of models a and b on every prompt both answered.\"\"\"
-        ia, ib = (int(i) for i in evidence.index([a, b]))
-        total, both = np.zeros(evidence.n_prompts), np.ones(evidence.n_prompts, dtype=bool)
-        for name, channel in evidence.channels.items():
-            weight = evidence.weights.get(name, 0.0)
-            if weight > 0 and hasattr(channel, "sims"):  # identity is per model, not per prompt
-                mean, sd = evidence.scales[name]
-                total += weight * (channel.sims[:, ia, ib] - mean) / sd
-                both &= channel.pair_mask[:, ia, ib]
-        return pd.Series(total[both], index=np.asarray(evidence.prompt_ids)[both])
-
-
-    def side_by_side(corpus, prompt_id, models, chars=900):
-        \"\"\"An HTML table: the prompt, then each model's answer in its own column.\"\"\"
-        style = "vertical-align:top;text-align:left;white-space:pre-wrap"
+    def side_by_side(corpus, prompt_id, models, phrases, chars=900):
+        \"\"\"An HTML table: the prompt, then each model's answer (markdown rendered) in a column.\"\"\"
+        style = "vertical-align:top;text-align:left"
 
         def cell(text):
             text = text if len(text) <= chars else text[:chars] + " [...]"
-            return f"<td style='{style}'>{html.escape(text)}</td>"
+            return f"<td style='{style}'>{answer_html(text, phrases)}</td>"
 
         answers = [corpus.outputs(m, [prompt_id]) for m in models]
         head = "".join(f"<th>{html.escape(m)}</th>" for m in models)
@@ -694,9 +711,10 @@ code(
     # for contrast, the candidate most typical of unrelated models (z nearest 0)
     others = result.candidates[1:]
     contrast = [min(others, key=lambda c: abs(c.z)).model] if others else []
+    habits = [head for head, _ in distinct_terms(list(shared["term"]))]
     similarity = per_prompt_similarity(evidence, SUSPECT, top).sort_values(ascending=False)
     for prompt_id, value in similarity.head(2).items():
-        example = side_by_side(corpus, prompt_id, [SUSPECT, top, *contrast])
+        example = side_by_side(corpus, prompt_id, [SUSPECT, top, *contrast], habits)
         display(HTML(f"<p>combined similarity on this prompt: {value:.2f}</p>{example}"))
     """,
 )
@@ -707,29 +725,41 @@ md(
     """
     ## 8. Write the PDF report
 
-    `build_report` writes everything above for one suspect into a PDF that
-    can be read without the tool: the verdict in one sentence, the data, the
+    `build_report` writes everything above for one suspect into a PDF (or one
+    self-contained HTML page) that can be read without the tool: the verdict
+    in plain words with the key numbers, the data, the
     scores with intervals, the evidence per channel, the tree, identity
     leaks, shared phrases, answers side by side, the attribution classifier,
     the method and its limits in plain words, and a reproducibility appendix.
     It takes the same `evidence`, so its scores are the ones above for the
     same seed; it draws its own tree with fewer bootstrap resamplings (50, so
     supports can differ slightly) and trains the attribution classifier again
-    for its confusion matrix.
+    for its confusion matrix. Everything it shows is kept in `report.data` (a
+    `ReportData`, saved as JSON with `report.data.save(path)`), from which the
+    HTML copy is rendered. Nothing is overwritten: with `REPORT_PATH = None`
+    both go to a new temporary folder.
     """,
 )
 
 code(
     "report",
     """
-    report_path = resolve(REPORT_PATH)
-    report_path.parent.mkdir(parents=True, exist_ok=True)
-    report = build_report(
-        evidence, SUSPECT, CANDIDATES, REFERENCE, out=report_path, force=True, seed=SEED
-    )
-    print(f"wrote {report.path}: {report.pages} pages in {report.timings['total']:.0f} s")
+    if REPORT_PATH is None:
+        report_path = Path(tempfile.mkdtemp(prefix="provenance-report-")) / f"{SUSPECT}.pdf"
+    else:
+        report_path = Path(REPORT_PATH).expanduser()  # refused below if a file is there
+    # build_report never overwrites a file (no force): an existing REPORT_PATH is an error
+    report = build_report(evidence, SUSPECT, CANDIDATES, REFERENCE, out=report_path, seed=SEED)
+    print(f"wrote the PDF: {report.pages} pages in {report.timings['total']:.0f} s")
+    html_path = report_path.with_suffix(".html")
+    if not html_path.exists():
+        render(report.data, html_path)  # the same report as one web page, from the same data
+        print("wrote the HTML copy beside it")
+    print("folder:", report_path.parent)
     for note in report.notes:
         print("note:", note)
+    verdict = report.data.verdict
+    display(HTML(f"<p><b>Verdict: {verdict.label}.</b> {html.escape(verdict.headline)}</p>"))
     """,
 )
 
@@ -797,9 +827,65 @@ def render() -> str:
     return nbformat.writes(build()) + "\n"
 
 
+def _kernel(folder: Path):
+    """A kernel manager whose kernel runs on this interpreter (sys.executable)."""
+    import json
+
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+
+    spec_dir = folder / "kernels" / "provenance"
+    spec_dir.mkdir(parents=True)
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "provenance",
+        "language": "python",
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
+    specs = KernelSpecManager(kernel_dirs=[str(spec_dir.parent)], ensure_native_kernel=False)
+    return AsyncKernelManager(kernel_name="provenance", kernel_spec_manager=specs)
+
+
+def execute() -> nbformat.NotebookNode:
+    """The notebook run top to bottom on the demo corpus, with its outputs.
+
+    Default parameters (the synthetic demo corpus; the report goes to a
+    temporary folder), offline, in a kernel of this interpreter.
+    """
+    import os
+    import tempfile
+
+    from nbclient import NotebookClient
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    nb = build()
+    with tempfile.TemporaryDirectory(prefix="provenance-notebook-") as tmp:
+        client = NotebookClient(
+            nb,
+            km=_kernel(Path(tmp)),
+            timeout=EXECUTE_TIMEOUT,
+            startup_timeout=120,
+            allow_errors=False,
+            resources={"metadata": {"path": str(NOTEBOOK.parent)}},
+        )
+        client.execute()
+    nb.metadata["kernelspec"] = build().metadata["kernelspec"]
+    nb.metadata["provenance"] = {
+        "executed_on": "the bundled synthetic demo corpus (data/demo/), default parameters",
+        "regenerate": "python notebooks/build_notebook.py --execute",
+    }
+    return nb
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if the notebook is stale")
+    parser.add_argument(
+        "--execute",
+        action="store_true",
+        help=f"also run it on the demo corpus and write {EXECUTED.name} (a few minutes)",
+    )
     args = parser.parse_args(argv)
     text = render()
     if args.check:
@@ -810,6 +896,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     NOTEBOOK.write_text(text, encoding="utf-8")
     print(f"wrote {NOTEBOOK} ({len(CELLS)} cells)")
+    if args.execute:
+        from detector.files import atomic_write
+
+        atomic_write(EXECUTED, nbformat.writes(execute()) + "\n")
+        print(f"wrote {EXECUTED}")
     return 0
 
 

@@ -310,10 +310,12 @@ def test_attribute_json_schema(trained, tmp_path):
     for t in data["texts"]:
         assert set(t) >= {"model", "prompt_id", "predicted", "probabilities"}
         assert isinstance(t["model"], str) and isinstance(t["prompt_id"], str)
-        assert t["predicted"] in clf.models
+        assert t["predicted"] in [*clf.models, "unknown"]
         assert set(t["probabilities"]) == set(clf.models)
         assert sum(t["probabilities"].values()) == pytest.approx(1.0, abs=1e-4)
-        assert t["predicted"] == max(t["probabilities"], key=t["probabilities"].get)
+        assert t["most_probable"] == max(t["probabilities"], key=t["probabilities"].get)
+        assert t["predicted"] in (t["most_probable"], "unknown")
+        assert 0 <= t["held_out_rank"] <= 1
     assert set(data["by_model"]) == set(new.models)
     for model, shares in data["by_model"].items():
         assert sum(shares.values()) == pytest.approx(1.0)

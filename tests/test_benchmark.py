@@ -104,7 +104,7 @@ def test_benchmark_finds_planted_relations(lineage):
     lin = lineage.copy()
     for i in range(6):
         lin.loc[f"ref{i}"] = {c: "" for c in lin.columns} | {
-            "released": pd.NaT,
+            "released_date": pd.NaT,
             "relation": "independent",
             "base_model": f"r{i}",
             "weights": "open",
@@ -279,3 +279,24 @@ def test_cli_benchmark_reports_a_bad_lineage_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1
     assert "released 'June 2025' is not a date" in err
+
+
+def test_known_lineage_reaches_scoring_and_the_peers_share_its_roles(tmp_path, habit_evidence):
+    lineage = _lineage(tmp_path, HABITS_TEACHER)
+    result = run_benchmark(
+        habit_evidence,
+        lineage,
+        n_bootstrap=20,
+        progress=False,
+        peers=["burrows-delta"],
+        use_lineage=True,
+    )
+    assert result.settings["use_lineage"] is True
+    # m3 (2023-09) was released after the copier (2023-05): set aside, for ours and the peer
+    for method in result.methods:
+        copier = method.outcome("copier")
+        assert "m3" not in [c.model for c in copier.top]
+        assert copier.top1_after is False
+    plain = run_benchmark(habit_evidence, lineage, n_bootstrap=20, progress=False, peers=())
+    # without the lineage m3 is a candidate of the copier and of m4 (2023-04): two pairs more
+    assert plain.metrics["n_pairs_family"] == result.metrics["n_pairs_family"] + 2

@@ -56,10 +56,10 @@ def test_bad_input_one_line_exit_2(tmp_path, capsys, setup, needle):
 
 def test_missing_column_suggests_flag(tmp_path, capsys):
     path = tmp_path / "c.csv"
-    make_records().rename(columns={"output": "response"}).to_csv(path, index=False)
+    make_records().rename(columns={"output": "text"}).to_csv(path, index=False)
     code, _, err = run(["inspect", str(path)], capsys)
-    assert code == 2 and "--output-col" in err
-    code, out, _ = run(["inspect", str(path), "--output-col", "response"], capsys)
+    assert code == 2 and "output-col" in err.replace("_", "-")
+    code, out, _ = run(["inspect", str(path), "--output-col", "text"], capsys)
     assert code == 0
 
 
@@ -78,7 +78,8 @@ def test_score_and_report_share_the_suspect_arguments():
     """One helper declares --suspect/--candidates/--reference for both commands."""
     import argparse
 
-    from detector.cli import _add_suspect_args, _build_parser
+    from detector.cli import build_parser
+    from detector.cli.common import add_suspect_options
 
     def suspect_actions(parser):
         return {
@@ -88,26 +89,27 @@ def test_score_and_report_share_the_suspect_arguments():
         }
 
     alone = argparse.ArgumentParser()
-    _add_suspect_args(alone)
+    add_suspect_options(alone)
     expected = suspect_actions(alone)
     assert sorted(expected) == ["candidates", "reference", "suspect"]
-    sub = next(a for a in _build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     for command in ("score", "report"):
         assert suspect_actions(sub.choices[command]) == expected
     args = sub.choices["score"].parse_args(["data.jsonl", "--suspect", "s", "--reference", "r"])
-    assert (args.suspect, args.candidates, args.reference) == ("s", None, "r")
+    assert (args.suspect, args.candidates, args.reference) == ("s", None, ["r"])
 
 
 def test_feature_commands_share_the_feature_arguments():
     """Every command that computes features takes --embedding-model/--precision/--cache-dir."""
     import argparse
 
-    from detector.cli import _build_parser
+    from detector.cli import build_parser
 
-    sub = next(a for a in _build_parser()._actions if isinstance(a, argparse._SubParsersAction))
-    for command in ("score", "features", "tree", "report", "train", "benchmark"):
-        dests = {a.dest for a in sub.choices[command]._actions}
-        assert {"embedding_model", "precision", "cache_dir", "no_progress"} <= dests, command
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for command in ("score", "features", "tree", "report", "train", "attribute", "benchmark"):
+        flags = {s for a in sub.choices[command]._actions for s in a.option_strings}
+        wanted = {"--embedding-model", "--precision", "--cache-dir", "--progress", "--no-progress"}
+        assert wanted <= flags, command
     args = sub.choices["tree"].parse_args(["data.jsonl", "--precision", "fp32"])
     assert args.precision == "fp32"
 
@@ -116,11 +118,14 @@ def test_cli_choices_match_the_library():
     """The parser lists choices itself (to start fast); they must be the library's."""
     import argparse
 
-    from detector.cli import _build_parser
+    from detector.cli import build_parser
+    from detector.cli.common import INPUT_FORMATS
+    from detector.corpus import FORMATS
     from detector.embeddings import PRECISIONS
     from detector.tree import DEFAULT_METHOD, METHODS
 
-    sub = next(a for a in _build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     tree = {a.dest: a for a in sub.choices["tree"]._actions}
     assert tuple(tree["method"].choices) == METHODS and tree["method"].default == DEFAULT_METHOD
     assert tuple(tree["precision"].choices) == PRECISIONS
+    assert INPUT_FORMATS == FORMATS

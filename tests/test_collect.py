@@ -163,6 +163,9 @@ class FakeServer:
             k = self.served[(model, prompt)] if fault is None else -1
             if fault is None:
                 self.served[(model, prompt)] += 1
+        special = router_answer(model, prompt, body.get("max_tokens") or 0)
+        if special is not None:
+            return self.send(h, 200, special)
         message: dict[str, Any] = {"role": "assistant", "content": f"{model} on {prompt} #{k}"}
         if model.startswith("thinker"):
             message["reasoning_content"] = f"thinking about {prompt}"
@@ -190,6 +193,48 @@ class FakeServer:
             h.send_header("Retry-After", retry_after)
         h.end_headers()
         h.wfile.write(data)
+
+
+def router_answer(model: str, prompt: str, max_tokens: int) -> dict[str, Any] | None:
+    """HTTP 200 answers of the shapes routers send (field cases 06 and 07), chosen by model name.
+
+    ``router-error-body``: an error object and no choices; ``router-choice-error``: half an
+    answer with ``finish_reason: "error"`` and an error in the choice; ``gemini-safety``: no
+    content, ``finish_reason: "content_filter"``; ``reasoner``: spends ``max_tokens`` thinking
+    (empty content, ``length``) unless it is at least 4000; ``r1``: a ``<think>`` block in the
+    content; ``cut``: an answer cut off at ``max_tokens`` (text, ``length``).
+    """
+
+    def completion(content: Any, finish: str, **extra: Any) -> dict[str, Any]:
+        message = {"role": "assistant", "content": content, **extra.pop("message", {})}
+        choice = {"index": 0, "message": message, "finish_reason": finish, **extra}
+        usage = {"prompt_tokens": 12, "completion_tokens": max_tokens or 40}
+        if model == "reasoner":
+            usage["completion_tokens_details"] = {"reasoning_tokens": max_tokens}
+        return {"id": "gen-1", "model": model, "choices": [choice], "usage": usage}
+
+    if model == "router-error-body":
+        return {"error": {"message": "Provider returned error", "code": 502}}
+    if model == "router-choice-error":
+        error = {"code": 502, "message": "upstream provider disconnected"}
+        return completion(
+            "Here is the first half of an answer that stops mid", "error", error=error
+        )
+    if model == "gemini-safety":
+        return completion(None, "content_filter")
+    if model == "reasoner":
+        if max_tokens >= 4000:
+            return completion(
+                f"Final answer to: {prompt}", "stop", message={"reasoning_content": "Let me think."}
+            )
+        return completion("", "length", message={"reasoning_content": "Let me think... " * 20})
+    if model == "r1":
+        return completion(
+            f"<think>\nThe user asks {prompt}\n</think>\n\nAnswer to {prompt}", "stop"
+        )
+    if model == "cut":
+        return completion(f"A long answer to {prompt} that goes on and", "length")
+    return None
 
 
 @pytest.fixture
@@ -261,7 +306,7 @@ def test_collect_writes_corpus_records(server, key, tmp_path):
     assert rec["endpoint"] == server.base + "/chat/completions" and rec["attempts"] == 1
     start = datetime.fromisoformat(rec["requested_at"])
     assert start.tzinfo is not None and datetime.fromisoformat(rec["completed_at"]) >= start
-    assert all(r["reasoning"] is None for r in records if r["model"] == "alpha")
+    assert all(r["reasoning"] == "" for r in records if r["model"] == "alpha")
     # two samples of one prompt are two different outputs, both kept
     outs = {r["output"] for r in records if r["model"] == "alpha" and r["base_prompt_id"] == "p0"}
     assert len(outs) == 2
@@ -446,10 +491,13 @@ def test_torn_last_line_is_cut_off_and_collected_again(server, tmp_path):
 def test_malformed_line_inside_the_output_is_an_error(server, tmp_path):
     prompts = write_prompts(tmp_path, ["a"])
     out = tmp_path / "o.jsonl"
-    out.write_text('{"model": "m", "prompt_id": "x", "prompt": "x", "output": "y"}\n{oops\n')
+    collect(server.base, ["m"], prompts, out, **FAST)
+    n = len(server.log)
+    out.write_bytes(out.read_bytes() + b"{oops\n")
+    before = out.read_bytes()
     with pytest.raises(ProvenanceError, match=r"o.jsonl:2: malformed JSON line"):
         collect(server.base, ["m"], prompts, out, **FAST)
-    assert server.log == []
+    assert len(server.log) == n and out.read_bytes() == before
 
 
 def test_two_collectors_cannot_write_one_file(server, tmp_path):

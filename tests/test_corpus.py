@@ -147,15 +147,22 @@ def test_content_hash_ignores_row_order(records):
     assert load_corpus(changed).content_hash() != a.content_hash()
 
 
-def test_exact_duplicates_dropped_conflicts_rejected(records):
+def test_exact_duplicates_dropped_repeats_become_samples(records):
     doubled = pd.concat([records, records.iloc[:2]])
     corpus = load_corpus(doubled)
     assert len(corpus) == 15
     assert any("duplicate" in p for p in corpus.problems)
-    conflict = records.iloc[:1].copy()
-    conflict["output"] = "another answer"
-    with pytest.raises(ProvenanceError, match="two different outputs"):
-        load_corpus(pd.concat([records, conflict]))
+    again = records.iloc[:1].copy()
+    again["output"] = "another answer"
+    corpus = load_corpus(pd.concat([records, again]))
+    assert len(corpus) == 16 and corpus.n_prompts == 5 and corpus.n_samples == 2
+    row = corpus.df[corpus.df["output"] == "another answer"].iloc[0]
+    assert row["sample"] == 1 and row["prompt_id"] == prompt_id(records["prompt"][0])
+    assert any("kept as repeated samples" in p and "'m0'" in p for p in corpus.problems)
+    # an explicit sample column must not repeat itself
+    explicit = pd.concat([records, again]).assign(sample=0)
+    with pytest.raises(ProvenanceError, match="two different outputs for prompt .* sample 0"):
+        load_corpus(explicit)
 
 
 @pytest.mark.parametrize(
@@ -168,7 +175,11 @@ def test_exact_duplicates_dropped_conflicts_rejected(records):
             r":2: malformed JSON",
         ),
         (b"\xff\xfe\x00bad", ".jsonl", "undecodable"),
-        (b'{"model": "a", "prompt": "p"}\n', ".jsonl", "missing column.*'output'.*--output-col"),
+        (
+            b'{"model": "a", "prompt": "p"}\n',
+            ".jsonl",
+            "missing column for the outputs.*`output_col`",
+        ),
         (b"model,prompt,output\n", ".csv", "no rows"),
         (b"[1, 2]", ".json", "list of records"),
         (b"not parquet", ".parquet", "Parquet"),
@@ -189,7 +200,9 @@ def test_missing_path_and_unknown_models(tmp_path, records):
     with pytest.raises(ProvenanceError, match="no such file"):
         load_corpus(tmp_path / "nope.jsonl")
     (tmp_path / "folder").mkdir()
-    with pytest.raises(ProvenanceError, match="is a directory but not an AlpacaEval results tree"):
+    with pytest.raises(
+        ProvenanceError, match="a folder without .jsonl.*not an AlpacaEval results tree"
+    ):
         load_corpus(tmp_path / "folder")
     corpus = load_corpus(records)
     with pytest.raises(ProvenanceError, match="known models: m0, m1, m2"):
@@ -217,10 +230,31 @@ def test_real_alpaca_eval_corpus(dev_corpus_path):
     result = inspect(corpus).to_dict()
     assert result["n_models"] == 42
     assert result["n_prompts"] == 805
+    assert result["n_outputs"] == 33804 and result["n_samples"] == 1
     assert result["models"]["text_davinci_001"] == 803
     assert result["models"]["llama-2-70b-chat-hf"] == 804
-    assert any("empty output" in p for p in result["problems"])
+    assert (
+        "3 null or empty output(s) excluded: gemini-pro (1), text_davinci_003 (2)"
+        in (result["problems"])
+    )
     assert any("partial coverage" in p for p in result["problems"])
+    assert result["degenerate"] == {} and not any(result["reasoning"].values())
+    assert all(list(shares) == ["en"] for shares in result["languages"].values())
+
+
+@pytest.mark.realdata
+def test_real_creative_corpus(dev_corpus_path):
+    path = dev_corpus_path.parent / "creative_2025" / "outputs.jsonl"
+    if not path.exists():
+        pytest.skip(f"{path} not found")
+    corpus = load_corpus(path)
+    assert (corpus.n_models, corpus.n_prompts, len(corpus)) == (22, 300, 6069)
+    (empty,) = [p for p in corpus.problems if "empty output" in p]
+    assert empty.startswith("381 null or empty output(s) excluded: claude-sonnet-4-20250514 (150)")
+    result = inspect(corpus, languages=False)
+    assert result.degenerate == {}
+    loops = {m: f["loop"] for m, f in result.flagged.items()}
+    assert loops == {"Mistral-Small-3.2-24B-Instruct-2506": 2, "kimi-k2-0905": 1}
 
 
 def test_lone_surrogates_do_not_crash_hashing(tmp_path):

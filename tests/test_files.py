@@ -56,3 +56,15 @@ def test_unwritable_folder_is_one_line(tmp_path):
             check_output_path(locked / "out.json")
     finally:
         locked.chmod(0o700)
+
+
+def test_written_files_get_the_usual_mode(tmp_path):
+    fresh = atomic_write(tmp_path / "new.json", "{}")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~umask
+    kept = tmp_path / "kept.txt"
+    kept.write_text("x")
+    kept.chmod(0o640)
+    atomic_write(kept, "y")
+    assert kept.stat().st_mode & 0o777 == 0o640

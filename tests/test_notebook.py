@@ -21,6 +21,7 @@ nbformat = pytest.importorskip("nbformat")
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
 NOTEBOOK = NOTEBOOKS / "provenance_analysis.ipynb"
+EXECUTED = NOTEBOOKS / "provenance_analysis.executed.ipynb"
 CELL_TIMEOUT = 150  # s; the slowest cell embeds the demo's 1,200 answers on a cold cache
 BUDGET = 175  # s for the whole notebook, kernel start included
 
@@ -80,6 +81,43 @@ def test_committed_notebook_is_clean_and_current():
     assert NOTEBOOK.read_text(encoding="utf-8") == generator.render(), (
         "the notebook differs from notebooks/build_notebook.py; rerun the generator"
     )
+
+
+def test_executed_copy_matches_the_builder():
+    """The executed copy (what GitHub shows) has the builder's cells, every one run cleanly.
+
+    Regenerate it with ``python notebooks/build_notebook.py --execute``.
+    """
+    generator = _load_generator()
+    expected = generator.build()
+    executed = nbformat.read(EXECUTED, as_version=4)
+    nbformat.validate(executed)
+    assert [(c.id, c.cell_type, c.source) for c in executed.cells] == [
+        (c.id, c.cell_type, c.source) for c in expected.cells
+    ], "the executed notebook is stale: run python notebooks/build_notebook.py --execute"
+    code = [c for c in executed.cells if c.cell_type == "code"]
+    assert all(c.execution_count for c in code), "every code cell ran"
+    assert not [o for c in code for o in c.outputs if o.output_type == "error"]
+    shown = {c.id for c in code for o in c.outputs if "image/png" in o.get("data", {})}
+    for cell_id in ("score-plot", "dendrogram", "consensus", "heatmap", "mds", "confusion"):
+        assert cell_id in shown, f"the executed copy shows no figure in {cell_id!r}"
+    assert "synthetic demo" in executed.metadata["provenance"]["executed_on"]
+    assert EXECUTED.stat().st_size < 3_000_000
+
+
+def test_notebook_never_overwrites_and_says_which_pool():
+    """No force=True, no write under the repository, and each phrase table names its pool."""
+    source = NOTEBOOK.read_text(encoding="utf-8")
+    assert "force=True" not in source and "reports/" not in source
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    params: dict = {}
+    exec(_parameters_cell(nb).source, params)  # noqa: S102 - the notebook's own cell
+    assert params["REPORT_PATH"] is None
+    cells = {c.id: c.source for c in nb.cells}
+    assert "tempfile.mkdtemp" in cells["report"]
+    assert "not {SUSPECT} or {top}" in cells["lexical"]  # the shared table's pool
+    assert "all but {SUSPECT}" in cells["overused"]  # the over-used table's pool
+    assert "os.chdir(repo_root())" in cells["setup"] and "def resolve(" not in cells["setup"]
 
 
 def test_inject_parameters_replaces_the_defaults():
@@ -190,6 +228,7 @@ def test_notebook_runs_top_to_bottom_on_the_demo(tmp_path, monkeypatch):
     ]:
         html = data(cell_id, "text/html")
         assert html and marker in html[0], f"cell {cell_id!r} did not render as HTML"
-    for cell_id in ("score-plot", "dendrogram", "heatmap", "mds", "confusion"):
+    for cell_id in ("score-plot", "dendrogram", "consensus", "heatmap", "mds", "confusion"):
         assert data(cell_id, "image/png"), f"cell {cell_id!r} showed no figure"
     assert report.read_bytes()[:5] == b"%PDF-"
+    assert "<!doctype html>" in report.with_suffix(".html").read_text(encoding="utf-8")

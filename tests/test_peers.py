@@ -147,3 +147,37 @@ def test_peer_verdicts_calibrate_like_scoring():
     # too few models to calibrate: ranked, nothing declared
     z, related = peer_verdicts(distances.iloc[:3, :3], "m0", ["m1"], ["m2"])
     assert not related.any()
+
+
+def _star(n: int = 30, seed: int = 0) -> pd.DataFrame:
+    """Distances ~1 between all models, with m1 0.6 from the suspect m0."""
+    models = [f"m{i}" for i in range(n)]
+    rng = np.random.default_rng(seed)
+    d = 1 + 0.05 * rng.normal(size=(n, n))
+    d = (d + d.T) / 2
+    np.fill_diagonal(d, 0)
+    d[0, 1] = d[1, 0] = 0.6
+    return pd.DataFrame(d, index=models, columns=models)
+
+
+def test_peer_verdicts_leave_a_candidates_relatives_out_of_its_null():
+    distances = _star()
+    # m1 is a popular teacher: half of the reference models sit near it
+    students = [f"m{i}" for i in range(4, 19)]
+    distances.loc["m1", students] = distances.loc[students, "m1"] = 0.55
+    cands, refs = ["m1", "m2", "m3"], [f"m{i}" for i in range(4, 30)]
+    z, related = peer_verdicts(distances, "m0", cands, refs)
+    assert not related[0]  # everyone resembles m1: the candidate-side null swallows it
+    z_ex, related_ex = peer_verdicts(distances, "m0", cands, refs, exclusions={"m1": students})
+    assert z_ex[0] > z[0] + 3 and related_ex[0]
+    assert np.allclose(z_ex[1:], z[1:])  # other candidates keep their null
+
+
+def test_peer_verdicts_credit_a_candidate_with_its_clade():
+    distances = _star()
+    distances.loc["m0", "m1"] = distances.loc["m1", "m0"] = 0.9  # the teacher itself is far
+    distances.loc["m0", "m4"] = distances.loc["m4", "m0"] = 0.5  # its student is near
+    cands, refs = ["m1", "m2", "m3"], [f"m{i}" for i in range(5, 30)]
+    z, _ = peer_verdicts(distances, "m0", cands, refs)
+    z_clade, related = peer_verdicts(distances, "m0", cands, refs, clades={"m1": ["m4"]})
+    assert z_clade[0] > z[0] and related[0]

@@ -11,6 +11,7 @@ from detector.protocol import (
     candidate_families,
     lineage_format,
     load_lineage,
+    release_span,
     released_after,
     vendor,
 )
@@ -50,11 +51,14 @@ def test_teacher_format_with_release_dates(tmp_path):
     path.write_text(TEACHER)
     lin = load_lineage(path)
     assert lineage_format(lin) == "teacher"
-    assert lin.loc["api-a", "released"] == pd.Timestamp("2023-03-01")
-    assert lin.loc["api-b", "released"] == pd.Timestamp("2023-06-01")  # month only
+    assert lin.loc["api-a", "released_date"] == pd.Timestamp("2023-03-01")
+    assert lin.loc["api-b", "released_date"] == pd.Timestamp("2023-06-01")  # month only
+    assert lin.loc["api-b", "released"] == "2023-06"  # as written
     assert lin.loc["api-b", "released_precision"] == "month"
     assert lin.loc["api-a", "released_precision"] == "day"
-    assert pd.isna(lin.loc["child", "released"]) and lin.loc["child", "released_precision"] == ""
+    assert pd.isna(lin.loc["child", "released_date"])
+    assert lin.loc["child", "released_precision"] == "" and lin.loc["child", "released"] == ""
+    assert release_span(lin, "api-b") == (pd.Timestamp("2023-06-01"), pd.Timestamp("2023-06-30"))
     assert lin["family"].eq("").all()  # read columns are always present
 
 
@@ -62,7 +66,7 @@ def test_family_format(family):
     assert lineage_format(family) == "family"
     assert {"teacher", "teacher_family", "weights", "base_model"} <= set(family.columns)
     assert family.loc["anon", "relation"] == "stealth"
-    assert family.loc["big-it-tuned", "released"] == pd.Timestamp("2025-10-01")
+    assert family.loc["big-it-tuned", "released_date"] == pd.Timestamp("2025-10-01")
     assert candidate_families(family)["sonnet-45"] == "a-claude"
     assert vendor("o-gpt5") == "o" and vendor("deepseek") == "deepseek"
 
@@ -90,8 +94,13 @@ def test_released_after_respects_month_precision(family):
     assert released_after(family, "sonnet-4", "sonnet-45") is False
     assert released_after(family, "big-it", "mid-it") is False  # same day
     # anon is known to the month (2025-11): neither before nor after a day in that month
-    family.loc["o3", "released"] = pd.Timestamp("2025-11-15")
+    family.loc["o3", "released_date"] = pd.Timestamp("2025-11-15")
     assert released_after(family, "anon", "o3") is None
+    # a table without the parsed columns: the text (or a Timestamp) is read
+    raw = family[["relation", "released"]].copy()
+    assert released_after(raw, "sonnet-45", "sonnet-4") is True
+    raw.loc["sonnet-4", "released"] = "2025-09"
+    assert released_after(raw, "sonnet-45", "sonnet-4") is None
     assert released_after(family, "lone", "r1") is None  # undated
 
 
@@ -125,14 +134,15 @@ def test_family_protocol_excludes_a_later_release_children_and_siblings(family):
         "relation": "derived",
         "parent": "sonnet-45",
         "family": "a-claude",
-        "released": pd.Timestamp("2025-10-10"),
+        "released": "2025-10-10",
+        "released_date": pd.Timestamp("2025-10-10"),
         "released_precision": "day",
     }
     family.loc["k2-other"] = {c: "" for c in family.columns} | {
         "relation": "derived",
         "parent": "k2",
         "family": "m-kimi",
-        "released": pd.NaT,
+        "released_date": pd.NaT,
     }
     plan = {e.suspect: e for e in benchmark_plan(family, list(family.index))}
     assert "sonnet-45-tuned" not in plan["sonnet-45"].candidates

@@ -1,11 +1,13 @@
-"""PDF reports: read the produced PDF back and check it against the JSON result.
+"""Reports: read the produced PDF and HTML back and check them against the JSON result.
 
 The reports are built from the bundled demo corpus with the style, lexical
 and identity channels (no embedding model is loaded) and small bootstrap
-counts. One report goes through the command line (its scores are read from
-the JSON it prints), one through the Python API on a copy of the corpus with
-a suspect whose name is CJK plus an emoji and whose answers carry curly
-quotes, accents, markup and control characters.
+counts. Two reports go through the command line (a PDF and an HTML page on
+the positive suspect; their scores are read from the JSON printed), one
+through the Python API on the negative control (PDF and HTML from one
+:class:`ReportData`), one on a copy of the corpus with a suspect whose name
+is CJK plus an emoji and whose answers carry curly quotes, accents, markup
+and control characters.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ import re
 import shutil
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from pypdf import PdfReader
@@ -27,11 +31,12 @@ from detector.cli import main
 from detector.corpus import load_corpus
 from detector.demo_run import DEMO_DIR
 from detector.errors import ProvenanceError
-from detector.report import SECTIONS, build_report
+from detector.report import SECTIONS, ReportData, build_report, render, render_html
 from detector.scoring import score
 
 CHANNELS = "style,lexical,identity"
-SUSPECT = "student-of-atlas"
+SUSPECT = "student-of-atlas"  # distilled from atlas: a positive verdict
+NEGATIVE = "human-sft-13b"  # trained on human data only: a negative verdict
 DEMO = DEMO_DIR / "outputs.jsonl"
 ODD = "模型-七 🤖"  # CJK model name with an emoji: DejaVu Sans has neither
 ODD_PREFIX = "“Café” naïve façade <b>&amp;</b> \x07bell "
@@ -62,13 +67,7 @@ def _section(pages: list[str], title: str) -> str:
     return _flat(pages[_starts(pages)[title] - 1])
 
 
-@pytest.fixture(scope="module")
-def cli_report(tmp_path_factory):
-    """A report made by ``provenance report`` and the score JSON it printed."""
-    if not DEMO.exists():
-        pytest.skip("demo corpus not found")
-    folder = tmp_path_factory.mktemp("report")
-    out = folder / "reports" / "demo.pdf"
+def _run_cli(folder: Path, out: Path) -> dict:
     argv = ["report", str(DEMO), "--suspect", SUSPECT, "--channels", CHANNELS]
     argv += ["--bootstrap", "40", "--tree-bootstrap", "8", "--cache-dir", str(folder / "cache")]
     argv += ["--no-progress", "--no-attribution", "--format", "json", "--out", str(out)]
@@ -76,12 +75,60 @@ def cli_report(tmp_path_factory):
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
         rc = main(argv)
     assert rc == 0, stderr.getvalue()
+    return {"json": json.loads(stdout.getvalue()), "stderr": stderr.getvalue()}
+
+
+@pytest.fixture(scope="module")
+def cli_folder(tmp_path_factory):
+    if not DEMO.exists():
+        pytest.skip("demo corpus not found")
+    return tmp_path_factory.mktemp("report")
+
+
+@pytest.fixture(scope="module")
+def cli_report(cli_folder):
+    """A PDF report made by ``provenance report`` and the score JSON it printed."""
+    out = cli_folder / "reports" / "demo.pdf"
+    run = _run_cli(cli_folder, out)
+    return {**run, "path": out, "pages": _pages(out), "cache": cli_folder / "cache"}
+
+
+@pytest.fixture(scope="module")
+def cli_html(cli_folder, cli_report):
+    """The same report as one HTML page (``--out NAME.html``), with the JSON printed."""
+    out = cli_folder / "reports" / "demo.html"
+    run = _run_cli(cli_folder, out)
+    return {**run, "path": out, "html": out.read_text(encoding="utf-8")}
+
+
+@pytest.fixture(scope="module")
+def negative(tmp_path_factory):
+    """The negative control through the API: a PDF, and the HTML rendered from its ReportData."""
+    if not DEMO.exists():
+        pytest.skip("demo corpus not found")
+    folder = tmp_path_factory.mktemp("negative")
+    result = build_report(
+        DEMO,
+        NEGATIVE,
+        out=folder / "negative.pdf",
+        channels=CHANNELS,
+        n_bootstrap=40,
+        tree_bootstrap=8,
+        include_attribution=False,
+        cache_dir=folder / "cache",
+        progress=False,
+    )
+    saved = folder / "negative.json"
+    result.data.save(saved)
+    html_path = folder / "negative.html"
+    render(ReportData.from_json(saved.read_text(encoding="utf-8")), html_path)
     return {
-        "path": out,
-        "json": json.loads(stdout.getvalue()),
-        "pages": _pages(out),
-        "stderr": stderr.getvalue(),
-        "cache": folder / "cache",
+        "result": result,
+        "json": result.score.to_dict(),
+        "pages": _pages(result.path),
+        "path": result.path,
+        "html": html_path.read_text(encoding="utf-8"),
+        "saved": saved,
     }
 
 
@@ -145,18 +192,150 @@ def test_pdf_opens_with_sections_toc_and_page_numbers(cli_report):
     assert outline == starts
 
 
-def test_title_page_states_question_verdict_and_top_numbers(cli_report):
-    result = cli_report["json"]
-    first = _flat(cli_report["pages"][0])
-    assert f"Did {SUSPECT} learn from another model's outputs?" in first
-    verdict = result["verdict"][0].upper() + result["verdict"][1:]
-    assert f"Verdict: {_flat(verdict)}" in first
+class _Text(HTMLParser):
+    """Visible text of an HTML page by element id (header, sections), plus links and sources."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str | None] = []
+        self.text: dict[str, list[str]] = {}
+        self.links: list[str] = []
+        self.sources: list[str] = []
+        self.tags: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append(tag)
+        key = attrs.get("id") if tag in ("section", "header", "nav", "figure") else None
+        if tag in ("style", "title") and self.stack is not None:
+            self.skip += 1
+        self.stack.append(key or (tag if tag == "header" else None))
+        if tag == "a" and attrs.get("href"):
+            self.links.append(attrs["href"])
+        for name in ("src", "href"):
+            if attrs.get(name) and name == "src":
+                self.sources.append(attrs[name])
+
+    def handle_endtag(self, tag):
+        if tag in ("style", "title"):
+            self.skip = max(self.skip - 1, 0)
+        if self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if self.skip:
+            return
+        for key in {k for k in self.stack if k}:
+            self.text.setdefault(key, []).append(data)
+        self.text.setdefault("", []).append(data)
+
+    def flat(self, key: str) -> str:
+        return _flat(" ".join(self.text.get(key, [])))
+
+
+def _html(page: str) -> _Text:
+    parser = _Text()
+    parser.feed(page)
+    return parser
+
+
+def _plain_verdict(result: dict) -> str:
+    """The JSON verdict without its bracket of statistics: the sentence page 1 must show."""
+    text = re.sub(r"\s*\([^()]*(?:CI|Holm p)[^()]*\)", "", result["verdict"])
+    return _flat(text if text.endswith(".") else text + ".")
+
+
+def _check_page_one(first: str, result: dict, level: str) -> None:
+    """Page 1 right for a reader who stops there, checked against the JSON result."""
+    suspect = result["suspect"]
     top = result["candidates"][0]
+    assert f"Did {suspect} learn from another model's outputs?" in first
+    assert f"Verdict: {level}" in first
+    assert _plain_verdict(result) in first  # the scoring's sentence, names exactly as given
+    assert suspect[0].upper() + suspect[1:] not in first  # no sentence capitalisation of names
+    assert (
+        "95% CI" not in first and "Holm p =" not in first
+    )  # statistics in the box, not the sentence
+    # the key numbers, each with its value from the JSON and one line of meaning
+    assert f"score of {top['model']} {top['score']:.3f}" in first
+    assert f"95% interval {top['ci'][0]:.3f} to {top['ci'][1]:.3f}" in first
+    assert f"p-value (Holm) {top['p_value']:.2g}" in first
+    assert f"z {top['z']:.2f}" in first
+    assert "0.99 means only 1 in 100 would be as similar" in first
+    assert f"prompts compared {result['n_prompts']}" in first
+    # one baseline, said once: no "reference models: none" beside "8 models, leave-one-out"
+    assert "reference models none" not in first
+    n_others = len(result["candidates"]) + len(result["reference"]) - 1
+    assert (
+        f"no reference models were named, so each candidate was judged against all the other {n_others} models"
+        in first
+    )
+    # the shipped demo is synthetic, and page 1 says so
+    assert "Synthetic data." in first and "says nothing about any real model" in first
+    # the three best candidates with their numbers
     assert re.search(
         rf"{re.escape(top['model'])} {top['score']:.3f} {top['ci'][0]:.3f} to {top['ci'][1]:.3f}",
         first,
     ), first
-    assert f"prompts compared {result['n_prompts']}" in first
+
+
+def test_page_one_positive_pdf(cli_report):
+    result = cli_report["json"]
+    assert result["best"] == "atlas"  # documented teacher, found
+    _check_page_one(_flat(cli_report["pages"][0]), result, "Related")
+    meta = PdfReader(cli_report["path"]).metadata
+    assert meta.title == f"Provenance report: {SUSPECT}"
+    assert meta.subject == f"Related: {_plain_verdict(result)}"
+
+
+def test_page_one_positive_html(cli_html, cli_report):
+    assert cli_html["json"] == cli_report["json"]  # same numbers as the PDF
+    page = _html(cli_html["html"])
+    _check_page_one(page.flat("header"), cli_html["json"], "Related")
+
+
+def test_page_one_negative_pdf_and_html(negative):
+    result = negative["json"]
+    assert result["best"] is None and not any(c["related"] for c in result["candidates"])
+    first = _flat(negative["pages"][0])
+    _check_page_one(first, result, "Nothing stands out")
+    assert "This is not proof of independence" in first
+    _check_page_one(_html(negative["html"]).flat("header"), result, "Nothing stands out")
+    assert PdfReader(negative["path"]).metadata.subject.startswith("Nothing stands out: no ")
+
+
+def test_html_is_self_contained_linkable_and_responsive(cli_html):
+    html = cli_html["html"]
+    page = _html(html)
+    assert html.startswith("<!doctype html>") and "<html lang='en'>" in html
+    assert "name='viewport'" in html and "@media (max-width: 700px)" in html
+    # nothing loaded from elsewhere: no scripts, stylesheets, images or fonts by URL
+    assert "<script" not in html and "<link" not in html and "<img" not in html
+    assert not re.search(r"url\(|https?://", html.split("</style>")[0])
+    assert page.sources == []
+    # every section has an anchor, linked from the contents and from its own heading
+    from detector.report.html import section_id
+
+    for title in SECTIONS:
+        sid = section_id(title)
+        assert f"id='{sid}'" in html and page.links.count(f"#{sid}") == 2, sid
+        assert title in page.flat(sid)
+    # figures inline as SVG, each with a title for screen readers and a numbered caption
+    n_svg = html.count("<svg ")
+    assert n_svg >= 7 and html.count("role='img'") == n_svg
+    assert len(re.findall(r"<title id='fig-[a-z]+-title'>", html)) == n_svg
+    assert all(f"Figure {k}." in page.flat("") for k in range(1, n_svg + 1))
+    # the figures' text is text (searchable), not paths
+    assert "typical unrelated model" in page.flat("candidate-scores")
+
+
+def test_html_renders_only_the_report_data(negative):
+    """The HTML rendered from the saved JSON is the HTML of the data in memory."""
+    data = negative["result"].data
+    again = ReportData.from_json(negative["saved"].read_text(encoding="utf-8"))
+    assert again.to_dict() == data.to_dict()
+    assert render_html(again) == render_html(data) == negative["html"]
 
 
 def test_score_table_matches_json(cli_report):
@@ -257,12 +436,12 @@ def test_evidence_sections_quote_data(cli_report):
     result = cli_report["json"]
     top = result["best"] or result["candidates"][0]["model"]
     lexical = _section(pages, SECTIONS[5])
-    assert "count suspect" in lexical and "count pool" in lexical
+    assert "count S" in lexical and "count pool" in lexical
     first = LexicalFingerprint().fit(load_corpus(DEMO).df).shared_overused(SUSPECT, top, top=1)
     if len(first):
         r = first.iloc[0]
-        row = f"{r.term} {r.count_a:,} {r.count_b:,} {r.count_rest:,} {r.per_10k_a:.1f}"
-        assert row in lexical, (row, lexical)
+        row = rf"{re.escape(r.term)} .*?{r.count_a:,} {r.count_b:,} {r.count_rest:,} {r.per_10k_a:.1f}"
+        assert re.search(row, lexical), (row, lexical)
     # side-by-side answers name the three models and quote the prompt
     side = _section(pages, SECTIONS[6])
     assert "Example 1" in side and "atlas" in side
@@ -371,7 +550,8 @@ def test_uncalibrated_report_with_attribution(tmp_path, monkeypatch):
     assert evaluation is not None, result.notes
     assert sorted(evaluation.models) == sorted([SUSPECT, "atlas", "borealis", "cirrus"])
     assert f"held-out accuracy is {evaluation.accuracy:.1%}" in section
-    assert "Figure 6" in section and "written by" in section  # the vector confusion matrix
+    assert re.search(r"Figure \d+\. Attribution confusion matrix", section)
+    assert "written by" in section  # the vector confusion matrix
     row = evaluation.confusion[evaluation.models.index(SUSPECT)]
     best = max(range(len(row)), key=lambda j: row[j])
     share = row[best] / sum(row)
@@ -388,7 +568,7 @@ def test_attribution_gets_the_report_feature_settings(monkeypatch):
     import types
 
     import detector.attribution as attribution_module
-    from detector import report
+    from detector.report import gather as report
 
     seen = {}
     fake = types.SimpleNamespace(models=["a", "b"], confusion=[[1, 0], [0, 1]], accuracy=1.0)
@@ -419,13 +599,76 @@ def test_attribution_gets_the_report_feature_settings(monkeypatch):
 
 
 def test_clean_replaces_what_the_font_lacks():
-    from detector.report import _fonts
+    from detector.report.pdf_layout import fonts as _fonts
 
     fonts = _fonts()
     assert fonts.clean("Café “x” – ü") == "Café “x” – ü"
     assert fonts.clean("a\ud83db") == "a[U+D83D]b"  # lone surrogate: shown, no crash
     assert fonts.clean("🤖\x00\tz\r\n") == "[U+1F916][U+0000]    z\n"
     assert fonts.markup("<i>&</i>\n  x") == "&lt;i&gt;&amp;&lt;/i&gt;<br/>&nbsp;&nbsp;x"
+
+
+# ------------------------------------------------------------------ reader fixes
+def test_heatmap_caption_matches_its_colour_map(cli_report):
+    """Issue 17: the caption said dark cells are close pairs while close pairs were light."""
+    import matplotlib
+
+    from detector.figures import DISTANCE_CMAP, DISTANCE_COLOURS
+
+    cmap = matplotlib.colormaps[DISTANCE_CMAP]
+    low, high = (float(np.mean(cmap(x)[:3])) for x in (0.0, 1.0))
+    assert low < high  # distance 0 (closest) is drawn dark
+    assert DISTANCE_COLOURS.startswith("dark") and "close pairs" in DISTANCE_COLOURS.split(",")[0]
+    tree_pages = _flat(
+        " ".join(cli_report["pages"][_starts(cli_report["pages"])[SECTIONS[3]] - 1 :])
+    )
+    assert f"in the tree's order: {DISTANCE_COLOURS}" in tree_pages
+
+
+def test_shared_phrases_are_distinct_habits(negative, cli_report):
+    from detector.phrases import overlaps
+
+    lexical = _section(cli_report["pages"], SECTIONS[5])
+    assert "i hope this" in lexical
+    # one habit, one row: "hope this helps" and "i hope" are listed with it, not as rows
+    assert not re.search(r"\n?hope this helps \d", lexical)
+    for data in (negative["result"].data,):
+        terms = [h.term for h in data.lexical.habits]
+        assert not any(overlaps(a, b) for i, a in enumerate(terms) for b in terms[i + 1 :])
+
+
+def test_side_by_side_answers_render_markdown_and_mark_habits(cli_report, cli_html):
+    side = " ".join(cli_report["pages"][_starts(cli_report["pages"])[SECTIONS[6]] - 1 :][:3])
+    assert "**" not in side and "\n## " not in side and "### " not in side
+    html = cli_html["html"]
+    answers = html[
+        html.index("id='side-by-side-answers'") : html.index("id='attribution-classifier'")
+    ]
+    assert "**" not in answers and "<strong>" in answers
+    assert re.search(r"<mark>I hope this helps</mark>", answers)
+
+
+def test_pdf_accessibility(cli_report):
+    reader = PdfReader(cli_report["path"])
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+    assert reader.trailer["/Root"]["/ViewerPreferences"]["/DisplayDocTitle"]
+    assert [o.title for o in reader.outline] == list(SECTIONS)
+    # every figure has a description in the page text (invisible, for readers and search)
+    text = _flat(" ".join(cli_report["pages"]))
+    assert text.count("Figure: ") >= 7
+    assert f"Figure: Tree of 10 models. {SUSPECT} joins first with atlas" in text
+
+
+def test_tree_in_report_has_no_zero_branch_and_a_consensus(cli_report, negative):
+    tree = negative["result"].tree
+    lengths = [float(x) for x in re.findall(r":([0-9.eE+-]+)", tree.newick)]
+    assert min(lengths) > 0 and tree.resolution > 0
+    consensus = negative["result"].data.tree.consensus
+    assert consensus is not None and consensus.n_bootstrap == 8
+    section = _flat(" ".join(cli_report["pages"][_starts(cli_report["pages"])[SECTIONS[3]] - 1 :]))
+    assert "Consensus of the resampled trees" in section and "majority rule" in section
+    assert "closest pair is placed one standard error of its affinity apart" in section
+    assert "Map of the distances" in section and "stress-1" in section
 
 
 # ------------------------------------------------------------------ refusals

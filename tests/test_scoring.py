@@ -107,7 +107,43 @@ def test_uncalibrated_when_no_reference(evidence):
     result = score(evidence, "student-of-atlas", ["atlas", "borealis"], ["cirrus"])
     assert result.calibration == "uncalibrated"
     assert all(c.p_value is None and not c.related for c in result.candidates)
-    assert "uncalibrated" in result.verdict and result.notes
+    assert result.level == "uncalibrated" and result.verdict.startswith("Cannot say")
+    assert result.notes and "`reference`" in result.notes[-1]
+
+
+def test_every_number_comes_from_one_null(evidence):
+    """score = 1 - raw p, Holm on the raw p, related iff Holm p < alpha, counts in words."""
+    from scipy import stats
+
+    result = score(evidence, "student-of-atlas", CLOSED, seed=0)
+    raw = np.array([c.p_raw for c in result.candidates])
+    assert np.allclose([c.score for c in result.candidates], 1 - raw)
+    assert np.allclose([c.p_value for c in result.candidates], holm(raw))
+    for c in result.candidates:
+        dof = c.null_size - 1
+        assert c.p_raw == pytest.approx(stats.t.sf(c.z, dof))
+        assert c.related == (c.p_value < result.alpha)
+        assert 0 <= c.null_below <= c.null_size == len(result.reference)
+    top = result.candidates[0]
+    assert result.level == "related" and result.best == top.model == "atlas"
+    assert "atlas" in result.verdict and "p =" not in result.verdict  # no raw statistics
+    assert f"{top.null_below} of the {top.null_size}" in result.explanation
+
+
+def test_levels_are_plain_and_never_claim_independence(evidence):
+    from detector.verdicts import CandidateFacts, overall_verdict
+
+    def facts(z, p_raw, p, below=20):
+        return [CandidateFacts("T", 1, z, p_raw, p, p < 0.05, below, 28)]
+
+    inconclusive = overall_verdict("S", facts(2.6, 0.008, 0.1, 27), 0.05)
+    assert inconclusive.level == "inconclusive"
+    assert "ranks first" in inconclusive.headline and "27 of the 28" in inconclusive.explanation
+    nothing = overall_verdict("S", facts(0.4, 0.35, 1.0), 0.05)
+    assert nothing.level == "nothing" and "not proof of independence" in nothing.explanation
+    assert "none is more similar" not in nothing.headline + nothing.explanation
+    negative = score(evidence, "human-sft-13b", CLOSED, seed=0)
+    assert negative.level in ("nothing", "inconclusive") and negative.best is None
 
 
 def test_cli_score_json_and_errors(tmp_path, capsys, demo):
@@ -219,7 +255,7 @@ def test_attribution_channel_is_reported_not_combined(evidence, tmp_path):
 
 
 def test_transfer_groups_mirror_the_null_sets():
-    from detector.scoring import _transfer_groups
+    from detector.calibration import transfer_groups as _transfer_groups
 
     cands = ["a", "b", "c", "d", "e", "f", "g", "h", "i"]
     assert _transfer_groups(cands, ["r1", "r2", "r3", "r4"], 4) == [cands]
@@ -288,3 +324,36 @@ def test_uncalibrated_scores_and_intervals_stay_in_unit_range():
     assert result.calibration == "uncalibrated"
     for c in result.candidates:
         assert 0.0 <= c.ci[0] <= c.ci[1] <= 1.0 and 0.0 <= c.score <= 1.0
+
+
+def test_degenerate_models_stay_out_of_default_pools(tmp_path):
+    """AlpacaEval's NullModel (one constant answer) would shift every z; defaults leave it out."""
+    rng = np.random.default_rng(0)
+    words = [
+        "alpha",
+        "beta",
+        "gamma",
+        "delta",
+        "epsilon",
+        "zeta",
+        "eta",
+        "theta",
+        "iota",
+        "kappa",
+        "lambda",
+        "mu",
+    ]
+    rows = []
+    for i in range(7):
+        for j in range(25):
+            text = " ".join(rng.choice(words, size=30 + 5 * i)) + f". Point {j} by style {i}."
+            rows.append({"model": f"m{i}", "prompt": f"Question {j}?", "output": text})
+    rows += [{"model": "NullModel", "prompt": f"Question {j}?", "output": "OK."} for j in range(25)]
+    corpus = load_corpus(__import__("pandas").DataFrame(rows))
+    result = score(corpus, "m0", channels="style", n_bootstrap=10, cache_dir=tmp_path)
+    assert "NullModel" not in [c.model for c in result.candidates] + result.reference
+    assert result.roles["left_out"]["NullModel"].startswith("degenerate: the same answer")
+    named = score(
+        corpus, "m0", ["m1", "NullModel"], channels="style", n_bootstrap=10, cache_dir=tmp_path
+    )
+    assert "NullModel" in [c.model for c in named.candidates]  # named explicitly: kept

@@ -21,15 +21,13 @@ from detector.cli import main
 from detector.corpus import load_corpus
 from detector.errors import ProvenanceError
 from detector.evidence import build_evidence
+from detector.figures import dendrogram_figure, heatmap_figure, mds_figure
 from detector.tree import (
     TreeResult,
     affinity_to_distance,
     clade_support,
-    dendrogram_figure,
-    heatmap_figure,
     lineage_tree,
     mds_coordinates,
-    mds_figure,
     neighbour_joining,
     newick_name,
     supported_groups,
@@ -163,6 +161,7 @@ def test_deterministic_for_a_seed(evidence, result):
     assert [c.support for c in again.clades] == [c.support for c in result.clades]
     other = lineage_tree(evidence, n_bootstrap=50, seed=7, min_shared=10)
     assert other.distances.equals(result.distances)  # only the resampling changes
+    assert other.resolution == result.resolution
 
 
 def test_no_bootstrap(evidence):
@@ -174,7 +173,9 @@ def test_no_bootstrap(evidence):
 def test_distance_matrix(result):
     d = result.distances.to_numpy()
     assert np.allclose(d, d.T) and np.all(np.diag(d) == 0) and d.min() >= 0
-    assert np.isclose(d[~np.eye(len(d), dtype=bool)].min(), 0.0)
+    # the closest pair sits one standard error of its affinity apart, not at 0
+    assert result.resolution > 0.01
+    assert np.isclose(d[~np.eye(len(d), dtype=bool)].min(), result.resolution)
     a = np.array([[9.0, 3.0, 1.0], [2.0, 9.0, 0.0], [1.0, 0.0, 9.0]])
     expected = np.array([[0.0, 0.0, 1.5], [0.0, 0.0, 2.5], [1.5, 2.5, 0.0]])
     assert np.allclose(affinity_to_distance(a), expected)
@@ -353,6 +354,68 @@ def test_nj_support_is_per_split(result, evidence):
     assert "neighbour joining" in result.to_text()
 
 
+def test_no_branch_reads_as_identical_models(evidence, result):
+    """The closest pair is not written with zero-length branches (issue 17 part 3)."""
+    d = result.distances.to_numpy()
+    off = np.where(np.eye(len(d), dtype=bool), np.inf, d)
+    i, j = np.unravel_index(int(np.argmin(off)), off.shape)
+    closest = {result.models[i], result.models[j]}
+    for res in (result, lineage_tree(evidence, n_bootstrap=0, method="average", min_shared=10)):
+        lengths = [float(x) for x in re.findall(r":([0-9.eE+-]+)", res.newick)]
+        assert min(lengths) > 0, res.newick
+        for name in closest:  # each of the closest pair hangs on a branch of real length
+            length = float(re.search(rf"{name}:([0-9.eE+-]+)", res.newick).group(1))
+            assert length > 1e-3, (name, res.newick)
+    # the shift changes no tree: the same topology as on the unshifted distances
+    from detector.tree import _reference_tree
+
+    unshifted = d - result.resolution * (1 - np.eye(len(d)))
+    assert np.array_equal(_reference_tree(unshifted, "nj")[0][:, :2], result.linkage[:, :2])
+
+
+def test_newick_floors_zero_lengths():
+    z = linkage(np.array([[0.0], [0.0], [5.0]]), "average")  # a and b identical
+    assert to_newick(z, ["a", "b", "c"]) == "(c:2.5,(a:1e-06,b:1e-06):2.5);"
+
+
+def test_consensus_tree(evidence, result):
+    from detector.consensus import ConsensusTree, consensus_tree
+    from detector.figures import consensus_figure
+
+    cons = consensus_tree(result)
+    assert sorted(cons.leaf_order) == sorted(result.models)
+    groups = {tuple(c.members): c.support for c in cons.clades}
+    for family in (["a1", "a2", "a3"], ["b1", "b2"], ["c1", "c2"]):
+        assert groups[tuple(family)] >= 0.9
+    # majority rule: every group in more than half of the bootstrap trees, and only those
+    assert all(s > 0.5 for s in groups.values())
+    for clade in result.clades:
+        if clade.support is not None and clade.support > 0.5:
+            assert tuple(clade.members) in groups or len(clade.members) > len(result.models) - 2
+    # compatible groups: any two are nested or disjoint
+    sets = [set(g) for g in groups]
+    assert all(a <= b or b <= a or not a & b for a in sets for b in sets)
+    leaves, labels = parse_newick(cons.newick)
+    assert sorted(leaves) == sorted(result.models) and ":" not in cons.newick
+    assert ConsensusTree.from_dict(cons.to_dict()) == cons
+    assert "majority-rule consensus" in cons.to_text()
+    texts = [t.get_text() for t in consensus_figure(cons).axes[0].texts]
+    assert sorted(texts) == sorted(f"{s:.2f}" for s in groups.values())
+    # stricter thresholds resolve less; no bootstrap, no consensus
+    assert len(consensus_tree(result, 0.95).clades) <= len(cons.clades)
+    with pytest.raises(ProvenanceError, match="bootstrap"):
+        consensus_tree(lineage_tree(evidence, n_bootstrap=0, min_shared=10))
+    upgma = consensus_tree(lineage_tree(evidence, n_bootstrap=30, method="average", min_shared=10))
+    assert ("b1", "b2") in {tuple(c.members) for c in upgma.clades}
+
+
+def test_tree_result_json_round_trip(result):
+    import json
+
+    again = TreeResult.from_dict(json.loads(result.to_json()))
+    assert again.to_dict() == result.to_dict()
+
+
 # ---------------------------------------------------------------- newick
 def parse_newick(text: str) -> tuple[list[str], dict[frozenset[str], str]]:
     """Leaves (in order) and internal-node labels keyed by their leaf sets."""
@@ -510,6 +573,23 @@ def test_cli_json(corpus_csv, capsys):
     assert data["models"] == ["a1", "a2", "b1", "c1"] and data["n_bootstrap"] == 10
 
 
+def test_cli_consensus(tmp_path, corpus_csv, capsys):
+    import json
+
+    argv = ["tree", corpus_csv, "--channels", CHANNELS, "--bootstrap", 20, "--min-shared", 10]
+    nwk, png = tmp_path / "consensus.nwk", tmp_path / "consensus.png"
+    code, out, err = run(argv + ["--consensus", nwk, "--format", "json"], capsys)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["consensus"]["n_bootstrap"] == 20 and data["consensus"]["newick"] in nwk.read_text()
+    leaves, labels = parse_newick(nwk.read_text())
+    assert sorted(leaves) == sorted(m for f in FAMILIES for m in f)
+    code, out, err = run(argv + ["--consensus", png], capsys)
+    assert code == 0 and png.read_bytes()[:4] == b"\x89PNG" and "majority-rule consensus" in out
+    code, _, err = run(argv[:-4] + ["--bootstrap", 0, "--consensus", tmp_path / "c.nwk"], capsys)
+    assert code == 2 and "--consensus needs bootstrap" in err
+
+
 def test_cli_method(corpus_csv, capsys):
     import json
 
@@ -521,9 +601,7 @@ def test_cli_method(corpus_csv, capsys):
     assert code == 0 and json.loads(out)["method"] == "average"
     code, out, _ = run(argv[:-2] + ["--method", "average"], capsys)
     assert code == 0 and "average linkage (UPGMA)" in out
-    with pytest.raises(SystemExit) as info:
-        main(["tree", str(corpus_csv), "--method", "ward"])
-    assert info.value.code == 2
+    assert main(["tree", str(corpus_csv), "--method", "ward"]) == 2
     assert "invalid choice: 'ward'" in capsys.readouterr().err
 
 

@@ -1,0 +1,248 @@
+"""Calibration: how similar unrelated models are, and where a candidate sits among them.
+
+A suspect S and a candidate T have an affinity A(S, T) (see
+:mod:`detector.evidence`). Whether that is more than chance depends on how
+similar *unrelated* models are, so A(S, T) is placed in a null of reference
+models R:
+
+- **suspect side**: among A(S, R), how similar S is to each reference model
+  (robust centre and spread: median and 1.4826 * MAD);
+- **candidate side**: among A(R, T), how similar each reference model is to T.
+
+The candidate's z is the smaller of the two (T must stand out among S's
+neighbours *and* S among T's), which keeps a model that everyone resembles,
+or a suspect that resembles everyone, from being named a teacher
+(docs/method.md, sections 4 and 7). When fewer than ``min_reference``
+reference models are given, the other candidates serve as the null
+(leave-one-out); with fewer than that in all, candidates are ranked but not
+calibrated.
+
+Every number a result states comes from this one null and one distribution:
+the z, its one-sided tail probability under a Student t with the null's
+degrees of freedom (the raw p-value), ``score`` = 1 - that probability (the
+share of unrelated models expected to be less similar), Holm's correction
+across candidates, and the interval of ``score`` over prompt resamplings.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+__all__ = [
+    "MIN_REFERENCE",
+    "MIN_SPREAD",
+    "NULL",
+    "calibrate",
+    "clade_tests",
+    "holm",
+    "null_rank",
+    "null_sets",
+    "robust_z",
+    "tail_probability",
+    "transfer_groups",
+]
+
+MIN_REFERENCE = 5
+# Affinities are in standard deviations of the between-model spread; a null whose
+# MAD is below this (e.g. identity leaks: almost every pair is 0) is floored here.
+MIN_SPREAD = 0.05
+NULL = "both"
+
+
+def holm(p: np.ndarray) -> np.ndarray:
+    """Holm-Bonferroni adjusted p-values (same order as ``p``)."""
+    p = np.asarray(p, dtype=float)
+    order = np.argsort(p)
+    adjusted = np.empty_like(p)
+    running = 0.0
+    for k, i in enumerate(order):
+        running = max(running, (len(p) - k) * p[i])
+        adjusted[i] = min(1.0, running)
+    return adjusted
+
+
+def robust_z(values: np.ndarray, null: np.ndarray, axis: int = -1) -> np.ndarray:
+    """(values - median(null)) / (1.4826 * MAD(null)), along ``axis`` of ``null``.
+
+    The spread is floored at :data:`MIN_SPREAD` so a degenerate null (all
+    equal) gives a large but finite z.
+    """
+    med = np.median(null, axis=axis, keepdims=True)
+    mad = 1.4826 * np.median(np.abs(null - med), axis=axis, keepdims=True)
+    spread = np.maximum(mad, MIN_SPREAD)
+    return (values - med.squeeze(axis)) / spread.squeeze(axis)
+
+
+def null_sets(
+    cands: list[int],
+    refs: list[int],
+    min_reference: int,
+    exclusions: dict[int, set[int]] | None = None,
+) -> tuple[list[list[int]], str]:
+    """For each candidate, the models forming its null.
+
+    Parameters
+    ----------
+    cands, refs : list of int
+        Positions of the candidates and reference models.
+    min_reference : int
+        Fewest reference models for a null of references alone; below it,
+        the other candidates join (leave-one-out); below it even then, no
+        calibration.
+    exclusions : dict of int to set of int, optional
+        Per candidate, models that must not be in its null (documented
+        relatives of the candidate: :class:`~detector.panel.Panel`).
+
+    Returns
+    -------
+    nulls : list of list of int
+        One list per candidate (empty when uncalibrated).
+    description : str
+        How the null was formed, or ``"uncalibrated"``.
+    """
+    exclusions = exclusions or {}
+
+    def keep(c: int, members: list[int]) -> list[int]:
+        return [m for m in members if m != c and m not in exclusions.get(c, ())]
+
+    if len(refs) >= min_reference:
+        nulls = [keep(c, refs) for c in cands]
+        if all(len(n) >= min_reference for n in nulls):
+            how = f"against {len(refs)} reference models"
+            if any(len(n) < len(refs) for n in nulls):
+                how += " (documented relatives of a candidate left out of its null)"
+            return nulls, how
+    pool = refs + cands
+    nulls = [keep(c, pool) for c in cands]
+    if nulls and min(len(n) for n in nulls) >= min_reference:
+        return (
+            nulls,
+            f"against the other candidates and references ({len(pool) - 1} models, leave-one-out)",
+        )
+    return [[] for _ in cands], "uncalibrated"
+
+
+def transfer_groups(cands: list[str], refs: list[str], min_reference: int) -> list[list[str]]:
+    """Candidate groups for attribution transfer, each judged against the references and the rest.
+
+    As :func:`null_sets`: one group when there are enough reference models,
+    else the other candidates join each group's null (as few groups as give
+    every null ``min_reference`` models: each group costs four classifier
+    fits); no group when even one candidate against all others is too few.
+    """
+    if len(refs) >= min_reference:
+        return [list(cands)]
+    for k in range(2, len(cands) + 1):
+        groups = [cands[i::k] for i in range(k)]
+        if len(refs) + len(cands) - max(map(len, groups)) >= min_reference:
+            return groups
+    return []
+
+
+def _sides(
+    affinity: np.ndarray, suspect: int, cols: list[int], members: list[int], null: str
+) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+    """The statistic A(S, cols) (the mean over ``cols``) and its null sides.
+
+    Returns ``value`` (shape ``...``) and a list of ``(null values, z)`` pairs:
+    the suspect side A(S, R) and, with ``null="both"``, the candidate side
+    A(R, cols) (each null model's mean affinity to ``cols``).
+    """
+    value = affinity[..., suspect, cols].mean(axis=-1)
+    side_s = affinity[..., suspect, members]
+    sides = [(side_s, robust_z(value, side_s))]
+    if null == "both":
+        others = [m for m in members if m != suspect]
+        side_c = affinity[..., others, :][..., cols].mean(axis=-1)
+        sides.append((side_c, robust_z(value, side_c)))
+    return value, sides
+
+
+def calibrate(
+    affinity: np.ndarray,
+    suspect: int,
+    cands: list[int],
+    nulls: list[list[int]],
+    null: str = NULL,
+    clades: list[list[int]] | None = None,
+) -> np.ndarray:
+    """Calibrated z of each candidate against its null models.
+
+    Parameters
+    ----------
+    affinity : numpy.ndarray, shape (..., n_models, n_models)
+        Leading axes (bootstrap replicates) are carried through.
+    suspect : int
+        Row of the suspect.
+    cands : list of int
+        Columns of the candidates.
+    nulls : list of list of int
+        For each candidate, the models forming its null.
+    null : {"both", "suspect"}
+        "suspect": robust z of A(S, T) among A(S, R); "both": the smaller of
+        that and the robust z of A(S, T) among A(R, T).
+    clades : list of list of int, optional
+        For each candidate, the models documented as having learned from it
+        (:meth:`~detector.panel.Panel.learned_from`). Where there are any,
+        the candidate's z is the larger of its own and its clade's: the same
+        z with A(S, T) replaced by the mean affinity of S to T and the models
+        that learned from it (and A(R, T) by each null model's mean affinity
+        to them). Its p-value then doubles (:func:`clade_tests`).
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., n_candidates)
+    """
+    clades = clades or [[] for _ in cands]
+    out = []
+    for c, members, extra in zip(cands, nulls, clades, strict=True):
+        if not members:
+            out.append(affinity[..., suspect, c])
+            continue
+        z = np.minimum.reduce([zz for _, zz in _sides(affinity, suspect, [c], members, null)[1]])
+        if extra:
+            sides = _sides(affinity, suspect, [c, *extra], members, null)[1]
+            z = np.maximum(z, np.minimum.reduce([zz for _, zz in sides]))
+        out.append(z)
+    return np.stack(out, axis=-1)
+
+
+def clade_tests(clades: list[list[int]] | None, n_cands: int) -> np.ndarray:
+    """Tests behind each candidate's z: 2 where its clade was tested too, else 1.
+
+    The raw p-value of a candidate is ``min(1, tests * tail probability)``
+    (Bonferroni over its own and its clade's statistic).
+    """
+    if not clades:
+        return np.ones(n_cands)
+    return np.array([2.0 if extra else 1.0 for extra in clades])
+
+
+def tail_probability(z: np.ndarray, dof: np.ndarray) -> np.ndarray:
+    """One-sided P(T >= z) under a Student t with ``dof`` degrees of freedom (the raw p-value)."""
+    return stats.t.sf(z, dof)
+
+
+def null_rank(
+    affinity: np.ndarray,
+    suspect: int,
+    cand: int,
+    members: list[int],
+    null: str = NULL,
+    clade: list[int] | None = None,
+) -> tuple[int, int]:
+    """How many null models the candidate beats, on the side of the null that binds.
+
+    Returns ``(below, size)``: the number of null models whose affinity is
+    below the candidate's statistic, and the null's size, for the statistic
+    (its own or its clade's) and the side (suspect or candidate) that
+    :func:`calibrate` takes.
+    """
+    best_z, best = -np.inf, (0, len(members))
+    for cols in ([cand], [cand, *clade]) if clade else ([cand],):
+        value, sides = _sides(affinity, suspect, cols, members, null)
+        side, z = min(sides, key=lambda pair: float(pair[1]))
+        if float(z) > best_z:
+            best_z, best = float(z), (int(np.sum(side < value)), len(side))
+    return best

@@ -1,0 +1,457 @@
+"""What the commands share: the parser class, option helpers and option types.
+
+Every command module declares its options with these helpers, so one option
+means one thing (same name, type, check and help) wherever it appears:
+
+- :func:`add_data_options`: the corpus argument and its column mapping;
+- :func:`add_output_options`: ``--format``, ``--out``, ``--force``;
+- :func:`add_seed`, :func:`add_bootstrap`, :func:`add_alpha`;
+- :func:`add_feature_options`: embedding model, cache, precision, progress;
+- :func:`add_suspect_options`, :func:`add_models_option`: model lists.
+
+Numeric options are checked by the parser (exit status 2, one line) with the
+same words as the library's checks (:mod:`detector.params`).
+
+Nothing here imports NumPy, pandas or the analysis modules: ``provenance
+--help`` builds every parser and must start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..params import fraction_problem, int_problem, positive_problem
+from ..terminal import printable
+
+__all__ = [
+    "FORMATS",
+    "INPUT_FORMATS",
+    "PRECISIONS",
+    "HelpFormatter",
+    "Parser",
+    "add_alpha",
+    "add_bootstrap",
+    "add_channels",
+    "add_command",
+    "add_data_options",
+    "add_feature_options",
+    "add_force",
+    "add_models_option",
+    "add_output_options",
+    "add_progress_options",
+    "add_seed",
+    "add_suspect_options",
+    "add_verbosity",
+    "feature_kwargs",
+    "fraction",
+    "integer",
+    "load",
+    "or_none",
+    "positive",
+    "progress_of",
+    "say",
+    "split_names",
+    "usable_cpus",
+]
+
+#: Output formats of the commands that print results (see detector.results.FORMATS).
+FORMATS = ("table", "json", "csv", "markdown")
+#: Embedding precisions (kept literal so that the parser does not import torch;
+#: a test checks they are detector.embeddings.PRECISIONS).
+PRECISIONS = ("auto", "fp32", "bf16")
+#: Input formats of load_corpus (a test checks they are detector.corpus.FORMATS).
+INPUT_FORMATS = ("jsonl", "json", "csv", "parquet", "alpaca_eval", "mtbench", "hf_disk", "hf")
+
+
+# ----------------------------------------------------------------- parser
+class HelpFormatter(argparse.HelpFormatter):
+    """Wraps descriptions, keeps indented lines (the examples) as written, adds defaults.
+
+    An option whose help already states its default in words ("default:
+    every other model") is left alone, as are flags and options without a
+    default.
+    """
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        blocks = []
+        for block in text.split("\n\n"):
+            lines = block.split("\n")
+            if any(line.startswith("  ") for line in lines):
+                blocks.append("\n".join(indent + line for line in lines))
+            else:
+                blocks.append(super()._fill_text(block, width, indent))
+        return "\n\n".join(blocks)
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (
+            "default" in text
+            or not action.option_strings
+            or default is None
+            or default is False
+            or default is argparse.SUPPRESS
+            or isinstance(action, (argparse._StoreTrueAction, argparse._CountAction))
+        ):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line, as every other error of the tool."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        # "argument --seed: must be ..." -> "--seed must be ...", as the library says it
+        message = re.sub(r"^argument ([^:]+): (must )", r"\1 \2", message)
+        self.exit(
+            2,
+            f"provenance: error: {printable(message, multiline=False)} (see {self.prog} --help)\n",
+        )
+
+
+def add_command(
+    sub: Any, name: str, *, help: str, description: str, examples: Sequence[str]
+) -> Parser:
+    """A subcommand with a one-line help, a description and examples in its epilog."""
+    epilog = "examples:\n" + "\n".join(f"  {e}" for e in examples)
+    parser: Parser = sub.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog=epilog,
+        formatter_class=HelpFormatter,
+    )
+    add_verbosity(parser)
+    return parser
+
+
+# ----------------------------------------------------------- option types
+def integer(minimum: int) -> Callable[[str], int]:
+    """An option type: an integer of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"must be an integer of at least {minimum}, got {text!r}"
+            ) from None
+        problem = int_problem(value, minimum)
+        if problem:
+            raise argparse.ArgumentTypeError(problem)
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def fraction(text: str) -> float:
+    """An option type: a number strictly between 0 and 1 (a significance level)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a number between 0 and 1 (exclusive), got {text!r}"
+        ) from None
+    problem = fraction_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return value
+
+
+def positive(*, allow_zero: bool = False) -> Callable[[str], float]:
+    """An option type: a finite number above 0 (or at least 0)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        problem = positive_problem(value, allow_zero=allow_zero)
+        if problem:
+            raise argparse.ArgumentTypeError(problem.replace(repr(value), repr(text)))
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+def or_none(kind: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An option type that also takes "none" (leave the setting to the server)."""
+
+    def parse(text: str) -> Any:
+        return None if text.strip().lower() in ("none", "default") else kind(text)
+
+    parse.__name__ = getattr(kind, "__name__", "value")
+    return parse
+
+
+# -------------------------------------------------------- option helpers
+def add_verbosity(parser: argparse.ArgumentParser) -> None:
+    """``-q`` / ``-v``: the log level of the ``detector`` logger (and quiet progress)."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=argparse.SUPPRESS,
+        help="more messages on stderr (-v: info, -vv: debug)",
+    )
+    group.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="errors only on stderr: no warnings, no progress",
+    )
+
+
+def add_data_options(parser: argparse.ArgumentParser) -> None:
+    """The corpus argument and the options that say how to read it."""
+    parser.add_argument(
+        "data",
+        help="corpus: a .jsonl, .json, .csv or .parquet file, an AlpacaEval results tree, "
+        "a saved Hugging Face dataset folder, or hf:NAME[:CONFIG[:SPLIT]]",
+    )
+    group = parser.add_argument_group("reading the corpus")
+    group.add_argument(
+        "--input-format",
+        dest="input_format",
+        default=None,
+        metavar="FORMAT",
+        help=f"read DATA as this format: {', '.join(INPUT_FORMATS)} "
+        "(default: from the file name or folder)",
+    )
+    group.add_argument("--model-col", default="model", help="column holding the model name")
+    group.add_argument("--prompt-col", default="prompt", help="column holding the prompt text")
+    group.add_argument("--output-col", default="output", help="column holding the output text")
+    group.add_argument(
+        "--id-col",
+        default="prompt_id",
+        help="column holding the prompt id; without it ids come from the prompt text",
+    )
+
+
+def add_output_options(
+    parser: argparse.ArgumentParser,
+    *,
+    out_help: str = "write the result to this file; the format follows its suffix (.json, "
+    ".csv, .md) unless --format is given (default: standard output)",
+    formats: Sequence[str] = FORMATS,
+    out: bool = True,
+) -> None:
+    """``--format``, and ``--out`` / ``--force`` (with ``out``)."""
+    parser.add_argument(
+        "--format",
+        choices=list(formats),
+        default=None,
+        help="how the result is printed (default: table, or what the suffix of --out names)"
+        if out
+        else "how the result is printed on standard output (default: table)",
+    )
+    if out:
+        parser.add_argument("--out", default=None, metavar="FILE", help=out_help)
+        add_force(parser)
+
+
+def add_force(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--force", action="store_true", help="replace output files that already exist"
+    )
+
+
+def add_seed(parser: argparse.ArgumentParser, help: str = "seed of every resampling") -> None:
+    parser.add_argument(
+        "--seed",
+        type=integer(0),
+        default=0,
+        help=f"{help}, an integer >= 0; results are deterministic for a seed",
+    )
+
+
+def add_bootstrap(
+    parser: argparse.ArgumentParser,
+    *,
+    default: int,
+    minimum: int = 1,
+    help: str = "prompt resamplings for the 95%% intervals",
+    flag: str = "--bootstrap",
+) -> None:
+    bound = f"an integer >= {minimum}" + ("; 0: none" if minimum == 0 else "")
+    parser.add_argument(flag, type=integer(minimum), default=default, help=f"{help}, {bound}")
+
+
+def add_alpha(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--alpha",
+        type=fraction,
+        default=0.05,
+        help="family-wise significance level, between 0 and 1, Holm-corrected across candidates",
+    )
+
+
+def add_channels(parser: argparse.ArgumentParser, default_help: str) -> None:
+    parser.add_argument(
+        "--channels",
+        default=None,
+        help=f"comma-separated evidence channels ({default_help})",
+    )
+
+
+def add_progress_options(parser: argparse.ArgumentParser) -> None:
+    """``--progress`` / ``--no-progress`` (default: progress when stderr is a terminal)."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--progress",
+        dest="progress",
+        action="store_const",
+        const=True,
+        default=None,
+        help="show progress on stderr even when it is not a terminal (default: only on a terminal)",
+    )
+    group.add_argument(
+        "--no-progress",
+        dest="progress",
+        action="store_const",
+        const=False,
+        help="no progress on stderr",
+    )
+
+
+def add_feature_options(parser: argparse.ArgumentParser) -> None:
+    """Options of commands that compute channel features, and progress."""
+    group = parser.add_argument_group("features")
+    group.add_argument(
+        "--embedding-model",
+        default=None,
+        metavar="NAME_OR_PATH",
+        help="sentence-transformers name or local path (default: the bundled all-MiniLM-L6-v2)",
+    )
+    group.add_argument(
+        "--precision",
+        choices=list(PRECISIONS),
+        default="auto",
+        help="embedding precision; auto: bf16 where it keeps cosine >= 0.999 to fp32",
+    )
+    group.add_argument(
+        "--cache-dir",
+        default=None,
+        metavar="DIR",
+        help="feature cache; a folder you trust (default: $PROVENANCE_CACHE_DIR or "
+        "~/.cache/provenance)",
+    )
+    add_progress_options(group)  # type: ignore[arg-type]
+
+
+def add_suspect_options(parser: argparse.ArgumentParser) -> None:
+    """``--suspect``, ``--candidates`` and ``--reference`` (score and report)."""
+    parser.add_argument("--suspect", required=True, help="the model under suspicion")
+    parser.add_argument(
+        "--candidates",
+        action="append",
+        default=None,
+        metavar="MODELS",
+        help="candidate teachers/parents: comma-separated, or the option repeated for names "
+        "with commas (default: every other model)",
+    )
+    parser.add_argument(
+        "--reference",
+        action="append",
+        default=None,
+        metavar="MODELS",
+        help="unrelated models for calibration, given as --candidates "
+        "(default: every model that is neither suspect nor candidate)",
+    )
+
+
+def add_models_option(
+    parser: argparse.ArgumentParser, help: str, *, default: str = "", required: bool = False
+) -> None:
+    """``--models``: comma-separated or repeated model names."""
+    parser.add_argument(
+        "--models",
+        action="append",
+        required=required,
+        default=None,
+        metavar="MODELS",
+        help=f"{help}, comma-separated or the option repeated for names with commas"
+        + (f" (default: {default})" if default else ""),
+    )
+
+
+# ------------------------------------------------------------ arguments
+def split_names(
+    values: Sequence[str] | str | None, known: Sequence[str] | None = None
+) -> list[str] | None:
+    """Model names from ``--models``-style options (repeated and/or comma-separated).
+
+    Each value is split at commas. When a part is not a known model but the
+    whole value is (a model whose name holds a comma), the whole value is
+    taken. Names keep their inner spaces; order is kept, duplicates dropped.
+    None when nothing was given.
+    """
+    if values is None:
+        return None
+    if isinstance(values, str):
+        values = [values]
+    known_set = set(known) if known is not None else None
+    names: list[str] = []
+    for value in values:
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        whole = value.strip()
+        if known_set is not None and whole in known_set and any(p not in known_set for p in parts):
+            parts = [whole]
+        names += parts
+    names = list(dict.fromkeys(names))
+    return names or None
+
+
+def progress_of(args: argparse.Namespace) -> bool:
+    """Progress on or off: ``--progress``/``--no-progress``, ``-q``, else stderr a terminal."""
+    from ..progress import enabled
+
+    wanted = getattr(args, "progress", None)
+    if wanted is None and getattr(args, "quiet", False):
+        return False
+    return enabled(wanted)
+
+
+def feature_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """The feature options as library keyword arguments."""
+    return {
+        "embedding_model": args.embedding_model,
+        "precision": args.precision,
+        "cache_dir": args.cache_dir,
+        "progress": progress_of(args),
+    }
+
+
+def load(args: argparse.Namespace) -> Any:
+    """The corpus named by the data options."""
+    from ..corpus import load_corpus
+
+    return load_corpus(
+        args.data,
+        format=args.input_format,
+        model_col=args.model_col,
+        prompt_col=args.prompt_col,
+        output_col=args.output_col,
+        id_col=args.id_col,
+    )
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def say(text: str) -> None:
+    """One message on stderr, control characters escaped."""
+    print(printable(text), file=sys.stderr, flush=True)

@@ -1,0 +1,67 @@
+"""Progress on stderr: stage messages and bars for long work.
+
+Long steps (embedding, stylometry, n-gram counts, tree bootstrap, training)
+say what they do on stderr, so that standard output stays the result. Every
+library function with a ``progress`` argument reads it the same way:
+
+- ``True``: show progress;
+- ``False``: stay silent;
+- ``None`` ("auto", the default): show it when stderr is a terminal or the
+  code runs in a Jupyter kernel, so a redirected or piped run stays quiet.
+
+The command line maps ``--progress`` / ``--no-progress`` (and ``-q``) onto
+this argument.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = ["bar", "enabled", "stage"]
+
+
+def enabled(progress: bool | None = None) -> bool:
+    """Whether to show progress: ``progress`` itself, or "auto" when it is None."""
+    if progress is not None:
+        return bool(progress)
+    if "ipykernel" in sys.modules:
+        return True
+    try:
+        return bool(sys.stderr.isatty())
+    except (AttributeError, ValueError):  # no stderr, or a closed one
+        return False
+
+
+def stage(message: str, progress: bool | None = None) -> None:
+    """Print one line on stderr saying which long step starts (when progress is on)."""
+    if enabled(progress):
+        print(message, file=sys.stderr, flush=True)
+
+
+def bar(
+    iterable: Iterable[Any] | None = None,
+    *,
+    total: int | None = None,
+    desc: str | None = None,
+    unit: str = "it",
+    progress: bool | None = None,
+) -> Any:
+    """A tqdm progress bar on stderr, disabled when progress is off.
+
+    Use it as ``tqdm`` itself: iterate over it, or call ``update`` and
+    ``close``.
+    """
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        iterable,
+        total=total,
+        desc=desc,
+        unit=unit,
+        file=sys.stderr,
+        dynamic_ncols=True,
+        leave=False,
+        disable=not enabled(progress),
+    )

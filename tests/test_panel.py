@@ -1,0 +1,95 @@
+"""Known lineage as a reference panel, clades and release dates (detector.panel)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from detector.panel import Panel, parse_released
+
+LINEAGE = pd.DataFrame(
+    [
+        ("gpt", "independent", "", "", "", "2023-03-01", ""),
+        ("gpt-new", "independent", "", "", "", "2023-06-13", ""),
+        ("claude", "independent", "", "", "", "2023-03-14", ""),
+        ("student-a", "distilled", "gpt", "openai", "", "2023-03-30", ""),
+        ("student-b", "distilled", "gpt", "openai", "", "2023-05", ""),
+        ("student-b-dpo", "derived", "", "", "student-b", "2023-07", ""),
+        ("gpt-concise", "variant", "", "", "gpt", "2023-03-01", ""),
+        ("open", "independent", "", "", "", "2023-07-18", ""),
+        ("gemma-4b", "independent", "", "", "", "2025-03", "google-gemma"),
+        ("gemma-27b", "independent", "", "", "", "2025-03", "google-gemma"),
+    ],
+    columns=["model", "relation", "teacher", "teacher_family", "parent", "released", "family"],
+).set_index("model")
+
+
+def test_release_dates_to_the_day_or_the_month():
+    month = parse_released("2023-05")
+    assert month.first == pd.Timestamp("2023-05-01") and month.last == pd.Timestamp("2023-05-31")
+    assert parse_released("") is None and parse_released(float("nan")) is None
+    panel = Panel(LINEAGE)
+    assert panel.later_than("gpt-new", "student-a")  # 2023-06-13 after 2023-03-30
+    assert not panel.later_than("gpt", "student-a")
+    assert not panel.later_than("claude", "student-b")
+    # a month-only date spans the month: only a certainly later release is set aside
+    assert not Panel(pd.DataFrame({"released": {"x": "2023-05-20", "y": "2023-05"}})).later_than(
+        "x", "y"
+    )
+
+
+def test_students_and_derivatives_form_the_clade_and_the_suspect_row_is_never_read():
+    panel = Panel(LINEAGE)
+    pool = list(LINEAGE.index)
+    clade = panel.learned_from("gpt", pool, suspect="student-a")
+    assert set(clade) == {"student-b", "student-b-dpo", "gpt-concise"}
+    assert "student-a" not in clade  # the suspect is what is being tested
+    # family members and parents are relatives (they leave the null) but not the clade
+    relatives = panel.relatives("gemma-27b", pool, suspect="student-a")
+    assert relatives == {"gemma-4b": "of gemma-27b's documented family (google-gemma)"}
+    assert panel.learned_from("gemma-27b", pool, suspect="student-a") == {}
+    assert "gpt" in panel.relatives("gpt-concise", pool, suspect="student-a")
+    # the suspect's own derivative is not evidence about the suspect either
+    assert "student-b-dpo" not in panel.learned_from("gpt", pool, suspect="student-b")
+
+
+def test_panel_without_lineage_is_empty():
+    panel = Panel(None, {"m": "2024-01"})
+    assert panel.null_exclusions("s", ["a"], ["b"]) == {}
+    assert panel.clades("s", ["a"], ["b"]) == {}
+    assert panel.released("m").text == "2024-01"
+
+
+@pytest.fixture(scope="module")
+def demo_evidence(tmp_path_factory):
+    from detector.demo_run import demo_corpus
+    from detector.evidence import build_evidence
+
+    cache = tmp_path_factory.mktemp("cache")
+    corpus = demo_corpus()
+    return corpus, build_evidence(
+        corpus, channels=["style", "lexical"], cache_dir=cache, progress=False
+    )
+
+
+def test_score_with_lineage_uses_the_panel_and_sets_later_candidates_aside(demo_evidence):
+    from detector.scoring import score
+
+    corpus, evidence = demo_evidence
+    lineage = pd.read_csv("data/demo/lineage.csv").set_index("model").fillna("")
+    lineage["released"] = "2023-01"
+    lineage.loc["borealis", "released"] = "2024-06"  # released after the suspect
+    cands = ["atlas", "borealis", "cirrus"]
+    plain = score(evidence, "student-of-atlas", cands, seed=0, n_bootstrap=20)
+    result = score(evidence, "student-of-atlas", cands, seed=0, n_bootstrap=20, lineage=lineage)
+    assert [c.model for c in result.candidates] == ["atlas", "cirrus"]
+    assert "borealis left out: released 2024-06" in " ".join(result.notes)
+    assert result.roles["left_out"]["borealis"].endswith("cannot be its teacher or parent")
+    # atlas's variant (a documented derivative) is its clade, and leaves its null
+    assert result.roles["clades"] == {"atlas": ["atlas_concise"]}
+    top = result.candidates[0]
+    assert top.model == "atlas" and top.null_size == len(result.reference) - 1
+    assert top.p_raw == pytest.approx(min(1.0, 2 * (1 - top.score)))  # own and clade tested
+    assert plain.candidates[0].model == "atlas" and plain.candidates[0].null_size == len(
+        plain.reference
+    )
