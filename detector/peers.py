@@ -104,8 +104,9 @@ class LLMDNA(BaseEstimator):
 
     Parameters
     ----------
-    dna_dim : int
-        Dimensions of the DNA (at most the number of models' answer dimensions).
+    dna_dim : int or None
+        Dimensions of the DNA; None (or at least the concatenated dimension):
+        no projection, the distances of the concatenated embeddings themselves.
     seed : int
         Seed of the random projection.
 
@@ -113,11 +114,12 @@ class LLMDNA(BaseEstimator):
     ----------
     models_ : list of str
     dna_ : pandas.DataFrame, shape (n_models, dna_dim)
+        (n_prompts * embedding dimensions columns without projection)
     distances_ : pandas.DataFrame, shape (n_models, n_models)
         Euclidean distances between the DNA vectors.
     """
 
-    def __init__(self, dna_dim: int = 128, seed: int = 42) -> None:
+    def __init__(self, dna_dim: int | None = 128, seed: int = 42) -> None:
         self.dna_dim = dna_dim
         self.seed = seed
 
@@ -145,10 +147,14 @@ class LLMDNA(BaseEstimator):
         have[mi, pi] = True
         mean = tensor.sum(axis=0) / np.maximum(have.sum(axis=0), 1)[:, None]
         tensor = np.where(have[:, :, None], tensor, mean[None])
-        flat = tensor.reshape(len(models), -1)
-        k = int(min(self.dna_dim, flat.shape[1]))
-        projection = GaussianRandomProjection(n_components=k, random_state=self.seed)
-        dna = projection.fit_transform(flat.astype(np.float64))
+        flat = tensor.reshape(len(models), -1).astype(np.float64)
+        if self.dna_dim is None or self.dna_dim >= flat.shape[1]:
+            dna = flat  # no projection: distances of the concatenated embeddings
+        else:
+            projection = GaussianRandomProjection(
+                n_components=int(self.dna_dim), random_state=self.seed
+            )
+            dna = projection.fit_transform(flat)
         self.models_ = list(models)
         self.dna_ = pd.DataFrame(dna, index=models)
         self.distances_ = _square(cdist(dna, dna), models)

@@ -181,3 +181,12 @@ def test_peer_verdicts_credit_a_candidate_with_its_clade():
     z, _ = peer_verdicts(distances, "m0", cands, refs)
     z_clade, related = peer_verdicts(distances, "m0", cands, refs, clades={"m1": ["m4"]})
     assert z_clade[0] > z[0] and related[0]
+
+
+def test_llm_dna_without_projection_is_the_concatenation_distance():
+    features = _embedded(n_prompts=6)
+    peer = LLMDNA(dna_dim=None).fit(features)
+    assert peer.dna_.shape == (len(features.corpus.models), 6 * 16)
+    a, b = peer.dna_.loc["m2"].to_numpy(), peer.dna_.loc["m3"].to_numpy()
+    assert peer.distances_.loc["m2", "m3"] == pytest.approx(np.linalg.norm(a - b))
+    assert LLMDNA(dna_dim=10_000).fit(features).dna_.shape[1] == 6 * 16
