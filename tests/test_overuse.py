@@ -14,12 +14,13 @@ from detector.corpus import load_corpus
 from detector.errors import ProvenanceError
 from detector.overuse import overused
 
-WORDS = (
+VOCABULARY = (
     "the a of and to in is it that for on with as was are be this by or from at have "
     "people time water light world house garden morning river market road story small "
     "large quiet bright early later often simply really always walk find keep bring hold "
     "open close begin start carry follow remember notice wonder answer question reason"
-).split()
+)
+WORDS = VOCABULARY.split()
 PHRASE = "tapestry of whispers"
 INVENTED = "zorblax"  # unknown to English; a floor frequency makes its raw ratio huge
 
