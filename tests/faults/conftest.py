@@ -70,16 +70,6 @@ def hostile_demo(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def hostile_lineage(tmp_path_factory) -> Path:
-    """The demo's lineage table for the small demo's models, cirrus renamed to HOSTILE."""
-    lineage = pd.read_csv(DEMO.parent / "lineage.csv")
-    lineage = lineage[lineage["model"].isin(MODELS)].replace({"cirrus": HOSTILE})
-    path = tmp_path_factory.mktemp("lineage") / "lineage.csv"
-    lineage.to_csv(path, index=False)
-    return path
-
-
-@pytest.fixture(scope="session")
 def hostile_classifier(tmp_path_factory, hostile_demo) -> Path:
     """A classifier trained by ``provenance train`` on the hostile demo (HOSTILE is a class)."""
     folder = tmp_path_factory.mktemp("classifier")
