@@ -35,3 +35,11 @@ def test_the_marker_follows_the_map(request):
     assert in_suite("tests/test_files.py::test_temporary_names_are_unique")
     assert in_suite("tests/test_cache.py::test_damaged_entry_is_recomputed_with_a_warning[rows]")
     assert not in_suite("tests/test_cache.py::test_warm_run_reads_the_cache")
+
+
+def test_readme_says_what_is_promised_and_what_must_be_trusted():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Trust and safety", 1)[1].split("\n## ", 1)[0]
+    for needle in ("Nothing is lost", "No code runs from files", "The cache folder"):
+        assert needle in section, needle
+    assert "The embedding model" in section and "make" in section and "tests/faults/" in section
