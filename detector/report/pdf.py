@@ -161,6 +161,15 @@ def _scores_section(b: Builder, d: ReportData, captions: dict[str, str]) -> None
         b.text(f"Note: {note}", "small")
 
 
+def _continued(d: ReportData) -> str:
+    """The headline after a colon: "No candidate ..." -> "no candidate ...", names as given."""
+    headline = d.verdict.headline
+    names = [d.suspect, *(c.model for c in d.score.candidates)]
+    if not headline or any(headline.startswith(n) for n in names if n):
+        return headline
+    return headline[0].lower() + headline[1:]
+
+
 def _channels_section(b: Builder, d: ReportData, captions: dict[str, str]) -> None:
     r = d.score
     b.heading(SECTIONS[2])
@@ -417,7 +426,7 @@ def render_pdf(d: ReportData, out: str | os.PathLike[str]) -> int:
         {
             "title": f.clean(f"Provenance report: {d.suspect}"),
             "author": f"provenance {__version__}",
-            "subject": f.clean(f"{d.verdict.label}: {d.verdict.headline}"),
+            "subject": f.clean(f"{d.verdict.label}: {_continued(d)}"),
             "creator": f"provenance {__version__} (reportlab, matplotlib, pypdf)",
         },
         f"Provenance report: {d.suspect}",

@@ -58,7 +58,7 @@ def headline_of(result: ScoreResult) -> str:
     scoring provides one, else ``result.verdict`` with its brackets of
     statistics removed (they are in the key numbers).
     """
-    text = getattr(result, "headline", None) or _STATISTICS.sub("", result.verdict)
+    text = _STATISTICS.sub("", getattr(result, "headline", None) or result.verdict)
     text = " ".join(text.split())
     return text if text.endswith((".", "!", "?")) else text + "."
 
