@@ -191,6 +191,13 @@ def _no_identity(options: FeatureOptions) -> dict[str, Any]:
     return {}
 
 
+def _identity_vendors(options: FeatureOptions) -> dict[str, Any]:
+    """The vendors counted: features cached with other vendor columns are recomputed."""
+    from .identity import VENDORS
+
+    return {"vendors": list(VENDORS)}
+
+
 # ------------------------------------------------------------------ table columns
 def _named_columns(prefix: str = "") -> Callable[[Any, list[str]], pd.DataFrame]:
     def table(matrix: Any, names: list[str]) -> pd.DataFrame:
@@ -399,6 +406,7 @@ REGISTRY: dict[str, ChannelSpec] = {
             label="identity leaks",
             description="how often answers say which vendor's model wrote them",
             make=_identity_transformer,
+            identity=_identity_vendors,
             similarity="profile",
             prepare=_self_identification,
             base_weight=0.5,

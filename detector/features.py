@@ -24,6 +24,7 @@ import scipy.sparse as sp
 from . import channels as registry
 from .cache import FeatureCache, content_key
 from .channels import CHANNELS, FeatureOptions, parse_channels
+from .cjk import CJK_TEXT_VERSION, corpus_has_cjk
 from .corpus import Corpus
 from .progress import enabled as progress_enabled
 from .progress import stage as progress_stage
@@ -75,7 +76,10 @@ def _texts_of(corpus: Corpus, spec: registry.ChannelSpec) -> Any:
 
 
 def _cache_key(corpus: Corpus, spec: registry.ChannelSpec, options: FeatureOptions) -> str:
-    return content_key(corpus.content_hash(), spec.name, spec.source, spec.identity(options))
+    parts = [corpus.content_hash(), spec.name, spec.source, spec.identity(options)]
+    if corpus_has_cjk(corpus, spec.source):  # tokenized by character since CJK_TEXT_VERSION
+        parts.append({"cjk": CJK_TEXT_VERSION})
+    return content_key(*parts)
 
 
 def compute_features(
