@@ -26,7 +26,6 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
@@ -92,12 +91,8 @@ def corpus_has_cjk(corpus: Corpus, column: str = "output") -> bool:
     """
     memo = corpus.__dict__.setdefault("_has_cjk", {})
     if column not in memo:
-        texts = corpus.df[column] if column in corpus.df else []
-        memo[column] = bool(
-            np.any([not t.isascii() and has_cjk(t) for t in map(str, texts)])
-            if len(texts)
-            else False
-        )
+        texts = map(str, corpus.df.get(column, pd.Series(dtype=object)).fillna(""))
+        memo[column] = any(not t.isascii() and has_cjk(t) for t in texts)
     return bool(memo[column])
 
 

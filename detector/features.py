@@ -26,6 +26,7 @@ from .cache import FeatureCache, content_key
 from .channels import CHANNELS, FeatureOptions, parse_channels
 from .cjk import CJK_TEXT_VERSION, corpus_has_cjk
 from .corpus import Corpus
+from .lexical import LexicalFingerprint
 from .progress import enabled as progress_enabled
 from .progress import stage as progress_stage
 
@@ -155,7 +156,7 @@ def compute_features(
             matrix = matrix.astype(np.float64)
         matrices[name] = matrix
         names[name] = [str(n) for n in transformer.get_feature_names_out()]
-        if spec.fit_on == "frame":
+        if isinstance(transformer, LexicalFingerprint):  # the answers' fingerprint
             lexical = transformer
         store.save(name, key, matrix, names[name])
     info = {"embedding_model": embedding_model, "precision": precision}

@@ -281,7 +281,9 @@ def _prompt_bigrams(
     "睡眠" goes from answers to a prompt about 睡眠质量 but the "眠" of
     another word stays. Returns a boolean mask over the token stream.
     """
-    pair = np.flatnonzero(cjk[:-1] & cjk[1:] & (doc[:-1] == doc[1:]) & (wid[:-1] >= 0) & (wid[1:] >= 0))
+    pair = np.flatnonzero(
+        cjk[:-1] & cjk[1:] & (doc[:-1] == doc[1:]) & (wid[:-1] >= 0) & (wid[1:] >= 0)
+    )
     drop = np.zeros(len(wid), dtype=bool)
     if len(pair) == 0:
         return drop

@@ -75,7 +75,7 @@ def score_table(result: Any, *, wide: bool = False, width: int = WIDTH) -> str:
                     f"{c.null_below}/{c.null_size}" if getattr(c, "null_size", 0) else "-",
                     p,
                     f"{c.z:.2f}",
-                    *(f"{c.channels.get(ch, float('nan')):.2f}" for ch in shown),
+                    *(f"{c.channels[ch]:.2f}" if ch in c.channels else "-" for ch in shown),
                     "yes" if c.related else ("-" if c.p_value is None else "no"),
                 ]
             )
@@ -106,6 +106,10 @@ def score_table(result: Any, *, wide: bool = False, width: int = WIDTH) -> str:
             lines += wrap.wrap(f"z per channel: {legend}")
         if silent:
             lines += wrap.wrap(f"left out, zero for every candidate: {', '.join(silent)}")
+        if any(ch not in c.channels for ch in shown for c in cands):
+            lines += wrap.wrap(
+                "-: not compared (the channel's text, such as a reasoning trace, is missing)"
+            )
         if shortened:
             lines.append("long model names shortened; --wide or --format json shows them whole")
         by_verdict: dict[str, list[int]] = {}

@@ -289,9 +289,9 @@ def _body(pg: _Page) -> None:
                    for c in d.channels], numeric=(2, 3)))  # fmt: skip
     if r.candidates:
         pg.figure("channels", figures.channels_figure(r))
-        names = list(r.candidates[0].channels)
+        names = list(dict.fromkeys(k for c in r.candidates for k in c.channels))
         pg.add(_table(["rank", "candidate"] + [f"z {k}" for k in names] + ["z combined"],
-                      [[c.rank, c.model] + [f"{c.channels.get(k, float('nan')):.2f}" for k in names]
+                      [[c.rank, c.model] + [(f"{c.channels[k]:.2f}" if k in c.channels else "-") for k in names]
                        + [f"{c.z:.2f}"] for c in r.candidates],
                       numeric=tuple(range(2, len(names) + 3)) + (0,)))  # fmt: skip
 

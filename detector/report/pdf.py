@@ -178,10 +178,10 @@ def _channels_section(b: Builder, d: ReportData, captions: dict[str, str]) -> No
         return
     fig = _fit(figures.channels_figure(r, max_width=MAX_FIG_W))
     b.figure("channels", fig, captions["channels"], text.alt_text(d, "channels"))
-    names = list(r.candidates[0].channels)
+    names = list(dict.fromkeys(k for c in r.candidates for k in c.channels))
     rows = [
         [str(c.rank), c.model]
-        + [f"{c.channels.get(k, float('nan')):.2f}" for k in names]
+        + [(f"{c.channels[k]:.2f}" if k in c.channels else "-") for k in names]
         + [f"{c.z:.2f}"]
         for c in r.candidates
     ]
