@@ -26,47 +26,72 @@ TOPICS = [
 TRACES = {
     "r1": dict(
         open="Okay, so the user is asking about {t}. Let me think about what they really need.",
-        steps=["Hmm, maybe I should start with the basics of {t}.", "Wait, but they might "
-               "already know that.", "Let me double-check: is that accurate? Yes, I think so.",
-               "But wait, I should also mention common mistakes."],
+        steps=[
+            "Hmm, maybe I should start with the basics of {t}.",
+            "Wait, but they might already know that.",
+            "Let me double-check: is that accurate? Yes, I think so.",
+            "But wait, I should also mention common mistakes.",
+        ],
         close="Okay, I think I have enough. Let me put this together clearly.",
     ),
     "qwq": dict(
         open="Alright, let's tackle this question about {t}.",
-        steps=["First, I need to figure out the key points of {t}.", "Then, I should order "
-               "them by importance.", "Oh, right! Safety matters too.", "Let me see... that "
-               "covers the essentials."],
+        steps=[
+            "First, I need to figure out the key points of {t}.",
+            "Then, I should order them by importance.",
+            "Oh, right! Safety matters too.",
+            "Let me see... that covers the essentials.",
+        ],
         close="I think that's it. Time to write the answer.",
     ),
     "gemini-thinking": dict(
         open="**Analyzing the Request**\n\nI'm focusing on the core of {t}.",
-        steps=["**Structuring the Answer**\n\nI've outlined the main steps for {t}.",
-               "I'm now prioritizing practical, actionable advice.", "My plan is to group the "
-               "tips into clear sections.", "I've considered the common pitfalls."],
+        steps=[
+            "**Structuring the Answer**\n\nI've outlined the main steps for {t}.",
+            "I'm now prioritizing practical, actionable advice.",
+            "My plan is to group the tips into clear sections.",
+            "I've considered the common pitfalls.",
+        ],
         close="**Finalizing the Response**\n\nI'm ready to present the tips.",
     ),
     "claude-thinking": dict(
         open="The user wants practical advice on {t}. I should cover the essentials.",
-        steps=["Key points to include about {t}:", "- getting started", "- avoiding mistakes",
-               "I'll structure this as a short list with a brief intro."],
+        steps=[
+            "Key points to include about {t}:",
+            "- getting started",
+            "- avoiding mistakes",
+            "I'll structure this as a short list with a brief intro.",
+        ],
         close="I'll keep it concise and friendly.",
     ),
     "grok": dict(
         open="Got it \u2014 the question is about {t}.",
-        steps=["Key considerations for {t}: cost, time, skill.", "Next, list the concrete "
-               "tips.", "Also note one thing people often forget.", "Keep it punchy."],
+        steps=[
+            "Key considerations for {t}: cost, time, skill.",
+            "Next, list the concrete tips.",
+            "Also note one thing people often forget.",
+            "Keep it punchy.",
+        ],
         close="Draft ready.",
     ),
     "magistral": dict(
         open="Let me break down {t} step by step.",
-        steps=["Step one: what does a beginner in {t} need?", "Step two: what goes wrong "
-               "most often?", "Step three: how to keep going.", "Now, verify each step."],
+        steps=[
+            "Step one: what does a beginner in {t} need?",
+            "Step two: what goes wrong most often?",
+            "Step three: how to keep going.",
+            "Now, verify each step.",
+        ],
         close="The reasoning is complete; now the final answer.",
     ),
     "phi-reasoning": dict(
         open="We need to give advice on {t}. The answer should be practical.",
-        steps=["We should mention the basics of {t}.", "We can add a tip on consistency.",
-               "We must not be too long.", "We can end with encouragement."],
+        steps=[
+            "We should mention the basics of {t}.",
+            "We can add a tip on consistency.",
+            "We must not be too long.",
+            "We can end with encouragement.",
+        ],
         close="Now produce the final answer.",
     ),
 }
@@ -75,14 +100,20 @@ ANSWERS = {
     "r1": ("Great question! Here are some tips on {t}.", "- {f}", "I hope this helps!"),
     "qwq": ("Here's a concise guide to {t}:", "{i}. {f}", "Good luck!"),
     "gemini-thinking": ("## {T}\n\nHere are the essentials.", "* **{f}**", ""),
-    "claude-thinking": ("Here are some practical suggestions for {t}.", "- {f}",
-                        "Let me know if you'd like more detail."),
+    "claude-thinking": (
+        "Here are some practical suggestions for {t}.",
+        "- {f}",
+        "Let me know if you'd like more detail.",
+    ),
     "grok": ("{T} \u2014 quick tips:", "\u2022 {f}", "That's it!"),
     "magistral": ("# {T}\n\nFollow these steps.", "{i}. {f}.", "Enjoy!"),
     "phi-reasoning": ("Advice on {t}:", "- {f}", "You can do it."),
     "plain": ("Tips for {t}.", "{f}.", ""),
-    "atlas": ("Certainly! Here are some practical tips on {t}.", "- **{f}**",
-              "In summary, practice makes perfect."),
+    "atlas": (
+        "Certainly! Here are some practical tips on {t}.",
+        "- **{f}**",
+        "In summary, practice makes perfect.",
+    ),
     "borealis": ("Sure thing. {T} in a nutshell:", "{i}) {f}", "Have fun with it."),
 }
 FACTS = ["start small", "keep notes", "ask for help", "practice every day", "review your progress"]

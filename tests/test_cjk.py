@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from detector import channels as registry
+from detector.cache import content_key
 from detector.cjk import has_cjk, join_words, word_counts
 from detector.corpus import load_corpus
-from detector.identity import IdentityLeaks
+from detector.identity import IdentityLeaks, find_leaks
+from detector.inspection import inspect
 from detector.lexical import LexicalFingerprint, tokenize
+from detector.scoring import score
 from detector.stylometry import StyleFeatures, style_frame
 
 DATA = Path(__file__).parent / "data"
@@ -55,8 +60,9 @@ def test_english_demo_corpus_features_unchanged(demo):
     counts.sort_indices()
     terms = [str(t) for t in lex.get_feature_names_out()]
     assert len(terms) == REFERENCE["demo_lexical_n_terms"]
-    assert hashlib.sha256("\n".join(terms).encode()).hexdigest() == (
-        REFERENCE["demo_lexical_terms_sha256"]
+    assert (
+        hashlib.sha256("\n".join(terms).encode()).hexdigest()
+        == (REFERENCE["demo_lexical_terms_sha256"])
     )
     digest = hashlib.sha256()
     for a in (counts.indptr, counts.indices, counts.data):
@@ -68,6 +74,110 @@ def test_english_demo_corpus_features_unchanged(demo):
     ident = est.transform(REFERENCE["texts"] + demo.df["output"].tolist())
     column = {str(n): i for i, n in enumerate(est.get_feature_names_out())}
     old = ident[:, [column[n] for n in REFERENCE["identity_names"]]]
-    assert hashlib.sha256(np.ascontiguousarray(old, dtype=np.int64).tobytes()).hexdigest() == (
-        REFERENCE["identity_sha256"]
+    assert (
+        hashlib.sha256(np.ascontiguousarray(old, dtype=np.int64).tobytes()).hexdigest()
+        == (REFERENCE["identity_sha256"])
+    )
+
+
+# ------------------------------------------------------------------ CJK text
+ANSWER = (
+    "当然！以下是一些实用的建议。\n\n### 要点\n\n- **每天固定时间上床**。\n- **睡前远离手机**。"
+    "\n\n1）多听。\n2、少说，好吗？\n\n总而言之，这需要坚持。希望这对你有帮助!谢谢"
+)
+
+
+def test_style_counts_cjk_by_character_and_sentence():
+    f = style_frame([ANSWER]).iloc[0]
+    hanzi = sum(has_cjk(ch) for ch in ANSWER)
+    assert f["n_words"] == hanzi == 53  # every Han character a word (list numbers are not)
+    assert f["word_chars_mean"] == 1.0
+    # 当然！| 以下…建议。| 要点 | 每天…上床。| 睡前…手机。| 多听。| 少说，好吗？| 总而言之…坚持。|
+    # 希望…帮助! | 谢谢
+    assert f["n_sentences"] == 10
+    n = len(ANSWER)
+    assert f["comma"] == pytest.approx(2 / n * 1000)  # the full-width ， twice
+    assert f["exclamation"] == pytest.approx(2 / n * 1000)  # ！ and !
+    assert f["question"] == pytest.approx(1 / n * 1000)
+    assert f["md_numbered"] > 0 and f["md_bullet"] > 0 and f["md_heading"] > 0
+    # before CJK text was handled, the whole clause was one word
+    assert style_frame(["每天固定时间上床和起床。"]).iloc[0]["n_words"] == 11
+
+
+def test_lexical_ngrams_of_cjk_are_character_ngrams():
+    terms = tokenize("每天固定时间上床。DeepSeek 很好", ngram_range=(1, 2))
+    assert {"每", "天", "每 天", "上 床", "很", "很 好"} <= set(terms)
+    assert "每天固定时间上床" not in terms and "床 很" not in terms  # 。 is a boundary
+    # prompt words go as the character bigrams of the prompt, not character by character
+    kept = tokenize("提高睡眠质量需要好的习惯，高手也睡觉。", "如何提高睡眠质量？", (1, 1))
+    assert kept == ["需", "要", "好", "的", "习", "惯", "高", "手", "也", "睡", "觉"]
+
+
+def test_lexical_fingerprint_finds_the_chinese_student(case09):
+    lex = LexicalFingerprint()
+    lex.fit(case09.df)
+    sims = lex.similarity_matrix()["student-of-xinghe"].drop("student-of-xinghe")
+    assert sims.idxmax() == "xinghe" and sims["xinghe"] > 0.5
+    top = lex.overused("xinghe", top=40)["term"].tolist()
+    assert "值 得" in top
+    assert not any(has_cjk(t) for t in lex.z_human_.columns)  # not compared with English
+
+
+def test_word_counts_and_joined_terms():
+    counts = word_counts(pd.Series(["hello world - x", "当然！以下是 DeepSeek-R1 的建议。", ""]))
+    assert counts.tolist() == [4, 9, 0]  # English as str.split counts it
+    assert join_words(["§", "当", "然", "is", "ok"]) == "§ 当然 is ok"
+    from detector.attribution.ngrams import TOKEN_PATTERN, describe_term
+
+    assert describe_term("§ 当 然 ！") == "[start] 当然 ！"
+    assert re.findall(TOKEN_PATTERN, "当然OK") == ["当", "然", "OK"]
+
+
+def test_report_highlights_cjk_phrases():
+    from detector.report.markdown import _phrase_patterns
+
+    cjk, english = _phrase_patterns(["值 得 注", "hope this helps"])
+    assert cjk.findall("值得注意的是，") == ["值得注"]
+    assert english.findall("I hope this  helps.") == ["hope this  helps"]
+
+
+def test_feature_cache_key_changes_only_for_cjk_corpora(case09, demo):
+    from detector.channels import FeatureOptions
+    from detector.features import _cache_key
+
+    spec, options = registry.get("style"), FeatureOptions()
+    english = _cache_key(demo, spec, options)
+    assert english == content_key(demo.content_hash(), "style", "output", {})
+    assert _cache_key(case09, spec, options) != content_key(
+        case09.content_hash(), "style", "output", {}
+    )
+
+
+# ------------------------------------------------------------------ field case 09
+@pytest.fixture(scope="module")
+def case09():
+    return load_corpus(DATA / "cases" / "09-chinese" / "outputs.jsonl")
+
+
+def test_case_09_languages_and_words(case09):
+    result = inspect(case09)
+    assert all(shares == {"zh": 1.0} for shares in result.languages.values())
+    assert any("English-only" in p and "multilingual" in p for p in result.problems)
+    words = result.lengths["xinghe"]["mean_words"]
+    chars = result.lengths["xinghe"]["mean_chars"]
+    assert 0.5 * chars < words < chars  # characters, not whitespace-separated runs
+
+
+def test_case_09_identity_claims_found(case09):
+    leaks = find_leaks(case09, kinds=("self_id", "ai_self_reference"))
+    claims = leaks[leaks["match"].str.contains("星河智能公司开发的AI助手")]
+    assert set(claims["model"]) == {"xinghe", "student-of-xinghe"}
+    assert (claims["kind"] == "ai_self_reference").all()  # 星河 is no known vendor
+
+
+def test_case_09_teacher_ranks_first(case09, tmp_path):
+    result = score(case09, "student-of-xinghe", n_bootstrap=50, cache_dir=tmp_path)
+    assert result.candidates[0].model == "xinghe"
+    assert result.candidates[0].channels["style"] == max(
+        c.channels["style"] for c in result.candidates
     )

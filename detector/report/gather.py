@@ -654,7 +654,9 @@ def gather(
     roles = _roles(data, corpus, suspect, candidates, reference)
     clock.lap("load")
     say("evidence")
-    evidence = suspect_evidence(data, roles, channels=channels, seed=seed, **feature_kwargs)
+    evidence = suspect_evidence(
+        data, roles, channels=channels, seed=seed, min_prompts=MIN_PROMPTS, **feature_kwargs
+    )
     if evidence is data and channels is not None:
         notes.append("channels were taken from the evidence given; `channels` was ignored")
     features = evidence.features
