@@ -181,3 +181,72 @@ def test_case_09_teacher_ranks_first(case09, tmp_path):
     assert result.candidates[0].channels["style"] == max(
         c.channels["style"] for c in result.candidates
     )
+
+
+# ------------------------------------------------------------------ a multilingual model
+def tiny_multilingual_model(folder: Path) -> Path:
+    """A tiny sentence-transformers model whose vocabulary holds Chinese characters.
+
+    Random weights (built offline): it stands in for a multilingual model such as
+    paraphrase-multilingual-MiniLM-L12-v2 to show that a local path is used as given.
+    """
+    torch = pytest.importorskip("torch")
+    from sentence_transformers import SentenceTransformer
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    try:  # sentence-transformers >= 6
+        from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+    except ImportError:
+        from sentence_transformers.models import Pooling, Transformer
+
+    corpus = load_corpus(DATA / "cases" / "09-chinese" / "outputs.jsonl")
+    chars = sorted({ch for t in corpus.df["output"] for ch in t if has_cjk(ch)})
+    marks = ["#", "-", "*", "！", "？", "，", "。", "、", "）"]
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars, *marks]
+    try:
+        tokenizer = BertTokenizerFast(vocab={w: i for i, w in enumerate(vocab)})
+    except TypeError:  # transformers < 5 takes a vocabulary file
+        (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+        tokenizer = BertTokenizerFast(vocab_file=str(folder / "vocab.txt"))
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=128,
+    )
+    raw = folder / "raw"
+    BertModel(config).save_pretrained(raw)
+    tokenizer.save_pretrained(raw)
+    word = Transformer(str(raw), max_seq_length=64)
+    model = SentenceTransformer(modules=[word, Pooling(16, "mean")])
+    model.save(str(folder / "model"))
+    return folder / "model"
+
+
+def test_a_local_multilingual_model_is_used(case09, tmp_path, capsys):
+    from detector.cli import main
+    from detector.embeddings import load_model
+    from detector.features import compute_features
+
+    path = tiny_multilingual_model(tmp_path)
+    loaded, _ = load_model(str(path))
+    assert "[UNK]" not in loaded.tokenizer.tokenize("当然！以下是一些实用的建议。")
+    sub = case09.subset(prompt_ids=case09.prompt_ids[:4])
+    features = compute_features(
+        sub, ["embedding"], embedding_model=str(path), cache_dir=tmp_path / "c", progress=False
+    )
+    matrix = features.matrices["embedding"]
+    assert matrix.shape == (len(sub), 16) and len(np.unique(matrix.round(5), axis=0)) == len(sub)
+    # the language check knows it is not the English-only default
+    assert not any("English-only" in p for p in inspect(case09, embedding_model=str(path)).problems)
+    out = tmp_path / "features.csv"
+    code = main(
+        ["features", str(DATA / "cases" / "09-chinese" / "outputs.jsonl"), "--channels",
+         "embedding", "--embedding-model", str(path), "--out", str(out), "--no-progress",
+         "--cache-dir", str(tmp_path / "c")]
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    assert pd.read_csv(out).filter(like="emb_").shape == (len(case09), 16)
