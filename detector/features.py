@@ -78,7 +78,8 @@ def _texts_of(corpus: Corpus, spec: registry.ChannelSpec) -> Any:
 
 def _cache_key(corpus: Corpus, spec: registry.ChannelSpec, options: FeatureOptions) -> str:
     parts = [corpus.content_hash(), spec.name, spec.source, spec.identity(options)]
-    if corpus_has_cjk(corpus, spec.source):  # tokenized by character since CJK_TEXT_VERSION
+    # CJK characters are tokens of their own since CJK_TEXT_VERSION (embeddings never changed)
+    if not spec.uses_embedding_model and corpus_has_cjk(corpus, spec.source):
         parts.append({"cjk": CJK_TEXT_VERSION})
     return content_key(*parts)
 

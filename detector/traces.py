@@ -20,13 +20,14 @@ trace get a row of zeros, and evidence leaves them out.
 Measured on a synthetic corpus of eight reasoning models with their own trace
 habits (``tests/reasoning_corpus.py``; a student copying r1's traces in 70%
 or 50% of its prompts, its answers written like a model without traces, four
-seeds each): word presence with the trace's length regressed out and a
-cosine of the residuals ranked r1 first in 8 of 8 runs (z 1.5-1.9, ahead of
-the next model by 0.6 or more); the same with the 63 stylometric features of
-the traces in 6 of 8; regressing the *answer's* length and markdown out of
-the traces instead ranked r1 first in 2-5 of 8 (the student's answers are
-another model's), and no regression at all in 3-7 of 8 (docs/method.md,
-section 8).
+seeds each): word presence with the trace's length regressed out and a cosine
+of the residuals ranked r1 first among the traced candidates in 8 of 8 runs
+(z 0.9-2.8, ahead of the next by 0.56 or more); the same with relative
+nearness ("distance", the answers' lexical similarity) in 6 of 8; the 63
+stylometric features of the traces in 6-7 of 8; regressing the *answer's*
+length and markdown out of the traces instead in 2-5 of 8 (the student's
+answers are another model's), and no regression at all in 3-7 of 8
+(docs/method.md, section 8).
 """
 
 from __future__ import annotations

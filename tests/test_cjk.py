@@ -151,6 +151,10 @@ def test_feature_cache_key_changes_only_for_cjk_corpora(case09, demo):
     assert _cache_key(case09, spec, options) != content_key(
         case09.content_hash(), "style", "output", {}
     )
+    embedding = registry.get("embedding")
+    assert _cache_key(case09, embedding, options) == content_key(
+        case09.content_hash(), "embedding", "output", embedding.identity(options)
+    )
 
 
 # ------------------------------------------------------------------ field case 09
