@@ -24,9 +24,9 @@ seeds each): word presence with the trace's length regressed out and a cosine
 of the residuals ranked r1 first among the traced candidates in 8 of 8 runs
 (z 0.9-2.8, ahead of the next by 0.56 or more); the same with relative
 nearness ("distance", the answers' lexical similarity) in 6 of 8; the 63
-stylometric features of the traces in 6-7 of 8; regressing the *answer's*
-length and markdown out of the traces instead in 2-5 of 8 (the student's
-answers are another model's), and no regression at all in 3-7 of 8
+stylometric features of the traces in 4-6 of 8; regressing the *answer's*
+length and markdown out of the traces instead in 1-3 of 8 (the student's
+answers are another model's), and no regression at all in 4-6 of 8
 (docs/method.md, section 8).
 """
 
