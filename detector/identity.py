@@ -30,6 +30,12 @@ This module counts three kinds of evidence per output, with compiled regexes:
 ``ai_self_reference``
     A vendor-free "as an AI language model" / "I'm an AI assistant".
 
+Chinese self-identification ("我是由OpenAI开发的ChatGPT", "我是一个AI助手，由深度求索
+公司开发") and Chinese vendors (Baidu, Zhipu, Moonshot, ByteDance, Tencent,
+iFlytek, Baichuan, and the Chinese names of the others) are matched by the
+patterns of :mod:`detector.identity_zh`, which need a Chinese character, so
+English text is matched as before.
+
 :class:`IdentityLeaks` turns texts into counts (a scikit-learn transformer);
 :func:`find_leaks` lists matches with quoted excerpts for a person to check;
 :func:`leak_table` counts outputs per model and vendor.
