@@ -27,7 +27,7 @@ nearness ("distance", the answers' lexical similarity) in 6 of 8; the 63
 stylometric features of the traces in 4-6 of 8; regressing the *answer's*
 length and markdown out of the traces instead in 1-3 of 8 (the student's
 answers are another model's), and no regression at all in 4-6 of 8
-(docs/method.md, section 8).
+(docs/method.md, section 9).
 """
 
 from __future__ import annotations
