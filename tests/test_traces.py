@@ -164,3 +164,15 @@ def test_case_05_answers_rank_as_without_traces(tmp_path):
     np.testing.assert_allclose([c.z for c in result.candidates], [c.z for c in control.candidates])
     assert any("has reasoning traces in 32 of its 40 outputs" in n for n in result.notes)
     assert not any("reasoning" in n for n in control.notes)
+
+
+def test_trace_features_are_cached_by_the_traces(corpus, tmp_path):
+    """A corpus with the same answers and other traces does not reuse cached trace features."""
+    stripped = load_corpus(
+        corpus.df.assign(reasoning="")[["model", "prompt_id", "prompt", "output", "reasoning"]]
+    )
+    assert stripped.content_hash() == corpus.content_hash()  # the answers are the same
+    first = compute_features(stripped, ["reasoning"], cache_dir=tmp_path, progress=False)
+    assert first.matrices["reasoning"].nnz == 0
+    again = compute_features(corpus, ["reasoning"], cache_dir=tmp_path, progress=False)
+    assert again.matrices["reasoning"].nnz > 0
