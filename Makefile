@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 TORCH_VERSION ?= 2.13.0
 TORCH_INDEX ?= $(if $(shell command -v nvidia-smi 2>/dev/null),,https://download.pytorch.org/whl/cpu)
 
-.PHONY: demo test install lint clean
+.PHONY: demo test faults install lint clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ demo: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
+
+faults: $(BIN)/.installed
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -m faults -q
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check detector tests benchmarks && $(BIN)/ruff format --check detector tests benchmarks

@@ -15,6 +15,7 @@ CLI / report / notebook. The entry points are available here:
 :func:`resolve_roles`     suspect, candidates and reference models, and why
 :func:`score`             candidate teachers/parents of a suspect, with a verdict
 :func:`lineage_tree`      tree of all models with bootstrap support
+:func:`overused`          each model's over-used words and phrases (log-odds z)
 :func:`train`             attribution classifier (which model wrote a text)
 :func:`attribute`         apply a trained classifier to a corpus
 :func:`build_report`      PDF report on one suspect
@@ -57,6 +58,8 @@ _ENTRY_POINTS = {
     "score": "scoring",
     "TreeResult": "tree",
     "lineage_tree": "tree",
+    "OverusedResult": "overuse",
+    "overused": "overuse",
     "AttributionClassifier": "attribution",
     "AttributionResult": "attribution",
     "Evaluation": "attribution",
@@ -83,6 +86,7 @@ __all__ = [
     "Evidence",
     "Features",
     "Inspection",
+    "OverusedResult",
     "ProvenanceError",
     "ReportResult",
     "Result",
@@ -102,6 +106,7 @@ __all__ = [
     "load_classifier",
     "load_corpus",
     "load_lineage",
+    "overused",
     "resolve_roles",
     "run_benchmark",
     "run_demo",
@@ -140,6 +145,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .demo_run import run_demo
     from .evidence import Evidence, build_evidence
     from .features import Features, compute_features, features_table
+    from .overuse import OverusedResult, overused
     from .report import ReportResult, build_report
     from .resolve import Roles, as_evidence, resolve_roles
     from .results import Result

@@ -138,7 +138,7 @@ class OutputState:
 
 def _not_ours(path: Path, number: int, why: str) -> ProvenanceError:
     return ProvenanceError(
-        f"{path}:{number}: {why}, so this is not a file `collect` wrote; it was left as it "
+        f"{path}:{number}: {why}, so this is not a file that collect wrote; it was left as it "
         "was: choose another `out`"
     )
 

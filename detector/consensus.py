@@ -28,7 +28,7 @@ from .newick import format_support, newick_name
 from .results import Result
 from .tree import Clade, TreeResult
 
-__all__ = ["MAJORITY", "ConsensusTree", "consensus_tree"]
+__all__ = ["MAJORITY", "ConsensusTree", "TreeWithConsensus", "consensus_tree"]
 
 MAJORITY = 0.5
 
@@ -104,6 +104,30 @@ class ConsensusTree(Result):
             lines.append(f"  {c.support:.2f}  {', '.join(c.members)}")
         lines += ["newick:", self.newick]
         return "\n".join(lines)
+
+
+@dataclass
+class TreeWithConsensus(Result):
+    """A lineage tree printed with its consensus (``provenance tree --consensus``).
+
+    Its JSON is the tree's with a ``consensus`` member; its table and
+    Markdown views are the tree's followed by the consensus's.
+    """
+
+    tree: Any
+    consensus: ConsensusTree
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.tree.to_dict(), "consensus": self.consensus.to_dict()}
+
+    def to_frame(self) -> Any:
+        return self.tree.to_frame()
+
+    def to_text(self) -> str:
+        return f"{self.tree.to_text()}\n\n{self.consensus.to_text()}"
+
+    def to_markdown(self) -> str:
+        return f"{self.tree.to_markdown()}\n\n```\n{self.consensus.to_text()}\n```"
 
 
 def _children(

@@ -41,6 +41,11 @@ from .errors import ProvenanceError
 from .features import Features, as_features, parse_channels
 from .similarity import SimilarityTensor, mean_over_prompts, prompt_centred_similarity
 
+#: Affinities (SD units) spread less than this between pairs of models: the models'
+#: outputs are indistinguishable (identical outputs give exactly 0), and neither a
+#: score nor a tree can mean anything.
+INDISTINGUISHABLE = 1e-9
+
 
 @dataclass
 class ShareProfile:
@@ -372,6 +377,7 @@ def build_evidence(
 
 
 __all__ = [
+    "INDISTINGUISHABLE",
     "Evidence",
     "IdentityProfile",
     "ShareProfile",

@@ -88,7 +88,9 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     Raises
     ------
     ProvenanceError
-        The folder cannot be written.
+        The folder cannot be written, or writing failed (an :class:`OSError`
+        in the block or while moving the file into place: disk full, I/O
+        error); the message names ``path`` and says it is unchanged.
     """
     target = Path(path).expanduser()
     folder = target.parent if str(target.parent) else Path(".")
@@ -108,11 +110,19 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     os.fchmod(fd, mode)
     os.close(fd)
     tmp = Path(tmp_name)
+    existed = target.exists()
     try:
         yield tmp
         with open(tmp, "rb+") as fh:  # make the bytes durable before the rename
             os.fsync(fh.fileno())
         os.replace(tmp, target)
+    except OSError as exc:  # disk full, quota, I/O error: say which file, and what is left
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        kept = "the existing file is unchanged" if existed else "nothing was written"
+        raise ProvenanceError(
+            f"{target}: cannot be written ({exc.strerror or exc}); {kept}"
+        ) from exc
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

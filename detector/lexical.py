@@ -659,7 +659,9 @@ class LexicalFingerprint(TransformerMixin, BaseEstimator):
         return self._terms.copy()
 
     # --------------------------------------------------------- reporting
-    def overused(self, model: str, against: str = "pool", top: int = 30) -> pd.DataFrame:
+    def overused(
+        self, model: str, against: str = "pool", top: int = 30, min_count: int = 1
+    ) -> pd.DataFrame:
         """The terms a model over-uses most.
 
         Parameters
@@ -669,6 +671,8 @@ class LexicalFingerprint(TransformerMixin, BaseEstimator):
             The other models on the same prompts (all n-gram orders), or
             wordfreq English (unigrams).
         top : int
+        min_count : int
+            Only terms the model uses at least this many times.
 
         Returns
         -------
@@ -697,7 +701,8 @@ class LexicalFingerprint(TransformerMixin, BaseEstimator):
             ref = self.human_freq_.to_numpy() * 1e4
         else:
             raise ProvenanceError(f"against must be 'pool' or 'human', got {against!r}")
-        top_idx = [i for i in np.argsort(-z, kind="stable")[:top] if z[i] > 0]
+        eligible = (z > 0) & (count >= min_count)
+        top_idx = [i for i in np.argsort(-z, kind="stable") if eligible[i]][:top]
         return pd.DataFrame(
             {
                 "term": terms[top_idx],

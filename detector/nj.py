@@ -139,6 +139,8 @@ def nj_linkage(edges: np.ndarray, lengths: np.ndarray, n: int) -> tuple[np.ndarr
     while path[-1] != a:
         path.append(int(parent[path[-1]]))
     path.reverse()
+    if len(path) < 2:  # every branch has length 0: root on a branch of the first leaf
+        path.append(adj[int(a)][0][0])
     half = dist[b] / 2
     t = next(t for t in range(len(path) - 1) if dist[path[t + 1]] >= half)
     p, q = path[t], path[t + 1]

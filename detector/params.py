@@ -24,6 +24,7 @@ __all__ = [
     "fraction_problem",
     "int_problem",
     "positive_problem",
+    "share_problem",
 ]
 
 
@@ -38,6 +39,12 @@ def fraction_problem(value: Any) -> str | None:
     """Why ``value`` is not a number strictly between 0 and 1 (None when it is)."""
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and 0 < value < 1
     return None if ok else f"must be a number between 0 and 1 (exclusive), got {value!r}"
+
+
+def share_problem(value: Any) -> str | None:
+    """Why ``value`` is not a number above 0 and at most 1 (None when it is)."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and 0 < value <= 1
+    return None if ok else f"must be a number above 0 and at most 1, got {value!r}"
 
 
 def positive_problem(value: Any, *, allow_zero: bool = False) -> str | None:

@@ -11,6 +11,7 @@ below the table. The command line (``score``, ``report``) and ``demo`` print it.
 
 from __future__ import annotations
 
+import math
 import textwrap
 from typing import Any
 
@@ -18,6 +19,15 @@ __all__ = ["WIDTH", "score_table"]
 
 #: Columns the table fits in.
 WIDTH = 100
+
+
+def _finite(*values: Any) -> bool:
+    return all(v is not None and math.isfinite(v) for v in values)
+
+
+def _number(value: Any, digits: int) -> str:
+    """A number with ``digits`` decimals; "-" for None or NaN (a value not computed)."""
+    return f"{value:.{digits}f}" if _finite(value) else "-"
 
 
 def _shorten(name: str, width: int) -> str:
@@ -58,8 +68,14 @@ def score_table(result: Any, *, wide: bool = False, width: int = WIDTH) -> str:
         lines.append("(no candidates)")
     else:
         channels = list(dict.fromkeys(k for c in cands for k in c.channels))
-        silent = [ch for ch in channels if all(abs(c.channels.get(ch, 0.0)) < 5e-3 for c in cands)]
-        shown = [ch for ch in channels if ch not in silent]
+        values = {ch: [c.channels.get(ch, 0.0) for c in cands] for ch in channels}
+        unscored = [ch for ch in channels if not any(math.isfinite(v) for v in values[ch])]
+        silent = [
+            ch
+            for ch in channels
+            if ch not in unscored and all(abs(v) < 5e-3 for v in values[ch] if math.isfinite(v))
+        ]
+        shown = [ch for ch in channels if ch not in silent and ch not in unscored]
         abbrev = {ch: ch[:3] for ch in shown}
         header = ["#", "model", "score", "95% CI", "beats", "Holm p", "z", *abbrev.values()]
         header.append("related")
@@ -70,12 +86,12 @@ def score_table(result: Any, *, wide: bool = False, width: int = WIDTH) -> str:
                 [
                     str(c.rank),
                     c.model,
-                    f"{c.score:.3f}",
-                    f"{c.ci[0]:.3f}-{c.ci[1]:.3f}",
+                    _number(c.score, 3),
+                    f"{c.ci[0]:.3f}-{c.ci[1]:.3f}" if _finite(*c.ci) else "-",
                     f"{c.null_below}/{c.null_size}" if getattr(c, "null_size", 0) else "-",
                     p,
-                    f"{c.z:.2f}",
-                    *(f"{c.channels[ch]:.2f}" if ch in c.channels else "-" for ch in shown),
+                    _number(c.z, 2),
+                    *(_number(c.channels.get(ch, float("nan")), 2) for ch in shown),
                     "yes" if c.related else ("-" if c.p_value is None else "no"),
                 ]
             )
@@ -106,6 +122,8 @@ def score_table(result: Any, *, wide: bool = False, width: int = WIDTH) -> str:
             lines += wrap.wrap(f"z per channel: {legend}")
         if silent:
             lines += wrap.wrap(f"left out, zero for every candidate: {', '.join(silent)}")
+        if unscored:
+            lines += wrap.wrap(f"not scored for any candidate: {', '.join(unscored)}")
         if any(ch not in c.channels for ch in shown for c in cands):
             lines += wrap.wrap(
                 "-: not compared (the channel's text, such as a reasoning trace, is missing)"
@@ -124,5 +142,6 @@ def score_table(result: Any, *, wide: bool = False, width: int = WIDTH) -> str:
     if getattr(result, "explanation", ""):
         lines += wrap.wrap(f"why: {result.explanation}")
     for note in result.notes:
-        lines += wrap.wrap(f"note: {note}")
+        if note != getattr(result, "explanation", None):  # said once, as "why"
+            lines += wrap.wrap(f"note: {note}")
     return "\n".join(lines)

@@ -46,7 +46,7 @@ from .calibration import (
     transfer_groups,
 )
 from .corpus import Corpus
-from .evidence import Evidence
+from .evidence import INDISTINGUISHABLE, Evidence
 from .features import Features
 from .params import check_alpha, check_int, check_seed
 from .resolve import Roles, as_corpus, as_features_or_corpus, resolve_roles, suspect_evidence
@@ -245,7 +245,7 @@ def score(
     evidence = suspect_evidence(
         data, roles, channels=channels, seed=seed, min_prompts=min_prompts, **evidence_kwargs
     )
-    degenerate = _degenerate(evidence, roles)
+    degenerate, advice = _degenerate(evidence, roles, min_reference)
 
     s = int(evidence.index([suspect])[0])
     c_idx = [int(i) for i in evidence.index(list(cand))]
@@ -282,6 +282,10 @@ def score(
                 calibrated,
             )
             notes.append(note)
+    if degenerate:  # numbers from this evidence would look meaningful but are not
+        z = np.full(len(cand), np.nan)
+        z_boot = np.full((n_bootstrap, len(cand)), np.nan)
+        per_channel = {name: dict.fromkeys(c_idx, float("nan")) for name in per_channel}
     if calibrated:
         dof = np.array([max(len(n) - 1, 1) for n in nulls])
         tail = tail_probability(z, dof)
@@ -306,7 +310,8 @@ def score(
     else:
         attribution_z = {}
 
-    order = np.argsort(-z, kind="stable")
+    # degenerate evidence ranks nothing: the candidates keep their given order
+    order = np.argsort(-np.nan_to_num(z, nan=0.0), kind="stable")
     shared = _shared_counts(evidence, s)
     results: list[CandidateScore] = []
     facts: list[CandidateFacts] = []
@@ -370,6 +375,7 @@ def score(
         tied_with=tied_with,
         n_prompts=evidence.n_prompts,
         reason_uncalibrated=degenerate or None,
+        advice=advice or None,
     )
     if verdict.level == "uncalibrated":
         notes.append(verdict.explanation)
@@ -393,27 +399,40 @@ def score(
     )
 
 
-def _degenerate(evidence: Evidence, roles: Roles) -> str:
-    """Why the evidence cannot mean anything, or "" when it can.
+def _degenerate(evidence: Evidence, roles: Roles, min_reference: int) -> tuple[str, str]:
+    """Why the evidence cannot mean anything, and what to do; ("", "") when it can.
 
-    Identical outputs (no channel separates any two models) or a null with
-    no spread (every unrelated model exactly as similar to the suspect) would
-    give numbers that look meaningful but are not (a z of 72 from the floor
-    of the spread); the verdict says so instead.
+    Two models (the suspect and one candidate, nothing to compare them
+    with), identical outputs (no channel separates any two models) and a
+    null with no spread (every unrelated model exactly as similar to the
+    suspect) would give numbers that look meaningful but are not (a z of 72
+    from the floor of the spread, the alphabetically first model "most
+    similar"); the verdict says so instead and no score is given.
     """
     idx = evidence.index(roles.pool)
+    if len(idx) < 3:
+        return (
+            f"there are only {len(idx)} models, too few to calibrate against: a similarity "
+            f"means something only beside that of unrelated models (at least {min_reference})",
+            "Add unrelated reference models to the data and to `reference`.",
+        )
     combined = evidence.combined_affinity()
     pool = combined[np.ix_(idx, idx)][~np.eye(len(idx), dtype=bool)]
-    if len(pool) == 0 or np.ptp(pool) < 1e-9:
-        return "the models' outputs are indistinguishable: every pair is equally similar"
+    if np.ptp(pool) < INDISTINGUISHABLE:
+        return (
+            "the models' outputs are indistinguishable: every pair is equally similar",
+            "Check that the data holds each model's own outputs (one file given for every "
+            "model, or a constant answer, gives this).",
+        )
     refs = evidence.index(roles.reference) if roles.reference else idx[1:]
     row = combined[idx[0], refs]
     if len(refs) >= 2 and np.ptp(row) < MIN_SPREAD:
         return (
             "every unrelated model is exactly as similar to the suspect as the others (the "
-            "null has no spread), so no candidate can be placed in it"
+            "null has no spread), so no candidate can be placed in it",
+            "Choose reference models that differ from one another, or other `channels`.",
         )
-    return ""
+    return "", ""
 
 
 def _calibrated_z(

@@ -87,7 +87,7 @@ from scipy.spatial.distance import squareform
 from . import channels as registry
 from .corpus import Corpus, check_known
 from .errors import ProvenanceError
-from .evidence import Evidence
+from .evidence import INDISTINGUISHABLE, Evidence
 from .features import Features
 from .newick import MIN_BRANCH, newick_name, to_newick
 from .nj import neighbour_joining, nj_linkage, nj_splits, split_key
@@ -601,6 +601,12 @@ def lineage_tree(
     if not np.all(np.isfinite(affinity)):
         raise ProvenanceError("the evidence gave non-finite affinities; check the corpus")
     dist = affinity_to_distance(affinity)
+    if np.ptp(dist[~np.eye(len(dist), dtype=bool)]) < INDISTINGUISHABLE:
+        raise ProvenanceError(
+            f"no lineage tree: the outputs of the {len(names)} models are indistinguishable "
+            "(every pair is equally similar), so any branching would be arbitrary; check that "
+            "the data holds each model's own outputs"
+        )
     resolution = pair_resolution(evidence, idx, dist)
     dist = dist + resolution * (1.0 - np.eye(len(dist)))
     z, branch = _reference_tree(dist, method)

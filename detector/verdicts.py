@@ -24,6 +24,7 @@ related" without the reason.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 __all__ = ["LEVELS", "CandidateFacts", "Verdict", "candidate_verdict", "overall_verdict"]
@@ -95,6 +96,8 @@ def _share(below: int, size: int) -> str:
 def candidate_verdict(c: CandidateFacts, alpha: float) -> str:
     """A few words for one candidate's row (tables and JSON)."""
     if c.p_raw is None:
+        if not math.isfinite(c.z):
+            return "not scored: the evidence cannot place it (see the verdict)"
         return "uncalibrated: ranked by similarity only"
     if c.related:
         if c.rank == 1:
@@ -115,6 +118,7 @@ def overall_verdict(
     tied_with: str | None = None,
     n_prompts: int | None = None,
     reason_uncalibrated: str | None = None,
+    advice: str | None = None,
 ) -> Verdict:
     """The suspect's verdict from its candidates' numbers.
 
@@ -133,6 +137,10 @@ def overall_verdict(
         result).
     reason_uncalibrated : str, optional
         Why no calibration was possible, when it was not.
+    advice : str, optional
+        What would make a statement possible, when the evidence is
+        degenerate (candidates with a NaN z: nothing is ranked, no model is
+        named).
     """
     if not facts:
         return Verdict(
@@ -142,11 +150,21 @@ def overall_verdict(
         )
     top = facts[0]
     if top.p_raw is None:
-        return Verdict(
-            "uncalibrated",
+        headline = (
             f"Cannot say whether {suspect} learned from any candidate: "
             + (reason_uncalibrated or "there are too few other models to calibrate against")
-            + ".",
+            + "."
+        )
+        if not math.isfinite(top.z):  # degenerate evidence: no model may be named
+            return Verdict(
+                "uncalibrated",
+                headline,
+                "No candidate is scored or ranked, since any number would look meaningful "
+                "without being so. " + (advice or "Add unrelated reference models to `reference`."),
+            )
+        return Verdict(
+            "uncalibrated",
+            headline,
             f"{top.model} is the most similar candidate, but without enough unrelated models "
             "there is no way to tell whether that is more than chance. Add unrelated "
             "reference models to `reference`.",

@@ -68,3 +68,15 @@ def single_channel_evidence(models: list[str], sims: np.ndarray):
         reliability={"style": 1.0},
         weights={"style": 1.0},
     )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the fault-injection suite (tests/faults and the tests its map lists) ``faults``."""
+    from .faults import in_suite
+
+    root = Path(str(config.rootpath))
+    for item in items:
+        nodeid = Path(str(item.path)).relative_to(root).as_posix()
+        nodeid += item.nodeid[item.nodeid.index("::") :] if "::" in item.nodeid else ""
+        if in_suite(nodeid):
+            item.add_marker(pytest.mark.faults)

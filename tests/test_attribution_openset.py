@@ -168,3 +168,21 @@ def test_calibrate_falls_back_to_pooled_quantiles_for_rare_classes():
     assert "c" not in settings["quantiles"] and settings["n_held_out"]["c"] >= 3
     pooled = np.quantile(proba.max(axis=1), 0.1, method="lower")
     assert settings["thresholds"]["c"] == pytest.approx(pooled, abs=1e-6)
+
+
+def test_cli_coverage_sets_the_abstain_rule(case, tmp_path, capsys):
+    clf, _, _, _ = case
+    path = save_classifier(clf, tmp_path / "clf.skops")
+    args = ["attribute", str(path), str(CASE / "new_texts.jsonl"), "--no-progress", "-q"]
+    args += ["--cache-dir", str(tmp_path / "cache"), "--format", "json"]
+    shares = {}
+    for coverage in ("1", "0.95", "0.6"):
+        assert main(args + ["--coverage", coverage]) == 0
+        data = json.loads(capsys.readouterr().out)
+        assert data["coverage"] == float(coverage)
+        shares[coverage] = sum(t["predicted"] == UNKNOWN for t in data["texts"])
+    assert shares["1"] == 0 < shares["0.95"] < shares["0.6"]
+    for bad in ("0", "1.5", "most"):
+        assert main(args + ["--coverage", bad]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "--coverage must be a number above 0 and at most 1" in err

@@ -128,7 +128,7 @@ def test_a_file_collect_did_not_write_is_never_changed(router, tmp_path, content
     out = tmp_path / "prompts_by_mistake.jsonl"
     out.write_bytes(content)
     with pytest.raises(
-        ProvenanceError, match=r"prompts_by_mistake.jsonl:1: .*not a file `collect`"
+        ProvenanceError, match=r"prompts_by_mistake.jsonl:1: .*not a file that collect wrote"
     ):
         collect(router.base, ["m"], prompts, out, **FAST)
     assert out.read_bytes() == content

@@ -46,6 +46,7 @@ def _result(verdict: str, related: bool, reference: list[str] | None = None) -> 
         n_bootstrap=200,
         weights={"style": 1.0},
         reliability={"style": 0.9},
+        level="related" if related else "nothing",  # as score() sets it
     )
 
 

@@ -41,6 +41,7 @@ from . import (
     demo,
     features,
     inspect,
+    overused,
     report,
     score,
     tree,
@@ -58,6 +59,7 @@ COMMANDS = (
     report.add_parser,
     tree.add_parser,
     features.add_parser,
+    overused.add_parser,
     attribution.add_train_parser,
     attribution.add_attribute_parser,
     benchmark.add_parser,
@@ -146,6 +148,21 @@ def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.Argume
     return parser
 
 
+def _unrecognized(extra: list[str], parser: argparse.ArgumentParser) -> str:
+    """'unrecognized arguments: ...', with the command's closest option when one is near."""
+    import difflib
+
+    known = [s for action in parser._actions for s in action.option_strings if s.startswith("--")]
+    message = f"unrecognized arguments: {' '.join(extra)}"
+    for word in extra:
+        if word.startswith("--"):
+            close = difflib.get_close_matches(word.split("=", 1)[0], known, n=1, cutoff=0.75)
+            if close:
+                return f"{message}; did you mean {close[0]}?"
+            return f"{message}; {parser.prog} has no option {word.split('=', 1)[0]}"
+    return message
+
+
 def _error(message: str, parser: argparse.ArgumentParser | None) -> None:
     text = show_flags(" ".join(message.split()), parser)
     print(f"provenance: error: {printable(text, multiline=False)}", file=sys.stderr)
@@ -159,7 +176,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # said by the command's parser, which knows its own options
+            where = _subparser(parser, args.command) if getattr(args, "command", None) else parser
+            where.error(_unrecognized(extra, where))
     except SystemExit as exc:  # --help, --version, or a bad option (already printed)
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     if not getattr(args, "func", None):

@@ -17,6 +17,7 @@ from .common import (
     feature_kwargs,
     integer,
     load,
+    share,
     split_names,
     usable_cpus,
 )
@@ -67,6 +68,13 @@ def add_train_parser(sub: Any) -> None:
         help="processes for the independent fits (default: every CPU this process may use; "
         "the results do not depend on it)",
     )
+    p.add_argument(
+        "--coverage",
+        type=share,
+        default=0.95,
+        help="share of the classes' held-out texts kept attributed, above 0 and at most 1; "
+        "saved with the classifier: attribute answers 'unknown' for a text less confident",
+    )
     add_output_options(p, out=False)
     add_feature_options(p)
     p.set_defaults(func=run_train, outputs={"out": None, "figure": FIGURE_SUFFIXES})
@@ -83,6 +91,7 @@ def run_train(args: argparse.Namespace) -> int:
         seed=args.seed,
         n_folds=args.folds,
         n_jobs=args.jobs if args.jobs is not None else usable_cpus(),
+        coverage=args.coverage,
         **feature_kwargs(args),
     )
     write_with(lambda tmp: save_classifier(clf, tmp, force=True), args.paths["out"])
@@ -108,6 +117,14 @@ def add_attribute_parser(sub: Any) -> None:
     p.add_argument("classifier", help="classifier file written by provenance train")
     add_data_options(p)
     add_models_option(p, "attribute only these models' outputs", default="all")
+    p.add_argument(
+        "--coverage",
+        type=share,
+        default=None,
+        help="share of the classes' held-out texts kept attributed, above 0 and at most 1: a "
+        "text less confident than that answers 'unknown' (1: never unknown; default: the "
+        "coverage the classifier was trained with, 0.95 unless set)",
+    )
     add_output_options(p)
     add_feature_options(p)
     p.set_defaults(func=run_attribute, outputs={"out": None}, result_to_out=True)
@@ -119,7 +136,11 @@ def run_attribute(args: argparse.Namespace) -> int:
     clf = load_classifier(args.classifier)
     corpus = load(args)
     result = attribute(
-        clf, corpus, models=split_names(args.models, corpus.models), **feature_kwargs(args)
+        clf,
+        corpus,
+        models=split_names(args.models, corpus.models),
+        coverage=args.coverage,
+        **feature_kwargs(args),
     )
     for note in result.notes:  # models that are not classes, texts answered "unknown"
         warnings.warn(note, UserWarning, stacklevel=1)

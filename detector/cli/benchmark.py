@@ -8,6 +8,7 @@ from typing import Any
 from .common import (
     add_alpha,
     add_bootstrap,
+    add_channels,
     add_command,
     add_data_options,
     add_feature_options,
@@ -46,6 +47,7 @@ def add_parser(sub: Any) -> None:
     add_seed(p, "bootstrap seed")
     add_bootstrap(p, default=200)
     add_alpha(p)
+    add_channels(p, "default: embedding,style,lexical,identity")
     add_feature_options(p)
     p.set_defaults(func=run, outputs={"out": None}, result_to_out=True)
 
@@ -54,17 +56,19 @@ def run(args: argparse.Namespace) -> int:
     from ..benchmark import load_lineage, run_benchmark
 
     lineage = load_lineage(args.lineage)
+    corpus = load(args)
     kwargs = feature_kwargs(args)
     progress = kwargs.pop("progress")
+    if args.channels:
+        kwargs["channels"] = args.channels
     result = run_benchmark(
-        load(args),
+        corpus,
         lineage,
         seed=args.seed,
         n_bootstrap=args.bootstrap,
         alpha=args.alpha,
         progress=progress,
         evidence_kwargs=kwargs,
-        source=args.data,
     )
     emit(result, args)
     return 0

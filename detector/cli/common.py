@@ -25,7 +25,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..params import fraction_problem, int_problem, positive_problem
+from ..params import fraction_problem, int_problem, positive_problem, share_problem
 from ..terminal import printable
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "add_channels",
     "add_command",
     "add_data_options",
+    "add_embedding_model",
     "add_feature_options",
     "add_force",
     "add_models_option",
@@ -47,6 +48,7 @@ __all__ = [
     "add_seed",
     "add_suspect_options",
     "add_verbosity",
+    "data_source",
     "feature_kwargs",
     "fraction",
     "integer",
@@ -55,6 +57,7 @@ __all__ = [
     "positive",
     "progress_of",
     "say",
+    "share",
     "split_names",
     "usable_cpus",
 ]
@@ -164,6 +167,18 @@ def fraction(text: str) -> float:
     return value
 
 
+def share(text: str) -> float:
+    """An option type: a number above 0 and at most 1 (a share kept, such as a coverage)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    problem = share_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(problem.replace(repr(value), repr(text)))
+    return value
+
+
 def positive(*, allow_zero: bool = False) -> Callable[[str], float]:
     """An option type: a finite number above 0 (or at least 0)."""
 
@@ -212,11 +227,14 @@ def add_verbosity(parser: argparse.ArgumentParser) -> None:
 
 
 def add_data_options(parser: argparse.ArgumentParser) -> None:
-    """The corpus argument and the options that say how to read it."""
+    """The corpus argument (one or more paths) and the options that say how to read it."""
     parser.add_argument(
         "data",
-        help="corpus: a .jsonl, .json, .csv or .parquet file, an AlpacaEval results tree, "
-        "a saved Hugging Face dataset folder, or hf:NAME[:CONFIG[:SPLIT]]",
+        nargs="+",
+        metavar="DATA",
+        help="corpus: a .jsonl, .json, .csv or .parquet file (.gz too), a folder of them, "
+        "several paths read as one corpus, an AlpacaEval results tree, an MT-Bench "
+        "model_answer folder, a saved Hugging Face dataset folder, or hf:NAME[:CONFIG[:SPLIT]]",
     )
     group = parser.add_argument_group("reading the corpus")
     group.add_argument(
@@ -227,13 +245,41 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
         help=f"read DATA as this format: {', '.join(INPUT_FORMATS)} "
         "(default: from the file name or folder)",
     )
-    group.add_argument("--model-col", default="model", help="column holding the model name")
-    group.add_argument("--prompt-col", default="prompt", help="column holding the prompt text")
-    group.add_argument("--output-col", default="output", help="column holding the output text")
+    group.add_argument(
+        "--model-col",
+        default=None,
+        metavar="COLUMN",
+        help="column holding the model name (default: recognised: model, generator, "
+        "model_id, model_name, engine)",
+    )
+    group.add_argument(
+        "--prompt-col",
+        default=None,
+        metavar="COLUMN",
+        help="column holding the prompt text (default: recognised: prompt, instruction, "
+        "question, query, user_prompt)",
+    )
+    group.add_argument(
+        "--output-col",
+        default=None,
+        metavar="COLUMN",
+        help="column holding the output text (default: recognised: output, response, "
+        "completion, answer, generation, generated_text, model_output, prediction)",
+    )
     group.add_argument(
         "--id-col",
-        default="prompt_id",
-        help="column holding the prompt id; without it ids come from the prompt text",
+        default=None,
+        metavar="COLUMN",
+        help="column holding the prompt id (default: recognised: prompt_id, question_id; "
+        "without one, ids come from the prompt text); --id-col '' ignores an id column and "
+        "derives ids from the prompt text",
+    )
+    group.add_argument(
+        "--questions",
+        default=None,
+        metavar="FILE",
+        help="the question.jsonl of MT-Bench answers (default: found beside the "
+        "model_answer folder)",
     )
 
 
@@ -323,15 +369,20 @@ def add_progress_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_feature_options(parser: argparse.ArgumentParser) -> None:
-    """Options of commands that compute channel features, and progress."""
-    group = parser.add_argument_group("features")
-    group.add_argument(
+def add_embedding_model(parser: Any) -> None:
+    """``--embedding-model``: the sentence-transformers model of the embedding channel."""
+    parser.add_argument(
         "--embedding-model",
         default=None,
         metavar="NAME_OR_PATH",
         help="sentence-transformers name or local path (default: the bundled all-MiniLM-L6-v2)",
     )
+
+
+def add_feature_options(parser: argparse.ArgumentParser) -> None:
+    """Options of commands that compute channel features, and progress."""
+    group = parser.add_argument_group("features")
+    add_embedding_model(group)
     group.add_argument(
         "--precision",
         choices=list(PRECISIONS),
@@ -436,13 +487,22 @@ def load(args: argparse.Namespace) -> Any:
     from ..corpus import load_corpus
 
     return load_corpus(
-        args.data,
+        data_source(args),
         format=args.input_format,
         model_col=args.model_col,
         prompt_col=args.prompt_col,
         output_col=args.output_col,
         id_col=args.id_col,
+        questions=args.questions,
     )
+
+
+def data_source(args: argparse.Namespace) -> str | list[str]:
+    """DATA as :func:`~detector.corpus.load_corpus` takes it: one path, or a list of them."""
+    data = args.data
+    if isinstance(data, str):
+        return data
+    return data[0] if len(data) == 1 else list(data)
 
 
 def usable_cpus() -> int:

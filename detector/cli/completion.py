@@ -41,7 +41,7 @@ def add_parser(sub: Any) -> None:
 def _mark_files(parser: argparse.ArgumentParser, shtab: Any) -> None:
     """Complete file names for the corpus, classifier and file options."""
     files = {"data", "classifier", "prompts", "lineage", "out", "figure", "heatmap", "mds"}
-    files |= {"newick", "matrix"}
+    files |= {"newick", "matrix", "questions", "consensus"}
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for child in action.choices.values():

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .common import add_command, add_data_options, add_output_options, integer, load
+from .common import (
+    add_command,
+    add_data_options,
+    add_output_options,
+    integer,
+    load,
+)
 from .output import emit
 
 __all__ = ["add_parser", "run"]
@@ -32,6 +38,13 @@ def add_parser(sub: Any) -> None:
         default=20,
         help="flag models sharing fewer prompts than this with every other model",
     )
+    p.add_argument(
+        "--embedding-model",
+        default=None,
+        metavar="NAME_OR_PATH",
+        help="the embedding model the analysis will use, so that inspect says whether it fits "
+        "the languages of the outputs (default: the bundled all-MiniLM-L6-v2, English-only)",
+    )
     add_output_options(p)
     p.set_defaults(func=run, outputs={"out": None}, result_to_out=True)
 
@@ -39,5 +52,6 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..corpus import inspect
 
-    emit(inspect(load(args), min_shared=args.min_shared), args)
+    result = inspect(load(args), min_shared=args.min_shared, embedding_model=args.embedding_model)
+    emit(result, args)
     return 0

@@ -101,7 +101,10 @@ def check_outputs(args: argparse.Namespace) -> dict[str, Path]:
     resolved = {name: Path(p).expanduser().resolve() for name, p in given.items()}
     if len(set(resolved.values())) < len(resolved):
         raise ProvenanceError("two outputs name the same file; give each its own path")
-    inputs = [getattr(args, n, None) for n in ("data", "classifier", "prompts", "lineage")]
+    inputs: list[Any] = []
+    for name in ("data", "classifier", "prompts", "lineage", "questions"):
+        value = getattr(args, name, None)
+        inputs += value if isinstance(value, list) else [value]
     read = {Path(i).expanduser().resolve() for i in inputs if i and not str(i).startswith("hf:")}
     for name, path in resolved.items():
         if path in read:  # even with --force: the input would be lost

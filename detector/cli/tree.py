@@ -113,7 +113,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .. import figures
-    from ..consensus import consensus_tree
+    from ..consensus import TreeWithConsensus, consensus_tree
     from ..errors import ProvenanceError
     from ..tree import lineage_tree
 
@@ -147,8 +147,10 @@ def run(args: argparse.Namespace) -> int:
             lambda tmp: result.distances.to_csv(tmp, index_label="model", float_format="%.6g"),
             paths["matrix"],
         )
+    shown: Any = result
     if "consensus" in paths:
         consensus = consensus_tree(result)
+        shown = TreeWithConsensus(result, consensus)  # printed with the tree
         if str(paths["consensus"]).lower().endswith(".nwk"):
             text = consensus.newick + "\n"
             write_with(lambda tmp: tmp.write_text(text, encoding="utf-8"), paths["consensus"])
@@ -156,5 +158,5 @@ def run(args: argparse.Namespace) -> int:
             colors = figures.group_colors(result)
             figure = figures.consensus_figure(consensus, label_colors=colors)
             write_figure(figure, paths["consensus"], dpi=150)
-    emit(result, args)
+    emit(shown, args)
     return 0

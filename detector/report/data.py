@@ -343,6 +343,12 @@ class ReportData:
         assert isinstance(loaded, ReportData)
         return loaded
 
+    def to_json(self) -> str:
+        """Indented JSON (NaN as null, control characters escaped)."""
+        from ..results import dumps
+
+        return dumps(self.to_dict())
+
     @classmethod
     def from_json(cls, text: str) -> ReportData:
         return cls.from_dict(json.loads(text))

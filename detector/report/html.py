@@ -217,9 +217,10 @@ def _header(pg: _Page) -> None:
         f"<p class=headline>{_e(d.verdict.headline)}</p>"
         f"<p class=small>{_e(d.verdict.meaning)}</p></div>"
     )
-    pg.add("<h3 id='key-numbers'>Key numbers</h3>")
-    pg.add(_table(["number", "value", "what it means"],
-                  [[k.name, k.value, k.meaning] for k in d.key_numbers], table_class="keys"))  # fmt: skip
+    if d.key_numbers:  # none when the evidence is degenerate (nothing was computed)
+        pg.add("<h3 id='key-numbers'>Key numbers</h3>")
+        pg.add(_table(["number", "value", "what it means"],
+                      [[k.name, k.value, k.meaning] for k in d.key_numbers], table_class="keys"))  # fmt: skip
     rows = [
         [c.rank, c.model, text.fmt(c.score), f"{text.fmt(c.ci[0])} to {text.fmt(c.ci[1])}",
          text.fmt_p(c.p_value), c.verdict]
@@ -272,7 +273,7 @@ def _body(pg: _Page) -> None:
     pg.p(text.scores_intro(d, e))
     pg.figure("scores", figures.scores_figure(r))
     rows = [[c.rank, c.model, text.fmt(c.score), f"{text.fmt(c.ci[0])} to {text.fmt(c.ci[1])}",
-             text.fmt_p(c.p_value), f"{c.z:.2f}", c.n_prompts,
+             text.fmt_p(c.p_value), text.fmt(c.z, 2), c.n_prompts,
              c.verdict] for c in r.candidates]  # fmt: skip
     pg.add(
         _table(["rank", "candidate", "score", "95% interval", "p (Holm)", "z", "prompts", "reading"],
@@ -291,8 +292,8 @@ def _body(pg: _Page) -> None:
         pg.figure("channels", figures.channels_figure(r))
         names = list(dict.fromkeys(k for c in r.candidates for k in c.channels))
         pg.add(_table(["rank", "candidate"] + [f"z {k}" for k in names] + ["z combined"],
-                      [[c.rank, c.model] + [(f"{c.channels[k]:.2f}" if k in c.channels else "-") for k in names]
-                       + [f"{c.z:.2f}"] for c in r.candidates],
+                      [[c.rank, c.model] + [text.fmt(c.channels.get(k), 2) for k in names]
+                       + [text.fmt(c.z, 2)] for c in r.candidates],
                       numeric=tuple(range(2, len(names) + 3)) + (0,)))  # fmt: skip
 
     pg.section(3)

@@ -60,9 +60,10 @@ def _title_page(b: Builder, d: ReportData) -> None:
         ],
         color=level_color,
     )
-    b.p("Key numbers", "h2")
-    rows = [[k.name, k.value, k.meaning] for k in d.key_numbers]
-    b.table(["number", "value", "what it means"], rows, [19, 27, 54])
+    if d.key_numbers:  # none when the evidence is degenerate (nothing was computed)
+        b.p("Key numbers", "h2")
+        rows = [[k.name, k.value, k.meaning] for k in d.key_numbers]
+        b.table(["number", "value", "what it means"], rows, [19, 27, 54])
     rows = [
         [
             str(c.rank),
@@ -146,7 +147,7 @@ def _scores_section(b: Builder, d: ReportData, captions: dict[str, str]) -> None
     rows, highlight = [], {}
     for k, c in enumerate(r.candidates):
         rows.append([str(c.rank), c.model, text.fmt(c.score), f"{text.fmt(c.ci[0])} to {text.fmt(c.ci[1])}",
-                     text.fmt_p(c.p_value), f"{c.z:.2f}", f"{c.n_prompts}", c.verdict])  # fmt: skip
+                     text.fmt_p(c.p_value), text.fmt(c.z, 2), f"{c.n_prompts}", c.verdict])  # fmt: skip
         if c.related:
             highlight[k] = "#fbf3e4"
     b.table(
@@ -158,6 +159,15 @@ def _scores_section(b: Builder, d: ReportData, captions: dict[str, str]) -> None
     )
     for note in r.notes:
         b.text(f"Note: {note}", "small")
+
+
+def _continued(d: ReportData) -> str:
+    """The headline after a colon: "No candidate ..." -> "no candidate ...", names as given."""
+    headline = d.verdict.headline
+    names = [d.suspect, *(c.model for c in d.score.candidates)]
+    if not headline or any(headline.startswith(n) for n in names if n):
+        return headline
+    return headline[0].lower() + headline[1:]
 
 
 def _channels_section(b: Builder, d: ReportData, captions: dict[str, str]) -> None:
@@ -181,8 +191,8 @@ def _channels_section(b: Builder, d: ReportData, captions: dict[str, str]) -> No
     names = list(dict.fromkeys(k for c in r.candidates for k in c.channels))
     rows = [
         [str(c.rank), c.model]
-        + [(f"{c.channels[k]:.2f}" if k in c.channels else "-") for k in names]
-        + [f"{c.z:.2f}"]
+        + [text.fmt(c.channels.get(k), 2) for k in names]
+        + [text.fmt(c.z, 2)]
         for c in r.candidates
     ]
     b.table(
@@ -416,7 +426,7 @@ def render_pdf(d: ReportData, out: str | os.PathLike[str]) -> int:
         {
             "title": f.clean(f"Provenance report: {d.suspect}"),
             "author": f"provenance {__version__}",
-            "subject": f.clean(f"{d.verdict.label}: {d.verdict.headline}"),
+            "subject": f.clean(f"{d.verdict.label}: {_continued(d)}"),
             "creator": f"provenance {__version__} (reportlab, matplotlib, pypdf)",
         },
         f"Provenance report: {d.suspect}",

@@ -220,11 +220,11 @@ def alt_text(d: ReportData, key: str) -> str:
             f"{med.get(d.suspect, 0):.0f} words, {d.top} {med.get(d.top, 0):.0f} words."
         )
     if key == "scores":
-        best = ", ".join(f"{c.model} {c.score:.2f}" for c in r.candidates[:3])
+        best = ", ".join(f"{c.model} {fmt(c.score, 2)}" for c in r.candidates[:3])
         return f"Dot plot of candidate scores with 95% intervals; highest: {best}."
     if key == "channels":
         return "Table of z per channel for the highest-ranked candidates: " + "; ".join(
-            f"{c.model}: " + ", ".join(f"{k} {v:.1f}" for k, v in c.channels.items())
+            f"{c.model}: " + ", ".join(f"{k} {fmt(v, 1)}" for k, v in c.channels.items())
             for c in r.candidates[:3]
         )
     if key in ("tree", "consensus"):

@@ -8,12 +8,21 @@ behind it, each with one line on what it means.
 
 from __future__ import annotations
 
+import math
 import re
 
 from ..scoring import MIN_REFERENCE, ScoreResult
 from .data import AttributionSection, KeyNumber, Verdict
 
-__all__ = ["LEVELS", "baseline_words", "headline_of", "key_numbers", "level_of", "verdict_of"]
+__all__ = [
+    "LEVELS",
+    "baseline_words",
+    "headline_of",
+    "key_numbers",
+    "level_of",
+    "scored",
+    "verdict_of",
+]
 
 #: The verdict levels (issue 14's three plain levels, and "uncalibrated" when there is no null).
 LEVELS = {
@@ -37,6 +46,11 @@ def level_of(result: ScoreResult) -> str:
     return "related" if result.best is not None else "nothing"
 
 
+def scored(result: ScoreResult) -> bool:
+    """False when degenerate evidence left every candidate unscored (z is NaN)."""
+    return any(math.isfinite(c.z) for c in result.candidates)
+
+
 def headline_of(result: ScoreResult) -> str:
     """The verdict sentence without raw statistics, model names exactly as given.
 
@@ -44,7 +58,7 @@ def headline_of(result: ScoreResult) -> str:
     scoring provides one, else ``result.verdict`` with its brackets of
     statistics removed (they are in the key numbers).
     """
-    text = getattr(result, "headline", None) or _STATISTICS.sub("", result.verdict)
+    text = _STATISTICS.sub("", getattr(result, "headline", None) or result.verdict)
     text = " ".join(text.split())
     return text if text.endswith((".", "!", "?")) else text + "."
 
@@ -52,6 +66,8 @@ def headline_of(result: ScoreResult) -> str:
 def baseline_words(result: ScoreResult) -> str:
     """Which models served as "unrelated", in words that match the calibration."""
     n_ref, n_cand = len(result.reference), len(result.candidates)
+    if not scored(result):
+        return "none: the evidence cannot place any candidate among unrelated models"
     if result.calibration == "uncalibrated":
         return (
             f"none: {n_ref + n_cand - 1} other models, fewer than the {MIN_REFERENCE} needed "
@@ -95,14 +111,17 @@ def verdict_of(result: ScoreResult) -> Verdict:
             "There are too few other models to know what an unrelated model looks like, so "
             "the candidates are ranked by resemblance but not tested. Add unrelated reference "
             "models for a verdict."
+            if scored(result)
+            else result.explanation
         ),
     }[level]
-    return Verdict(level=level, label=LEVELS[level], headline=headline_of(result), meaning=meaning)
+    label = LEVELS[level] if scored(result) else "Cannot be computed"
+    return Verdict(level=level, label=label, headline=headline_of(result), meaning=meaning)
 
 
 def key_numbers(result: ScoreResult, attribution: AttributionSection) -> list[KeyNumber]:
     """The numbers behind the verdict, each with one line on what it means."""
-    if not result.candidates:
+    if not result.candidates or not scored(result):
         return []
     c = result.candidates[0]
     n = len(result.candidates)
