@@ -45,6 +45,7 @@ __all__ = [
     "covariates",
     "get",
     "parse_channels",
+    "present_channels",
     "signed_log",
     "standardize",
 ]
@@ -181,6 +182,30 @@ def _lexical_transformer(options: FeatureOptions) -> Any:
     return LexicalFingerprint()
 
 
+def _trace_transformer(options: FeatureOptions) -> Any:
+    from .traces import TraceFingerprint
+
+    return TraceFingerprint()
+
+
+def _trace_presence(rows: Any, names: list[str]) -> Any:
+    from .traces import trace_presence
+
+    return trace_presence(rows, names)
+
+
+def _trace_covariates(rows: Any, names: list[str]) -> np.ndarray:
+    from .traces import trace_covariates
+
+    return trace_covariates(rows, names)
+
+
+def _trace_totals(matrix: Any, names: list[str]) -> pd.DataFrame:
+    from .traces import trace_totals
+
+    return trace_totals(matrix, names)
+
+
 def _identity_transformer(options: FeatureOptions) -> Any:
     from .identity import IdentityLeaks
 
@@ -189,6 +214,13 @@ def _identity_transformer(options: FeatureOptions) -> Any:
 
 def _no_identity(options: FeatureOptions) -> dict[str, Any]:
     return {}
+
+
+def _identity_vendors(options: FeatureOptions) -> dict[str, Any]:
+    """The vendors counted: features cached with other vendor columns are recomputed."""
+    from .identity import VENDORS
+
+    return {"vendors": list(VENDORS)}
 
 
 # ------------------------------------------------------------------ table columns
@@ -315,6 +347,22 @@ class ChannelSpec:
     table : callable
         ``table(matrix, names) -> DataFrame``: the channel's columns in
         ``provenance features`` output.
+    covariates : callable or None
+        ``covariates(rows, names) -> ndarray``: what is regressed out of this
+        channel, from its own feature rows (the length of a reasoning trace);
+        None: the answer's length and markdown (:func:`covariates` of the
+        :data:`COVARIATE_CHANNEL`).
+    masks_empty : bool
+        Outputs whose ``source`` text is empty are left out of the channel:
+        its per-prompt pair mask holds only pairs where both outputs have the
+        text, and its scale and reliability come from the pairs of models that
+        share some.
+    when_present : bool
+        Not a default channel, but scoring adds it when the suspect and at
+        least one other model of the pool have ``source`` text on enough of
+        the suspect's prompts (:func:`present_channels`); its z is reported
+        per candidate that has the text, against a null of the models that
+        have it.
     """
 
     name: str
@@ -340,12 +388,17 @@ class ChannelSpec:
         _describe_generic
     )
     table: Callable[[Any, list[str]], pd.DataFrame] = field(default_factory=_named_columns)
+    covariates: Callable[[Any, list[str]], np.ndarray] | None = None
+    masks_empty: bool = False
+    when_present: bool = False
 
 
 # Similarities and base weights were chosen by measurement on the dev corpus
 # (docs/method.md): "distance" for the high-dimensional channels, where a cosine of
 # residuals makes outliers look alike; "cosine" for the 63 standardized style
-# features; equal base weights, half for identity leaks, which are rare.
+# features; equal base weights, half for identity leaks, which are rare. Reasoning
+# traces: only some models have them, so their channel is reported, not combined
+# (base weight 0), and compared by the cosine measured best on traces (detector.traces).
 REGISTRY: dict[str, ChannelSpec] = {
     spec.name: spec
     for spec in (
@@ -399,6 +452,7 @@ REGISTRY: dict[str, ChannelSpec] = {
             label="identity leaks",
             description="how often answers say which vendor's model wrote them",
             make=_identity_transformer,
+            identity=_identity_vendors,
             similarity="profile",
             prepare=_self_identification,
             base_weight=0.5,
@@ -406,6 +460,25 @@ REGISTRY: dict[str, ChannelSpec] = {
             attribution_rank=3,
             describe_feature=_describe_identity,
             table=_named_columns("id_"),
+        ),
+        ChannelSpec(
+            name="reasoning",
+            label="reasoning traces",
+            description="which words and phrases the reasoning traces use (where both models "
+            "have traces; reported beside the score, not combined into it)",
+            make=_trace_transformer,
+            fit_on="frame",
+            source="reasoning",
+            sparse=True,
+            default=False,
+            similarity="cosine",
+            prepare=_trace_presence,
+            covariates=_trace_covariates,
+            base_weight=0.0,
+            masks_empty=True,
+            when_present=True,
+            describe_feature=_describe_terms,
+            table=_trace_totals,
         ),
     )
 }
@@ -433,6 +506,54 @@ def get(name: str) -> ChannelSpec:
 def default_channels() -> list[str]:
     """The channels used when none are named."""
     return [s.name for s in REGISTRY.values() if s.default]
+
+
+def present_channels(
+    df: pd.DataFrame, suspect: str, pool: Sequence[str], min_prompts: int
+) -> tuple[list[str], list[str]]:
+    """Channels added for a suspect because its outputs have their source text.
+
+    A ``when_present`` channel (reasoning traces) is added when the suspect
+    and at least one other model of ``pool`` both have non-empty ``source``
+    text on ``min_prompts`` or more prompts.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The corpus table (``model``, ``prompt_id`` and the sources).
+    suspect : str
+    pool : sequence of str
+        The other models compared (candidates and reference models).
+    min_prompts : int
+
+    Returns
+    -------
+    names : list of str
+        Channels to add.
+    notes : list of str
+        For a channel not added although the suspect has the text, why.
+    """
+    names: list[str] = []
+    notes: list[str] = []
+    for spec in REGISTRY.values():
+        if not spec.when_present or spec.source not in df.columns:
+            continue
+        has = df[spec.source].fillna("").astype(str) != ""
+        mine = set(df.loc[has & (df["model"] == suspect), "prompt_id"])
+        if not mine:
+            continue
+        others = df[has & df["model"].isin([m for m in pool if m != suspect])]
+        shared = others[others["prompt_id"].isin(mine)].groupby("model")["prompt_id"].nunique()
+        if len(shared) and int(shared.max()) >= min_prompts:
+            names.append(spec.name)
+            continue
+        n_all = int((df["model"] == suspect).sum())
+        notes.append(
+            f"{suspect} has {spec.label} in {int((has & (df['model'] == suspect)).sum())} of "
+            f"its {n_all} outputs, but no other model has them on {min_prompts} or more of the "
+            f"same prompts, so they were not compared (the answers were)"
+        )
+    return names, notes
 
 
 def attribution_channels() -> list[str]:

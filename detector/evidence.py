@@ -184,19 +184,70 @@ class Evidence:
         return out
 
 
-def _off_diagonal(a: np.ndarray) -> np.ndarray:
-    return a[~np.eye(len(a), dtype=bool)]
+def _off_diagonal(a: np.ndarray, pairs: np.ndarray | None = None) -> np.ndarray:
+    """Off-diagonal entries of a square matrix (only where ``pairs`` holds, when given)."""
+    keep = ~np.eye(len(a), dtype=bool)
+    return a[keep if pairs is None else keep & pairs]
 
 
-def split_half_reliability(channel: Any, n_prompts: int, seed: int = 0, repeats: int = 4) -> float:
-    """Spearman-Brown corrected split-half reliability of a channel's affinity matrix."""
+def _pairs_with_data(channel: SimilarityTensor) -> np.ndarray:
+    """Model pairs that share at least one prompt in a channel, shape (n_models, n_models)."""
+    return np.asarray(channel.pair_mask.any(axis=0))
+
+
+def _partial_channel(
+    spec: registry.ChannelSpec,
+    picked: Any,
+    names: list[str],
+    sub: Any,
+    model_idx: np.ndarray,
+    prompt_idx: np.ndarray,
+    models: list[str],
+    pids: list[str],
+    kinds: dict[str, str],
+) -> SimilarityTensor:
+    """A channel over the outputs that have its source text (reasoning traces).
+
+    Outputs without the text are left out, so the per-prompt pair mask only
+    holds pairs where both have it; what is regressed out comes from the
+    channel's own features (``spec.covariates``: a trace's length), not the
+    answer's.
+    """
+    has = (sub[spec.source].fillna("").astype(str) != "").to_numpy() if spec.source in sub else None
+    keep = np.flatnonzero(has) if has is not None else np.zeros(0, dtype=int)
+    rows = picked[keep] if hasattr(picked, "tocsr") else np.asarray(picked)[keep]
+    covariates = spec.covariates(rows, names) if spec.covariates and len(keep) else None
+    return prompt_centred_similarity(
+        spec.name,
+        spec.prepare(rows, names),
+        model_idx[keep],
+        prompt_idx[keep],
+        models,
+        pids,
+        covariates,
+        kind=kinds.get(spec.name, spec.similarity),
+    )
+
+
+def split_half_reliability(
+    channel: Any,
+    n_prompts: int,
+    seed: int = 0,
+    repeats: int = 4,
+    pairs: np.ndarray | None = None,
+) -> float:
+    """Spearman-Brown corrected split-half reliability of a channel's affinity matrix.
+
+    ``pairs`` (n_models, n_models), when given, limits it to the model pairs
+    that hold (those sharing some prompt in a channel of partial coverage).
+    """
     rng = np.random.default_rng(seed)
     values = []
     for _ in range(repeats):
         half = rng.permutation(n_prompts) < n_prompts // 2
-        a = _off_diagonal(channel.affinity(half.astype(float)))
-        b = _off_diagonal(channel.affinity((~half).astype(float)))
-        if a.std() < 1e-12 or b.std() < 1e-12:
+        a = _off_diagonal(channel.affinity(half.astype(float)), pairs)
+        b = _off_diagonal(channel.affinity((~half).astype(float)), pairs)
+        if len(a) < 2 or a.std() < 1e-12 or b.std() < 1e-12:
             values.append(0.0)
             continue
         values.append(float(np.corrcoef(a, b)[0, 1]))
@@ -280,6 +331,11 @@ def build_evidence(
         spec = registry.get(name)
         matrix = features.matrices[name]
         picked = matrix[rows] if hasattr(matrix, "tocsr") else np.asarray(matrix)[rows]
+        if spec.masks_empty:  # only the outputs that have the channel's text
+            built[name] = _partial_channel(
+                spec, picked, features.names[name], sub, model_idx, prompt_idx, models, pids, kinds
+            )
+            continue
         if spec.similarity == "profile":
             claims_rows, claim_names = spec.prepare(picked, features.names[name])
             claims = np.zeros((len(pids), len(models), claims_rows.shape[1]))
@@ -301,13 +357,19 @@ def build_evidence(
 
     evidence = Evidence(list(models), pids, built, features=features)
     for name, ch in built.items():
-        off = _off_diagonal(ch.affinity())
-        sd = float(off.std())
-        evidence.scales[name] = (float(off.mean()), sd if sd > 1e-12 else 1.0)
-        evidence.reliability[name] = split_half_reliability(ch, len(pids), seed=seed)
+        pairs = _pairs_with_data(ch) if registry.get(name).masks_empty else None
+        off = _off_diagonal(ch.affinity(), pairs)
+        sd = float(off.std()) if len(off) else 0.0
+        evidence.scales[name] = (float(off.mean()) if len(off) else 0.0, sd if sd > 1e-12 else 1.0)
+        evidence.reliability[name] = split_half_reliability(ch, len(pids), seed=seed, pairs=pairs)
     if fixed_weights is not None:
         raw = {n: float(fixed_weights.get(n, 0.0)) for n in built}
     else:
+        if not any(registry.get(n).base_weight > 0 for n in built):
+            raise ProvenanceError(
+                f"{', '.join(built)} is reported beside the score, not combined into it; add a "
+                f"channel that is ({', '.join(registry.default_channels())}) to `channels`"
+            )
         raw = {n: registry.get(n).base_weight * r for n, r in evidence.reliability.items()}
     total = sum(raw.values())
     evidence.weights = {n: (w / total if total > 0 else 1 / len(raw)) for n, w in raw.items()}

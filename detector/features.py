@@ -12,6 +12,7 @@ whose features were computed once loads them in a second.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,9 @@ import scipy.sparse as sp
 from . import channels as registry
 from .cache import FeatureCache, content_key
 from .channels import CHANNELS, FeatureOptions, parse_channels
+from .cjk import CJK_TEXT_VERSION, corpus_has_cjk
 from .corpus import Corpus
+from .lexical import LexicalFingerprint
 from .progress import enabled as progress_enabled
 from .progress import stage as progress_stage
 
@@ -74,8 +77,32 @@ def _texts_of(corpus: Corpus, spec: registry.ChannelSpec) -> Any:
     return df[spec.source].fillna("") if spec.source in df else pd.Series([""] * len(df))
 
 
+def _source_hash(corpus: Corpus, column: str) -> str:
+    """SHA-256 of a text column other than ``output`` (reasoning traces), by row; 16 hex digits.
+
+    The corpus's content hash covers the answers only, so features of another
+    column need its texts in their key too.
+    """
+    memo = corpus.__dict__.setdefault("_source_hash", {})
+    if column not in memo:
+        df = corpus.df
+        table = df[["model", "prompt_id", "sample"]].astype(str)
+        table["text"] = df[column].fillna("").astype(str) if column in df else ""
+        digest = hashlib.sha256()
+        for row in table.sort_values(["model", "prompt_id", "sample"]).itertuples(index=False):
+            digest.update("\x1f".join(row).encode("utf-8", "surrogatepass") + b"\x1e")
+        memo[column] = digest.hexdigest()[:16]
+    return str(memo[column])
+
+
 def _cache_key(corpus: Corpus, spec: registry.ChannelSpec, options: FeatureOptions) -> str:
-    return content_key(corpus.content_hash(), spec.name, spec.source, spec.identity(options))
+    parts = [corpus.content_hash(), spec.name, spec.source, spec.identity(options)]
+    if spec.source != "output":  # the content hash covers the answers only
+        parts.append({"source": _source_hash(corpus, spec.source)})
+    # CJK characters are tokens of their own since CJK_TEXT_VERSION (embeddings never changed)
+    if not spec.uses_embedding_model and corpus_has_cjk(corpus, spec.source):
+        parts.append({"cjk": CJK_TEXT_VERSION})
+    return content_key(*parts)
 
 
 def compute_features(
@@ -151,7 +178,7 @@ def compute_features(
             matrix = matrix.astype(np.float64)
         matrices[name] = matrix
         names[name] = [str(n) for n in transformer.get_feature_names_out()]
-        if spec.fit_on == "frame":
+        if isinstance(transformer, LexicalFingerprint):  # the answers' fingerprint
             lexical = transformer
         store.save(name, key, matrix, names[name])
     info = {"embedding_model": embedding_model, "precision": precision}

@@ -30,6 +30,12 @@ This module counts three kinds of evidence per output, with compiled regexes:
 ``ai_self_reference``
     A vendor-free "as an AI language model" / "I'm an AI assistant".
 
+Chinese self-identification ("我是由OpenAI开发的ChatGPT", "我是一个AI助手，由深度求索
+公司开发") and Chinese vendors (Baidu, Zhipu, Moonshot, ByteDance, Tencent,
+iFlytek, Baichuan, and the Chinese names of the others) are matched by the
+patterns of :mod:`detector.identity_zh`, which need a Chinese character, so
+English text is matched as before.
+
 :class:`IdentityLeaks` turns texts into counts (a scikit-learn transformer);
 :func:`find_leaks` lists matches with quoted excerpts for a person to check;
 :func:`leak_table` counts outputs per model and vendor.
@@ -69,6 +75,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from . import identity_zh
 from .errors import ProvenanceError
 
 __all__ = ["KINDS", "VENDORS", "IdentityLeaks", "find_leaks", "leak_table"]
@@ -92,12 +99,25 @@ class Vendor:
         Literal strings one of which every match of the three patterns
         contains (case-sensitive; lowercase ones are matched
         case-insensitively). Only text near them is searched.
+    zh_names, zh_orgs : str
+        Further names and organizations (Chinese ones) for the Chinese
+        self-identification patterns (:mod:`detector.identity_zh`), which use
+        ``names`` and ``orgs`` too.
+    zh_mention : str
+        Further mentions in Chinese text.
+    latin : str
+        Latin names that count as mentions when written next to a CJK
+        character, where ``mention``'s word boundaries fail (``由OpenAI开发``).
     """
 
     names: str
     orgs: str
     mention: str
     keywords: tuple[str, ...]
+    zh_names: str = ""
+    zh_orgs: str = ""
+    zh_mention: str = ""
+    latin: str = ""
 
 
 _CLAUDE = r"(?<![\w-])Claude(?![\w-]|\s+(?!Instant\b|\d)[A-Z][a-z])"
@@ -108,44 +128,62 @@ VENDORS: dict[str, Vendor] = {
         mention=r"\bOpenAI\b|\bChatGPT\b|\bGPT(?:-?[1-4](?:\.5)?)?s?\b|\bInstructGPT\b"
         r"|(?<![\w-])(?:text-)?davinci\b",
         keywords=("OpenAI", "GPT", "davinci"),
+        latin=r"OpenAI|ChatGPT|GPT(?:-?[1-4](?:\.5)?)?s?|InstructGPT",
     ),
     "anthropic": Vendor(
         names=_CLAUDE + r"|Anthropic",
         orgs=r"Anthropic",
         mention=r"\bAnthropic\b|" + _CLAUDE,
         keywords=("Claude", "Anthropic"),
+        zh_names=r"Claude",  # _CLAUDE's boundaries fail next to a Chinese character
+        latin=r"Anthropic|Claude",
     ),
     "google": Vendor(
         names=r"Gemini|Bard|PaLM(?:\s?2)?|LaMDA|Google(?:\s+(?:Assistant|AI|Bard|Gemini))?",
         orgs=r"Google(?:\s+(?:DeepMind|AI|Research|Brain))?|DeepMind",
         mention=r"\bGoogle\b|\bDeepMind\b|\bGemini(?=[\s-]+(?:Pro|Ultra|Nano|Advanced|\d))"
         r"|(?<![Aa]\s)(?<![Tt]he\s)\bBard\b(?!\s+of\b)|\bPaLM\b|\bLaMDA\b",
-        keywords=("Gemini", "Bard", "PaLM", "LaMDA", "Google", "DeepMind"),
+        keywords=("Gemini", "Bard", "PaLM", "LaMDA", "Google", "DeepMind", "谷歌"),
+        zh_orgs=r"谷歌(?:DeepMind|公司)?",
+        zh_mention=r"谷歌",
+        latin=r"Google|DeepMind|Gemini|Bard|PaLM|LaMDA",
     ),
     "meta": Vendor(
         names=r"LLaMA[\w.-]*|LLAMA[\w.-]*|Llama(?:[\s-]?\d[\w.]*)?|Meta\s+AI",
         orgs=r"Meta(?:\s+(?:AI|Platforms))?|Facebook(?:\s+AI(?:\s+Research)?)?",
         mention=r"\bLLaMA\b|\bLLAMA\b|\bLlama[\s-]?\d|\bMeta\s+(?:AI|Platforms|Llama)\b"
         r"|\bFacebook\s+AI\b",
-        keywords=("LLaMA", "LLAMA", "Llama", "Meta", "Facebook"),
+        keywords=("LLaMA", "LLAMA", "Llama", "Meta", "Facebook", "脸书"),
+        zh_orgs=r"脸书",
+        zh_mention=r"脸书",
+        latin=r"LLaMA|LLAMA|Llama[\s-]?\d[\w.]*",
     ),
     "mistral": Vendor(
         names=r"Mistral(?:\s+AI)?|Mixtral",
         orgs=r"Mistral(?:\s+AI)?",
         mention=r"\bMistral\b|\bMixtral\b",
         keywords=("Mistral", "Mixtral"),
+        latin=r"Mistral|Mixtral",
     ),
     "deepseek": Vendor(
         names=r"(?i:deepseek)",
         orgs=r"(?i:deepseek)(?:\s+(?:AI|company))?",
         mention=r"(?i:\bdeepseek\b)",
-        keywords=("deepseek",),
+        keywords=("deepseek", "深度求索"),
+        zh_names=r"深度求索",
+        zh_orgs=r"(?:杭州)?深度求索(?:人工智能基础技术研究有限公司|公司)?",
+        zh_mention=r"深度求索",
+        latin=r"(?i:deepseek)",
     ),
     "alibaba": Vendor(
         names=r"Qwen[\w.-]*|Tongyi(?:\s+Qianwen)?|通义千问",
         orgs=r"Alibaba(?:\s+(?:Cloud|Group))?|Tongyi\s+Lab",
         mention=r"\bQwen[\w.-]*|\bTongyi\b|\bAlibaba\b|通义千问",
-        keywords=("Qwen", "Tongyi", "Alibaba", "通义千问"),
+        keywords=("Qwen", "Tongyi", "Alibaba", "通义", "千问", "阿里", "达摩院"),
+        zh_names=r"通义千问|通义|千问",
+        zh_orgs=r"阿里巴巴(?:集团)?|阿里云|阿里|通义实验室|达摩院",
+        zh_mention=r"阿里巴巴|阿里云|通义实验室|通义大模型|达摩院",
+        latin=r"Qwen[\w.-]*|Tongyi|Alibaba",
     ),
     "01ai": Vendor(
         names=r"Yi(?![\w-])",
@@ -157,7 +195,11 @@ VENDORS: dict[str, Vendor] = {
         names=r"Phi(?:-\d[\w.-]*)?|Bing(?:\s+Chat)?|(?:Microsoft\s+)?Copilot|Microsoft",
         orgs=r"Microsoft(?:\s+Research)?",
         mention=r"\bMicrosoft\b|\bBing\b|\bCopilot\b|\bPhi-\d",
-        keywords=("Phi", "Bing", "Copilot", "Microsoft"),
+        keywords=("Phi", "Bing", "Copilot", "Microsoft", "微软", "必应"),
+        zh_names=r"必应",
+        zh_orgs=r"微软(?:公司|研究院)?",
+        zh_mention=r"微软|必应",
+        latin=r"Microsoft|Bing|Copilot",
     ),
     "cohere": Vendor(
         names=r"Command(?:[\s-]R\+?)?|Coral|Cohere",
@@ -189,6 +231,56 @@ VENDORS: dict[str, Vendor] = {
         orgs=r"LAION|Open[\s-]?Assistant",
         mention=r"\bOpen[\s-]?Assistant\b|\bLAION\b|\bOASST\w*",
         keywords=("Assistant", "OASST", "LAION"),
+    ),
+    "baidu": Vendor(
+        names=r"ERNIE(?:[\s-]?Bot)?|文心一言|文心大模型",
+        orgs=r"Baidu|百度(?:公司)?",
+        mention=r"\bBaidu\b|\bERNIE[\s-]?(?:Bot|\d)|百度|文心一言|文心大模型",
+        keywords=("ERNIE", "Baidu", "百度", "文心"),
+        zh_names=r"文心",
+        latin=r"Baidu|ERNIE",
+    ),
+    "zhipu": Vendor(
+        names=r"ChatGLM[\w.-]*|GLM-?\d[\w.-]*|智谱清言",
+        orgs=r"Zhipu(?:\s+AI)?|智谱(?:\s?AI|华章)?(?:公司)?",
+        mention=r"\bZhipu\b|\bChatGLM[\w.-]*|\bGLM-\d[\w.-]*|智谱",
+        keywords=("GLM", "Zhipu", "智谱"),
+        latin=r"Zhipu|ChatGLM[\w.-]*|GLM-?\d[\w.-]*",
+    ),
+    "moonshot": Vendor(
+        names=r"Kimi",
+        orgs=r"Moonshot(?:\s+AI)?|月之暗面(?:科技)?(?:公司)?",
+        mention=r"\bMoonshot\s+AI\b|(?<!《)月之暗面(?!》)"
+        r"|(?<![A-Za-z])Kimi(?=\s*(?:AI\b|Chat\b|智能助手|助手|大模型|-?k\d))",
+        keywords=("Kimi", "Moonshot", "月之暗面"),
+    ),
+    "bytedance": Vendor(
+        names=r"豆包|Doubao",
+        orgs=r"ByteDance|字节跳动(?:公司)?|字节",
+        mention=r"\bByteDance\b|字节跳动|\bDoubao\b|豆包大模型",
+        keywords=("豆包", "Doubao", "ByteDance", "字节"),
+        latin=r"ByteDance|Doubao",
+    ),
+    "tencent": Vendor(
+        names=r"腾讯混元|混元|Hunyuan",
+        orgs=r"Tencent|腾讯(?:公司)?",
+        mention=r"\bTencent\b|腾讯|\bHunyuan\b",
+        keywords=("混元", "Hunyuan", "Tencent", "腾讯"),
+        latin=r"Tencent|Hunyuan",
+    ),
+    "iflytek": Vendor(
+        names=r"讯飞星火(?:认知大模型)?|星火认知大模型|星火大模型",
+        orgs=r"iFlytek|iFLYTEK|科大讯飞(?:公司)?|讯飞",
+        mention=r"\biFlytek\b|\biFLYTEK\b|讯飞",
+        keywords=("星火", "iFlytek", "iFLYTEK", "讯飞"),
+        latin=r"iFlytek|iFLYTEK",
+    ),
+    "baichuan": Vendor(
+        names=r"Baichuan[\w.-]*|百川大模型|百川",
+        orgs=r"百川智能(?:公司)?|Baichuan(?:\s+(?:AI|Inc\.?))?",
+        mention=r"\bBaichuan[\w.-]*|百川智能|百川大模型",
+        keywords=("Baichuan", "百川"),
+        latin=r"Baichuan[\w.-]*",
     ),
 }
 
@@ -227,6 +319,8 @@ def _by(orgs: str) -> str:
 
 def _self_id_pattern(v: Vendor) -> str:
     names, orgs = v.names, v.orgs
+    zh_names = names + (f"|{v.zh_names}" if v.zh_names else "")
+    zh_orgs = orgs + (f"|{v.zh_orgs}" if v.zh_orgs else "")
     parts = [
         # I am a large language model trained by ORG / we are both models from ORG
         _I_AM_NP + _by(orgs),
@@ -265,8 +359,20 @@ def _self_id_pattern(v: Vendor) -> str:
         rf"\b(?:[Mm]e|myself)\s+\((?:{names}|{orgs})",
         # As ChatGPT, I ...
         rf"\bAs\s+(?:{names}),\s+(?:I|my)\b",
+        # in Chinese (detector.identity_zh): each needs a Chinese character
+        *identity_zh.self_id(zh_names, zh_orgs),
     ]
     return "|".join(f"(?:{p})" for p in parts)
+
+
+def _mention_pattern(v: Vendor) -> str:
+    """The vendor's mentions: ``mention``, Latin names next to CJK text, Chinese mentions."""
+    parts = [v.mention]
+    if v.latin:
+        parts.append(identity_zh.cjk_adjacent(v.latin))
+    if v.zh_mention:
+        parts.append(v.zh_mention)
+    return "|".join(parts)
 
 
 _AI_SELF_REFERENCE = (
@@ -279,14 +385,25 @@ _AI_SELF_REFERENCE = (
 )
 
 _SELF = {k: re.compile(_self_id_pattern(v)) for k, v in VENDORS.items()}
-_MENTION = {k: re.compile(v.mention) for k, v in VENDORS.items()}
+_MENTION = {k: re.compile(_mention_pattern(v)) for k, v in VENDORS.items()}
 # the vendor named at all (whether a prompt names the vendor)
 _NAMED = {
-    k: re.compile(rf"(?<![\w-])(?:{v.names}|{v.orgs})(?![\w-])|{v.mention}")
+    k: re.compile(
+        rf"(?<![\w-])(?:{v.names}|{v.orgs})(?![\w-])|{_mention_pattern(v)}"
+        + (f"|{v.zh_names}" if v.zh_names else "")
+        + (f"|{v.zh_orgs}" if v.zh_orgs else "")
+    )
     for k, v in VENDORS.items()
 }
-_AI_REF = re.compile(_AI_SELF_REFERENCE)
-_AI_REF_KEYWORDS = ("AI", "language", "artificial", "assistant", "chatbot")
+_AI_REF = re.compile(_AI_SELF_REFERENCE + "|" + identity_zh.ai_self_reference())
+_AI_REF_KEYWORDS = (
+    "AI",
+    "language",
+    "artificial",
+    "assistant",
+    "chatbot",
+    *identity_zh.AI_REFERENCE_KEYWORDS,
+)
 # a match may start this far before and end this far after its keyword
 _BEFORE, _AFTER = 320, 160
 

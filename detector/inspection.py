@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .cjk import word_counts
 from .degenerate import FLAGS, degenerate_models, degenerate_outputs
 from .params import check_int
 from .results import Result
@@ -156,7 +157,7 @@ def inspect(
     check_int(min_shared, "min_shared", 1)
     df = corpus.df
     chars = df["output"].str.len()
-    words = df["output"].str.split().str.len()
+    words = word_counts(df["output"])  # each CJK character a word
     stats = (
         pd.DataFrame({"model": df["model"], "chars": chars, "words": words})
         .groupby("model")

@@ -36,13 +36,20 @@ frequency ratios. Two references:
 (a) **pool**: the other models' outputs *on the prompts this model answered*
     (partial coverage is handled exactly), for every n-gram order;
 (b) **human**: English word frequencies from :mod:`wordfreq`, for unigrams
-    only. Products of unigram frequencies would stand in for phrase
+    other than CJK characters only. Products of unigram frequencies would stand in for phrase
     frequencies under independence, which makes every ordinary collocation
     ("in order to") look hugely over-used, so bigrams and trigrams are
     compared with the pool alone. Both sides are renormalized over the
     unigram vocabulary, and human English is treated as a sample as large as
     the model's pool (so pool and human z-scores are on the same scale);
     words wordfreq does not know get its smallest frequency.
+
+Chinese and Japanese text has no spaces between words: every Han character
+and kana is a word token of its own (:mod:`detector.cjk`), so the n-grams of
+such text are character unigrams, bigrams and trigrams; its prompt words are
+removed as the character bigrams the prompt contains (most Chinese words are
+two characters), and the names rule, which reads capitals, does not apply to
+it. Text without CJK characters is tokenized exactly as before.
 
 Similarity of two models (:meth:`LexicalFingerprint.similarity`) is the
 cosine of their pool z-score vectors clipped to [0, ``clip``] (default 5):
@@ -72,6 +79,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .cjk import CJK_CHARS
 from .errors import ProvenanceError
 
 __all__ = ["FUNCTION_WORDS", "LexicalFingerprint", "tokenize"]
@@ -79,7 +87,11 @@ __all__ = ["FUNCTION_WORDS", "LexicalFingerprint", "tokenize"]
 _SEP = "\x00"
 # word (letters/digits with inner apostrophes), document separator, newline,
 # or one punctuation mark (underscore included)
-_TOKEN = re.compile(r"[^\W_]+(?:'[^\W\d_]+)*|\x00|\n|[^\w\s]|_")
+# or one punctuation mark (underscore included); a Han character or kana is a
+# word of its own (detector.cjk)
+_TOKEN = re.compile(
+    rf"[{CJK_CHARS}]|[^\W_{CJK_CHARS}]+(?:'[^\W\d_{CJK_CHARS}]+)*|\x00|\n|[^\w\s]|_"
+)
 _I_FORMS = frozenset({"i", "i'm", "i'll", "i've", "i'd"})
 # closed-class words: never topic words, so never removed as prompt words (removing
 # them would distort every comparison with English as a whole)
@@ -207,12 +219,16 @@ class _Tokens:
         keep = word & ~cap_mid & ~names[np.maximum(wid, 0)]
 
         if prompt_of_doc is not None and len(prompts):
-            function = np.asarray(lower_f.isin(FUNCTION_WORDS))[codes]
+            cjk_f = _cjk_forms(forms)
+            # CJK characters are not prompt words one by one: their prompt bigrams are
+            function = (np.asarray(lower_f.isin(FUNCTION_WORDS)) | cjk_f)[codes]
             in_prompt_region = ~is_out & (wid >= 0) & ~function
             pkeys = (doc[in_prompt_region] - n_out) * n_vocab + wid[in_prompt_region]
             okeys = prompt_of_doc[doc[keep]] * n_vocab + wid[keep]
             copied = pd.Index(np.unique(pkeys)).get_indexer(okeys) >= 0
             keep[np.flatnonzero(keep)[copied]] = False
+            if cjk_f.any():
+                keep &= ~_prompt_bigrams(wid, doc, cjk_f[codes], n_out, prompt_of_doc, n_vocab)
 
         self.words = np.where(keep, wid, -1)
         self.doc = doc
@@ -241,6 +257,46 @@ class _Tokens:
         for k in range(1, n):
             ids = ids * base + w[idx + k]
         return ids, self.doc[idx]
+
+
+def _cjk_forms(forms: pd.Index) -> np.ndarray:
+    """Which distinct token forms are a single Han character or kana, shape (n_forms,)."""
+    s = pd.Series(forms, dtype=object)
+    return s.str.fullmatch(f"[{CJK_CHARS}]").fillna(False).to_numpy(bool)
+
+
+def _prompt_bigrams(
+    wid: np.ndarray,
+    doc: np.ndarray,
+    cjk: np.ndarray,
+    n_out: int,
+    prompt_of_doc: np.ndarray,
+    n_vocab: int,
+) -> np.ndarray:
+    """Output CJK tokens that belong to a character bigram of their own prompt.
+
+    Chinese and Japanese prompt *words* are removed as character bigrams
+    (most words are two characters): a character of an output goes when it
+    and its neighbour form a bigram that the output's prompt contains, so
+    "睡眠" goes from answers to a prompt about 睡眠质量 but the "眠" of
+    another word stays. Returns a boolean mask over the token stream.
+    """
+    pair = np.flatnonzero(
+        cjk[:-1] & cjk[1:] & (doc[:-1] == doc[1:]) & (wid[:-1] >= 0) & (wid[1:] >= 0)
+    )
+    drop = np.zeros(len(wid), dtype=bool)
+    if len(pair) == 0:
+        return drop
+    bigram, _ = pd.factorize(wid[pair] * np.int64(n_vocab) + wid[pair + 1])
+    in_out = doc[pair] < n_out
+    prompt = np.where(in_out, prompt_of_doc[np.minimum(doc[pair], n_out - 1)], doc[pair] - n_out)
+    n_prompts = int(prompt.max()) + 1
+    key = bigram.astype(np.int64) * n_prompts + prompt
+    copied = pd.Index(np.unique(key[~in_out])).get_indexer(key[in_out]) >= 0
+    hit = pair[in_out][copied]
+    drop[hit] = True
+    drop[hit + 1] = True
+    return drop
 
 
 def tokenize(text: str, prompt: str = "", ngram_range: tuple[int, int] = (1, 3)) -> list[str]:
@@ -535,6 +591,7 @@ class LexicalFingerprint(TransformerMixin, BaseEstimator):
         """z-scores of unigram terms against wordfreq English (see module docstring)."""
         lo, _ = self._orders()
         uni = np.flatnonzero(self._order_of_term == 0) if lo == 1 else np.zeros(0, np.int64)
+        uni = uni[~_cjk_forms(pd.Index(self._terms[uni]))]  # English has no CJK characters
         words = self._terms[uni]
         freq = _english_frequency(words)
         q = freq / freq.sum() if len(freq) else freq

@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from . import channels as registry
 from .corpus import Corpus, check_known
 from .errors import ProvenanceError
 from .evidence import Evidence, build_evidence
@@ -379,12 +380,22 @@ def suspect_evidence(
     *,
     channels: str | Sequence[str] | None = None,
     seed: int = 0,
+    min_prompts: int = 1,
     **evidence_kwargs: Any,
 ) -> Evidence:
-    """Evidence over the roles' models, on the prompts the suspect answered."""
+    """Evidence over the roles' models, on the prompts the suspect answered.
+
+    With the default channels, channels whose text only some outputs have
+    (reasoning traces) are added when the suspect and another model of the
+    pool both have it on ``min_prompts`` or more prompts
+    (:func:`~detector.channels.present_channels`).
+    """
     if isinstance(data, Evidence):
         return data
     corpus = as_corpus(data)
+    if channels is None:
+        added, _ = registry.present_channels(corpus.df, roles.suspect, roles.pool, min_prompts)
+        channels = [*registry.default_channels(), *added] if added else None
     suspect_prompts = corpus.df.loc[corpus.df["model"] == roles.suspect, "prompt_id"].unique()
     return as_evidence(
         data,

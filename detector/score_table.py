@@ -124,6 +124,10 @@ def score_table(result: Any, *, wide: bool = False, width: int = WIDTH) -> str:
             lines += wrap.wrap(f"left out, zero for every candidate: {', '.join(silent)}")
         if unscored:
             lines += wrap.wrap(f"not scored for any candidate: {', '.join(unscored)}")
+        if any(ch not in c.channels for ch in shown for c in cands):
+            lines += wrap.wrap(
+                "-: not compared (the channel's text, such as a reasoning trace, is missing)"
+            )
         if shortened:
             lines.append("long model names shortened; --wide or --format json shows them whole")
         by_verdict: dict[str, list[int]] = {}

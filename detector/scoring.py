@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import channels as registry
 from .calibration import (
     MIN_REFERENCE,
     MIN_SPREAD,
@@ -48,7 +49,7 @@ from .corpus import Corpus
 from .evidence import INDISTINGUISHABLE, Evidence
 from .features import Features
 from .params import check_alpha, check_int, check_seed
-from .resolve import Roles, as_features_or_corpus, resolve_roles, suspect_evidence
+from .resolve import Roles, as_corpus, as_features_or_corpus, resolve_roles, suspect_evidence
 from .results import Result
 from .verdicts import CandidateFacts, candidate_verdict, overall_verdict
 
@@ -241,7 +242,9 @@ def score(
             data, suspect, candidates, reference, min_prompts=min_prompts, lineage=lineage
         )
     cand, ref = roles.candidates, roles.reference
-    evidence = suspect_evidence(data, roles, channels=channels, seed=seed, **evidence_kwargs)
+    evidence = suspect_evidence(
+        data, roles, channels=channels, seed=seed, min_prompts=min_prompts, **evidence_kwargs
+    )
     degenerate, advice = _degenerate(evidence, roles, min_reference)
 
     s = int(evidence.index([suspect])[0])
@@ -258,17 +261,31 @@ def score(
         exclusions.setdefault(c, set()).update(extra)
     nulls, calibration = null_sets(c_idx, r_idx, min_reference, exclusions)
     notes: list[str] = roles.notes()
+    if channels is None and not isinstance(data, Evidence):
+        notes += registry.present_channels(as_corpus(data).df, suspect, roles.pool, min_prompts)[1]
     calibrated = calibration != "uncalibrated" and not degenerate
     full = evidence.combined_affinity()
     z, z_boot = _calibrated_z(evidence, s, c_idx, nulls, null, seed, n_bootstrap, clades)
-    per_channel = {
-        name: calibrate(evidence.channel_affinity(name), s, c_idx, nulls, null, clades)
-        for name in evidence.channels
-    }
+    per_channel: dict[str, dict[int, float]] = {}
+    for name in evidence.channels:
+        if not registry.get(name).masks_empty:
+            z_ch = calibrate(evidence.channel_affinity(name), s, c_idx, nulls, null, clades)
+            per_channel[name] = {c: float(v) for c, v in zip(c_idx, z_ch, strict=True)}
+    for name in evidence.channels:
+        if registry.get(name).masks_empty:  # only candidates that have the text
+            per_channel[name], note = _partial_channel_z(
+                evidence,
+                name,
+                (s, c_idx, r_idx),
+                (min_reference, exclusions, null, clades),
+                min_prompts,
+                calibrated,
+            )
+            notes.append(note)
     if degenerate:  # numbers from this evidence would look meaningful but are not
         z = np.full(len(cand), np.nan)
         z_boot = np.full((n_bootstrap, len(cand)), np.nan)
-        per_channel = {name: z for name in per_channel}
+        per_channel = {name: dict.fromkeys(c_idx, float("nan")) for name in per_channel}
     if calibrated:
         dof = np.array([max(len(n) - 1, 1) for n in nulls])
         tail = tail_probability(z, dof)
@@ -323,7 +340,9 @@ def score(
                 verdict=candidate_verdict(fact, alpha),
                 related=fact.related,
                 channels={
-                    **{name: float(v[k]) for name, v in per_channel.items()},
+                    **{
+                        name: float(v[c_idx[k]]) for name, v in per_channel.items() if c_idx[k] in v
+                    },
                     **({"attribution": attribution_z[cand[k]]} if cand[k] in attribution_z else {}),
                 },
                 z=float(z[k]),
@@ -437,11 +456,65 @@ def _calibrated_z(
 
 def _shared_counts(evidence: Evidence, s: int) -> np.ndarray:
     """Prompts the suspect shares with each model, shape (n_models,)."""
-    for channel in evidence.channels.values():
+    for name, channel in evidence.channels.items():
         mask = getattr(channel, "pair_mask", None)
-        if mask is not None:
+        if mask is not None and not registry.get(name).masks_empty:
             return mask[:, s, :].sum(axis=0)
     return np.full(len(evidence.models), evidence.n_prompts)
+
+
+def _partial_channel_z(
+    evidence: Evidence,
+    name: str,
+    positions: tuple[int, list[int], list[int]],
+    null_settings: tuple[int, dict[int, set[int]], str, list[list[int]]],
+    min_prompts: int,
+    calibrated: bool,
+) -> tuple[dict[int, float], str]:
+    """z of a channel only some models have (reasoning traces), and a note about it.
+
+    Only candidates sharing ``min_prompts`` prompts with the suspect in the
+    channel get a z, against a null of the models that do too (the same
+    rules as the score's null: :func:`~detector.calibration.null_sets`).
+    Where the score is calibrated but these models are too few to calibrate
+    the channel, no z is given, rather than one on another scale.
+
+    Returns
+    -------
+    z : dict of int to float
+        Candidate position -> z.
+    note : str
+    """
+    s, c_idx, r_idx = positions
+    min_reference, exclusions, null, clades = null_settings
+    spec = registry.get(name)
+    mask = evidence.channels[name].pair_mask
+    shared = mask[:, s, :].sum(axis=0)
+    has = shared >= min_prompts
+    cands = [c for c in c_idx if has[c]]
+    refs = [r for r in r_idx if has[r]]
+    suspect = evidence.models[s]
+    own = f"{spec.label} ({suspect} has them on {int(mask[:, s, s].sum())} prompts)"
+    if not cands:
+        return {}, (
+            f"{own}: no candidate has them on {min_prompts} or more of the same prompts, so they "
+            "were not compared"
+        )
+    nulls, how = null_sets(cands, refs, min_reference, exclusions)
+    if calibrated and how == "uncalibrated":
+        return {}, (
+            f"{own}: only {len(cands) + len(refs)} other models have them on {min_prompts} or "
+            f"more of the same prompts, too few to calibrate (need {min_reference} besides each "
+            f"candidate), so no z_{name} is given"
+        )
+    cl = [[m for m in clades[c_idx.index(c)] if has[m]] for c in cands]
+    z = calibrate(evidence.channel_affinity(name), s, cands, nulls, null, cl)
+    who = ", ".join(evidence.models[c] for c in cands)
+    return {c: float(v) for c, v in zip(cands, z, strict=True)}, (
+        f"{own}: compared for {len(cands)} of {len(c_idx)} candidates ({who}), reported per "
+        f"candidate as z_{name}, not part of the score; "
+        + (f"calibrated {how}" if how != "uncalibrated" else "uncalibrated, like the score")
+    )
 
 
 def _attribution_channel(

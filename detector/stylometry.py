@@ -28,9 +28,16 @@ processed in batches of :data:`BATCH_SIZE` to bound memory.
 
 Tokens are runs of word characters (``\\w``, so letters, digits and ``_``)
 joined by apostrophes (``it's``, ``don't``; curly apostrophes count as
-straight), lowercased. A sentence is a run of words between ``.``/``!``/``?``
-followed by whitespace, or a line break (so list items, headings and table rows
-are sentences of their own); leading list numbers (``1.``) are not words.
+straight), lowercased; a Han character or a kana is a token of its own
+(Chinese and Japanese put no space between words: :mod:`detector.cjk`), so
+word counts of Chinese and Japanese text are character counts. A sentence is
+a run of words between ``.``/``!``/``?`` followed by whitespace (or by a CJK
+character), a full-width ``。``/``！``/``？``, or a line break (so list items,
+headings and table rows are sentences of their own); leading list numbers
+(``1.``, and ``1）`` or ``1、`` in CJK text) are not words. Full-width commas,
+colons, semicolons, exclamation and question marks and parentheses count with
+their ASCII forms. Text without CJK characters is measured exactly as before
+they were handled.
 """
 
 from __future__ import annotations
@@ -45,6 +52,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+
+from .cjk import CJK_CHARS, FULL_WIDTH_PUNCTUATION, SENTENCE_ENDS
 
 __all__ = [
     "BATCH_SIZE",
@@ -150,6 +159,12 @@ _PER_LINE = "fraction of non-blank lines"
 _BINARY = "binary (0/1)"
 
 
+def _full_width(name: str) -> str:
+    """The full-width forms a punctuation feature counts too, in words (or "")."""
+    marks = FULL_WIDTH_PUNCTUATION.get(name, ())
+    return f", with the full-width {' '.join(marks)}" if marks else ""
+
+
 def _build_features() -> list[Feature]:
     f: list[Feature] = [
         Feature("n_chars", "length", "characters", "length of the text in Unicode code points"),
@@ -195,7 +210,10 @@ def _build_features() -> list[Feature]:
         Feature(f"fw_{w}", "function_words", _PER_KW, f"occurrences of the word {w!r}")
         for w in FUNCTION_WORDS
     ]
-    f += [Feature(name, "punctuation", _PER_KC, desc) for name, (_, desc) in _PUNCTUATION.items()]
+    f += [
+        Feature(name, "punctuation", _PER_KC, desc + _full_width(name))
+        for name, (_, desc) in _PUNCTUATION.items()
+    ]
     f += [
         Feature("md_heading", "format", _PER_LINE, "markdown ATX heading lines (# to ######)"),
         Feature("md_bullet", "format", _PER_LINE, "bullet list lines (-, *, + or \u2022)"),
@@ -295,19 +313,25 @@ _NAMES = [f.name for f in FEATURES]
 # ----------------------------------------------------------------- patterns
 # Tokens: list markers first (so "1." at a line start is neither a word nor a
 # sentence end), then words, sentence-final punctuation, line breaks.
+# Han characters and kana are one token each (detector.cjk); CJK sentence ends
+# need no space after them; "1）" and "1、" open list items in CJK text.
 _TOKEN = re.compile(
-    r"^[ \t]*\d+[.)](?=\s)"
-    r"|\w+(?:'\w+)*"
-    r"|[.!?]+(?=[\"'\u201d\u2019)\]*_]*(?:\s|$))"
+    r"^[ \t]*\d+(?:[.)](?=\s)|[\uff09\u3001](?=\S))"
+    rf"|[{CJK_CHARS}]"
+    rf"|[^\W{CJK_CHARS}]+(?:'[^\W{CJK_CHARS}]+)*"
+    rf"|[.!?]+(?=[\"'\u201d\u2019)\]*_]*(?:\s|$|[{CJK_CHARS}]))"
+    rf"|[{SENTENCE_ENDS}]+"
     r"|\n",
     re.MULTILINE,
 )
+_ENDS = ".!?" + SENTENCE_ENDS
+_MARKER_ENDS = ".)\uff09\u3001"
 # Line patterns run on "\n" + text + "\n"; the literal "\n" prefix lets the regex
 # engine jump between line starts instead of trying every position.
 _BLANK_LINE = re.compile(r"\n[ \t\r]*(?=\n)")
 _HEADING = re.compile(r"\n[ \t]{0,3}#{1,6}[ \t]+(?=\S)")
 _BULLET = re.compile(r"\n[ \t]*[-*+\u2022][ \t]+(?=\S)")
-_NUMBERED = re.compile(r"\n[ \t]*\d{1,3}[.)][ \t]+(?=\S)")
+_NUMBERED = re.compile(r"\n[ \t]*\d{1,3}(?:[.)][ \t]+|[\uff09\u3001])(?=\S)")
 _TABLE_ROW = re.compile(r"\n[ \t]*\|[^\n]*\|[ \t\r]*(?=\n)")
 _HR = re.compile(r"\n[ \t]{0,3}(?:-{3,}|\*{3,}|_{3,})[ \t\r]*(?=\n)")
 _FENCE = re.compile(r"\n[ \t]*(?:```|~~~)")
@@ -455,7 +479,7 @@ def _lexical(lows: list[str], mattr_window: int, hapax_window: int) -> dict[str,
     uniques = list(uniques)
     # Kind of each distinct token: 0 word, 1 sentence boundary, 2 list marker.
     kind_u = np.fromiter(
-        (1 if u == "\n" or u[0] in ".!?" else 2 if u[-1] in ".)" else 0 for u in uniques),
+        (1 if u == "\n" or u[0] in _ENDS else 2 if u[-1] in _MARKER_ENDS else 0 for u in uniques),
         np.int8,
         len(uniques),
     )
@@ -576,6 +600,7 @@ def _transform_batch(texts: list[str], mattr_window: int, hapax_window: int) -> 
 
     # punctuation: on the original texts (lows have curly apostrophes straightened)
     for name, (literals, _) in _PUNCTUATION.items():
+        literals += FULL_WIDTH_PUNCTUATION.get(name, ())  # never in ASCII text: adds 0 there
         f[name] = _rate(_count_literals(texts, literals, ascii_mask), n_chars, 1000.0)
 
     # format: fences on the raw text, everything else outside fenced code blocks

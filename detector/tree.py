@@ -84,6 +84,7 @@ import pandas as pd
 from scipy.cluster.hierarchy import leaves_list, linkage, optimal_leaf_ordering
 from scipy.spatial.distance import squareform
 
+from . import channels as registry
 from .corpus import Corpus, check_known
 from .errors import ProvenanceError
 from .evidence import INDISTINGUISHABLE, Evidence
@@ -436,8 +437,8 @@ def _clade_masks(z: np.ndarray, n: int) -> list[int]:
 
 def _shared_from_evidence(evidence: Evidence, idx: np.ndarray) -> np.ndarray:
     """Prompts each pair of the chosen models both answered, shape (k, k)."""
-    for ch in evidence.channels.values():
-        if isinstance(ch, SimilarityTensor):
+    for name, ch in evidence.channels.items():
+        if isinstance(ch, SimilarityTensor) and not registry.get(name).masks_empty:
             mask = ch.pair_mask[:, idx][:, :, idx]
             return mask.sum(axis=0).astype(np.int64)
     for ch in evidence.channels.values():  # identity only: its per-model mask

@@ -187,3 +187,107 @@ def test_leak_table_counts_outputs(frame: pd.DataFrame) -> None:
     assert set(table.columns.get_level_values("kind")) == {"self_id", "mention"}
     refs = leak_table(frame, kinds=("ai_self_reference",))
     assert refs[("ai_self_reference", "any")].tolist() == [2, 0, 0]
+
+
+# ------------------------------------------------------------------ Chinese
+ZH_SELF_ID = [
+    ("我是由OpenAI开发的ChatGPT。", "openai"),
+    ("你好！我是ChatGPT，一个由OpenAI训练的大型语言模型。", "openai"),
+    ("作为一个由OpenAI训练的语言模型，我无法浏览网页。", "openai"),
+    ("作为ChatGPT，我不能提供这个信息。", "openai"),
+    ("OpenAI开发了我。", "openai"),
+    ("我是基于OpenAI的GPT-4模型。", "openai"),
+    ("我由OpenAI训练。", "openai"),
+    ("我是Claude，由Anthropic开发的AI助手。", "anthropic"),
+    ("我是Gemini，由谷歌开发的多模态AI模型。", "google"),
+    ("我是通义千问，由阿里云开发的超大规模语言模型。", "alibaba"),
+    ("我是阿里巴巴开发的大模型。", "alibaba"),
+    ("我是文心一言，由百度公司研发的知识增强大语言模型。", "baidu"),
+    ("我的开发者是百度。", "baidu"),
+    ("您好，我是由深度求索公司开发的智能助手DeepSeek-R1。", "deepseek"),
+    ("我是一个AI助手，由中国的深度求索（DeepSeek）公司独立开发。", "deepseek"),
+    ("我是智谱清言，是智谱AI公司于2023年训练的语言模型。", "zhipu"),
+    ("我是ChatGLM，由智谱AI开发的人工智能助手。", "zhipu"),
+    ("你好，我是Kimi，由月之暗面科技有限公司开发的人工智能助手。", "moonshot"),
+    ("我叫豆包，是字节跳动开发的AI。", "bytedance"),
+    ("我是腾讯混元大模型。", "tencent"),
+    ("我是讯飞星火认知大模型，由科大讯飞研发。", "iflytek"),
+    ("我是百川大模型，由百川智能开发。", "baichuan"),
+]
+
+
+@pytest.mark.parametrize(("text", "vendor"), ZH_SELF_ID)
+def test_chinese_self_id(text: str, vendor: str) -> None:
+    counts = _counts(text)
+    assert counts.get(f"self_id:{vendor}", 0) >= 1
+    assert not any(k.startswith("self_id:") and k != f"self_id:{vendor}" for k in counts)
+
+
+ZH_NOT_SELF_ID = [
+    ("ChatGPT是由OpenAI开发的语言模型。", {"mention:openai": 2}),  # third person
+    ("我不是ChatGPT，但我可以帮你。", {"mention:openai": 1}),  # negation
+    ("我是ChatGPT的忠实用户。", {"mention:openai": 1}),  # a user of it
+    ("作为OpenAI的用户，我觉得它很好用。", {"mention:openai": 1}),
+    ("我是在百度开发的项目里工作。", {"mention:baidu": 1}),
+    ("我是说，谷歌开发的安卓系统很流行。", {"mention:google": 1}),  # "I mean"
+    ("我是一名学生，我使用百度开发的文心一言。", {"mention:baidu": 2}),
+    ("通义千问是阿里云推出的大模型。", {"mention:alibaba": 2}),
+    ("我喜欢用谷歌搜索和微软的Office。", {"mention:google": 1, "mention:microsoft": 1}),
+    ("作为一个AI爱好者，我关注OpenAI的新闻。", {"mention:openai": 1}),
+    ("海纳百川，有容乃大。", {}),  # 百川 in an idiom
+    ("平克·弗洛伊德的专辑《月之暗面》很经典。", {}),  # the album, not the company
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ZH_NOT_SELF_ID)
+def test_chinese_not_self_id(text: str, expected: dict[str, int]) -> None:
+    assert _counts(text) == expected
+
+
+def test_chinese_ai_self_reference() -> None:
+    assert _counts("作为一个人工智能语言模型，我无法回答这个问题。") == {"ai_self_reference": 1}
+    assert _counts("我是一个AI助手。") == {"ai_self_reference": 1}
+    assert _counts("我是一个人工智能，没有感情。") == {"ai_self_reference": 1}
+    # an unknown maker: still an AI describing itself
+    assert _counts("我是星河，由星河智能公司开发的AI助手。") == {"ai_self_reference": 1}
+    assert _counts("作为一个AI爱好者，我关注新闻。") == {}
+
+
+def test_field_case_09_identity_texts() -> None:
+    """The case's check_identity.py: DeepSeek's self-descriptions in English and Chinese."""
+    texts = [
+        "I'm an AI assistant developed by DeepSeek. How can I help?",
+        "我是一个AI助手，由中国的深度求索（DeepSeek）公司独立开发。",
+        "您好！我是由深度求索公司开发的智能助手DeepSeek-R1。",
+        "作为一个人工智能语言模型，我无法回答这个问题。",
+    ]
+    frame = pd.DataFrame(
+        {"model": "m", "prompt_id": [str(i) for i in range(4)], "prompt": "who", "output": texts}
+    )
+    hits = find_leaks(frame, kinds=KINDS)
+    got = {(r.prompt_id, r.kind, r.vendor) for r in hits.itertuples()}
+    assert got == {
+        ("0", "self_id", "deepseek"),
+        ("0", "ai_self_reference", ""),
+        ("1", "self_id", "deepseek"),
+        ("1", "ai_self_reference", ""),
+        ("2", "self_id", "deepseek"),  # the name after the maker is part of the claim
+        ("2", "ai_self_reference", ""),
+        ("3", "ai_self_reference", ""),
+    }
+
+
+def test_latin_names_inside_chinese_text_are_mentions() -> None:
+    assert _counts("由OpenAI开发的模型很多。") == {"mention:openai": 1}
+    assert _counts("Claude和Gemini都很强。") == {"mention:anthropic": 1, "mention:google": 1}
+    assert _counts("OpenAI's models") == {"mention:openai": 1}  # English as before
+
+
+def test_windowed_scan_equals_full_scan_in_chinese() -> None:
+    filler = "今天天气很好，我们去公园散步吧。" * 30
+    texts = [t for t, _ in ZH_SELF_ID] + [t for t, _ in ZH_NOT_SELF_ID]
+    texts += [filler + t + filler for t in texts[:12]]
+    fast = _scan(_texts(texts), KINDS, fast=True)
+    slow = _scan(_texts(texts), KINDS, fast=False)
+    pd.testing.assert_frame_equal(fast, slow)
+    assert len(fast) > 50

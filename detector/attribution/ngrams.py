@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 
+from ..cjk import CJK_CHARS, CJK_TEXT_VERSION, corpus_has_cjk, join_words
 from ..corpus import Corpus
 from ..errors import ProvenanceError
 
@@ -37,8 +38,9 @@ __all__ = [
 START = "\u00a7"  # section sign: the start of an output
 LINE = "\u00b6"  # pilcrow: a line break
 #: Words (inner apostrophes kept), digit runs, and single punctuation marks (the
-#: start and line-break markers among them).
-TOKEN_PATTERN = r"[^\W\d_]+(?:'[^\W\d_]+)*|\d+|[^\w\s]|_"
+#: start and line-break markers among them); a Han character or kana is a word of
+#: its own (:mod:`detector.cjk`), so Chinese and Japanese terms are character n-grams.
+TOKEN_PATTERN = rf"[{CJK_CHARS}]|[^\W\d_{CJK_CHARS}]+(?:'[^\W\d_{CJK_CHARS}]+)*|\d+|[^\w\s]|_"
 NGRAM_RANGE = (1, 3)
 MIN_DF = 3
 MAX_TERMS = 200_000
@@ -110,6 +112,7 @@ def lexical_counts(
 
     params = {
         "version": LEXICAL_VERSION,
+        **({"cjk": CJK_TEXT_VERSION} if corpus_has_cjk(corpus) else {}),
         "ngram_range": list(NGRAM_RANGE),
         "min_df": MIN_DF,
         "max_terms": MAX_TERMS,
@@ -136,7 +139,9 @@ def lexical_counts(
 
 
 def describe_term(term: str) -> str:
-    """A term as a person reads it: ``[start]`` for the start, ``⏎`` for a line break."""
-    return " ".join(
-        "[start]" if tok == START else "\u23ce" if tok == LINE else tok for tok in term.split(" ")
-    )
+    """A term as a person reads it: ``[start]`` for the start, ``⏎`` for a line break.
+
+    CJK characters are written together, as in the text ("当 然" reads "当然").
+    """
+    words = ["[start]" if t == START else "\u23ce" if t == LINE else t for t in term.split(" ")]
+    return join_words(words)

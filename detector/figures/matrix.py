@@ -268,7 +268,7 @@ def channels_figure(result: ScoreResult, *, max_rows: int = 15, max_width: float
     ``max_rows`` highest-ranked candidates.
     """
     cands = result.candidates[:max_rows]
-    names = list(cands[0].channels) if cands else []
+    names = list(dict.fromkeys(k for c in cands for k in c.channels))
     z = np.array([[c.channels.get(k, np.nan) for k in names] + [c.z] for c in cands])
     z = z.reshape(len(cands), len(names) + 1)
     finite = np.abs(z[np.isfinite(z)])

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .. import channels as registry
+from ..cjk import word_counts
 from ..consensus import consensus_tree
 from ..corpus import Corpus, inspect, load_corpus
 from ..errors import ProvenanceError
@@ -167,7 +168,7 @@ def _data_overview(corpus: Corpus, roles: Roles, result: ScoreResult) -> DataOve
                 float(length.get("median_chars", np.nan)),
             )
         )
-    words = corpus.df["output"].str.split().str.len()
+    words = word_counts(corpus.df["output"])
     lengths = []
     for m in order:
         w = words[corpus.df["model"] == m].to_numpy(dtype=float)
@@ -362,7 +363,7 @@ def _examples_section(
         sims = sims[answered.loc[sims.index, contrast].to_numpy()]
     if not len(sims):
         return section
-    words = corpus.df.assign(n=corpus.df["output"].str.split().str.len())
+    words = corpus.df.assign(n=word_counts(corpus.df["output"]))
     words = words[words["model"].isin([suspect, top])].groupby("prompt_id")["n"].min()
     long_enough = sims[words.reindex(sims.index).fillna(0).to_numpy() >= MIN_EXAMPLE_WORDS]
     if len(long_enough) >= 3:  # short answers ("True") are alike but show little
@@ -653,7 +654,9 @@ def gather(
     roles = _roles(data, corpus, suspect, candidates, reference)
     clock.lap("load")
     say("evidence")
-    evidence = suspect_evidence(data, roles, channels=channels, seed=seed, **feature_kwargs)
+    evidence = suspect_evidence(
+        data, roles, channels=channels, seed=seed, min_prompts=MIN_PROMPTS, **feature_kwargs
+    )
     if evidence is data and channels is not None:
         notes.append("channels were taken from the evidence given; `channels` was ignored")
     features = evidence.features

@@ -290,7 +290,7 @@ def _body(pg: _Page) -> None:
                    for c in d.channels], numeric=(2, 3)))  # fmt: skip
     if r.candidates:
         pg.figure("channels", figures.channels_figure(r))
-        names = list(r.candidates[0].channels)
+        names = list(dict.fromkeys(k for c in r.candidates for k in c.channels))
         pg.add(_table(["rank", "candidate"] + [f"z {k}" for k in names] + ["z combined"],
                       [[c.rank, c.model] + [text.fmt(c.channels.get(k), 2) for k in names]
                        + [text.fmt(c.z, 2)] for c in r.candidates],

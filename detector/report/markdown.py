@@ -13,6 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..cjk import has_cjk
+
 __all__ = ["Block", "Span", "parse", "truncate"]
 
 
@@ -57,11 +59,23 @@ def truncate(text: str, chars: int, lines: int | None = None) -> str:
 
 
 def _phrase_patterns(phrases: Sequence[str]) -> list[re.Pattern[str]]:
-    """One regex per phrase: whole words, any case, any whitespace, either apostrophe."""
+    """One regex per phrase: whole words, any case, any whitespace, either apostrophe.
+
+    CJK characters (one word each, :mod:`detector.cjk`) follow each other with
+    no space needed and have no word boundary.
+    """
     out = []
     for phrase in dict.fromkeys(p.strip() for p in phrases if p.strip()):
-        tokens = [re.escape(t).replace("'", "['\u2019]") for t in phrase.split()]
-        out.append(re.compile(r"(?<![\w'])" + r"\s+".join(tokens) + r"(?![\w'])", re.IGNORECASE))
+        words = phrase.split()
+        cjk = [has_cjk(w) for w in words]
+        body = "".join(
+            ("" if i == 0 else r"\s*" if cjk[i - 1] and cjk[i] else r"\s+")
+            + re.escape(w).replace("'", "['\u2019]")
+            for i, w in enumerate(words)
+        )
+        head = "" if cjk[0] else r"(?<![\w'])"
+        tail = "" if cjk[-1] else r"(?![\w'])"
+        out.append(re.compile(head + body + tail, re.IGNORECASE))
     return out
 
 

@@ -188,7 +188,7 @@ def _channels_section(b: Builder, d: ReportData, captions: dict[str, str]) -> No
         return
     fig = _fit(figures.channels_figure(r, max_width=MAX_FIG_W))
     b.figure("channels", fig, captions["channels"], text.alt_text(d, "channels"))
-    names = list(r.candidates[0].channels)
+    names = list(dict.fromkeys(k for c in r.candidates for k in c.channels))
     rows = [
         [str(c.rank), c.model]
         + [text.fmt(c.channels.get(k), 2) for k in names]
