@@ -53,6 +53,17 @@ class Executor(Protocol):
         ...
 
 
+class _Box:
+    """One object shipped to the workers as it is."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _unboxed(fn: Callable[[Any, Any], Any], item: Any, box: _Box) -> Any:
+    return fn(item, box.value)
+
+
 class LocalExecutor:
     """Run every item in this process, one after the other (the default)."""
 
@@ -143,12 +154,14 @@ class DaskExecutor:
     def map(self, fn: Callable[[T, Any], R], items: Sequence[T], shared: Any = None) -> Iterator[R]:
         if not len(items):
             return
-        state = self.client.scatter(shared, broadcast=True) if shared is not None else None
+        # boxed, so a dict or list is shipped as one object rather than scattered per element
+        state = self.client.scatter(_Box(shared), broadcast=True)
         pending: list[Any] = []
         next_item = 0
         while next_item < len(items) or pending:
             while next_item < len(items) and len(pending) < self.window:
-                pending.append(self.client.submit(fn, items[next_item], state, pure=False))
+                task = self.client.submit(_unboxed, fn, items[next_item], state, pure=False)
+                pending.append(task)
                 next_item += 1
             future = pending.pop(0)
             result = future.result()
