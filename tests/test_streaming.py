@@ -173,10 +173,11 @@ def test_interrupted_features_resume_from_finished_shards(corpus, tmp_path, monk
 
     calls: list[int] = []
     original = StyleFeatures.transform
+    interrupt = [True]
 
     def flaky(self, X):
         calls.append(len(X))
-        if len(calls) == 4:
+        if interrupt[0] and len(calls) == 4:
             raise KeyboardInterrupt("interrupted")
         return original(self, X)
 
@@ -186,6 +187,7 @@ def test_interrupted_features_resume_from_finished_shards(corpus, tmp_path, monk
     n_shards = len(ShardPlan.of(corpus.df, 150))
     assert len(calls) == 4 < n_shards
     calls.clear()
+    interrupt[0] = False
     resumed = compute_features(
         corpus, ["style"], cache_dir=tmp_path, progress=False, shard_rows=150
     )
