@@ -60,7 +60,7 @@ class FeatureOptions:
     embedding_model : str, optional
         sentence-transformers hub name or local path; None is the bundled
         all-MiniLM-L6-v2.
-    precision : {"auto", "fp32", "bf16"}
+    precision : {"auto", "fp32", "bf16", "fp16"}
         Embedding precision (:class:`~detector.embeddings.Embedder`).
     cache_dir : path, optional
         Cache folder (default ``PROVENANCE_CACHE_DIR`` or the user cache).
@@ -69,8 +69,8 @@ class FeatureOptions:
     progress : bool, optional
         Progress on stderr; None shows it when stderr is a terminal.
     device : str, optional
-        Torch device for embeddings (``"cpu"``, ``"cuda"``); default the GPU
-        when there is one.
+        Torch device for embeddings (``"cpu"``, ``"cuda"``, ``"cuda:N"``);
+        default the GPU when there is one.
     """
 
     embedding_model: str | None = None

@@ -10,8 +10,10 @@ from .common import (
     add_data_options,
     add_feature_options,
     add_force,
+    add_scale_options,
     feature_kwargs,
     load,
+    scale_kwargs,
 )
 from .output import write_with
 
@@ -48,6 +50,7 @@ def add_parser(sub: Any) -> None:
         help="comma-separated channels to compute",
     )
     add_feature_options(p)
+    add_scale_options(p)
     p.set_defaults(func=run, outputs={"out": TABLE_SUFFIXES})
 
 
@@ -55,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from ..features import compute_features, features_table, parse_channels
 
     channels = parse_channels(args.channels)
-    features = compute_features(load(args), channels, **feature_kwargs(args))
+    features = compute_features(load(args), channels, **feature_kwargs(args), **scale_kwargs(args))
     table = features_table(features, channels)
     detail = f": {len(table)} rows x {table.shape[1]} columns"
     if args.out.lower().endswith(".csv"):
