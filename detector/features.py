@@ -212,8 +212,13 @@ def as_features(
     missing = [c for c in channels if c not in data.matrices]
     if missing:
         plan = getattr(data, "plan", None)
-        if plan is not None:  # sharded: the missing channels in the same shards
-            feature_kwargs = {**feature_kwargs, "shard_rows": plan.shard_rows}
+        if plan is not None:  # sharded: the missing channels in the same shards and folder
+            feature_kwargs = {
+                **feature_kwargs,
+                "shard_rows": plan.shard_rows,
+                "cache_dir": data.cache_root,  # type: ignore[attr-defined]
+                "use_cache": True,
+            }
         extra = compute_features(data.corpus, missing, **feature_kwargs)
         absorb = getattr(data, "absorb", None)
         if absorb is not None and getattr(extra, "plan", None) is not None:

@@ -159,6 +159,7 @@ class ShardedFeatures(Features):
 
     plan: ShardPlan | None = None
     store: ShardStore | None = None
+    cache_root: Path | None = None
     keys: dict[str, list[str]] = field(default_factory=dict)
     hashes: dict[str, str] = field(default_factory=dict)
 
@@ -179,7 +180,9 @@ class ShardedFeatures(Features):
         return entry[0]
 
     def absorb(self, other: ShardedFeatures) -> None:
-        """Take over the channels of ``other``, sharded by the same plan."""
+        """Take over the channels of ``other``, sharded by the same plan in the same folder."""
+        if other.store is None or self.store is None or other.store.folder != self.store.folder:
+            raise ProvenanceError("cannot merge feature shards of two cache folders")
         self.keys.update(other.keys)
         self.hashes.update(other.hashes)
         self.names.update(other.names)
@@ -380,7 +383,7 @@ def compute_sharded_features(
     worker_options = options
     if executor.distributed:  # the shards are the cache; no shared SQLite across machines
         worker_options = replace(options, use_cache=False, progress=False)
-    features = ShardedFeatures(corpus, {}, {}, None, {}, plan=plan, store=store)
+    features = ShardedFeatures(corpus, {}, {}, None, {}, plan=plan, store=store, cache_root=root)
     features.matrices = ShardedMatrices(features)
     features._tmp = keep_alive  # type: ignore[attr-defined]
     hashes: dict[str, list[str]] = {}
