@@ -137,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
             values = sorted(r[key] for r in runs[engine])
             cells.append(f"{values[len(values) // 2]:.2f}")
         lines.append(f"| {key} | " + " | ".join(cells) + " |")
-    lines.append("| installed size (MiB) | " + " | ".join(f"{sizes[e]:.0f}" for e in engines) + " |")
+    lines.append(
+        "| installed size (MiB) | " + " | ".join(f"{sizes[e]:.0f}" for e in engines) + " |"
+    )
     lines += ["", "Raw runs:", "", "```", json.dumps(runs, indent=1), "```", ""]
     args.out.write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)

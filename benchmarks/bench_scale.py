@@ -212,8 +212,12 @@ def report(runs: dict[int, dict[str, dict[str, Any]]], args: argparse.Namespace)
         "",
         f"Machine: {os.cpu_count()} cores; load average during the runs "
         f"{min(loads):.1f}-{max(loads):.1f} "
-        + ("(**measured on a loaded machine: times are upper bounds**)" if max(loads) > 2.5
-           else "(quiet)") + "; no GPU was lent to this run.",  # fmt: skip
+        + (
+            "(**measured on a loaded machine: times are upper bounds**)"
+            if max(loads) > 2.5
+            else "(quiet)"
+        )
+        + "; no GPU was lent to this run.",  # fmt: skip
         "",
         "Corpora resampled from AlpacaEval (mixtures of real models, prompts repeated, "
         "samples); channels style, lexical, identity (embeddings measured separately below). "
@@ -250,8 +254,10 @@ def report(runs: dict[int, dict[str, dict[str, Any]]], args: argparse.Namespace)
             unit, at = "model^2 x prompt", target_cells
         y = np.array([r["wall_s"] for r, _ in pts])
         if stage == "score:all":
-            y = y / np.array([r["suspects_scored"] for r, _ in pts]) * np.array(
-                [r["models"] for r, _ in pts]
+            y = (
+                y
+                / np.array([r["suspects_scored"] for r, _ in pts])
+                * np.array([r["models"] for r, _ in pts])
             )  # all suspects, from the ones scored
         slope, exponent = _fit(x, y)
         lines.append(f"| {stage} | {unit} | {exponent:.2f} | {slope:.3g} | "
@@ -286,13 +292,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stages", default="features,score:one,score:all,embedding")
     parser.add_argument("--bootstrap", type=int, default=200)
     parser.add_argument("--shard-rows", type=int, default=20_000)
-    parser.add_argument("--max-suspects", type=int, default=5,
-                        help="score:all scores this many suspects and scales to all (0: all)")
+    parser.add_argument(
+        "--max-suspects",
+        type=int,
+        default=5,
+        help="score:all scores this many suspects and scales to all (0: all)",
+    )
     parser.add_argument("--embed-sample", type=int, default=300)
     parser.add_argument("--device", default="cpu", help="embedding device: cpu, cuda, cuda:N")
     parser.add_argument("--precision", default="auto")
-    parser.add_argument("--target", type=lambda t: tuple(int(v) for v in t.split("x")),
-                        default=(500, 10_000, 10), help="MODELSxPROMPTSxSAMPLES")
+    parser.add_argument(
+        "--target",
+        type=lambda t: tuple(int(v) for v in t.split("x")),
+        default=(500, 10_000, 10),
+        help="MODELSxPROMPTSxSAMPLES",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=RESULTS / "scale.md")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)

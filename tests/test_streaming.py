@@ -39,8 +39,10 @@ def corpus():
     records = records.copy()
     rng = np.random.default_rng(1)
     drop = rng.random(len(records)) < 0.08  # partial coverage
-    extra = records[~drop].sample(40, random_state=2).assign(
-        output=lambda d: d["output"] + " (Answered again, a little differently.)"
+    extra = (
+        records[~drop]
+        .sample(40, random_state=2)
+        .assign(output=lambda d: d["output"] + " (Answered again, a little differently.)")
     )
     extra["prompt_id"] = extra["prompt_id"] + "#s1"  # a second sample of 40 answers
     return load_corpus(pd.concat([records[~drop], extra], ignore_index=True))
@@ -108,9 +110,7 @@ def test_streamed_evidence_equals_in_memory(features, corpus):
 
 
 def test_sharded_features_equal_whole_matrices(features, corpus, tmp_path):
-    sharded = compute_features(
-        corpus, CHANNELS, cache_dir=tmp_path, progress=False, shard_rows=170
-    )
+    sharded = compute_features(corpus, CHANNELS, cache_dir=tmp_path, progress=False, shard_rows=170)
     assert isinstance(sharded, ShardedFeatures) and len(sharded.plan) > 3
     for name in CHANNELS:
         assert sharded.names[name] == features.names[name]
@@ -147,9 +147,7 @@ def test_lexical_vocabulary_ties_broken_as_in_memory(corpus, tmp_path):
 
 
 def test_score_and_tree_identical_when_streamed(features, corpus, tmp_path):
-    sharded = compute_features(
-        corpus, CHANNELS, cache_dir=tmp_path, progress=False, shard_rows=150
-    )
+    sharded = compute_features(corpus, CHANNELS, cache_dir=tmp_path, progress=False, shard_rows=150)
     suspect = "student-of-atlas" if "student-of-atlas" in corpus.models else corpus.models[-1]
     a = score(features, suspect, channels=CHANNELS, n_bootstrap=40, seed=2)
     b = score(sharded, suspect, channels=CHANNELS, n_bootstrap=40, seed=2)
