@@ -20,6 +20,7 @@ ancestry; here the known lineage of the pool (``--lineage``, the CSV format of
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -108,19 +109,39 @@ class Panel:
     def _row(self, model: str) -> pd.Series | None:
         return self.lineage.loc[model] if model in self.lineage.index else None
 
-    def family(self, model: str) -> str:
-        """The model's vendor line or teacher family, when documented."""
+    def family(self, model: str, *, suspect: str = "") -> str:
+        """The model's vendor line or teacher family, when documented.
+
+        In the teacher format a model takes the ``teacher_family`` of a
+        student that names it as teacher; the suspect's row is not consulted.
+        """
         row = self._row(model)
         if row is None:
             return ""
         if _text(row, "family"):
             return _text(row, "family")
-        # a teacher-format row: a model that is some student's teacher takes that family
-        if "teacher" in self.lineage.columns:
-            taught = self.lineage[self.lineage["teacher"].astype(str) == model]
-            if len(taught):
-                return _text(taught.iloc[0], "teacher_family")
-        return ""
+        if "teacher" not in self.lineage.columns:
+            return ""
+        rows = self.lineage[self.lineage.index != suspect]
+        families = {
+            str(t): _text(r, "teacher_family")
+            for t, (_, r) in zip(rows["teacher"].astype(str), rows.iterrows(), strict=True)
+            if t and _text(r, "teacher_family")
+        }
+        if model in families:
+            return families[model]
+        # another snapshot of a documented teacher: same base model, longest shared name
+        # prefix (gpt-3.5-turbo-0613 joins gpt-3.5-turbo-0301's family)
+        base = _text(row, "base_model")
+        same_base = [
+            t
+            for t in families
+            if t in self.lineage.index and base and _text(self.lineage.loc[t], "base_model") == base
+        ]
+        if not same_base:
+            return ""
+        best = max(same_base, key=lambda t: len(os.path.commonprefix([t, model])))
+        return families[best] if len(os.path.commonprefix([best, model])) >= 4 else ""
 
     def _learned_from_family(self, model: str, family: str) -> bool:
         row = self._row(model)
@@ -139,7 +160,7 @@ class Panel:
         its *clade*. The suspect is never in the answer and its row is never
         read.
         """
-        family = self.family(candidate)
+        family = self.family(candidate, suspect=suspect)
         out: dict[str, str] = {}
         for model in pool:
             if model in (suspect, candidate):
@@ -166,7 +187,7 @@ class Panel:
         """
         pool = list(pool)
         out = self.learned_from(candidate, pool, suspect=suspect)
-        family = self.family(candidate)
+        family = self.family(candidate, suspect=suspect)
         cand_row = self._row(candidate)
         for model in pool:
             if model in (suspect, candidate) or model in out:

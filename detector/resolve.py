@@ -155,6 +155,10 @@ class Roles:
     clades : dict of str to list of str
         Per candidate, the models of the pool documented as having learned
         from it (its students and derivatives): with the candidate, its clade.
+    set_aside : dict of str to str
+        Models that cannot be candidates because they were released after the
+        suspect, with the dates (they stay reference models when the
+        reference pool was defaulted).
     """
 
     suspect: str
@@ -164,6 +168,7 @@ class Roles:
     left_out: dict[str, str] = field(default_factory=dict)
     null_exclusions: dict[str, dict[str, str]] = field(default_factory=dict)
     clades: dict[str, list[str]] = field(default_factory=dict)
+    set_aside: dict[str, str] = field(default_factory=dict)
 
     @property
     def pool(self) -> list[str]:
@@ -173,6 +178,7 @@ class Roles:
     def notes(self) -> list[str]:
         """One line per model left out, and per candidate whose null the lineage changed."""
         lines = [f"{m} left out: {why}" for m, why in self.left_out.items()]
+        lines += [f"{m} is not a candidate: {why}" for m, why in self.set_aside.items()]
         for cand, refs in self.null_exclusions.items():
             lines.append(f"{cand}'s null leaves out its documented relatives: {', '.join(refs)}")
         return lines
@@ -315,13 +321,20 @@ def resolve_roles(
         cand = [m for m in cand if m not in left_out]
         ref = [m for m in ref if m not in left_out]
     panel = Panel(lineage, _data_release_dates(data))
-    for m in list(cand):
-        if panel.later_than(m, suspect):
-            left_out[m] = (
-                f"released {panel.released(m).text}, after {suspect} "  # type: ignore[union-attr]
-                f"({panel.released(suspect).text}): it cannot be its teacher or parent"  # type: ignore[union-attr]
-            )
-    cand = [m for m in cand if m not in left_out]
+    set_aside: dict[str, str] = {}
+    for m in [m for m in cand if panel.later_than(m, suspect)]:
+        released, own = panel.released(m), panel.released(suspect)
+        assert released is not None and own is not None
+        set_aside[m] = (
+            f"released {released.text}, after {suspect} ({own.text}), so it cannot be its "
+            "teacher or parent"
+        )
+        if reference is None:  # a defaulted pool keeps it as an unrelated reference model
+            ref.append(m)
+            reasons[m] = "reference: released after the suspect"
+        else:
+            reasons.pop(m, None)
+    cand = [m for m in cand if m not in set_aside]
     if not cand:
         raise ProvenanceError(
             "no candidate models left"
@@ -332,7 +345,7 @@ def resolve_roles(
         reasons.pop(m, None)
     exclusions = panel.null_exclusions(suspect, cand, ref)
     clades = panel.clades(suspect, cand, [*cand, *ref])
-    return Roles(suspect, cand, ref, reasons, left_out, exclusions, clades)
+    return Roles(suspect, cand, ref, reasons, left_out, exclusions, clades, set_aside)
 
 
 def _degenerate_models(data: Data) -> dict[str, str]:

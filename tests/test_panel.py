@@ -83,12 +83,13 @@ def test_score_with_lineage_uses_the_panel_and_sets_later_candidates_aside(demo_
     plain = score(evidence, "student-of-atlas", cands, seed=0, n_bootstrap=20)
     result = score(evidence, "student-of-atlas", cands, seed=0, n_bootstrap=20, lineage=lineage)
     assert [c.model for c in result.candidates] == ["atlas", "cirrus"]
-    assert "borealis left out: released 2024-06" in " ".join(result.notes)
-    assert result.roles["left_out"]["borealis"].endswith("cannot be its teacher or parent")
+    assert "borealis is not a candidate: released 2024-06" in " ".join(result.notes)
+    assert result.roles["set_aside"]["borealis"].endswith("cannot be its teacher or parent")
+    assert "borealis" in result.reference  # the pool was defaulted: it calibrates instead
     # atlas's variant (a documented derivative) is its clade, and leaves its null
     assert result.roles["clades"] == {"atlas": ["atlas_concise"]}
     top = result.candidates[0]
-    assert top.model == "atlas" and top.null_size == len(result.reference) - 1
+    assert top.model == "atlas" and top.null_size == len(result.reference) - 1  # minus its clade
     assert top.p_raw == pytest.approx(min(1.0, 2 * (1 - top.score)))  # own and clade tested
     assert plain.candidates[0].model == "atlas" and plain.candidates[0].null_size == len(
         plain.reference
