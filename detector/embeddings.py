@@ -516,7 +516,7 @@ class Embedder:
                 stored = self.cache.get_meta(meta) if self.cache is not None else None
                 verdict = _parse_verdict(stored)
                 if verdict is None:
-                    verdict = self._check_bf16(low)
+                    verdict = self._check_bf16() if low == "bf16" else self._check_bf16(low)
                     if self.cache is not None:
                         self.cache.set_meta(meta, f"{int(verdict[0])}:{verdict[1]!r}")
                 _BF16_VERDICTS[key] = verdict

@@ -13,7 +13,7 @@ whose features were computed once loads them in a second.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +38,7 @@ __all__ = [
     "Features",
     "as_features",
     "compute_features",
+    "feature_tables",
     "features_table",
     "parse_channels",
 ]
@@ -227,6 +228,30 @@ def as_features(
             data.matrices.update(extra.matrices)
             data.names.update(extra.names)
     return data
+
+
+def feature_tables(
+    features: Features, channels: Sequence[str] | None = None
+) -> Iterator[pd.DataFrame]:
+    """:func:`features_table` in parts: one per shard for sharded features, else one.
+
+    Sharded features (:class:`~detector.shards.ShardedFeatures`) are read one
+    shard at a time, so memory stays bounded by the shard; their rows come
+    grouped by shard (blocks of prompts in prompt-id order), not in corpus
+    order.
+    """
+    plan = getattr(features, "plan", None)
+    if plan is None:
+        yield features_table(features, channels)
+        return
+    df = features.corpus.df
+    names = list(channels or list(features.matrices))
+    for b, rows in enumerate(plan.rows):
+        parts = [df[["model", "prompt_id"]].iloc[rows].reset_index(drop=True)]
+        for name in names:
+            block = features.block(name, b)  # type: ignore[attr-defined]
+            parts.append(registry.get(name).table(block, features.names[name]))
+        yield pd.concat(parts, axis=1)
 
 
 def features_table(features: Features, channels: Sequence[str] | None = None) -> pd.DataFrame:
