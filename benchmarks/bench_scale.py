@@ -135,6 +135,8 @@ def _child(args: argparse.Namespace) -> dict[str, Any]:
     elif args.stage == "score:all":
         evidence = build_evidence(features, n_bootstrap=args.bootstrap, channels=channels)
         out["evidence_s"] = time.perf_counter() - wall
+        mid = resource.getrusage(resource.RUSAGE_SELF)
+        out["evidence_cpu_s"] = (mid.ru_utime - start.ru_utime) + (mid.ru_stime - start.ru_stime)
         suspects = corpus.models[: args.max_suspects] if args.max_suspects else corpus.models
         for suspect in suspects:
             score(evidence, suspect, n_bootstrap=args.bootstrap)
@@ -241,8 +243,11 @@ def report(runs: dict[int, dict[str, dict[str, Any]]], args: argparse.Namespace)
               f"Target: {tm} models x {tp:,} prompts x {ts} samples = {target_outputs:,} "
               f"outputs; the pairwise stage sees models^2 x prompts = {target_cells:.2e} cells "
               "(one sample per model and prompt enters it).", "",
-              "| stage | fitted to | exponent (log-log) | seconds per unit | at the target |",
-              "| --- | --- | --- | --- | --- |"]  # fmt: skip
+              "Fitted on wall time and on CPU time (user + system: on a loaded machine the "
+              "better estimate of the work, since other processes' time is not counted).", "",
+              "| stage | fitted to | exponent (log-log, wall) | wall s per unit | at the target "
+              "(wall) | CPU s per unit | at the target (CPU) |",
+              "| --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
     stages = sorted({s for by in runs.values() for s in by if s != "embedding"})
     for stage in stages:
         pts = [(runs[n][stage], n) for n in sizes if stage in runs[n]]
@@ -252,16 +257,19 @@ def report(runs: dict[int, dict[str, dict[str, Any]]], args: argparse.Namespace)
         else:
             x = np.array([r["models"] ** 2 * r["prompts"] for r, _ in pts], float)
             unit, at = "model^2 x prompt", target_cells
-        y = np.array([r["wall_s"] for r, _ in pts])
-        if stage == "score:all":
-            y = (
-                y
-                / np.array([r["suspects_scored"] for r, _ in pts])
-                * np.array([r["models"] for r, _ in pts])
-            )  # all suspects, from the ones scored
-        slope, exponent = _fit(x, y)
+        fits = []
+        for key in ("wall_s", "cpu_s"):
+            y = np.array([r[key] for r, _ in pts])
+            if stage == "score:all":  # all suspects: the evidence once, then each suspect
+                ev = np.array([r["evidence_s"] if key == "wall_s" else r["evidence_cpu_s"]
+                               for r, _ in pts])  # fmt: skip
+                per = (y - ev) / np.array([r["suspects_scored"] for r, _ in pts])
+                y = ev + per * np.array([r["models"] for r, _ in pts])
+            fits.append(_fit(x, y))
+        (slope, exponent), (cpu_slope, _) = fits
         lines.append(f"| {stage} | {unit} | {exponent:.2f} | {slope:.3g} | "
-                     f"{_duration(slope * at)} |")  # fmt: skip
+                     f"{_duration(slope * at)} | {cpu_slope:.3g} | "
+                     f"{_duration(cpu_slope * at)} |")  # fmt: skip
     emb = next((by["embedding"] for by in runs.values() if "embedding" in by), None)
     if emb:
         lines += ["", "## Embeddings (measured on a sample, extrapolated)", "",
