@@ -316,6 +316,11 @@ def main(argv: list[str] | None = None) -> int:
         help="MODELSxPROMPTSxSAMPLES",
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the sizes already measured in the results' .json",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "scale.md")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, default=0, help=argparse.SUPPRESS)
@@ -331,22 +336,35 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     stages = args.stages.split(",")
     runs: dict[int, dict[str, dict[str, Any]]] = {}
+    saved = args.out.with_suffix(".json")
+    if args.resume and saved.exists():  # stages finished by an earlier run with these settings
+        runs = {int(k): v for k, v in json.loads(saved.read_text(encoding="utf-8")).items()}
+
+    def save() -> None:  # after every stage, so an interrupted run keeps what it measured
+        args.out.write_text(report(runs, args), encoding="utf-8")
+        saved.write_text(json.dumps(runs, indent=1), encoding="utf-8")
+
     for size in (int(s) for s in args.sizes.split(",")):
-        runs[size] = {}
+        runs.setdefault(size, {})
+        if args.resume and all(
+            s in runs[size] for s in [f"features:{c}" for c in CHANNELS] + stages if ":" in s
+        ):
+            continue
         with tempfile.TemporaryDirectory(prefix="bench-scale-") as cache:
             if "features" in stages or any(s.startswith("score") for s in stages):
                 for channel in CHANNELS:
                     runs[size][f"features:{channel}"] = run_stage(
                         size, f"features:{channel}", Path(cache), args
                     )
+                    save()
             for stage in ("score:one", "score:all"):
                 if stage in stages:
                     runs[size][stage] = run_stage(size, stage, Path(cache), args)
+                    save()
         if "embedding" in stages and size == max(int(s) for s in args.sizes.split(",")):
             runs[size]["embedding"] = run_stage(size, "embedding", Path(tempfile.gettempdir()),
                                                 args)  # fmt: skip
-    args.out.write_text(report(runs, args), encoding="utf-8")
-    args.out.with_suffix(".json").write_text(json.dumps(runs, indent=1), encoding="utf-8")
+    save()
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
 
