@@ -56,6 +56,10 @@ STREAM_CELLS = 50_000_000
 BLOCK_BYTES = 256 * 2**20
 _BYTES_PER_CELL = 8 * 14  # float64 per-prompt arrays alive at once in block_similarity
 SPLIT_REPEATS = 4  # as split_half_reliability
+#: The pairwise pass runs as this many groups of consecutive shards, each returning one
+#: partial sum (few large transfers from distributed workers; the same grouping locally,
+#: so both add in the same order and agree to the last bit).
+TASK_GROUPS = 16
 
 
 def stream_by_default(n_prompts: int, n_models: int) -> bool:
@@ -361,34 +365,31 @@ class StreamedSums:
             self._accumulate(list(missing), np.vstack(list(missing.values())))
         return np.array([self.index[key] for key in keys], dtype=np.int64)
 
+    def _groups(self, tasks: list[Task]) -> list[list[Task]]:
+        n = min(TASK_GROUPS, len(tasks))
+        return [[tasks[i] for i in idx] for idx in np.array_split(np.arange(len(tasks)), n)]
+
     def _accumulate(self, keys: list[bytes], weights: np.ndarray) -> None:
         m, k = self.setup.n_models, len(weights)
-        num: dict[str, np.ndarray] = {}
-        den_full, den_partial = np.zeros(k), None
-        pden = np.zeros((k, m))
-        for task, part in zip(self.tasks, self._run(_sums_job, self._with(weights), "pairwise"),
-                              strict=True):  # fmt: skip
-            for name, value in part["num"].items():
-                num[name] = value if name not in num else num[name] + value
-            den_full += part["den_full"]
-            if part["den_partial"] is not None:
-                dp = part["den_partial"]
-                den_partial = dp if den_partial is None else den_partial + dp
-            pden += part["pden"]
-            self.answered[task.first_prompt : task.first_prompt + task.n_prompts] = part["mask"]
-        den = np.broadcast_to(den_full[:, None], (k, m * m)).copy()
-        if den_partial is not None:
-            den += den_partial
+        total: dict[str, Any] | None = None
+        for part in self._run(_group_sums_job, self._groups(self._with(weights)), "pairwise"):
+            total = part if total is None else _merge_parts(total, part)
+        assert total is not None
+        for first, mask in total["masks"]:
+            self.answered[first : first + len(mask)] = mask
+        den = np.broadcast_to(total["den_full"][:, None], (k, m * m)).copy()
+        if total["den_partial"] is not None:
+            den += total["den_partial"]
         start = len(self.index)
         for name, kind in self.setup.kinds.items():
-            shape = (k, m, -1) if kind == "profile" else (k, m, m)
-            value = num.get(name, np.zeros((k, m, m)) if kind != "profile" else np.zeros((k, m, 0)))
-            value = value.reshape(shape)
+            empty = np.zeros((k, m, 0)) if kind == "profile" else np.zeros((k, m, m))
+            value = total["num"].get(name, empty)
+            value = value.reshape((k, m, -1) if kind == "profile" else (k, m, m))
             self.num[name] = (
                 value if name not in self.num else np.concatenate([self.num[name], value])
             )
         self.den = np.concatenate([self.den, den.reshape(k, m, m)])
-        self.pden = np.concatenate([self.pden, pden])
+        self.pden = np.concatenate([self.pden, total["pden"]])
         for i, key in enumerate(keys):
             self.index[key] = start + i
 
@@ -396,11 +397,37 @@ class StreamedSums:
         """Per-prompt similarity of models i and j in every similarity channel (one pass)."""
         if self._pair is None or self._pair[0] != (i, j):
             values: dict[str, list[np.ndarray]] = {}
-            for part in self._run(_sums_job, self._with(None, (i, j)), "pair"):
+            for part in self._run(_group_sums_job, self._groups(self._with(None, (i, j))), "pair"):
                 for name, pieces in part["pair"].items():
                     values.setdefault(name, []).extend(pieces)
             self._pair = ((i, j), {n: np.concatenate(v) for n, v in values.items()})
         return self._pair[1]
+
+
+def _group_sums_job(group: list[Task], setup: Setup) -> dict[str, Any]:
+    """The summed parts of consecutive shards (one result per group, so few transfers)."""
+    total: dict[str, Any] | None = None
+    for task in group:
+        part = _sums_job(task, setup)
+        part["masks"] = [(task.first_prompt, part.pop("mask"))]
+        total = part if total is None else _merge_parts(total, part)
+    assert total is not None
+    return total
+
+
+def _merge_parts(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """Add two shards' (or groups') parts, in that order."""
+    for name, value in b["num"].items():
+        a["num"][name] = value if name not in a["num"] else a["num"][name] + value
+    a["den_full"] = a["den_full"] + b["den_full"]
+    if b["den_partial"] is not None:
+        dp = b["den_partial"]
+        a["den_partial"] = dp if a["den_partial"] is None else a["den_partial"] + dp
+    a["pden"] = a["pden"] + b["pden"]
+    a["masks"] = a["masks"] + b["masks"]
+    for name, pieces in b["pair"].items():
+        a["pair"][name] = a["pair"].get(name, []) + pieces
+    return a
 
 
 # ------------------------------------------------------------------ channels
