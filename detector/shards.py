@@ -266,8 +266,8 @@ def _vocabulary(
     executor: Executor,
     folder: Path,
     progress: bool,
-) -> Any:
-    """The lexical vocabulary of the whole corpus: from the cache, or two streamed passes."""
+) -> tuple[Any, str]:
+    """The corpus-wide vocabulary and its key: from the cache, or two streamed passes."""
     from . import lexical_stream as ls
 
     template = spec.make(FeatureOptions())
@@ -276,7 +276,7 @@ def _vocabulary(
     path = folder / f"{spec.name}-vocabulary-{key}.json"
     if path.exists():
         try:
-            return _load_vocabulary(path, params)
+            return _load_vocabulary(path, params), key
         except (OSError, ValueError, KeyError):
             path.unlink(missing_ok=True)
     frames = [_frame(corpus, spec, rows) for rows in plan.rows]
@@ -302,7 +302,7 @@ def _vocabulary(
     pbar.close()
     vocabulary = ls.fitted_vocabulary(words, totals.result(), params)
     _save_vocabulary(path, vocabulary)
-    return vocabulary
+    return vocabulary, key
 
 
 def _save_vocabulary(path: Path, fp: Any) -> None:
@@ -395,8 +395,10 @@ def compute_sharded_features(
             ]
         vocabulary = None
         if spec.fit_on == "frame":
-            vocabulary = _vocabulary(corpus, spec, plan, executor, store.folder, options.progress)
-            extra: Any = names_hash(vocabulary.get_feature_names_out())
+            # the shards' counts depend on the whole vocabulary (words, names, terms): its key
+            vocabulary, extra = _vocabulary(
+                corpus, spec, plan, executor, store.folder, options.progress
+            )
         else:
             extra = None
         identity = spec.identity(options)
