@@ -42,6 +42,7 @@ __all__ = [
     "ChannelSpec",
     "FeatureOptions",
     "attribution_channels",
+    "covariate_rows",
     "covariates",
     "get",
     "parse_channels",
@@ -60,7 +61,7 @@ class FeatureOptions:
     embedding_model : str, optional
         sentence-transformers hub name or local path; None is the bundled
         all-MiniLM-L6-v2.
-    precision : {"auto", "fp32", "bf16"}
+    precision : {"auto", "fp32", "bf16", "fp16"}
         Embedding precision (:class:`~detector.embeddings.Embedder`).
     cache_dir : path, optional
         Cache folder (default ``PROVENANCE_CACHE_DIR`` or the user cache).
@@ -69,8 +70,8 @@ class FeatureOptions:
     progress : bool, optional
         Progress on stderr; None shows it when stderr is a terminal.
     device : str, optional
-        Torch device for embeddings (``"cpu"``, ``"cuda"``); default the GPU
-        when there is one.
+        Torch device for embeddings (``"cpu"``, ``"cuda"``, ``"cuda:N"``);
+        default the GPU when there is one.
     """
 
     embedding_model: str | None = None
@@ -108,6 +109,11 @@ COVARIATE_GROUPS = ("length", "format")
 COVARIATE_CHANNEL = "style"
 
 
+def covariate_rows(style_rows: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """Length and markdown covariates of some outputs before z-scoring, shape (n_rows, 15)."""
+    return signed_log(np.asarray(style_rows)[:, _style_columns(names, COVARIATE_GROUPS)])
+
+
 def covariates(style_rows: np.ndarray, names: Sequence[str]) -> np.ndarray:
     """Length and markdown covariates of some outputs, shape (n_rows, 15), z-scored.
 
@@ -118,16 +124,19 @@ def covariates(style_rows: np.ndarray, names: Sequence[str]) -> np.ndarray:
     names : sequence of str
         The style feature names (column order).
     """
-    cols = _style_columns(names, COVARIATE_GROUPS)
-    return standardize(signed_log(np.asarray(style_rows)[:, cols]))
+    return standardize(covariate_rows(style_rows, names))
 
 
 def _dense(rows: Any, names: Sequence[str]) -> np.ndarray:
     return np.asarray(rows, dtype=np.float64)
 
 
+def _style_rows(rows: Any, names: Sequence[str]) -> np.ndarray:
+    return signed_log(np.asarray(rows)[:, _style_columns(names, STYLE_GROUPS)])
+
+
 def _style(rows: Any, names: Sequence[str]) -> np.ndarray:
-    return standardize(signed_log(np.asarray(rows)[:, _style_columns(names, STYLE_GROUPS)]))
+    return standardize(_style_rows(rows, names))
 
 
 def _presence(rows: Any, names: Sequence[str]) -> sp.csr_matrix:
@@ -316,6 +325,12 @@ class ChannelSpec:
         ``prepare(rows, names)``: the per-text vectors compared, from the
         channel's feature rows; for "profile" channels a pair
         ``(claims, claim_names)``.
+    row_prepare : callable or None
+        When ``prepare`` z-scores columns over all the outputs compared
+        (style), its per-row part: ``prepare(rows) == standardize(
+        row_prepare(rows))``. The streamed pairwise stage
+        (:mod:`detector.streaming`) applies it block by block and
+        z-scores with sums over all blocks. None: ``prepare`` is per row.
     base_weight : float
         Relative weight in the combination, before the split-half
         reliability on the corpus at hand (docs/method.md, section 3).
@@ -371,6 +386,7 @@ class ChannelSpec:
     make: Callable[[FeatureOptions], Any]
     similarity: Literal["distance", "cosine", "profile"]
     prepare: Callable[[Any, list[str]], Any]
+    row_prepare: Callable[[Any, list[str]], Any] | None = None
     fit_on: Literal["texts", "frame"] = "texts"
     source: str = "output"
     identity: Callable[[FeatureOptions], dict[str, Any]] = _no_identity
@@ -425,6 +441,7 @@ REGISTRY: dict[str, ChannelSpec] = {
             make=_style_transformer,
             similarity="cosine",
             prepare=_style,
+            row_prepare=_style_rows,
             attribution_c=0.1,
             attribution_default=True,
             attribution_rank=1,

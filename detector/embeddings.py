@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import re
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -42,48 +41,24 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .cache import CacheStats, EmbeddingCache, default_cache_dir, space_id, text_hash
+from .devices import available_cores, check_device, cpu_supports_bf16
 from .errors import ProvenanceError
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
-PRECISIONS = ("auto", "fp32", "bf16")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 BF16_MIN_COSINE = 0.999
 POOLING = "token-weighted-mean-v1"  # part of the cache key; bump when pooling changes
 _BLOCK_BATCHES = 32  # chunks are length-sorted within blocks of this many batches
 _PROGRESS_MIN_BATCHES = 5
 
-Precision = Literal["auto", "fp32", "bf16"]
+Precision = Literal["auto", "fp32", "bf16", "fp16"]
 
 _LOCK = threading.Lock()
 _MODELS: dict[tuple[str, str], SentenceTransformer] = {}
 _BF16_VERDICTS: dict[tuple[str, str], tuple[bool, float]] = {}
-
-
-# ------------------------------------------------------------ hardware
-def cpu_supports_bf16() -> bool:
-    """True when the CPU has native bfloat16 arithmetic (AVX-512 BF16 or AMX)."""
-    import torch
-
-    capability = str(torch.backends.cpu.get_cpu_capability()).upper()
-    if "BF16" in capability or "AMX" in capability:
-        return True
-    try:
-        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    match = re.search(r"^flags\s*:(.*)$", text, flags=re.MULTILINE)
-    flags = set(match.group(1).split()) if match else set()
-    return bool(flags & {"avx512_bf16", "amx_bf16"})
-
-
-def available_cores() -> int:
-    """CPU cores this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
 
 
 # ------------------------------------------------------------ model loading
@@ -187,6 +162,7 @@ def load_model(
         When the model cannot be loaded.
     """
     name, source, local = resolve_model(model)
+    check_device(device)
     key = (name, device or "")
     with _LOCK:
         if key in _MODELS:
@@ -371,11 +347,12 @@ class Embedder:
         Folder of the cache database. None: ``PROVENANCE_CACHE_DIR``, else
         ``$XDG_CACHE_HOME/provenance``, else ``~/.cache/provenance``. False:
         no cache.
-    precision : {"auto", "fp32", "bf16"}
-        "auto" uses bfloat16 autocast where the hardware has native bf16 and
-        a check on 32 fixed sentences keeps cosine >= 0.999 to fp32 (else
-        fp32; the verdict is kept per process and in the cache database);
-        "fp32" and "bf16" force one.
+    precision : {"auto", "fp32", "bf16", "fp16"}
+        "auto" uses bfloat16 autocast where the hardware has native bf16
+        (float16 on a CUDA GPU without bf16) and a check on 32 fixed
+        sentences keeps cosine >= 0.999 to fp32 (else fp32; the verdict is
+        kept per process and in the cache database); "fp32", "bf16" and
+        "fp16" (CUDA only) force one.
     chunk_tokens : int
         Most tokens per chunk, special tokens included; capped at the
         model's window (``max_seq_length``).
@@ -515,24 +492,35 @@ class Embedder:
 
     # ------------------------------------------------------------ precision
     def _resolve_precision(self, requested: str) -> str:
+        if requested == "fp16" and self.model.device.type != "cuda":
+            raise ProvenanceError(
+                f"precision fp16 needs a CUDA device, not {self.device}; use `precision` "
+                "auto or bf16 on a CPU"
+            )
         if requested != "auto":
             return requested
-        if not self._hardware_bf16():
+        # bf16 where the hardware has it; on a CUDA GPU without bf16 (before Ampere), fp16
+        if self._hardware_bf16():
+            low = "bf16"
+        elif self.model.device.type == "cuda":
+            low = "fp16"
+        else:
             return "fp32"
         import torch
 
-        key = (self.fingerprint, self.device)
-        meta = f"bf16-check:{self.fingerprint}:{self.model.device.type}:torch-{torch.__version__}"
+        key = (self.fingerprint, self.device) if low == "bf16" else (self.fingerprint, low)
+        check = "bf16-check" if low == "bf16" else f"{low}-check"
+        meta = f"{check}:{self.fingerprint}:{self.model.device.type}:torch-{torch.__version__}"
         with _LOCK:
             if key not in _BF16_VERDICTS:
                 stored = self.cache.get_meta(meta) if self.cache is not None else None
                 verdict = _parse_verdict(stored)
                 if verdict is None:
-                    verdict = self._check_bf16()
+                    verdict = self._check_bf16() if low == "bf16" else self._check_bf16(low)
                     if self.cache is not None:
                         self.cache.set_meta(meta, f"{int(verdict[0])}:{verdict[1]!r}")
                 _BF16_VERDICTS[key] = verdict
-        return "bf16" if _BF16_VERDICTS[key][0] else "fp32"
+        return low if _BF16_VERDICTS[key][0] else "fp32"
 
     def _hardware_bf16(self) -> bool:
         import torch
@@ -544,12 +532,12 @@ class Embedder:
             return bool(torch.cuda.is_bf16_supported())
         return False
 
-    def _check_bf16(self) -> tuple[bool, float]:
-        """Embed the check sentences in fp32 and bf16; (adopt bf16?, min cosine)."""
+    def _check_bf16(self, precision: str = "bf16") -> tuple[bool, float]:
+        """Embed the check sentences in fp32 and ``precision``; (adopt it?, min cosine)."""
         texts = _check_sentences()
         with self._threads():
             ref = self._embed_texts(texts, "fp32", batch_size=8)
-            low = self._embed_texts(texts, "bf16", batch_size=8)
+            low = self._embed_texts(texts, precision, batch_size=8)
         cosine = float(np.min(np.sum(ref * low, axis=1)))
         return bool(cosine >= BF16_MIN_COSINE), cosine
 
@@ -751,16 +739,17 @@ class Embedder:
 
     @contextlib.contextmanager
     def _compute(self, precision: str) -> Iterator[None]:
-        """Inference mode, under bf16 autocast for ``precision="bf16"``.
+        """Inference mode, under bf16 (fp16) autocast for ``precision="bf16"`` (``"fp16"``).
 
         Autocast keeps its bf16 weight copies until the outermost region
         exits, so nesting this (run-wide, then per batch) casts weights once.
         """
         import torch
 
+        dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
         autocast = (
-            torch.autocast(self.model.device.type, dtype=torch.bfloat16)
-            if precision == "bf16"
+            torch.autocast(self.model.device.type, dtype=dtype)
+            if dtype is not None
             else torch.autocast(self.model.device.type, enabled=False)
         )
         with torch.inference_mode(), autocast:

@@ -40,6 +40,7 @@ from .corpus import Corpus
 from .errors import ProvenanceError
 from .features import Features, as_features, parse_channels
 from .similarity import SimilarityTensor, mean_over_prompts, prompt_centred_similarity
+from .streaming import stream_by_default
 
 #: Affinities (SD units) spread less than this between pairs of models: the models'
 #: outputs are indistinguishable (identical outputs give exactly 0), and neither a
@@ -130,6 +131,20 @@ class Evidence:
         pos = {m: i for i, m in enumerate(self.models)}
         return np.array([pos[n] for n in names], dtype=int)
 
+    def shared_prompts(self) -> np.ndarray | None:
+        """Prompts each pair of models both answered, shape (n_models, n_models), int64.
+
+        From the first channel compared prompt by prompt over all outputs;
+        None when every such channel is a model-level profile.
+        """
+        for name, channel in self.channels.items():
+            if registry.get(name).masks_empty:  # over part of the outputs only
+                continue
+            shared = getattr(channel, "shared_counts", None)
+            if shared is not None:
+                return shared()
+        return None
+
     def raw_affinity(self, name: str, weights: np.ndarray | None = None) -> np.ndarray:
         """Unstandardized affinity of one channel, shape (n_models, n_models)."""
         return self.channels[name].affinity(weights)
@@ -167,9 +182,15 @@ class Evidence:
         rows = np.arange(len(self.models)) if rows is None else rows
         out: dict[str, np.ndarray] = {}
         combined = np.zeros((len(prompt_weights), len(rows), len(self.models)))
+        for ch in self.channels.values():  # streamed channels: one pass for all missing weights
+            prepare = getattr(ch, "prepare_weights", None)
+            if prepare is not None:
+                prepare(prompt_weights)
         for name, ch in self.channels.items():
             mean, sd = self.scales[name]
-            if isinstance(ch, SimilarityTensor):
+            if hasattr(ch, "affinities"):  # streamed similarity (detector.streaming)
+                raw = ch.affinities(prompt_weights, rows)
+            elif isinstance(ch, SimilarityTensor):
                 sims = np.where(ch.pair_mask, ch.sims, 0.0)[:, rows].astype(np.float64)
                 mask = ch.pair_mask[:, rows].astype(np.float64)
                 flat = sims.reshape(len(ch.prompt_ids), -1)
@@ -229,6 +250,18 @@ def _partial_channel(
     )
 
 
+def bootstrap_counts(n_prompts: int, n_bootstrap: int, seed: int) -> np.ndarray:
+    """Multinomial prompt resampling counts, shape (n_bootstrap, n_prompts), float64.
+
+    The draws every bootstrap of this package uses (scores, tree supports),
+    so streamed evidence (:mod:`detector.streaming`) can prepare them in
+    its one pass.
+    """
+    rng = np.random.default_rng(seed)
+    uniform = np.full(n_prompts, 1 / n_prompts)
+    return rng.multinomial(n_prompts, uniform, size=n_bootstrap).astype(np.float64)
+
+
 def split_half_reliability(
     channel: Any,
     n_prompts: int,
@@ -265,6 +298,8 @@ def build_evidence(
     fixed_weights: dict[str, float] | None = None,
     similarity: dict[str, str] | None = None,
     seed: int = 0,
+    streaming: bool | None = None,
+    n_bootstrap: int = 0,
     **feature_kwargs: Any,
 ) -> Evidence:
     """Build the per-channel similarity evidence for a set of models.
@@ -292,10 +327,22 @@ def build_evidence(
         in SDs) or "cosine" of the prompt-centred residuals; default each
         channel spec's ``similarity``.
     seed : int
-        Seed of the split-half reliability estimate.
+        Seed of the split-half reliability estimate (and of the bootstrap
+        counts prepared for streamed evidence).
+    streaming : bool, optional
+        Walk the prompts block by block instead of holding every channel's
+        (n_prompts, n_models, n_models) tensor (:mod:`detector.streaming`):
+        the same numbers to float rounding, memory bounded by the block.
+        None (default): stream when the features are sharded or the tensors
+        would exceed :data:`~detector.streaming.STREAM_CELLS` cells.
+    n_bootstrap : int
+        Bootstrap resamplings the caller will ask for with this ``seed``
+        (:func:`bootstrap_counts`); streamed evidence prepares them in its
+        one pass (others cost one more pass). Ignored in memory.
     **feature_kwargs
         Passed to :func:`~detector.features.compute_features`
-        (``embedding_model``, ``precision``, ``cache_dir``, ``progress``, ...).
+        (``embedding_model``, ``precision``, ``cache_dir``, ``progress``,
+        ``shard_rows``, ``executor``, ...).
 
     Returns
     -------
@@ -318,16 +365,62 @@ def build_evidence(
     pids = sorted(sub["prompt_id"].unique().tolist())
     model_idx = sub["model"].map({m: i for i, m in enumerate(models)}).to_numpy()
     prompt_idx = sub["prompt_id"].map({p: i for i, p in enumerate(pids)}).to_numpy()
+    kinds = {
+        n: "profile"
+        if registry.get(n).similarity == "profile"
+        else (similarity or {}).get(n, registry.get(n).similarity)
+        for n in wanted
+    }
 
+    if streaming is None:
+        streaming = getattr(features, "plan", None) is not None or stream_by_default(
+            len(pids), len(models)
+        )
+    if streaming:
+        # A channel over part of the outputs (reasoning traces) is small by nature:
+        # it is built in memory beside the streamed ones.
+        partial = {n: k for n, k in kinds.items() if registry.get(n).masks_empty}
+        streamed = {n: k for n, k in kinds.items() if n not in partial}
+        built = _streamed(
+            features, streamed, models, pids, rows, model_idx, prompt_idx, control_format,
+            seed, n_bootstrap, feature_kwargs,
+        )  # fmt: skip
+        if partial:
+            built.update(
+                _in_memory(features, partial, models, pids, rows, sub, model_idx, prompt_idx, False)
+            )
+    else:
+        built = _in_memory(
+            features, kinds, models, pids, rows, sub, model_idx, prompt_idx, control_format
+        )
+    evidence = Evidence(list(models), pids, built, features=features)
+    _weigh(evidence, seed, fixed_weights)
+    return evidence
+
+
+def _in_memory(
+    features: Features,
+    kinds: dict[str, str],
+    models: list[str],
+    pids: list[str],
+    rows: np.ndarray,
+    sub: Any,
+    model_idx: np.ndarray,
+    prompt_idx: np.ndarray,
+    control_format: bool,
+) -> dict[str, Any]:
+    """Every channel's per-prompt tensor (or profile), held whole.
+
+    ``sub`` is the corpus table's rows picked by ``rows`` (a partial channel
+    reads its source column there).
+    """
     covariates = None
     if control_format:
         name = registry.COVARIATE_CHANNEL
         matrix = np.asarray(features.matrices[name])[rows]
         covariates = registry.covariates(matrix, features.names[name])
-
-    kinds = similarity or {}
     built: dict[str, Any] = {}
-    for name in wanted:
+    for name, kind in kinds.items():
         spec = registry.get(name)
         matrix = features.matrices[name]
         picked = matrix[rows] if hasattr(matrix, "tocsr") else np.asarray(matrix)[rows]
@@ -336,7 +429,7 @@ def build_evidence(
                 spec, picked, features.names[name], sub, model_idx, prompt_idx, models, pids, kinds
             )
             continue
-        if spec.similarity == "profile":
+        if kind == "profile":
             claims_rows, claim_names = spec.prepare(picked, features.names[name])
             claims = np.zeros((len(pids), len(models), claims_rows.shape[1]))
             mask = np.zeros((len(pids), len(models)), dtype=bool)
@@ -352,16 +445,77 @@ def build_evidence(
             models,
             pids,
             covariates,
-            kind=kinds.get(name, spec.similarity),
+            kind=kind,
         )
+    return built
 
-    evidence = Evidence(list(models), pids, built, features=features)
+
+def _streamed(
+    features: Features,
+    kinds: dict[str, str],
+    models: list[str],
+    pids: list[str],
+    rows: np.ndarray,
+    model_idx: np.ndarray,
+    prompt_idx: np.ndarray,
+    control_format: bool,
+    seed: int,
+    n_bootstrap: int,
+    feature_kwargs: dict[str, Any],
+) -> dict[str, Any]:
+    """The channels from sums accumulated over blocks of prompts (:mod:`detector.streaming`)."""
+    from . import streaming as st
+    from .executor import make_executor
+    from .progress import enabled
+    from .shards import DEFAULT_SHARD_ROWS, ShardPlan
+
+    n_rows = len(features.corpus.df)
+    model_of_row = np.full(n_rows, -1, dtype=np.int64)
+    prompt_of_row = np.full(n_rows, -1, dtype=np.int64)
+    model_of_row[rows], prompt_of_row[rows] = model_idx, prompt_idx
+    keep = model_of_row >= 0
+    needed = list(dict.fromkeys([*kinds, registry.COVARIATE_CHANNEL] if control_format else kinds))
+    plan = getattr(features, "plan", None)
+    if plan is not None:
+        sharded = [n for n in needed if n in features.keys]  # type: ignore[attr-defined]
+        blocks = st.Blocks(
+            plan.rows,
+            features.store,  # type: ignore[attr-defined]
+            {n: features.keys[n] for n in sharded},  # type: ignore[attr-defined]
+            {n: features.hashes[n] for n in sharded},  # type: ignore[attr-defined]
+            {n: features.matrices[n] for n in needed if n not in sharded},
+        )
+    else:
+        block_rows = feature_kwargs.get("shard_rows") or DEFAULT_SHARD_ROWS
+        plan = ShardPlan.of(features.corpus.df, block_rows)
+        blocks = st.Blocks(plan.rows, memory={n: features.matrices[n] for n in needed})
+    setup = st.Setup(
+        blocks, kinds, {n: features.names[n] for n in needed}, len(models), control_format
+    )
+    tasks = st.tasks_of(plan.rows, keep, model_of_row, prompt_of_row)
+    return st.build_streamed_channels(
+        setup,
+        tasks,
+        models,
+        pids,
+        seed=seed,
+        n_bootstrap=n_bootstrap,
+        executor=make_executor(feature_kwargs.get("executor")),
+        progress=enabled(feature_kwargs.get("progress")),
+    )
+
+
+def _weigh(evidence: Evidence, seed: int, fixed_weights: dict[str, float] | None) -> None:
+    """Scales, split-half reliabilities and combination weights of the channels."""
+    built = evidence.channels
     for name, ch in built.items():
         pairs = _pairs_with_data(ch) if registry.get(name).masks_empty else None
         off = _off_diagonal(ch.affinity(), pairs)
         sd = float(off.std()) if len(off) else 0.0
         evidence.scales[name] = (float(off.mean()) if len(off) else 0.0, sd if sd > 1e-12 else 1.0)
-        evidence.reliability[name] = split_half_reliability(ch, len(pids), seed=seed, pairs=pairs)
+        evidence.reliability[name] = split_half_reliability(
+            ch, evidence.n_prompts, seed=seed, pairs=pairs
+        )
     if fixed_weights is not None:
         raw = {n: float(fixed_weights.get(n, 0.0)) for n in built}
     else:
@@ -373,12 +527,12 @@ def build_evidence(
         raw = {n: registry.get(n).base_weight * r for n, r in evidence.reliability.items()}
     total = sum(raw.values())
     evidence.weights = {n: (w / total if total > 0 else 1 / len(raw)) for n, w in raw.items()}
-    return evidence
 
 
 __all__ = [
     "INDISTINGUISHABLE",
     "Evidence",
+    "bootstrap_counts",
     "IdentityProfile",
     "ShareProfile",
     "build_evidence",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,11 +31,17 @@ from .lexical import LexicalFingerprint
 from .progress import enabled as progress_enabled
 from .progress import stage as progress_stage
 
+#: Corpora with more outputs than this are sharded when ``shard_rows`` is not given.
+AUTO_SHARD_OUTPUTS = 200_000
+#: Outputs per shard when sharding is automatic.
+DEFAULT_SHARD_ROWS = 20_000
+
 __all__ = [
     "CHANNELS",
     "Features",
     "as_features",
     "compute_features",
+    "feature_tables",
     "features_table",
     "parse_channels",
 ]
@@ -115,6 +121,8 @@ def compute_features(
     use_cache: bool = True,
     progress: bool | None = None,
     device: str | None = None,
+    shard_rows: int | None = None,
+    executor: Any = None,
 ) -> Features:
     """Compute (or load from cache) the per-text features of each channel.
 
@@ -137,11 +145,26 @@ def compute_features(
         Show progress on stderr; None: when stderr is a terminal (see
         :mod:`detector.progress`).
     device : str, optional
-        Torch device for embeddings.
+        Torch device for embeddings: ``"cpu"``, ``"cuda"`` or ``"cuda:N"``
+        (default the GPU when there is one).
+    shard_rows : int, optional
+        Compute and store the features in shards of about this many outputs
+        (whole prompts; :mod:`detector.shards`): memory bounded by the shard,
+        progress per shard, and an interrupted run resumes from the shards
+        already written. None (default): shards of
+        :data:`~detector.shards.DEFAULT_SHARD_ROWS` when the corpus has more
+        than :data:`~detector.shards.AUTO_SHARD_OUTPUTS` outputs or the
+        executor is distributed, else whole matrices; 0: never.
+    executor : Executor or str, optional
+        Where shards are computed (:mod:`detector.executor`): None or
+        ``"local"`` this process, ``"dask"`` a local Dask cluster, or an
+        executor (:class:`~detector.executor.DaskExecutor` with a scheduler
+        address).
 
     Returns
     -------
     Features
+        :class:`~detector.shards.ShardedFeatures` when sharded.
 
     Raises
     ------
@@ -158,6 +181,17 @@ def compute_features(
         progress=progress,
         device=device,
     )
+    if shard_rows is None or executor is not None:
+        from .executor import make_executor
+
+        executor = make_executor(executor)
+    if shard_rows is None:
+        big = len(corpus.df) > AUTO_SHARD_OUTPUTS or executor.distributed
+        shard_rows = DEFAULT_SHARD_ROWS if big else 0
+    if shard_rows:
+        from .shards import compute_sharded_features
+
+        return compute_sharded_features(corpus, wanted, options, int(shard_rows), executor)
     store = FeatureCache(cache_dir if use_cache else False)
     matrices: dict[str, Any] = {}
     names: dict[str, list[str]] = {}
@@ -205,10 +239,46 @@ def as_features(
         return compute_features(data, list(channels), **feature_kwargs)
     missing = [c for c in channels if c not in data.matrices]
     if missing:
+        plan = getattr(data, "plan", None)
+        if plan is not None:  # sharded: the missing channels in the same shards and folder
+            feature_kwargs = {
+                **feature_kwargs,
+                "shard_rows": plan.shard_rows,
+                "cache_dir": data.cache_root,  # type: ignore[attr-defined]
+                "use_cache": True,
+            }
         extra = compute_features(data.corpus, missing, **feature_kwargs)
-        data.matrices.update(extra.matrices)
-        data.names.update(extra.names)
+        absorb = getattr(data, "absorb", None)
+        if absorb is not None and getattr(extra, "plan", None) is not None:
+            absorb(extra)
+        else:
+            data.matrices.update(extra.matrices)
+            data.names.update(extra.names)
     return data
+
+
+def feature_tables(
+    features: Features, channels: Sequence[str] | None = None
+) -> Iterator[pd.DataFrame]:
+    """:func:`features_table` in parts: one per shard for sharded features, else one.
+
+    Sharded features (:class:`~detector.shards.ShardedFeatures`) are read one
+    shard at a time, so memory stays bounded by the shard; their rows come
+    grouped by shard (blocks of prompts in prompt-id order), not in corpus
+    order.
+    """
+    plan = getattr(features, "plan", None)
+    if plan is None:
+        yield features_table(features, channels)
+        return
+    df = features.corpus.df
+    names = list(channels or list(features.matrices))
+    for b, rows in enumerate(plan.rows):
+        parts = [df[["model", "prompt_id"]].iloc[rows].reset_index(drop=True)]
+        for name in names:
+            block = features.block(name, b)  # type: ignore[attr-defined]
+            parts.append(registry.get(name).table(block, features.names[name]))
+        yield pd.concat(parts, axis=1)
 
 
 def features_table(features: Features, channels: Sequence[str] | None = None) -> pd.DataFrame:

@@ -211,10 +211,12 @@ class _Tokens:
         is_out = doc < n_out
         word = (wid >= 0) & is_out
         cap_mid = cap_f[codes] & mid & word
+        # mid-sentence and capitalized mid-sentence occurrences of each word (sums over
+        # outputs, so a streamed fit adds them up shard by shard: detector.lexical_stream)
+        self.n_mid = np.bincount(wid[word & mid], minlength=n_vocab)
+        self.n_cap = np.bincount(wid[cap_mid], minlength=n_vocab)
         if names is None:  # learn name types: mostly capitalized mid-sentence
-            n_mid = np.bincount(wid[word & mid], minlength=n_vocab)
-            n_cap = np.bincount(wid[cap_mid], minlength=n_vocab)
-            names = (n_mid > 0) & (n_cap >= name_share * n_mid)
+            names = (self.n_mid > 0) & (self.n_cap >= name_share * self.n_mid)
         self.names = names
         keep = word & ~cap_mid & ~names[np.maximum(wid, 0)]
 

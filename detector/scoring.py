@@ -46,7 +46,7 @@ from .calibration import (
     transfer_groups,
 )
 from .corpus import Corpus
-from .evidence import INDISTINGUISHABLE, Evidence
+from .evidence import INDISTINGUISHABLE, Evidence, bootstrap_counts
 from .features import Features
 from .params import check_alpha, check_int, check_seed
 from .resolve import Roles, as_corpus, as_features_or_corpus, resolve_roles, suspect_evidence
@@ -243,7 +243,13 @@ def score(
         )
     cand, ref = roles.candidates, roles.reference
     evidence = suspect_evidence(
-        data, roles, channels=channels, seed=seed, min_prompts=min_prompts, **evidence_kwargs
+        data,
+        roles,
+        channels=channels,
+        seed=seed,
+        min_prompts=min_prompts,
+        n_bootstrap=n_bootstrap,
+        **evidence_kwargs,
     )
     degenerate, advice = _degenerate(evidence, roles, min_reference)
 
@@ -447,19 +453,16 @@ def _calibrated_z(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Calibrated z of each candidate, shape (n_cand,), and over prompt resamplings (B, n_cand)."""
     z = calibrate(evidence.combined_affinity(), s, c_idx, nulls, null, clades)
-    n_prompts = evidence.n_prompts
-    rng = np.random.default_rng(seed)
-    counts = rng.multinomial(n_prompts, np.full(n_prompts, 1 / n_prompts), size=n_bootstrap)
-    boot = evidence.bootstrap_affinities(counts.astype(np.float64))["combined"]
+    counts = bootstrap_counts(evidence.n_prompts, n_bootstrap, seed)
+    boot = evidence.bootstrap_affinities(counts)["combined"]
     return z, calibrate(boot, s, c_idx, nulls, null, clades)
 
 
 def _shared_counts(evidence: Evidence, s: int) -> np.ndarray:
     """Prompts the suspect shares with each model, shape (n_models,)."""
-    for name, channel in evidence.channels.items():
-        mask = getattr(channel, "pair_mask", None)
-        if mask is not None and not registry.get(name).masks_empty:
-            return mask[:, s, :].sum(axis=0)
+    shared = evidence.shared_prompts()
+    if shared is not None:
+        return shared[s]
     return np.full(len(evidence.models), evidence.n_prompts)
 
 

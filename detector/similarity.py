@@ -56,6 +56,20 @@ class SimilarityTensor:
         """
         return mean_over_prompts(self.sims, self.pair_mask, weights)
 
+    def shared_counts(self) -> np.ndarray:
+        """Prompts each pair of models both answered, shape (n_models, n_models), int64."""
+        return self.pair_mask.sum(axis=0).astype(np.int64)
+
+    def pair_values(self, i: int, j: int) -> tuple[np.ndarray, np.ndarray]:
+        """Similarity of models ``i`` and ``j`` on every prompt, and where both answered.
+
+        Returns
+        -------
+        values : numpy.ndarray, shape (n_prompts,), float64
+        both : numpy.ndarray, shape (n_prompts,), bool
+        """
+        return self.sims[:, i, j].astype(np.float64), self.pair_mask[:, i, j]
+
 
 def mean_over_prompts(
     sims: np.ndarray, pair_mask: np.ndarray, weights: np.ndarray | None = None
@@ -110,6 +124,85 @@ def _gram(
     return gram
 
 
+def covariate_sums(
+    features: np.ndarray | sp.spmatrix,
+    covariates: np.ndarray,
+    model_idx: np.ndarray,
+    prompt_idx: np.ndarray,
+    n_models: int,
+    n_prompts: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The sums behind the covariate regression, over some outputs.
+
+    With ``C`` the covariates centred on each prompt (the mean over the models
+    that answered it removed), returns ``X^T C`` of shape (d, k) and
+    ``C^T C`` of shape (k, k). Both are sums over outputs, so the sums of
+    blocks of whole prompts add up to the sums over all of them
+    (:mod:`detector.streaming`).
+    """
+    mask = np.zeros((n_prompts, n_models), dtype=bool)
+    mask[prompt_idx, model_idx] = True
+    cov = np.asarray(covariates, dtype=np.float64)
+    cc = _centre(_scatter(cov, model_idx, prompt_idx, n_models, n_prompts), mask)
+    cc_rows = cc[prompt_idx, model_idx]  # centred covariates per text, (n_texts, k)
+    xtc = features.T @ cc_rows if sp.issparse(features) else np.asarray(features).T @ cc_rows
+    return np.asarray(xtc), cc_rows.T @ cc_rows
+
+
+def covariate_map(xtc: np.ndarray, ctc: np.ndarray) -> np.ndarray:
+    """Least-squares map B (k, d) from centred covariates to features (ridge 1e-9)."""
+    return np.linalg.solve(ctc + 1e-9 * np.eye(len(ctc)), np.asarray(xtc).T)
+
+
+def block_similarity(
+    features: np.ndarray | sp.spmatrix,
+    model_idx: np.ndarray,
+    prompt_idx: np.ndarray,
+    n_models: int,
+    n_prompts: int,
+    covariates: np.ndarray | None = None,
+    beta: np.ndarray | None = None,
+    kind: str = "cosine",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-prompt similarities of some prompts' outputs, given the covariate map.
+
+    Everything here is local to a prompt except ``beta``
+    (:func:`covariate_map`), so a block of whole prompts gives the same rows
+    as the full computation.
+
+    Returns
+    -------
+    sims : numpy.ndarray, shape (n_prompts, n_models, n_models), float32
+    pair_mask : numpy.ndarray, shape (n_prompts, n_models, n_models), bool
+    """
+    mask = np.zeros((n_prompts, n_models), dtype=bool)
+    mask[prompt_idx, model_idx] = True
+    n = np.maximum(mask.sum(axis=1), 1).astype(np.float64)
+    # H G H for the per-prompt centring H = I - 1 1^T / n (on answering models)
+    g = _gram(features, model_idx, prompt_idx, n_models, n_prompts)
+    m = mask.astype(np.float64)
+    row = (g * m[:, None, :]).sum(axis=2) / n[:, None]  # (P, M): mean_j G_ij
+    tot = (row * m).sum(axis=1) / n  # (P,)
+    gc = g - row[:, :, None] - row[:, None, :] + tot[:, None, None]
+    del g
+    if covariates is not None and beta is not None:
+        cov = np.asarray(covariates, dtype=np.float64)
+        cc = _centre(_scatter(cov, model_idx, prompt_idx, n_models, n_prompts), mask)
+        q = features @ beta.T if sp.issparse(features) else np.asarray(features) @ beta.T
+        qc = _centre(_scatter(np.asarray(q), model_idx, prompt_idx, n_models, n_prompts), mask)
+        cross = qc @ cc.transpose(0, 2, 1)
+        gc = gc - cross - cross.transpose(0, 2, 1)
+        gc += (cc @ (beta @ beta.T)) @ cc.transpose(0, 2, 1)
+    pair_mask = mask[:, :, None] & mask[:, None, :]
+    if kind == "distance":
+        sims = _relative_nearness(gc, mask)
+    else:
+        diag = np.sqrt(np.clip(np.einsum("pii->pi", gc), 0, None))
+        denom = diag[:, :, None] * diag[:, None, :]
+        sims = np.divide(gc, denom, out=np.zeros_like(gc), where=(denom > 1e-12) & pair_mask)
+    return sims.astype(np.float32), pair_mask
+
+
 def prompt_centred_similarity(
     name: str,
     features: np.ndarray | sp.spmatrix,
@@ -140,43 +233,22 @@ def prompt_centred_similarity(
     models, prompt_ids : list of str
     covariates : numpy.ndarray, shape (n_texts, k), optional
         Length and format covariates to regress out after centring.
+    kind : {"cosine", "distance"}
+        Cosine of the residuals, or relative nearness (:func:`_relative_nearness`).
 
     Returns
     -------
     SimilarityTensor
     """
     n_models, n_prompts = len(models), len(prompt_ids)
-    mask = np.zeros((n_prompts, n_models), dtype=bool)
-    mask[prompt_idx, model_idx] = True
-    n = np.maximum(mask.sum(axis=1), 1).astype(np.float64)
-    # H G H for the per-prompt centring H = I - 1 1^T / n (on answering models)
-    g = _gram(features, model_idx, prompt_idx, n_models, n_prompts)
-    m = mask.astype(np.float64)
-    row = (g * m[:, None, :]).sum(axis=2) / n[:, None]  # (P, M): mean_j G_ij
-    tot = (row * m).sum(axis=1) / n  # (P,)
-    gc = g - row[:, :, None] - row[:, None, :] + tot[:, None, None]
+    beta = None
     if covariates is not None:
-        cov = np.asarray(covariates, dtype=np.float64)
-        cc = _centre(_scatter(cov, model_idx, prompt_idx, n_models, n_prompts), mask)
-        cc_rows = cc[prompt_idx, model_idx]  # centred covariates per text, (n_texts, k)
-        xtc = features.T @ cc_rows if sp.issparse(features) else np.asarray(features).T @ cc_rows
-        ctc = cc_rows.T @ cc_rows
-        beta = np.linalg.solve(ctc + 1e-9 * np.eye(len(ctc)), np.asarray(xtc).T)  # (k, d)
-        q = features @ beta.T if sp.issparse(features) else np.asarray(features) @ beta.T
-        qc = _centre(_scatter(np.asarray(q), model_idx, prompt_idx, n_models, n_prompts), mask)
-        cross = qc @ cc.transpose(0, 2, 1)
-        gc = gc - cross - cross.transpose(0, 2, 1)
-        gc += (cc @ (beta @ beta.T)) @ cc.transpose(0, 2, 1)
-    pair_mask = mask[:, :, None] & mask[:, None, :]
-    if kind == "distance":
-        sims = _relative_nearness(gc, mask)
-    else:
-        diag = np.sqrt(np.clip(np.einsum("pii->pi", gc), 0, None))
-        denom = diag[:, :, None] * diag[:, None, :]
-        sims = np.divide(gc, denom, out=np.zeros_like(gc), where=(denom > 1e-12) & pair_mask)
-    return SimilarityTensor(
-        name, list(models), list(prompt_ids), sims.astype(np.float32), pair_mask
+        sums = covariate_sums(features, covariates, model_idx, prompt_idx, n_models, n_prompts)
+        beta = covariate_map(*sums)
+    sims, pair_mask = block_similarity(
+        features, model_idx, prompt_idx, n_models, n_prompts, covariates, beta, kind
     )
+    return SimilarityTensor(name, list(models), list(prompt_ids), sims, pair_mask)
 
 
 def _relative_nearness(gram: np.ndarray, mask: np.ndarray) -> np.ndarray:

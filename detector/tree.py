@@ -84,10 +84,9 @@ import pandas as pd
 from scipy.cluster.hierarchy import leaves_list, linkage, optimal_leaf_ordering
 from scipy.spatial.distance import squareform
 
-from . import channels as registry
 from .corpus import Corpus, check_known
 from .errors import ProvenanceError
-from .evidence import INDISTINGUISHABLE, Evidence
+from .evidence import INDISTINGUISHABLE, Evidence, bootstrap_counts
 from .features import Features
 from .newick import MIN_BRANCH, newick_name, to_newick
 from .nj import neighbour_joining, nj_linkage, nj_splits, split_key
@@ -95,7 +94,6 @@ from .params import check_int, check_seed
 from .progress import bar as progress_bar
 from .resolve import as_evidence, known_models, pairwise_shared
 from .results import Result
-from .similarity import SimilarityTensor
 
 DEFAULT_BOOTSTRAP = 100
 MIN_SHARED = 20
@@ -437,10 +435,9 @@ def _clade_masks(z: np.ndarray, n: int) -> list[int]:
 
 def _shared_from_evidence(evidence: Evidence, idx: np.ndarray) -> np.ndarray:
     """Prompts each pair of the chosen models both answered, shape (k, k)."""
-    for name, ch in evidence.channels.items():
-        if isinstance(ch, SimilarityTensor) and not registry.get(name).masks_empty:
-            mask = ch.pair_mask[:, idx][:, :, idx]
-            return mask.sum(axis=0).astype(np.int64)
+    shared = evidence.shared_prompts()
+    if shared is not None:
+        return shared[np.ix_(idx, idx)]
     for ch in evidence.channels.values():  # identity only: its per-model mask
         m = ch.mask[:, idx].astype(np.int64)
         return m.T @ m
@@ -473,10 +470,7 @@ def _bootstrap_counts(
     seen: dict[int, int] = {}
     if not n_bootstrap:
         return seen
-    rng = np.random.default_rng(seed)
-    counts = rng.multinomial(
-        evidence.n_prompts, np.full(evidence.n_prompts, 1 / evidence.n_prompts), n_bootstrap
-    ).astype(np.float64)
+    counts = bootstrap_counts(evidence.n_prompts, n_bootstrap, seed)
     per_replicate = 8 * len(idx) * len(evidence.models) * (len(evidence.channels) + 1)
     batch = max(1, min(n_bootstrap, _BATCH_BYTES // per_replicate))
     pbar = progress_bar(total=n_bootstrap, desc="tree bootstrap", unit="tree", progress=progress)
@@ -592,7 +586,9 @@ def lineage_tree(
     shared_before = pairwise_shared(data)  # fail before building evidence, when we can
     if shared_before is not None:
         _check_overlap(shared_before.loc[names, names].to_numpy(), names, min_shared)
-    evidence = as_evidence(data, models=names, channels=channels, seed=seed, **evidence_kwargs)
+    evidence = as_evidence(
+        data, models=names, channels=channels, seed=seed, n_bootstrap=n_bootstrap, **evidence_kwargs
+    )
     idx = evidence.index(names)
     shared = _shared_from_evidence(evidence, idx)
     _check_overlap(shared, names, min_shared)

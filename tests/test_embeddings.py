@@ -86,7 +86,7 @@ def test_bad_inputs_are_one_line_errors() -> None:
     with pytest.raises(ProvenanceError, match="text 1 is NoneType"):
         e.encode(["ok", None])  # type: ignore[list-item]
     with pytest.raises(ProvenanceError, match="unknown precision"):
-        Embedder(precision="fp16", cache_dir=False)  # type: ignore[arg-type]
+        Embedder(precision="int8", cache_dir=False)  # type: ignore[arg-type]
     with pytest.raises(ProvenanceError, match="chunk_overlap"):
         make(chunk_overlap=254)
 

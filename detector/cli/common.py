@@ -45,6 +45,7 @@ __all__ = [
     "add_models_option",
     "add_output_options",
     "add_progress_options",
+    "add_scale_options",
     "add_seed",
     "add_suspect_options",
     "add_verbosity",
@@ -57,6 +58,7 @@ __all__ = [
     "positive",
     "progress_of",
     "say",
+    "scale_kwargs",
     "share",
     "split_names",
     "usable_cpus",
@@ -66,7 +68,7 @@ __all__ = [
 FORMATS = ("table", "json", "csv", "markdown")
 #: Embedding precisions (kept literal so that the parser does not import torch;
 #: a test checks they are detector.embeddings.PRECISIONS).
-PRECISIONS = ("auto", "fp32", "bf16")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 #: Input formats of load_corpus (a test checks they are detector.corpus.FORMATS).
 INPUT_FORMATS = ("jsonl", "json", "csv", "parquet", "alpaca_eval", "mtbench", "hf_disk", "hf")
 
@@ -397,6 +399,57 @@ def add_feature_options(parser: argparse.ArgumentParser) -> None:
         "~/.cache/provenance)",
     )
     add_progress_options(group)  # type: ignore[arg-type]
+
+
+def add_scale_options(parser: argparse.ArgumentParser) -> None:
+    """Options for large corpora: device, shards and the distributed engine."""
+    group = parser.add_argument_group("scale")
+    group.add_argument(
+        "--device",
+        default=None,
+        metavar="DEVICE",
+        help="torch device for embeddings: cpu, cuda or cuda:N (default: the GPU when there is "
+        "one); on CUDA, --precision auto uses bf16 (fp16 on GPUs without bf16) when it keeps "
+        "cosine >= 0.999 to fp32",
+    )
+    group.add_argument(
+        "--shard-rows",
+        type=integer(0),
+        default=None,
+        metavar="N",
+        help="compute and store features in shards of about N outputs (whole prompts) and "
+        "stream the pairwise stage over them: bounded memory, progress per shard, resumes "
+        "after an interruption; 0: never (default: shards of 20000 above 200000 outputs)",
+    )
+    group.add_argument(
+        "--engine",
+        choices=["local", "dask"],
+        default="local",
+        help="where shards run: this process (local), or Dask workers (needs the "
+        "`distributed` extra; workers must see --cache-dir)",
+    )
+    group.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="Dask scheduler address (tcp://host:8786) for --engine dask (default: a local "
+        "cluster on this machine)",
+    )
+
+
+def scale_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """The scale options as library keyword arguments (an executor for --engine)."""
+    from ..executor import make_executor
+
+    if args.scheduler and args.engine != "dask":
+        from ..errors import ProvenanceError
+
+        raise ProvenanceError("--scheduler needs --engine dask")
+    return {
+        "device": args.device,
+        "shard_rows": args.shard_rows,
+        "executor": make_executor(args.engine, args.scheduler),
+    }
 
 
 def add_suspect_options(parser: argparse.ArgumentParser) -> None:

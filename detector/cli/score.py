@@ -18,10 +18,12 @@ from .common import (
     add_data_options,
     add_feature_options,
     add_output_options,
+    add_scale_options,
     add_seed,
     add_suspect_options,
     feature_kwargs,
     load,
+    scale_kwargs,
     split_names,
 )
 from .output import emit
@@ -63,6 +65,7 @@ def add_parser(sub: Any) -> None:
         help="also report the attribution-transfer channel (trains classifiers)",
     )
     add_feature_options(p)
+    add_scale_options(p)
     p.set_defaults(func=run, outputs={"out": None}, result_to_out=True)
 
 
@@ -81,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         channels=args.channels,
         attribution=args.attribution,
         **feature_kwargs(args),
+        **scale_kwargs(args),
     )
     emit(result, args, text=lambda r: score_table(r, wide=args.wide))
     return 0

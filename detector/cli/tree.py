@@ -14,10 +14,12 @@ from .common import (
     add_force,
     add_models_option,
     add_output_options,
+    add_scale_options,
     add_seed,
     feature_kwargs,
     integer,
     load,
+    scale_kwargs,
     split_names,
 )
 from .output import FIGURE_SUFFIXES, emit, write_figure, write_with
@@ -98,6 +100,7 @@ def add_parser(sub: Any) -> None:
     add_force(files)  # type: ignore[arg-type]
     add_output_options(p, out=False)
     add_feature_options(p)
+    add_scale_options(p)
     p.set_defaults(
         func=run,
         outputs={
@@ -130,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
         method=args.method,
         min_shared=args.min_shared,
         **feature_kwargs(args),
+        **scale_kwargs(args),
     )
     makers = {
         "out": figures.dendrogram_figure,

@@ -38,7 +38,6 @@ from ..features import Features
 from ..params import check_alpha, check_int, check_seed
 from ..resolve import Roles, as_corpus, known_models, resolve_roles, suspect_evidence
 from ..scoring import MIN_PROMPTS, ScoreResult, score
-from ..similarity import SimilarityTensor
 from ..tree import TreeResult, lineage_tree, mds_coordinates, stress_words
 from .data import (
     AttributionSection,
@@ -325,11 +324,12 @@ def per_prompt_similarity(evidence: Evidence, a: str, b: str) -> pd.Series:
     used = False
     for name, ch in evidence.channels.items():
         w = evidence.weights.get(name, 0.0)
-        if not isinstance(ch, SimilarityTensor) or w <= 0:
+        if not hasattr(ch, "pair_values") or w <= 0:  # per-prompt channels only
             continue
         mean, sd = evidence.scales[name]
-        total += w * (ch.sims[:, ia, ib].astype(np.float64) - mean) / sd
-        both &= ch.pair_mask[:, ia, ib]
+        values, answered = ch.pair_values(ia, ib)
+        total += w * (values - mean) / sd
+        both &= answered
         used = True
     if not used:
         return pd.Series(dtype=float)

@@ -1,0 +1,582 @@
+"""The pairwise stage streamed over blocks of prompts: bounded memory, the same numbers.
+
+:func:`~detector.evidence.build_evidence` holds, per channel, a tensor of
+shape (n_prompts, n_models, n_models): 2.5 billion cells for 500 models and
+10,000 prompts. Everything read from it downstream is a weighted mean over
+prompts, ``A_w = sum_p w_p S_p / sum_p w_p M_p`` (S the per-prompt
+similarities, M the pair mask), and the weights are known in advance:
+
+- all ones (the affinity itself, and the channel scales);
+- the split-half reliability halves (drawn from the seed);
+- the bootstrap's prompt counts, drawn up front with the seed
+  (:func:`~detector.evidence.bootstrap_counts`), shape (n_bootstrap, n_prompts).
+
+So :func:`build_streamed_evidence` walks the prompts block by block (a
+block is a feature shard: :class:`~detector.shards.ShardPlan`, cut further to
+fit :data:`BLOCK_BYTES`) and adds each block's part of every numerator and
+denominator. Per-prompt work is the same code as in memory
+(:func:`~detector.similarity.block_similarity`); what spans prompts is
+accumulated in earlier passes: the style z-scores (column means and
+variances, Chan et al. 1979 pairwise updates) and the covariate regression's
+sums ``X^T C`` and ``C^T C``. Results equal the in-memory ones to float
+rounding (summation order); peak memory depends on the block size and on
+n_weights x n_models^2 for the sums, not on the number of prompts.
+
+Weights that were not prepared (another seed, a jackknife) cost one more
+pass over the blocks, all such vectors of one request together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import channels as registry
+from .executor import Executor, LocalExecutor
+from .progress import bar as progress_bar
+from .similarity import block_similarity, covariate_map, covariate_sums
+
+__all__ = [
+    "BLOCK_BYTES",
+    "STREAM_CELLS",
+    "StreamedProfile",
+    "StreamedSimilarity",
+    "build_streamed_channels",
+    "prepared_weights",
+    "stream_by_default",
+]
+
+#: Stream when n_prompts x n_models^2 exceeds this (about 0.6 GB per channel in memory).
+STREAM_CELLS = 50_000_000
+#: Memory for one block's per-prompt arrays (the Gram matrices and their temporaries).
+BLOCK_BYTES = 256 * 2**20
+_BYTES_PER_CELL = 8 * 14  # float64 per-prompt arrays alive at once in block_similarity
+SPLIT_REPEATS = 4  # as split_half_reliability
+#: The pairwise pass runs as this many groups of consecutive shards, each returning one
+#: partial sum (few large transfers from distributed workers; the same grouping locally,
+#: so both add in the same order and agree to the last bit).
+TASK_GROUPS = 16
+
+
+def stream_by_default(n_prompts: int, n_models: int) -> bool:
+    """True when the dense per-prompt tensors would be too large to hold."""
+    return n_prompts * n_models**2 > STREAM_CELLS
+
+
+def prepared_weights(n_prompts: int, seed: int, n_bootstrap: int = 0) -> np.ndarray:
+    """The prompt weights evidence asks for: ones, the split halves, the bootstrap counts.
+
+    Returns
+    -------
+    numpy.ndarray, shape (1 + 2 * SPLIT_REPEATS + n_bootstrap, n_prompts), float64
+    """
+    from .evidence import bootstrap_counts
+
+    rows = [np.ones(n_prompts)]
+    rng = np.random.default_rng(seed)
+    for _ in range(SPLIT_REPEATS):  # the same draws as split_half_reliability
+        half = rng.permutation(n_prompts) < n_prompts // 2
+        rows += [half.astype(float), (~half).astype(float)]
+    out = np.vstack(rows)
+    if n_bootstrap:
+        out = np.vstack([out, bootstrap_counts(n_prompts, n_bootstrap, seed)])
+    return out
+
+
+def _weight_key(w: np.ndarray) -> bytes:
+    return hashlib.blake2b(np.ascontiguousarray(w, dtype=np.float64).tobytes()).digest()
+
+
+# ------------------------------------------------------------------ work items
+@dataclass
+class Blocks:
+    """Reads one block's features: from shards on disk, or slices of in-memory matrices."""
+
+    rows: tuple[np.ndarray, ...]
+    store: Any = None
+    keys: dict[str, list[str]] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)
+    memory: dict[str, Any] = field(default_factory=dict)
+
+    def read(self, name: str, b: int) -> Any:
+        if name in self.keys:
+            entry = self.store.load(
+                name, self.keys[name][b], n_rows=len(self.rows[b]), names_hash=self.hashes[name]
+            )
+            if entry is None:
+                from .errors import ProvenanceError
+
+                raise ProvenanceError(
+                    f"feature shard {b} of channel {name} is missing or damaged; compute the "
+                    "features again (it will be recomputed)"
+                )
+            return entry[0]
+        return self.memory[name][self.rows[b]]
+
+
+@dataclass
+class Setup:
+    """What every block needs (shared, read-only; shipped once to distributed workers)."""
+
+    blocks: Blocks
+    kinds: dict[str, str]
+    names: dict[str, list[str]]
+    n_models: int
+    control_format: bool
+    stats: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    betas: dict[str, np.ndarray] = field(default_factory=dict)
+    block_bytes: int = BLOCK_BYTES
+
+
+@dataclass
+class Task:
+    """One shard's kept outputs: positions in the shard, model and local prompt of each."""
+
+    b: int
+    positions: np.ndarray
+    model_idx: np.ndarray
+    prompt_idx: np.ndarray
+    n_prompts: int
+    first_prompt: int
+    weights: np.ndarray | None = None
+    pair: tuple[int, int] | None = None
+
+
+def _rows(setup: Setup, name: str, task: Task) -> Any:
+    m = setup.blocks.read(name, task.b)
+    return m[task.positions]
+
+
+def _standardized(x: np.ndarray, stats: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    mean, sd = stats
+    return np.divide(x - mean, sd, out=np.zeros_like(x), where=sd > 1e-12)
+
+
+def _prepare(setup: Setup, name: str, rows: Any) -> Any:
+    spec = registry.get(name)
+    if spec.row_prepare is not None:
+        return _standardized(spec.row_prepare(rows, setup.names[name]), setup.stats[name])
+    return spec.prepare(rows, setup.names[name])
+
+
+def _covariates(setup: Setup, style_rows: Any) -> np.ndarray | None:
+    if not setup.control_format:
+        return None
+    cov = registry.covariate_rows(style_rows, setup.names[registry.COVARIATE_CHANNEL])
+    return _standardized(cov, setup.stats["covariates"])
+
+
+# ------------------------------------------------------------------ passes (one task each)
+def _moments_job(task: Task, setup: Setup) -> dict[str, tuple[int, np.ndarray, np.ndarray]]:
+    """Count, mean and sum of squared deviations of the columns that are z-scored."""
+    style_name = registry.COVARIATE_CHANNEL
+    style = _rows(setup, style_name, task)
+    parts: dict[str, np.ndarray] = {}
+    if setup.control_format:
+        parts["covariates"] = registry.covariate_rows(style, setup.names[style_name])
+    for name in setup.kinds:
+        spec = registry.get(name)
+        if spec.row_prepare is not None:
+            rows = style if name == style_name else _rows(setup, name, task)
+            parts[name] = spec.row_prepare(rows, setup.names[name])
+    out = {}
+    for key, x in parts.items():
+        mean = x.mean(axis=0)
+        out[key] = (len(x), mean, ((x - mean) ** 2).sum(axis=0))
+    return out
+
+
+def _merge_moments(
+    a: tuple[int, np.ndarray, np.ndarray], b: tuple[int, np.ndarray, np.ndarray]
+) -> tuple[int, np.ndarray, np.ndarray]:
+    """Chan, Golub & LeVeque's pairwise update of (count, mean, M2)."""
+    na, ma, sa = a
+    nb, mb, sb = b
+    n = na + nb
+    if n == 0:
+        return a
+    delta = mb - ma
+    return n, ma + delta * (nb / n), sa + sb + delta**2 * (na * nb / n)
+
+
+def _regression_job(task: Task, setup: Setup) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per channel, the block's ``X^T C`` and ``C^T C`` (:func:`covariate_sums`)."""
+    cov = _covariates(setup, _rows(setup, registry.COVARIATE_CHANNEL, task))
+    out = {}
+    for name, kind in setup.kinds.items():
+        if kind == "profile":
+            continue
+        x = _prepare(setup, name, _rows(setup, name, task))
+        out[name] = covariate_sums(
+            x, cov, task.model_idx, task.prompt_idx, setup.n_models, task.n_prompts
+        )
+    return out
+
+
+def _chunks(task: Task, setup: Setup) -> list[np.ndarray]:
+    """Local prompt ranges of at most :attr:`Setup.block_bytes` of per-prompt arrays each."""
+    per_prompt = _BYTES_PER_CELL * setup.n_models**2
+    size = max(1, setup.block_bytes // per_prompt)
+    return [np.arange(s, min(s + size, task.n_prompts)) for s in range(0, task.n_prompts, size)]
+
+
+def _sums_job(task: Task, setup: Setup) -> dict[str, Any]:
+    """One shard's parts of every weighted numerator and denominator (or of one pair)."""
+    m = setup.n_models
+    w = task.weights if task.weights is not None else np.zeros((0, task.n_prompts))
+    k = len(w)
+    data = {name: _rows(setup, name, task) for name in setup.kinds}
+    style = data.get(registry.COVARIATE_CHANNEL)
+    if style is None and setup.control_format:
+        style = _rows(setup, registry.COVARIATE_CHANNEL, task)
+    prepared = {name: _prepare(setup, name, rows) for name, rows in data.items()}
+    cov = _covariates(setup, style) if setup.control_format else None
+    answered = np.zeros((task.n_prompts, m), dtype=bool)
+    answered[task.prompt_idx, task.model_idx] = True
+    out: dict[str, Any] = {
+        "num": {},
+        "den_full": np.zeros(k),
+        "den_partial": None,
+        "pden": np.zeros((k, m)),
+        "mask": answered,
+        "pair": {},
+    }
+    for chunk in _chunks(task, setup):
+        sel = np.flatnonzero(np.isin(task.prompt_idx, chunk))
+        pidx = task.prompt_idx[sel] - chunk[0]
+        midx = task.model_idx[sel]
+        wc = w[:, chunk]
+        mask_c = answered[chunk]
+        pair_flat = (mask_c[:, :, None] & mask_c[:, None, :]).reshape(len(chunk), -1)
+        if task.pair is None:
+            if pair_flat.all():
+                out["den_full"] += wc.sum(axis=1)
+            else:
+                part = wc @ pair_flat.astype(np.float64)
+                out["den_partial"] = (
+                    part if out["den_partial"] is None else out["den_partial"] + part
+                )
+            out["pden"] += wc @ mask_c.astype(np.float64)
+        for name, kind in setup.kinds.items():
+            x = prepared[name]
+            if kind == "profile":
+                _profile_part(out, name, x, sel, pidx, midx, len(chunk), m, wc, task)
+                continue
+            sims, pair_mask = block_similarity(
+                x[sel],
+                midx,
+                pidx,
+                m,
+                len(chunk),
+                None if cov is None else cov[sel],
+                setup.betas.get(name),
+                kind,
+            )
+            flat = np.where(pair_mask, sims, 0.0).astype(np.float64).reshape(len(chunk), -1)
+            if task.pair is not None:
+                i, j = task.pair
+                out["pair"].setdefault(name, []).append(flat[:, i * m + j])
+                continue
+            part = wc @ flat
+            out["num"][name] = part if name not in out["num"] else out["num"][name] + part
+    return out
+
+
+def _profile_part(
+    out: dict[str, Any],
+    name: str,
+    prepared: tuple[np.ndarray, list[str]],
+    sel: np.ndarray,
+    pidx: np.ndarray,
+    midx: np.ndarray,
+    n_chunk: int,
+    m: int,
+    wc: np.ndarray,
+    task: Task,
+) -> None:
+    if task.pair is not None:
+        return
+    claims_rows = prepared[0][sel]
+    claims = np.zeros((n_chunk, m, claims_rows.shape[1]))
+    claims[pidx, midx] = claims_rows
+    part = np.einsum("kp,pmv->kmv", wc, claims)
+    out["num"][name] = part if name not in out["num"] else out["num"][name] + part
+
+
+# ------------------------------------------------------------------ the accumulated sums
+class StreamedSums:
+    """Numerators and denominators of every prepared weight vector, for all channels.
+
+    Parameters
+    ----------
+    setup : Setup
+    tasks : list of Task
+        One per shard with kept outputs (weights unset).
+    executor : Executor
+    n_prompts : int
+    progress : bool
+    """
+
+    def __init__(
+        self, setup: Setup, tasks: list[Task], executor: Executor, n_prompts: int, progress: bool
+    ) -> None:
+        self.setup, self.tasks, self.executor = setup, tasks, executor
+        self.n_prompts, self.progress = n_prompts, progress
+        self.index: dict[bytes, int] = {}
+        self.num: dict[str, np.ndarray] = {}
+        self.den = np.zeros((0, setup.n_models, setup.n_models))
+        self.pden = np.zeros((0, setup.n_models))
+        self.answered = np.zeros((n_prompts, setup.n_models), dtype=bool)
+        self.vendors: dict[str, list[str]] = {}
+        self._pair: tuple[tuple[int, int], dict[str, np.ndarray]] | None = None
+
+    def _run(self, job: Callable[[Task, Setup], Any], tasks: list[Task], desc: str) -> Any:
+        pbar = progress_bar(total=len(tasks), desc=desc, unit="block", progress=self.progress)
+        for result in self.executor.map(job, tasks, shared=self.setup):
+            yield result
+            pbar.update(1)
+        pbar.close()
+
+    def _with(self, weights: np.ndarray | None, pair: tuple[int, int] | None = None) -> list[Task]:
+        out = []
+        for t in self.tasks:
+            w = (
+                None
+                if weights is None
+                else weights[:, t.first_prompt : t.first_prompt + t.n_prompts]
+            )
+            out.append(Task(t.b, t.positions, t.model_idx, t.prompt_idx, t.n_prompts,
+                            t.first_prompt, w, pair))  # fmt: skip
+        return out
+
+    def ensure(self, weights: np.ndarray) -> np.ndarray:
+        """Rows of the stored sums for ``weights`` (n, n_prompts), computing missing ones."""
+        weights = np.atleast_2d(np.asarray(weights, dtype=np.float64))
+        keys = [_weight_key(w) for w in weights]
+        missing = {}
+        for key, w in zip(keys, weights, strict=True):
+            if key not in self.index and key not in missing:
+                missing[key] = w
+        if missing:
+            self._accumulate(list(missing), np.vstack(list(missing.values())))
+        return np.array([self.index[key] for key in keys], dtype=np.int64)
+
+    def _groups(self, tasks: list[Task]) -> list[list[Task]]:
+        n = min(TASK_GROUPS, len(tasks))
+        return [[tasks[i] for i in idx] for idx in np.array_split(np.arange(len(tasks)), n)]
+
+    def _accumulate(self, keys: list[bytes], weights: np.ndarray) -> None:
+        m, k = self.setup.n_models, len(weights)
+        total: dict[str, Any] | None = None
+        for part in self._run(_group_sums_job, self._groups(self._with(weights)), "pairwise"):
+            total = part if total is None else _merge_parts(total, part)
+        assert total is not None
+        for first, mask in total["masks"]:
+            self.answered[first : first + len(mask)] = mask
+        den = np.broadcast_to(total["den_full"][:, None], (k, m * m)).copy()
+        if total["den_partial"] is not None:
+            den += total["den_partial"]
+        start = len(self.index)
+        for name, kind in self.setup.kinds.items():
+            empty = np.zeros((k, m, 0)) if kind == "profile" else np.zeros((k, m, m))
+            value = total["num"].get(name, empty)
+            value = value.reshape((k, m, -1) if kind == "profile" else (k, m, m))
+            self.num[name] = (
+                value if name not in self.num else np.concatenate([self.num[name], value])
+            )
+        self.den = np.concatenate([self.den, den.reshape(k, m, m)])
+        self.pden = np.concatenate([self.pden, total["pden"]])
+        for i, key in enumerate(keys):
+            self.index[key] = start + i
+
+    def pair(self, i: int, j: int) -> dict[str, np.ndarray]:
+        """Per-prompt similarity of models i and j in every similarity channel (one pass)."""
+        if self._pair is None or self._pair[0] != (i, j):
+            values: dict[str, list[np.ndarray]] = {}
+            for part in self._run(_group_sums_job, self._groups(self._with(None, (i, j))), "pair"):
+                for name, pieces in part["pair"].items():
+                    values.setdefault(name, []).extend(pieces)
+            self._pair = ((i, j), {n: np.concatenate(v) for n, v in values.items()})
+        return self._pair[1]
+
+
+def _group_sums_job(group: list[Task], setup: Setup) -> dict[str, Any]:
+    """The summed parts of consecutive shards (one result per group, so few transfers)."""
+    total: dict[str, Any] | None = None
+    for task in group:
+        part = _sums_job(task, setup)
+        part["masks"] = [(task.first_prompt, part.pop("mask"))]
+        total = part if total is None else _merge_parts(total, part)
+    assert total is not None
+    return total
+
+
+def _merge_parts(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """Add two shards' (or groups') parts, in that order."""
+    for name, value in b["num"].items():
+        a["num"][name] = value if name not in a["num"] else a["num"][name] + value
+    a["den_full"] = a["den_full"] + b["den_full"]
+    if b["den_partial"] is not None:
+        dp = b["den_partial"]
+        a["den_partial"] = dp if a["den_partial"] is None else a["den_partial"] + dp
+    a["pden"] = a["pden"] + b["pden"]
+    a["masks"] = a["masks"] + b["masks"]
+    for name, pieces in b["pair"].items():
+        a["pair"][name] = a["pair"].get(name, []) + pieces
+    return a
+
+
+# ------------------------------------------------------------------ channels
+@dataclass
+class StreamedSimilarity:
+    """A channel's prompt-weighted affinities, from sums accumulated block by block.
+
+    Stands in for :class:`~detector.similarity.SimilarityTensor` (same
+    ``affinity``, ``shared_counts`` and ``pair_values``) without holding the
+    per-prompt tensor.
+    """
+
+    name: str
+    models: list[str]
+    prompt_ids: list[str]
+    sums: StreamedSums
+
+    def prepare_weights(self, weights: np.ndarray) -> None:
+        """Make sure the sums of these weight vectors exist (one pass for all missing)."""
+        self.sums.ensure(weights)
+
+    def affinities(self, weights: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Affinities for many weight vectors, shape (n_weights, n_rows, n_models)."""
+        idx = self.sums.ensure(weights)
+        rows = np.arange(len(self.models)) if rows is None else rows
+        num = self.sums.num[self.name][idx][:, rows]
+        return num / np.maximum(self.sums.den[idx][:, rows], 1e-12)
+
+    def affinity(self, weights: np.ndarray | None = None) -> np.ndarray:
+        """Mean similarity over shared prompts, shape (n_models, n_models)."""
+        w = np.ones(len(self.prompt_ids)) if weights is None else weights
+        return self.affinities(w[None, :])[0]
+
+    def shared_counts(self) -> np.ndarray:
+        """Prompts each pair of models both answered, shape (n_models, n_models), int64."""
+        a = self.sums.answered.astype(np.int64)
+        return a.T @ a
+
+    def pair_values(self, i: int, j: int) -> tuple[np.ndarray, np.ndarray]:
+        """Similarity of models i and j on every prompt, and where both answered (one pass)."""
+        a = self.sums.answered
+        return self.sums.pair(i, j)[self.name], a[:, i] & a[:, j]
+
+
+@dataclass
+class StreamedProfile:
+    """A "profile" channel (identity leaks) from claim sums accumulated block by block.
+
+    Stands in for :class:`~detector.evidence.ShareProfile` (``shares``,
+    ``affinity``, ``mask``, ``vendors``) without the per-prompt claims.
+    """
+
+    name: str
+    models: list[str]
+    prompt_ids: list[str]
+    vendors: list[str]
+    sums: StreamedSums
+
+    @property
+    def mask(self) -> np.ndarray:
+        """Who answered what, shape (n_prompts, n_models), bool."""
+        return self.sums.answered
+
+    def prepare_weights(self, weights: np.ndarray) -> None:
+        self.sums.ensure(weights)
+
+    def shares(self, weights: np.ndarray | None = None) -> np.ndarray:
+        """Share of each model's outputs making each claim, shape (n_models, n_claims)."""
+        w = np.ones(len(self.prompt_ids)) if weights is None else weights
+        i = self.sums.ensure(w[None, :])[0]
+        return self.sums.num[self.name][i] / np.maximum(self.sums.pden[i], 1e-12)[:, None]
+
+    def affinity(self, weights: np.ndarray | None = None) -> np.ndarray:
+        """Overlap of claim shares, sum_v min(s_iv, s_jv), shape (n_models, n_models)."""
+        s = self.shares(weights)
+        return np.minimum(s[:, None, :], s[None, :, :]).sum(axis=2)
+
+
+# ------------------------------------------------------------------ building
+def tasks_of(
+    plan_rows: tuple[np.ndarray, ...], keep: np.ndarray, model_idx: np.ndarray,
+    prompt_idx: np.ndarray,
+) -> list[Task]:  # fmt: skip
+    """One task per shard with kept rows; ``model_idx``/``prompt_idx`` are per corpus row."""
+    tasks = []
+    for b, rows in enumerate(plan_rows):
+        positions = np.flatnonzero(keep[rows])
+        if not len(positions):
+            continue
+        picked = rows[positions]
+        prompts = prompt_idx[picked]
+        first = int(prompts.min())
+        if len(np.unique(prompts)) != int(prompts.max()) - first + 1:  # pragma: no cover
+            raise RuntimeError("a shard's prompts are not consecutive in the evidence's order")
+        tasks.append(Task(b, positions, model_idx[picked], prompts - first,
+                          int(prompts.max()) - first + 1, first))  # fmt: skip
+    return tasks
+
+
+def build_streamed_channels(
+    setup: Setup,
+    tasks: list[Task],
+    models: list[str],
+    pids: list[str],
+    *,
+    seed: int,
+    n_bootstrap: int,
+    executor: Executor | None = None,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Run the passes and return the channels (:class:`StreamedSimilarity` / :class:`StreamedProfile`).
+
+    Pass 1 (when a channel is z-scored or format is controlled): column
+    moments; pass 2 (format control): the regression sums, then one
+    covariate map per channel; pass 3: the weighted sums of
+    :func:`prepared_weights`.
+    """
+    executor = executor or LocalExecutor()
+    sums = StreamedSums(setup, tasks, executor, len(pids), progress)
+    needs_moments = setup.control_format or any(
+        registry.get(n).row_prepare is not None for n in setup.kinds
+    )
+    if needs_moments:
+        total: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}
+        for part in sums._run(_moments_job, tasks, "z-scores"):
+            for key, value in part.items():
+                total[key] = value if key not in total else _merge_moments(total[key], value)
+        setup.stats = {k: (mean, np.sqrt(m2 / max(n, 1))) for k, (n, mean, m2) in total.items()}
+    if setup.control_format:
+        acc: dict[str, list[Any]] = {}
+        for part in sums._run(_regression_job, tasks, "regression"):
+            for name, (xtc, ctc) in part.items():
+                if name in acc:
+                    acc[name][0] = acc[name][0] + xtc
+                    acc[name][1] = acc[name][1] + ctc
+                else:
+                    acc[name] = [xtc, ctc]
+        setup.betas = {name: covariate_map(xtc, ctc) for name, (xtc, ctc) in acc.items()}
+    sums.ensure(prepared_weights(len(pids), seed, n_bootstrap))
+    built: dict[str, Any] = {}
+    for name, kind in setup.kinds.items():
+        if kind == "profile":
+            claim_names = _claim_names(name, setup.names[name])
+            built[name] = StreamedProfile(name, list(models), pids, claim_names, sums)
+        else:
+            built[name] = StreamedSimilarity(name, list(models), pids, sums)
+    return built
+
+
+def _claim_names(name: str, names: list[str]) -> list[str]:
+    spec = registry.get(name)
+    return list(spec.prepare(np.zeros((0, len(names))), names)[1])
