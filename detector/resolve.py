@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -251,7 +252,7 @@ def resolve_roles(
     reference: Sequence[str] | None = None,
     *,
     min_prompts: int | None = None,
-    lineage: pd.DataFrame | None = None,
+    lineage: pd.DataFrame | str | Path | None = None,
 ) -> Roles:
     """Fill in the default roles and check them.
 
@@ -272,9 +273,10 @@ def resolve_roles(
         Fewest prompts a model must share with the suspect (not checked for
         bare evidence, which holds only prompts all of its models share
         through its pair masks).
-    lineage : pandas.DataFrame, optional
+    lineage : pandas.DataFrame, str or Path, optional
         Known lineage of the pool, indexed by model (models missing from it
-        are unknown). Candidates released after the suspect are left out, and
+        are unknown), or the path of a lineage CSV
+        (:func:`~detector.protocol.load_lineage`). Candidates released after the suspect are left out, and
         each candidate's documented relatives leave its null
         (:class:`~detector.panel.Panel`). Release dates may also come from a
         ``released`` column of the data.
@@ -321,6 +323,10 @@ def resolve_roles(
                 left_out[m] = f"shares {n} prompts with {suspect} (fewer than {min_prompts})"
         cand = [m for m in cand if m not in left_out]
         ref = [m for m in ref if m not in left_out]
+    if isinstance(lineage, str | Path):
+        from .protocol import load_lineage
+
+        lineage = load_lineage(lineage)
     panel = Panel(lineage, _data_release_dates(data))
     set_aside: dict[str, str] = {}
     for m in [m for m in cand if panel.later_than(m, suspect)]:

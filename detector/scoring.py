@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -174,7 +175,7 @@ def score(
     null: str = NULL,
     attribution: bool = False,
     roles: Roles | None = None,
-    lineage: pd.DataFrame | None = None,
+    lineage: pd.DataFrame | str | Path | None = None,
     **evidence_kwargs: Any,
 ) -> ScoreResult:
     """Score every candidate as the suspect's teacher or parent.
@@ -216,8 +217,9 @@ def score(
         models the other candidates join the null, as in calibration
         (:func:`~detector.calibration.transfer_groups`); with too few models in all it is left out
         and a note says why.
-    lineage : pandas.DataFrame, optional
-        Known lineage of the pool (:func:`~detector.protocol.load_lineage`):
+    lineage : pandas.DataFrame, str or Path, optional
+        Known lineage of the pool, or a lineage CSV's path
+        (:func:`~detector.protocol.load_lineage`):
         documented relatives of a candidate leave its null, and candidates
         released after the suspect are set aside (:mod:`detector.panel`).
     roles : Roles, optional

@@ -94,3 +94,27 @@ def test_score_with_lineage_uses_the_panel_and_sets_later_candidates_aside(demo_
     assert plain.candidates[0].model == "atlas" and plain.candidates[0].null_size == len(
         plain.reference
     )
+
+
+def test_cli_score_reads_a_lineage_file(tmp_path, capsys, demo_evidence):
+    """``--lineage FILE``: the clade and nulls of the file; a bad file is one line, exit 2."""
+    import json
+
+    from detector.cli import main
+
+    cache = tmp_path / "cache"
+    argv = ["score", "data/demo/outputs.jsonl", "--suspect", "student-of-atlas"]
+    argv += ["--candidates", "atlas,borealis,cirrus", "--channels", "style,lexical"]
+    argv += ["--bootstrap", "20", "--format", "json", "--cache-dir", str(cache), "-q"]
+    assert main([*argv, "--lineage", "data/demo/lineage.csv"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    clades = {"atlas": ["atlas_concise"], "borealis": ["student-of-borealis"]}
+    assert result["roles"]["clades"] == clades
+    assert result["candidates"][0]["model"] == "atlas"
+    bad = tmp_path / "lineage.csv"
+    bad.write_text("model,kind\natlas,api\n", encoding="utf-8")
+    assert main([*argv, "--lineage", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "missing lineage column" in err[0]
+    assert main([*argv, "--lineage", str(tmp_path / "none.csv")]) == 2
+    assert "no such lineage file" in capsys.readouterr().err

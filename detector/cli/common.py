@@ -471,6 +471,15 @@ def add_suspect_options(parser: argparse.ArgumentParser) -> None:
         help="unrelated models for calibration, given as --candidates "
         "(default: every model that is neither suspect nor candidate)",
     )
+    parser.add_argument(
+        "--lineage",
+        default=None,
+        metavar="FILE",
+        help="what is known of the models' lineage, a CSV (model, relation, parent, family "
+        "or teacher columns; released YYYY-MM[-DD] optional): a candidate's documented "
+        "relatives leave its null, relatives are tested as one clade, and candidates "
+        "released after the suspect are set aside",
+    )
 
 
 def add_models_option(

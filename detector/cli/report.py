@@ -107,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
         alpha=args.alpha,
         include_attribution=not args.no_attribution,
         attribution_prompts=args.attribution_prompts or None,
+        lineage=args.lineage,
         **feature_kwargs(args),
     )
     say(result.to_text().splitlines()[0])

@@ -43,6 +43,7 @@ def add_parser(sub: Any) -> None:
             "provenance score outputs.jsonl --suspect my-model",
             "provenance score outputs.jsonl --suspect my-model --candidates gpt-4o,claude-3",
             "provenance score outputs.jsonl --suspect my-model --out scores.csv",
+            "provenance score outputs.jsonl --suspect my-model --lineage lineage.csv",
             'provenance score outputs.jsonl --suspect s --candidates "org/model, v2" '
             "--candidates other",
         ],
@@ -83,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         alpha=args.alpha,
         channels=args.channels,
         attribution=args.attribution,
+        lineage=args.lineage,
         **feature_kwargs(args),
         **scale_kwargs(args),
     )

@@ -154,6 +154,7 @@ def build_report(
     attribution_prompts: int | None = 200,
     format: str | None = None,
     on_step: Callable[[str], None] | None = None,
+    lineage: Any = None,
     **feature_kwargs: Any,
 ) -> ReportResult:
     """Write a self-contained report (PDF or HTML) on one suspect model.
@@ -198,6 +199,10 @@ def build_report(
         Default: from the extension of ``out``.
     on_step : callable, optional
         Called with the name of each long step as it starts (progress).
+    lineage : pandas.DataFrame, str or Path, optional
+        Known lineage of the models, or a lineage CSV's path, as in
+        :func:`~detector.scoring.score`: documented relatives leave a
+        candidate's null, candidates released after the suspect are set aside.
     **feature_kwargs
         Passed to :func:`~detector.features.compute_features`
         (``embedding_model``, ``precision``, ``cache_dir``, ``progress``).
@@ -230,6 +235,7 @@ def build_report(
         attribution_prompts=attribution_prompts,
         out=out_path,
         on_step=on_step,
+        lineage=lineage,
         **feature_kwargs,
     )
     t = time.perf_counter()

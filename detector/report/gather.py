@@ -98,9 +98,12 @@ def _roles(
     suspect: str,
     candidates: list[str] | None,
     reference: list[str] | None,
+    lineage: Any = None,
 ) -> Roles:
     """Roles resolved on the corpus, then kept to the models the data holds."""
-    roles = resolve_roles(corpus, suspect, candidates, reference, min_prompts=MIN_PROMPTS)
+    roles = resolve_roles(
+        corpus, suspect, candidates, reference, min_prompts=MIN_PROMPTS, lineage=lineage
+    )
     known = set(known_models(data))
     missing = [m for m in [suspect, *(candidates or []), *(reference or [])] if m not in known]
     if missing:
@@ -548,6 +551,8 @@ def command_line(
         parts += ["--no-attribution"]
     elif options["attribution_prompts"] != 200:
         parts += ["--attribution-prompts", str(options["attribution_prompts"] or 0)]
+    if options.get("lineage"):
+        parts += ["--lineage", options["lineage"]]
     if out is not None:
         parts += ["--out", str(out)]
     return " ".join(shlex.quote(p) for p in parts)
@@ -584,12 +589,14 @@ def gather_report_data(
     include_attribution: bool = True,
     attribution_prompts: int | None = 200,
     out: str | os.PathLike[str] | None = None,
+    lineage: Any = None,
     **feature_kwargs: Any,
 ) -> ReportData:
     """Everything a report on ``suspect`` shows, computed once (no file is written).
 
     Parameters are those of :func:`~detector.report.build_report` (``out``
-    only goes into the reproducing command line).
+    only goes into the reproducing command line; ``lineage``, as in
+    :func:`~detector.scoring.score`, a lineage table or CSV path).
 
     Returns
     -------
@@ -615,6 +622,7 @@ def gather_report_data(
         include_attribution=include_attribution,
         attribution_prompts=attribution_prompts,
         out=out,
+        lineage=lineage,
         **feature_kwargs,
     )
     return report
@@ -635,6 +643,7 @@ def gather(
     attribution_prompts: int | None,
     out: str | os.PathLike[str] | None,
     on_step: Callable[[str], None] | None = None,
+    lineage: Any = None,
     **feature_kwargs: Any,
 ) -> tuple[ReportData, Any]:
     """:func:`gather_report_data`, also returning the attribution Evaluation (or None).
@@ -651,7 +660,7 @@ def gather(
     if isinstance(data, (str, os.PathLike)):
         data = load_corpus(data)
     corpus = as_corpus(data)
-    roles = _roles(data, corpus, suspect, candidates, reference)
+    roles = _roles(data, corpus, suspect, candidates, reference, lineage)
     clock.lap("load")
     say("evidence")
     evidence = suspect_evidence(
@@ -703,6 +712,7 @@ def gather(
         alpha=alpha,
         include_attribution=include_attribution,
         attribution_prompts=attribution_prompts,
+        lineage=str(lineage) if isinstance(lineage, (str, os.PathLike)) else None,
     )
     feature_params = {}
     if "embedding" in result.weights:
