@@ -94,7 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from detector.corpus import load_corpus
-    from detector.embeddings import Embedder, available_cores, cpu_supports_bf16, load_model
+    from detector.devices import available_cores, cpu_supports_bf16
+    from detector.embedding_models import load_model
+    from detector.embeddings import Embedder
 
     corpus = load_corpus(path)
     texts = corpus.df.sample(args.n, random_state=args.seed)["output"].tolist()

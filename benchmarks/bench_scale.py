@@ -154,7 +154,8 @@ def _child(args: argparse.Namespace) -> dict[str, Any]:
 def _embedding(args: argparse.Namespace) -> dict[str, Any]:
     """Texts/s of our Embedder and of plain SentenceTransformer.encode on one device."""
     from detector.corpus import load_corpus
-    from detector.embeddings import Embedder, load_model
+    from detector.embedding_models import load_model
+    from detector.embeddings import Embedder
 
     df = load_corpus(corpus_path()).df
     texts = df["output"].drop_duplicates().sample(args.embed_sample, random_state=0).tolist()

@@ -16,7 +16,9 @@ Usage::
         [--cache-dir DIR] [--speed [--cold]] [--suspect vicuna-13b] [--use-lineage]
 
 ``--use-lineage`` passes the lineage to scoring (its known-lineage null and
-release dates; the suspect's own row is never read). ``--speed`` also times one suspect against every other model and the whole
+release dates; the suspect's own row is never read) and writes
+``scoring_lineage.*`` / ``scoring_creative_lineage.*`` instead, so both runs
+stay side by side. ``--speed`` also times one suspect against every other model and the whole
 benchmark with warm caches (run it on a quiet machine: timings from a shared
 machine mean nothing); ``--cold`` adds a run from an empty cache (embedding
 33,800 outputs takes tens of minutes on 2 CPU cores). The corpora are read from
@@ -264,7 +266,8 @@ def run_one(corpus_spec: DevCorpus, args: argparse.Namespace) -> int:
         + (" --use-lineage" if args.use_lineage else "")
     )
     lines = [
-        f"# {corpus_spec.title}",
+        f"# {corpus_spec.title}"
+        + (", with the lineage given to scoring" if args.use_lineage else ""),
         "",
         f"Command: `{command}` (the same tables, without the goals: `provenance benchmark "
         f"{corpus_spec.data.name} --lineage lineage.csv --format markdown`"
@@ -309,8 +312,9 @@ def run_one(corpus_spec: DevCorpus, args: argparse.Namespace) -> int:
         lines += ["", f"Example verdict: {one.verdict}"]
     RESULTS.mkdir(parents=True, exist_ok=True)
     text = "\n".join(lines).replace("\n\n\n", "\n\n")
-    (RESULTS / f"{corpus_spec.out}.md").write_text(text + "\n", encoding="utf-8")
-    (RESULTS / f"{corpus_spec.out}.json").write_text(result.to_json() + "\n", encoding="utf-8")
+    out = corpus_spec.out + ("_lineage" if args.use_lineage else "")
+    (RESULTS / f"{out}.md").write_text(text + "\n", encoding="utf-8")
+    (RESULTS / f"{out}.json").write_text(result.to_json() + "\n", encoding="utf-8")
     print(text)
     return 0
 

@@ -118,12 +118,11 @@ class Inspection(Result):
 
     def _repr_html_(self) -> str:
         probs = "".join(f"<li>{html.escape(p)}</li>" for p in self.problems) or "<li>none</li>"
-        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
         return (
             f"<p>{html.escape(self._head())}</p>"
             + self.to_frame().to_html()
             + f"<p>Problems:</p><ul>{probs}</ul>"
-            + (f"<p>Notes:</p><ul>{notes}</ul>" if notes else "")
+            + self._html_notes("Notes:")
         )
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import html
 import json
 import math
 import os
@@ -179,6 +180,14 @@ class Result:
     def to_json(self) -> str:
         """Indented JSON (NaN and infinities as null)."""
         return dumps(self.to_dict())
+
+    def _html_notes(self, title: str = "") -> str:
+        """The result's notes as an escaped HTML list ("" when there are none)."""
+        notes = getattr(self, "notes", None) or []
+        if not notes:
+            return ""
+        items = "".join(f"<li>{html.escape(str(n))}</li>" for n in notes)
+        return (f"<p>{html.escape(title)}</p>" if title else "") + f"<ul>{items}</ul>"
 
     def to_markdown(self) -> str:
         """The main table (``to_frame``) as Markdown, with the verdict and notes if any."""

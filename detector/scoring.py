@@ -149,14 +149,13 @@ class ScoreResult(Result):
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
         return (
             f"<p><b>Suspect:</b> {html.escape(self.suspect)} &nbsp; <b>prompts:</b> "
             f"{self.n_prompts} &nbsp; <b>calibration:</b> {html.escape(self.calibration)}</p>"
             f"<p><b>Verdict:</b> {html.escape(self.verdict)}</p>"
             f"<p>{html.escape(self.explanation)}</p>"
             + self.to_frame().to_html()
-            + (f"<ul>{notes}</ul>" if notes else "")
+            + self._html_notes()
         )
 
 

@@ -335,7 +335,6 @@ class TreeResult(Result):
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
         return (
             f"<p><b>Lineage tree:</b> {len(self.models)} models, {self.n_prompts} prompts, "
             f"{html.escape(method_label(self.method))}, {self.n_bootstrap} bootstrap "
@@ -343,7 +342,7 @@ class TreeResult(Result):
             f"<p><b>Distance:</b> {html.escape(self.distance)}</p>"
             + self.clade_table().to_html(index=False)
             + f"<p><b>Newick:</b> <code>{html.escape(self.newick)}</code></p>"
-            + (f"<ul>{notes}</ul>" if notes else "")
+            + self._html_notes()
         )
 
 

@@ -232,7 +232,7 @@ def tiny_multilingual_model(folder: Path) -> Path:
 
 def test_a_local_multilingual_model_is_used(case09, tmp_path, capsys):
     from detector.cli import main
-    from detector.embeddings import load_model
+    from detector.embedding_models import load_model
     from detector.features import compute_features
 
     path = tiny_multilingual_model(tmp_path)

@@ -32,7 +32,7 @@ def test_fp16_is_refused_on_the_cpu():
 
 
 def test_device_reaches_the_embedding_model(monkeypatch, tmp_path):
-    import detector.embeddings as emb
+    import detector.embedding_models as emb
     from detector.corpus import load_corpus
 
     seen: list[str | None] = []

@@ -17,6 +17,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 from detector import embeddings as emb
 from detector.cache import DB_NAME, CacheWarning, EmbeddingCache, default_cache_dir
+from detector.embedding_models import BUNDLED_MODEL
 from detector.embeddings import Embedder, EmbeddingFeatures
 from detector.errors import ProvenanceError
 
@@ -333,7 +334,7 @@ def test_local_path_loads_the_same_model() -> None:
     local = make(model=str(path))
     assert local.name == str(path.resolve())
     bundled = make()
-    assert bundled.name == emb.BUNDLED_MODEL
+    assert bundled.name == BUNDLED_MODEL
     np.testing.assert_allclose(local.encode(TEXTS), bundled.encode(TEXTS), atol=1e-6)
 
 

@@ -131,12 +131,11 @@ class AttributionResult(Result):
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
         return (
             f"<p>{html.escape(self.source)}: {len(self.texts)} outputs attributed among "
             f"{len(self.classes)} classes</p>"
             + self.to_frame().round(3).to_html()
-            + (f"<ul>{notes}</ul>" if notes else "")
+            + self._html_notes()
         )
 
 
@@ -146,7 +145,7 @@ def _check_embedding(clf: AttributionClassifier, data: Any, embedding_model: str
     if not used or not saved:
         return
     if embedding_model is not None:
-        from ..embeddings import resolve_model
+        from ..embedding_models import resolve_model
 
         name = resolve_model(embedding_model)[0]
         if name != saved["name"]:

@@ -201,7 +201,7 @@ def embedding_identity(
             "fingerprint": info.get("embedding_fingerprint"),
             "dim": int(np.asarray(given.matrices[used[0]]).shape[1]),
         }
-    from ..embeddings import load_model, model_fingerprint
+    from ..embedding_models import load_model, model_fingerprint
 
     model, name = load_model(embedding_model)
     get_dim = getattr(model, "get_embedding_dimension", None) or getattr(
