@@ -208,7 +208,7 @@ def compute_features(
         transformer = spec.make(options)
         matrix = transformer.fit_transform(_texts_of(corpus, spec))
         matrix = sp.csr_matrix(matrix, dtype=np.float64) if spec.sparse else np.asarray(matrix)
-        if not spec.sparse and name != "embedding":
+        if not spec.sparse and not spec.uses_embedding_model:  # vectors stay float32
             matrix = matrix.astype(np.float64)
         matrices[name] = matrix
         names[name] = [str(n) for n in transformer.get_feature_names_out()]

@@ -715,7 +715,7 @@ def gather(
         lineage=str(lineage) if isinstance(lineage, (str, os.PathLike)) else None,
     )
     feature_params = {}
-    if "embedding" in result.weights:
+    if any(registry.get(n).uses_embedding_model for n in result.weights):
         model = feature_kwargs.get("embedding_model")
         feature_params["embedding model"] = model or "bundled all-MiniLM-L6-v2 (default)"
         feature_params["embedding precision"] = feature_kwargs.get("precision") or "auto"
