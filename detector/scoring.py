@@ -257,15 +257,7 @@ def score(
     s = int(evidence.index([suspect])[0])
     c_idx = [int(i) for i in evidence.index(list(cand))]
     r_idx = [int(i) for i in evidence.index(list(ref))]
-    position = {m: i for i, m in enumerate(evidence.models)}
-    clades = [[position[m] for m in roles.clades.get(c, []) if m in position] for c in cand]
-    exclusions = {
-        position[c]: {position[r] for r in rel if r in position}
-        for c, rel in roles.null_exclusions.items()
-        if c in position
-    }
-    for c, extra in zip(c_idx, clades, strict=True):  # a clade is never its own null
-        exclusions.setdefault(c, set()).update(extra)
+    clades, exclusions = _clades_and_exclusions(evidence, roles, c_idx)
     nulls, calibration = null_sets(c_idx, r_idx, min_reference, exclusions)
     notes: list[str] = roles.notes()
     if channels is None and not isinstance(data, Evidence):
@@ -293,20 +285,9 @@ def score(
         z = np.full(len(cand), np.nan)
         z_boot = np.full((n_bootstrap, len(cand)), np.nan)
         per_channel = {name: dict.fromkeys(c_idx, float("nan")) for name in per_channel}
-    if calibrated:
-        dof = np.array([max(len(n) - 1, 1) for n in nulls])
-        tail = tail_probability(z, dof)
-        # a candidate whose clade was tested too has two chances: Bonferroni over them
-        p_raw = np.minimum(1.0, clade_tests(clades, len(cand)) * tail)
-        p_adj = holm(p_raw)
-        score_full = 1.0 - tail
-        score_boot = 1.0 - tail_probability(z_boot, dof)
-    else:
-        p_raw = p_adj = np.full(len(cand), np.nan)
-        # the affinity rescaled to the corpus's range; a resample can leave it, so clip
-        span = max(float(np.ptp(full)), 1e-12)
-        score_full = np.clip((z - full.min()) / span, 0.0, 1.0)
-        score_boot = np.clip((z_boot - full.min()) / span, 0.0, 1.0)
+    p_raw, p_adj, score_full, score_boot = _p_values_and_scores(
+        z, z_boot, full, nulls, clades, calibrated
+    )
     lo, hi = np.percentile(score_boot, [2.5, 97.5], axis=0)
 
     if attribution:
@@ -317,59 +298,16 @@ def score(
     else:
         attribution_z = {}
 
-    # degenerate evidence ranks nothing: the candidates keep their given order
-    order = np.argsort(-np.nan_to_num(z, nan=0.0), kind="stable")
-    shared = _shared_counts(evidence, s)
-    results: list[CandidateScore] = []
-    facts: list[CandidateFacts] = []
-    for rank, k in enumerate(order, start=1):
-        below, size = (
-            null_rank(full, s, c_idx[k], nulls[k], null, clades[k]) if calibrated else (0, 0)
-        )
-        fact = CandidateFacts(
-            model=cand[k],
-            rank=rank,
-            z=float(z[k]),
-            p_raw=float(p_raw[k]) if calibrated else None,
-            p_value=float(p_adj[k]) if calibrated else None,
-            related=bool(calibrated and p_adj[k] < alpha),
-            null_below=below,
-            null_size=size,
-        )
-        facts.append(fact)
-        results.append(
-            CandidateScore(
-                model=cand[k],
-                score=float(score_full[k]),
-                ci=[float(lo[k]), float(hi[k])],
-                p_value=fact.p_value,
-                rank=rank,
-                verdict=candidate_verdict(fact, alpha),
-                related=fact.related,
-                channels={
-                    **{
-                        name: float(v[c_idx[k]]) for name, v in per_channel.items() if c_idx[k] in v
-                    },
-                    **({"attribution": attribution_z[cand[k]]} if cand[k] in attribution_z else {}),
-                },
-                z=float(z[k]),
-                affinity=float(full[s, c_idx[k]]),
-                n_prompts=int(shared[c_idx[k]]),
-                p_raw=fact.p_raw,
-                null_below=below,
-                null_size=size,
-            )
-        )
-
-    related_models = [c for c in results if c.related]
-    tied_with = None
-    if len(related_models) > 1:
-        k1, k2 = cand.index(related_models[0].model), cand.index(related_models[1].model)
-        if np.mean(z_boot[:, k1] - z_boot[:, k2] > 0) < 0.975:
-            tied_with = related_models[1].model
-        notes.append(
-            "also related beyond chance: " + ", ".join(c.model for c in related_models[1:4])
-        )
+    results, facts = _candidate_scores(
+        evidence,
+        s,
+        list(cand),
+        c_idx,
+        {"z": z, "p_raw": p_raw, "p_adj": p_adj, "score": score_full, "lo": lo, "hi": hi},
+        (nulls, null, clades, calibrated, alpha),
+        {**per_channel, **({"attribution": attribution_z} if attribution_z else {})},
+    )
+    tied_with = _tied_with(results, list(cand), z_boot, notes)
     if not calibrated and not degenerate:
         degenerate = (
             f"only {len(ref) + len(cand) - 1} models to calibrate against (need "
@@ -404,6 +342,135 @@ def score(
         explanation=verdict.explanation,
         roles=roles.to_dict(),
     )
+
+
+def _candidate_scores(
+    evidence: Evidence,
+    s: int,
+    cand: list[str],
+    c_idx: list[int],
+    values: dict[str, np.ndarray],
+    calibration: tuple[list[list[int]], str, list[list[int]], bool, float],
+    channel_z: dict[str, dict[Any, float]],
+) -> tuple[list[CandidateScore], list[CandidateFacts]]:
+    """The candidates' rows, best first, and the facts their verdicts are worded from.
+
+    ``values`` holds arrays of shape (n_cand,): ``z``, ``p_raw``, ``p_adj``,
+    ``score``, ``lo`` and ``hi`` (the score's interval); ``calibration`` is
+    (nulls, null, clades, calibrated, alpha); ``channel_z`` maps a channel to
+    each candidate's z in it, keyed by evidence index (the attribution
+    channel by model name).
+    """
+    nulls, null, clades, calibrated, alpha = calibration
+    z = values["z"]
+    full = evidence.combined_affinity()
+    # degenerate evidence ranks nothing: the candidates keep their given order
+    order = np.argsort(-np.nan_to_num(z, nan=0.0), kind="stable")
+    shared = _shared_counts(evidence, s)
+    results: list[CandidateScore] = []
+    facts: list[CandidateFacts] = []
+    for rank, k in enumerate(order, start=1):
+        below, size = (
+            null_rank(full, s, c_idx[k], nulls[k], null, clades[k]) if calibrated else (0, 0)
+        )
+        fact = CandidateFacts(
+            model=cand[k],
+            rank=rank,
+            z=float(z[k]),
+            p_raw=float(values["p_raw"][k]) if calibrated else None,
+            p_value=float(values["p_adj"][k]) if calibrated else None,
+            related=bool(calibrated and values["p_adj"][k] < alpha),
+            null_below=below,
+            null_size=size,
+        )
+        facts.append(fact)
+        key = {name: (cand[k] if name == "attribution" else c_idx[k]) for name in channel_z}
+        results.append(
+            CandidateScore(
+                model=cand[k],
+                score=float(values["score"][k]),
+                ci=[float(values["lo"][k]), float(values["hi"][k])],
+                p_value=fact.p_value,
+                rank=rank,
+                verdict=candidate_verdict(fact, alpha),
+                related=fact.related,
+                channels={
+                    name: float(v[key[name]]) for name, v in channel_z.items() if key[name] in v
+                },
+                z=float(z[k]),
+                affinity=float(full[s, c_idx[k]]),
+                n_prompts=int(shared[c_idx[k]]),
+                p_raw=fact.p_raw,
+                null_below=below,
+                null_size=size,
+            )
+        )
+    return results, facts
+
+
+def _clades_and_exclusions(
+    evidence: Evidence, roles: Roles, c_idx: list[int]
+) -> tuple[list[list[int]], dict[int, set[int]]]:
+    """Each candidate's clade (evidence indices) and the models its null leaves out.
+
+    A candidate's documented relatives (``roles.null_exclusions``) and its
+    clade never calibrate it.
+    """
+    position = {m: i for i, m in enumerate(evidence.models)}
+    clades = [
+        [position[m] for m in roles.clades.get(c, []) if m in position] for c in roles.candidates
+    ]
+    exclusions = {
+        position[c]: {position[r] for r in rel if r in position}
+        for c, rel in roles.null_exclusions.items()
+        if c in position
+    }
+    for c, extra in zip(c_idx, clades, strict=True):  # a clade is never its own null
+        exclusions.setdefault(c, set()).update(extra)
+    return clades, exclusions
+
+
+def _p_values_and_scores(
+    z: np.ndarray,
+    z_boot: np.ndarray,
+    full: np.ndarray,
+    nulls: list[list[int]],
+    clades: list[list[int]],
+    calibrated: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Raw and Holm p-values, shape (n_cand,), and scores, (n_cand,) and (B, n_cand).
+
+    Calibrated: score = 1 - raw tail probability of z (Student t on the
+    null's size), the same distribution as the p-value. Uncalibrated: no
+    p-values (NaN), and the score is the affinity rescaled to the corpus's range.
+    """
+    n_cand = len(z)
+    if calibrated:
+        dof = np.array([max(len(n) - 1, 1) for n in nulls])
+        tail = tail_probability(z, dof)
+        # a candidate whose clade was tested too has two chances: Bonferroni over them
+        p_raw = np.minimum(1.0, clade_tests(clades, n_cand) * tail)
+        return p_raw, holm(p_raw), 1.0 - tail, 1.0 - tail_probability(z_boot, dof)
+    nan = np.full(n_cand, np.nan)
+    # the affinity rescaled to the corpus's range; a resample can leave it, so clip
+    span = max(float(np.ptp(full)), 1e-12)
+    score_full = np.clip((z - full.min()) / span, 0.0, 1.0)
+    return nan, nan.copy(), score_full, np.clip((z_boot - full.min()) / span, 0.0, 1.0)
+
+
+def _tied_with(
+    results: list[CandidateScore], cand: list[str], z_boot: np.ndarray, notes: list[str]
+) -> str | None:
+    """The second related candidate when the bootstrap cannot order it below the first.
+
+    Adds a note naming the other related candidates.
+    """
+    related = [c for c in results if c.related]
+    if len(related) < 2:
+        return None
+    notes.append("also related beyond chance: " + ", ".join(c.model for c in related[1:4]))
+    k1, k2 = cand.index(related[0].model), cand.index(related[1].model)
+    return related[1].model if np.mean(z_boot[:, k1] - z_boot[:, k2] > 0) < 0.975 else None
 
 
 def _degenerate(evidence: Evidence, roles: Roles, min_reference: int) -> tuple[str, str]:
