@@ -128,6 +128,9 @@ def _lands(suspect: str) -> Callable[[Any], str]:
             return "not scored"
         parts = []
         for c in o.top[:3]:
+            if c.z != c.z:  # NaN: too few models left to calibrate
+                parts.append(f"{c.model} (uncalibrated)")
+                continue
             ci = f" [{c.ci[0]:.2f}-{c.ci[1]:.2f}]" if c.ci else ""
             parts.append(f"{c.model} (z {c.z:.1f}{ci})")
         return "; ".join(parts)

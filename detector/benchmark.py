@@ -328,14 +328,16 @@ class BenchmarkResult(Result):
             for m in self.methods:
                 mo = m.outcome(o.suspect)
                 for rank, c in enumerate(mo.top if mo else [], start=1):
+                    calibrated = c.z == c.z  # NaN: too few models left to calibrate
                     sc = (
                         f"{c.score:.3f} ({c.ci[0]:.3f}-{c.ci[1]:.3f})"
-                        if c.score is not None and c.ci
+                        if c.score is not None and c.ci and calibrated
                         else "-"
                     )
                     dist = "-" if c.distance is None else f"{c.distance:.3f}"
+                    z = f"{c.z:.2f}" if calibrated else "uncalibrated"
                     lines.append(
-                        f"| {m.name} | {rank} | {c.model} | {c.z:.2f} | {sc} | {dist} | "
+                        f"| {m.name} | {rank} | {c.model} | {z} | {sc} | {dist} | "
                         f"{'yes' if c.related else 'no'} |"
                     )
         return lines

@@ -79,6 +79,16 @@ def test_scoring_headline_and_level_take_precedence():
     assert verdict_of(result).label == "Inconclusive"
 
 
+def test_nothing_stands_out_never_says_no_candidate_is_more_similar():
+    """A top z above 0 is more similar than a typical unrelated model: say "by chance"."""
+    negative = _result("no evidence that x learned from any candidate", related=False)
+    assert negative.candidates[0].z > 0
+    meaning = verdict_of(negative).meaning
+    assert "more than unrelated models do" not in meaning
+    assert meaning.startswith("The closest candidate, atlas, resembles the suspect no more than")
+    assert "by chance" in meaning and "not proof of independence" in meaning
+
+
 def test_baseline_is_said_once_and_right():
     loo = _result(POSITIVE, related=True)
     assert baseline_words(loo).startswith("no reference models were named")
@@ -114,3 +124,19 @@ def test_truncate_says_how_much_was_cut(n, cut):
     text = "word " * 40
     out = truncate(text, n)
     assert ("more characters]" in out) is cut
+
+
+def test_page_one_says_which_candidates_were_set_aside_by_release_date():
+    from detector.report import text
+
+    result = _result(POSITIVE, related=True)
+    result.roles = {"set_aside": {"borealis": "released 2024-06, after student-of-atlas"}}
+    d = types.SimpleNamespace(suspect="student-of-atlas", score=result, all_candidates=False)
+    words = text.question(d, lambda s: s)
+    assert "one of 2 candidate models (chosen by the user: atlas, cirrus)" in words
+    assert words.endswith(
+        "1 other model was not a candidate: released after student-of-atlas, it cannot be its "
+        "teacher or parent (borealis)."
+    )
+    result.roles = {}
+    assert "not a candidate" not in text.question(d, lambda s: s)

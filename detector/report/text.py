@@ -50,7 +50,19 @@ def question(d: ReportData, e: Esc) -> str:
         f"models ({every}: {names(cands, e, 6)}), or derived from one of them? Their answers "
         f"to the same {d.score.n_prompts} prompts were compared prompt by prompt, after "
         "removing what every model says on a prompt (the topic) and controlling for length "
-        "and formatting."
+        "and formatting." + set_aside(d, e)
+    )
+
+
+def set_aside(d: ReportData, e: Esc) -> str:
+    """One sentence on the candidates left out because they were released after the suspect."""
+    later = list((d.score.roles or {}).get("set_aside") or {})
+    if not later:
+        return ""
+    return (
+        f" {len(later)} other model{'s were' if len(later) > 1 else ' was'} not a candidate: "
+        f"released after {e(d.suspect)}, {'they' if len(later) > 1 else 'it'} cannot be its "
+        f"teacher or parent ({names(later, e, 6)})."
     )
 
 

@@ -103,9 +103,12 @@ def verdict_of(result: ScoreResult) -> Verdict:
             "independence."
         ),
         "nothing": (
-            "No candidate resembles the suspect more than unrelated models do, after "
-            f"correcting for testing {n} candidates. This is not proof of independence: heavy "
-            "fine-tuning, paraphrasing or a different kind of prompt can wash the signal out."
+            f"The closest candidate, {top}, resembles the suspect no more than an unrelated "
+            f"model can by chance, after correcting for testing {n} candidates. This is not "
+            "proof of independence: heavy fine-tuning, paraphrasing or a different kind of "
+            "prompt can wash the signal out."
+            if n
+            else "There was no candidate to test."
         ),
         "uncalibrated": (
             "There are too few other models to know what an unrelated model looks like, so "
