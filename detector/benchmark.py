@@ -771,7 +771,7 @@ def run_benchmark(
     if missing_open:
         raise ProvenanceError(
             f"open question(s) {', '.join(missing_open)} are not models of the data; "
-            "check `open_questions`"
+            "name models the data holds"
         )
     name = source or _source_name(data)
     evidence = as_evidence(data, seed=seed, progress=progress, **(evidence_kwargs or {}))

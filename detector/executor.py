@@ -121,7 +121,7 @@ class DaskExecutor:
             from distributed import Client, LocalCluster
         except ImportError:
             raise ProvenanceError(
-                "the dask engine needs the `distributed` extra: "
+                "the dask engine needs the 'distributed' extra: "
                 "pip install 'provenance-detector[distributed]'"
             ) from None
         self._own: list[Any] = []

@@ -478,7 +478,7 @@ def add_suspect_options(parser: argparse.ArgumentParser) -> None:
         help="what is known of the models' lineage, a CSV (model, relation, parent, family "
         "or teacher columns; released YYYY-MM[-DD] optional): a candidate's documented "
         "relatives leave its null, relatives are tested as one clade, and candidates "
-        "released after the suspect are set aside",
+        "released after the suspect are set aside (default: none, nothing known)",
     )
 
 
