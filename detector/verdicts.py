@@ -212,7 +212,9 @@ def overall_verdict(
     return Verdict(
         "nothing",
         f"No candidate stands out as the source of {suspect}.",
-        f"Compared with unrelated models, {closest} (z = {top.z:.1f}), well within chance. "
+        f"Compared with unrelated models, {closest} (z = {top.z:.1f}"
+        + (f", p = {top.p_raw:.2g} on its own" if top.p_raw is not None else "")
+        + "): not beyond what chance produces. "
         "This is not proof of independence: heavy preference tuning, paraphrasing or a "
         "different language can wash the signal out.",
     )
