@@ -118,3 +118,19 @@ def test_cli_score_reads_a_lineage_file(tmp_path, capsys, demo_evidence):
     assert len(err) == 1 and "missing lineage column" in err[0]
     assert main([*argv, "--lineage", str(tmp_path / "none.csv")]) == 2
     assert "no such lineage file" in capsys.readouterr().err
+
+
+def test_report_overview_names_candidates_set_aside_as_later_releases(demo_evidence):
+    from detector.report.gather import _data_overview
+    from detector.resolve import resolve_roles
+    from detector.scoring import score
+
+    corpus, evidence = demo_evidence
+    lineage = pd.read_csv("data/demo/lineage.csv").set_index("model").fillna("")
+    lineage["released"] = "2023-01"
+    lineage.loc["borealis", "released"] = "2024-06"  # released after the suspect
+    roles = resolve_roles(corpus, "student-of-atlas", min_prompts=20, lineage=lineage)
+    result = score(evidence, "student-of-atlas", roles=roles, seed=0, n_bootstrap=10)
+    role = {r.model: r.role for r in _data_overview(corpus, roles, result).rows}
+    assert role["borealis"] == "reference (released later)"
+    assert role["atlas"] == "candidate" and role["student-of-atlas"] == "suspect"

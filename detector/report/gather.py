@@ -155,6 +155,8 @@ def _data_overview(corpus: Corpus, roles: Roles, result: ScoreResult) -> DataOve
     )
     role = {roles.suspect: "suspect", **{c: "candidate" for c in roles.candidates}}
     role.update({r: "reference" for r in roles.reference})
+    # a candidate set aside by its release date calibrates instead (when the pool was defaulted)
+    role.update({m: "reference (released later)" for m in roles.set_aside if m in role})
     shared = corpus.pairwise_shared().loc[roles.suspect]
     rows = []
     for m in order:
