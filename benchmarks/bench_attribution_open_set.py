@@ -46,28 +46,13 @@ from detector.attribution import UNKNOWN, attribute, grouped_folds, train  # noq
 from detector.attribution.openset import ALPHA, OpenSet  # noqa: E402
 from detector.corpus import Corpus, load_corpus  # noqa: E402
 
-DEFAULT_CORPUS = Path(
-    os.environ.get("PROVENANCE_DEV_CORPUS", ROOT.parent / "shared/corpora/alpaca_eval")
-)
-DEFAULT_OUT = ROOT / "benchmarks/results/attribution.md"
-FIVE = [
-    "gpt4_1106_preview",
-    "claude-2",
-    "gemini-pro",
-    "mistral-medium",
-    "Meta-Llama-3-70B-Instruct",
-]
+# the corpus, the five models and the output file of the attribution benchmark it belongs to
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_attribution import DEFAULT_CORPUS, DEFAULT_OUT, FIVE, pct, say  # noqa: E402
+
 SET_SIZE = 30
 N_SETS = 100
 HEADING = "## Open set"
-
-
-def say(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
-def pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
 
 
 def _judge(full: Corpus, classes: list[str], judged: list[str], train_p, test_p, cache_dir):
