@@ -298,14 +298,19 @@ def score(
     else:
         attribution_z = {}
 
+    names = evidence.models
+    channel_z = {n: {names[i]: v for i, v in z_ch.items()} for n, z_ch in per_channel.items()}
+    if attribution_z:
+        channel_z["attribution"] = attribution_z
     results, facts = _candidate_scores(
         evidence,
         s,
         list(cand),
         c_idx,
+        full,
         {"z": z, "p_raw": p_raw, "p_adj": p_adj, "score": score_full, "lo": lo, "hi": hi},
         (nulls, null, clades, calibrated, alpha),
-        {**per_channel, **({"attribution": attribution_z} if attribution_z else {})},
+        channel_z,
     )
     tied_with = _tied_with(results, list(cand), z_boot, notes)
     if not calibrated and not degenerate:
@@ -349,21 +354,22 @@ def _candidate_scores(
     s: int,
     cand: list[str],
     c_idx: list[int],
+    full: np.ndarray,
     values: dict[str, np.ndarray],
     calibration: tuple[list[list[int]], str, list[list[int]], bool, float],
-    channel_z: dict[str, dict[Any, float]],
+    channel_z: dict[str, dict[str, float]],
 ) -> tuple[list[CandidateScore], list[CandidateFacts]]:
     """The candidates' rows, best first, and the facts their verdicts are worded from.
 
-    ``values`` holds arrays of shape (n_cand,): ``z``, ``p_raw``, ``p_adj``,
-    ``score``, ``lo`` and ``hi`` (the score's interval); ``calibration`` is
-    (nulls, null, clades, calibrated, alpha); ``channel_z`` maps a channel to
-    each candidate's z in it, keyed by evidence index (the attribution
-    channel by model name).
+    ``full`` is the combined affinity, shape (n_models, n_models); ``values``
+    holds arrays of shape (n_cand,): ``z``, ``p_raw``, ``p_adj``, ``score``,
+    ``lo`` and ``hi`` (the score's interval); ``calibration`` is (nulls,
+    null, clades, calibrated, alpha); ``channel_z`` maps a channel to each
+    candidate's z in it, by model name (a candidate without the channel is
+    absent).
     """
     nulls, null, clades, calibrated, alpha = calibration
     z = values["z"]
-    full = evidence.combined_affinity()
     # degenerate evidence ranks nothing: the candidates keep their given order
     order = np.argsort(-np.nan_to_num(z, nan=0.0), kind="stable")
     shared = _shared_counts(evidence, s)
@@ -384,7 +390,6 @@ def _candidate_scores(
             null_size=size,
         )
         facts.append(fact)
-        key = {name: (cand[k] if name == "attribution" else c_idx[k]) for name in channel_z}
         results.append(
             CandidateScore(
                 model=cand[k],
@@ -394,9 +399,7 @@ def _candidate_scores(
                 rank=rank,
                 verdict=candidate_verdict(fact, alpha),
                 related=fact.related,
-                channels={
-                    name: float(v[key[name]]) for name, v in channel_z.items() if key[name] in v
-                },
+                channels={name: float(v[cand[k]]) for name, v in channel_z.items() if cand[k] in v},
                 z=float(z[k]),
                 affinity=float(full[s, c_idx[k]]),
                 n_prompts=int(shared[c_idx[k]]),
