@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..corpus import Corpus
 from ..errors import ProvenanceError
@@ -19,6 +19,9 @@ from ..scoring import ScoreResult
 from ..tree import TreeResult
 from .data import SECTIONS, ReportData
 from .gather import gather
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["FORMATS", "ReportResult", "build_report", "render"]
 
@@ -154,7 +157,7 @@ def build_report(
     attribution_prompts: int | None = 200,
     format: str | None = None,
     on_step: Callable[[str], None] | None = None,
-    lineage: Any = None,
+    lineage: pd.DataFrame | str | os.PathLike[str] | None = None,
     **feature_kwargs: Any,
 ) -> ReportResult:
     """Write a self-contained report (PDF or HTML) on one suspect model.

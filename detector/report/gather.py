@@ -98,7 +98,7 @@ def _roles(
     suspect: str,
     candidates: list[str] | None,
     reference: list[str] | None,
-    lineage: Any = None,
+    lineage: pd.DataFrame | str | os.PathLike[str] | None = None,
 ) -> Roles:
     """Roles resolved on the corpus, then kept to the models the data holds."""
     roles = resolve_roles(
@@ -591,7 +591,7 @@ def gather_report_data(
     include_attribution: bool = True,
     attribution_prompts: int | None = 200,
     out: str | os.PathLike[str] | None = None,
-    lineage: Any = None,
+    lineage: pd.DataFrame | str | os.PathLike[str] | None = None,
     **feature_kwargs: Any,
 ) -> ReportData:
     """Everything a report on ``suspect`` shows, computed once (no file is written).
@@ -645,7 +645,7 @@ def gather(
     attribution_prompts: int | None,
     out: str | os.PathLike[str] | None,
     on_step: Callable[[str], None] | None = None,
-    lineage: Any = None,
+    lineage: pd.DataFrame | str | os.PathLike[str] | None = None,
     **feature_kwargs: Any,
 ) -> tuple[ReportData, Any]:
     """:func:`gather_report_data`, also returning the attribution Evaluation (or None).
