@@ -372,6 +372,11 @@ class ChannelSpec:
         its per-prompt pair mask holds only pairs where both outputs have the
         text, and its scale and reliability come from the pairs of models that
         share some.
+    min_prompts : int
+        Fewest distinct prompts the channel can be fitted on (the lexical
+        fingerprint keeps only terms seen on ``min_df`` = 5 prompts); with
+        fewer, :func:`~detector.features.compute_features` refuses before
+        computing any channel.
     when_present : bool
         Not a default channel, but scoring adds it when the suspect and at
         least one other model of the pool have ``source`` text on enough of
@@ -406,6 +411,7 @@ class ChannelSpec:
     table: Callable[[Any, list[str]], pd.DataFrame] = field(default_factory=_named_columns)
     covariates: Callable[[Any, list[str]], np.ndarray] | None = None
     masks_empty: bool = False
+    min_prompts: int = 1
     when_present: bool = False
 
 
@@ -463,6 +469,7 @@ REGISTRY: dict[str, ChannelSpec] = {
             attribution_rank=0,
             describe_feature=_describe_terms,
             table=_term_totals,
+            min_prompts=5,  # LexicalFingerprint's min_df
         ),
         ChannelSpec(
             name="identity",

@@ -27,6 +27,7 @@ from .cache import FeatureCache, content_key
 from .channels import CHANNELS, FeatureOptions, parse_channels
 from .cjk import CJK_TEXT_VERSION, corpus_has_cjk
 from .corpus import Corpus
+from .errors import ProvenanceError
 from .lexical import LexicalFingerprint
 from .progress import enabled as progress_enabled
 from .progress import stage as progress_stage
@@ -111,6 +112,18 @@ def _cache_key(corpus: Corpus, spec: registry.ChannelSpec, options: FeatureOptio
     return content_key(*parts)
 
 
+def _check_prompt_counts(corpus: Corpus, wanted: list[str]) -> None:
+    """Refuse, before any work, a channel that cannot be fitted on this few prompts."""
+    n_prompts = int(corpus.df["prompt_id"].nunique())
+    for name in wanted:
+        needed = registry.get(name).min_prompts
+        if n_prompts < needed:
+            raise ProvenanceError(
+                f"the {name} channel needs outputs on at least {needed} prompts and the data "
+                f"has {n_prompts}; give more prompts, or leave {name} out of `channels`"
+            )
+
+
 def compute_features(
     corpus: Corpus,
     channels: str | Sequence[str] | None = None,
@@ -169,7 +182,9 @@ def compute_features(
     Raises
     ------
     ProvenanceError
-        An unknown channel, or an embedding model that cannot be loaded.
+        An unknown channel, a channel that cannot be fitted on this few
+        prompts (``min_prompts`` of its spec: lexical needs 5), or an
+        embedding model that cannot be loaded.
     """
     wanted = parse_channels(channels)
     progress = progress_enabled(progress)
@@ -181,6 +196,7 @@ def compute_features(
         progress=progress,
         device=device,
     )
+    _check_prompt_counts(corpus, wanted)
     if shard_rows is None or executor is not None:
         from .executor import make_executor
 

@@ -284,3 +284,36 @@ def test_errors(synthetic: pd.DataFrame, fitted: LexicalFingerprint) -> None:
 def test_sklearn_params() -> None:
     lf = LexicalFingerprint(ngram_range=(1, 2), min_df=2, max_terms=10)
     assert clone(lf).get_params()["max_terms"] == 10
+
+
+def test_too_few_prompts_for_the_lexical_channel_is_refused_before_any_work(
+    tmp_path, capsys, monkeypatch
+):
+    """Field case 10: one prompt failed in the lexical fit only after the embeddings were done."""
+    import dataclasses
+
+    from detector import channels as registry
+    from detector.cli import main
+    from detector.corpus import load_corpus
+    from detector.features import compute_features
+
+    from .conftest import make_records
+
+    assert registry.get("lexical").min_prompts == LexicalFingerprint().min_df
+
+    def no_work(options):
+        raise AssertionError("a channel was computed")
+
+    embedding = dataclasses.replace(registry.get("embedding"), make=no_work)
+    monkeypatch.setitem(registry.REGISTRY, "embedding", embedding)
+    corpus = load_corpus(make_records(3, 4))
+    with pytest.raises(ProvenanceError, match="lexical channel needs outputs on at least 5"):
+        compute_features(corpus, ["embedding", "lexical"], cache_dir=tmp_path, progress=False)
+
+    path = tmp_path / "four.jsonl"
+    make_records(3, 4).to_json(path, orient="records", lines=True)
+    argv = ["features", str(path), "--out", str(tmp_path / "f.parquet"), "--channels", "lexical"]
+    assert main([*argv, "--cache-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "leave lexical out of --channels" in err[0]
+    assert not (tmp_path / "f.parquet").exists()
