@@ -521,7 +521,16 @@ def _start_cli(server: FakeServer, prompts: Path, out: Path, models: str) -> sub
     cmd += ["--concurrency", "3"]
     env = {**os.environ, "OPENAI_API_KEY": KEY, "PYTHONPATH": str(REPO)}
     return subprocess.Popen(
-        cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        cmd,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # a test run started in the background (`make test &`) inherits SIGINT ignored, and
+        # Python then never raises KeyboardInterrupt: give the collector the default, as a
+        # terminal would
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
@@ -535,9 +544,7 @@ def _wait_for_lines(proc: subprocess.Popen, out: Path, n: int) -> None:
 
 @pytest.mark.skipif(os.name != "posix", reason="signals")
 def test_interrupted_and_killed_collector_resumes_without_loss_or_duplicates(server, tmp_path):
-    # 36 requests, 3 at a time, 0.25 s each: about 3 s for the signal to land mid-run even on
-    # a loaded machine (at 0.1 s a full-suite run once finished all 36 before the SIGINT)
-    server.delay = 0.25
+    server.delay = 0.1
     models = ["m1", "m2", "m3"]
     prompts = write_prompts(tmp_path, [f"question {i}" for i in range(12)])
     out = tmp_path / "outputs.jsonl"
