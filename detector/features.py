@@ -27,6 +27,7 @@ from .cache import FeatureCache, content_key
 from .channels import CHANNELS, FeatureOptions, parse_channels
 from .cjk import CJK_TEXT_VERSION, corpus_has_cjk
 from .corpus import Corpus
+from .devices import check_device
 from .errors import ProvenanceError
 from .lexical import LexicalFingerprint
 from .progress import enabled as progress_enabled
@@ -196,6 +197,8 @@ def compute_features(
         progress=progress,
         device=device,
     )
+    if any(registry.get(n).uses_embedding_model for n in wanted):
+        check_device(device)  # a bad option is said before anything about the data
     _check_prompt_counts(corpus, wanted)
     if shard_rows is None or executor is not None:
         from .executor import make_executor
