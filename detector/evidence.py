@@ -490,7 +490,12 @@ def _streamed(
         plan = ShardPlan.of(features.corpus.df, block_rows)
         blocks = st.Blocks(plan.rows, memory={n: features.matrices[n] for n in needed})
     setup = st.Setup(
-        blocks, kinds, {n: features.names[n] for n in needed}, len(models), control_format
+        blocks,
+        kinds,
+        {n: features.names[n] for n in needed},
+        len(models),
+        control_format,
+        device=feature_kwargs.get("device"),
     )
     tasks = st.tasks_of(plan.rows, keep, model_of_row, prompt_of_row)
     return st.build_streamed_channels(

@@ -29,7 +29,14 @@ from typing import Any, Protocol, TypeVar
 
 from .errors import ProvenanceError
 
-__all__ = ["ENGINES", "DaskExecutor", "Executor", "LocalExecutor", "make_executor"]
+__all__ = [
+    "ENGINES",
+    "DaskExecutor",
+    "Executor",
+    "LocalExecutor",
+    "make_executor",
+    "ordered_threads",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -182,6 +189,76 @@ class DaskExecutor:
 
     def __repr__(self) -> str:
         return f"DaskExecutor({self.client.scheduler.address!r})"
+
+
+def ordered_threads(
+    fn: Callable[[T], R], items: Sequence[T] | range, threads: int, window: int | None = None
+) -> Iterator[R]:
+    """``fn(item)`` for every item on ``threads`` threads, yielded in item order.
+
+    For work that spends its time in NumPy and BLAS (which release the GIL):
+    the per-prompt pairwise kernel. With more than one thread, BLAS and torch
+    run one thread each meanwhile (threadpoolctl), so the cores are shared by
+    items rather than fought over inside each product: multi-threaded OpenBLAS
+    on small products spends its time synchronizing, several times the work
+    on a busy machine (``benchmarks/results/scale.md``). At most ``window``
+    items (default ``2 * threads``) are in flight, which bounds the memory of
+    results not yet consumed. Each item's result does not depend on the
+    number of threads.
+
+    Parameters
+    ----------
+    fn : callable
+    items : sequence
+    threads : int
+        1 runs a plain loop in this thread (BLAS settings untouched).
+    window : int, optional
+    """
+    if threads <= 1 or len(items) <= 1:
+        for item in items:
+            yield fn(item)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_limits
+
+    window = window or 2 * threads
+    with (
+        threadpool_limits(limits=1, user_api="blas"),
+        _one_torch_thread(),
+        ThreadPoolExecutor(threads) as pool,
+    ):
+        pending = []
+        todo = iter(items)
+        for item in todo:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= window:
+                break
+        while pending:
+            result = pending.pop(0).result()
+            nxt = next(todo, _DONE)
+            if nxt is not _DONE:
+                pending.append(pool.submit(fn, nxt))
+            yield result
+
+
+_DONE = object()
+
+
+class _one_torch_thread:  # noqa: N801 - a context manager used as a function
+    """Torch's intra-op threads at 1 meanwhile (when torch is imported)."""
+
+    def __enter__(self) -> None:
+        import sys
+
+        self.torch = sys.modules.get("torch")
+        self.before = self.torch.get_num_threads() if self.torch is not None else 0
+        if self.torch is not None and self.before != 1:
+            self.torch.set_num_threads(1)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.torch is not None and self.torch.get_num_threads() != self.before:
+            self.torch.set_num_threads(self.before)
 
 
 def make_executor(

@@ -11,16 +11,19 @@ similarities, M the pair mask), and the weights are known in advance:
 - the bootstrap's prompt counts, drawn up front with the seed
   (:func:`~detector.evidence.bootstrap_counts`), shape (n_bootstrap, n_prompts).
 
-So :func:`build_streamed_evidence` walks the prompts block by block (a
-block is a feature shard: :class:`~detector.shards.ShardPlan`, cut further to
-fit :data:`BLOCK_BYTES`) and adds each block's part of every numerator and
-denominator. Per-prompt work is the same code as in memory
-(:func:`~detector.similarity.block_similarity`); what spans prompts is
-accumulated in earlier passes: the style z-scores (column means and
-variances, Chan et al. 1979 pairwise updates) and the covariate regression's
-sums ``X^T C`` and ``C^T C``. Results equal the in-memory ones to float
-rounding (summation order); peak memory depends on the block size and on
-n_weights x n_models^2 for the sums, not on the number of prompts.
+So :func:`build_streamed_channels` walks the prompts block by block (a
+block is a feature shard: :class:`~detector.shards.ShardPlan`) and adds each
+block's part of every numerator and denominator. Per-prompt work is the same
+code as in memory (:func:`~detector.similarity.prompt_similarities`, small
+groups of prompts on the local cores); the weighted sums are BLAS products
+of the weights by a buffer of a hundred or more prompts' similarities
+(:class:`_Products`), kept as the upper triangle of each symmetric
+n_models x n_models matrix. What spans prompts is accumulated in earlier
+passes: the style z-scores (column means and variances, Chan et al. 1979
+pairwise updates) and the covariate regression's sums ``X^T C`` and
+``C^T C``. Results equal the in-memory ones to float rounding (summation
+order); peak memory depends on the buffers and on n_weights x
+n_models^2 / 2 for the sums, not on the number of prompts.
 
 Weights that were not prepared (another seed, a jackknife) cost one more
 pass over the blocks, all such vectors of one request together.
@@ -38,10 +41,10 @@ import numpy as np
 from . import channels as registry
 from .executor import Executor, LocalExecutor
 from .progress import bar as progress_bar
-from .similarity import block_similarity, covariate_map, covariate_sums
+from .similarity import covariate_map, covariate_sums, prompt_similarities
 
 __all__ = [
-    "BLOCK_BYTES",
+    "BUFFER_BYTES",
     "STREAM_CELLS",
     "StreamedProfile",
     "StreamedSimilarity",
@@ -52,9 +55,10 @@ __all__ = [
 
 #: Stream when n_prompts x n_models^2 exceeds this (about 0.6 GB per channel in memory).
 STREAM_CELLS = 50_000_000
-#: Memory for one block's per-prompt arrays (the Gram matrices and their temporaries).
-BLOCK_BYTES = 256 * 2**20
-_BYTES_PER_CELL = 8 * 14  # float64 per-prompt arrays alive at once in block_similarity
+#: Memory of the per-prompt similarity rows waiting for one product (per channel).
+BUFFER_BYTES = 64 * 2**20
+#: Columns (pairs of models) per panel of that product; fixed, so sums do not depend on threads.
+PANEL = 16_384
 SPLIT_REPEATS = 4  # as split_half_reliability
 #: The pairwise pass runs as this many groups of consecutive shards, each returning one
 #: partial sum (few large transfers from distributed workers; the same grouping locally,
@@ -129,7 +133,15 @@ class Setup:
     control_format: bool
     stats: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     betas: dict[str, np.ndarray] = field(default_factory=dict)
-    block_bytes: int = BLOCK_BYTES
+    threads: int = 1
+    device: str | None = None
+
+    @property
+    def backend(self) -> str:
+        """``"torch"`` on a CUDA device, ``"numpy"`` on the CPU (:func:`~detector.similarity_torch.backend_for`)."""
+        from .similarity_torch import backend_for
+
+        return backend_for(self.device)
 
 
 @dataclass
@@ -217,18 +229,130 @@ def _regression_job(task: Task, setup: Setup) -> dict[str, tuple[np.ndarray, np.
     return out
 
 
-def _chunks(task: Task, setup: Setup) -> list[np.ndarray]:
-    """Local prompt ranges of at most :attr:`Setup.block_bytes` of per-prompt arrays each."""
-    per_prompt = _BYTES_PER_CELL * setup.n_models**2
-    size = max(1, setup.block_bytes // per_prompt)
-    return [np.arange(s, min(s + size, task.n_prompts)) for s in range(0, task.n_prompts, size)]
+def _sims_groups(
+    setup: Setup, name: str, kind: str, x: Any, cov: np.ndarray | None, task: Task
+) -> Any:
+    """The task's per-prompt similarities of one channel, a group of prompts at a time."""
+    if setup.backend == "torch":
+        from . import similarity_torch
+
+        return similarity_torch.prompt_similarities(
+            x, task.model_idx, task.prompt_idx, setup.n_models, task.n_prompts,
+            cov, setup.betas.get(name), kind, device=setup.device,
+        )  # fmt: skip
+    return prompt_similarities(
+        x, task.model_idx, task.prompt_idx, setup.n_models, task.n_prompts,
+        cov, setup.betas.get(name), kind, threads=setup.threads,
+    )  # fmt: skip
 
 
-def _sums_job(task: Task, setup: Setup) -> dict[str, Any]:
-    """One shard's parts of every weighted numerator and denominator (or of one pair)."""
+def _products(setup: Setup, n_weights: int, width: int) -> Any:
+    if setup.backend == "torch":
+        from .similarity_torch import Products
+
+        return Products(n_weights, width, setup.device)
+    return _Products(n_weights, width, setup.threads)
+
+
+class _Products:
+    """Weighted sums over prompts, ``W @ S``, accumulated as BLAS products of many prompts.
+
+    Per-prompt rows (the upper triangle of a prompt's similarities, float32,
+    as the in-memory tensor holds them) and their weight columns are
+    buffered until :data:`BUFFER_BYTES` are held, then added with one
+    ``dgemm`` (``beta = 1``, in place) per panel of :data:`PANEL` columns:
+    inner dimension a hundred prompts or more, so the product runs near the
+    BLAS peak rather than at the speed of memory. Panels are fixed, so the
+    sums do not depend on the number of threads.
+
+    Parameters
+    ----------
+    n_weights, width : int
+        Rows of W, and columns of S (cells per prompt).
+    threads : int
+    """
+
+    def __init__(self, n_weights: int, width: int, threads: int) -> None:
+        self.k, self.width, self.threads = n_weights, width, threads
+        self.capacity = int(np.clip(BUFFER_BYTES // (4 * max(width, 1)), 64, 1024))
+        self.rows = np.zeros((self.capacity, width), dtype=np.float32)
+        self.weights = np.zeros((self.capacity, n_weights))
+        self.used = 0
+        self.touched = False
+        edges = list(range(0, width, PANEL)) + [width]
+        self.panels = list(zip(edges[:-1], edges[1:], strict=True))
+        # each panel's sums, transposed and Fortran-ordered, so dgemm adds in place
+        self.sums = [np.zeros((b - a, n_weights), order="F") for a, b in self.panels]
+
+    def add(self, rows: np.ndarray, weights: np.ndarray) -> None:
+        """Add prompts: ``rows`` (n, width), ``weights`` (k, n)."""
+        self.touched = True
+        start = 0
+        while start < len(rows):
+            take = min(len(rows) - start, self.capacity - self.used)
+            self.rows[self.used : self.used + take] = rows[start : start + take]
+            self.weights[self.used : self.used + take] = weights[:, start : start + take].T
+            self.used += take
+            start += take
+            if self.used == self.capacity:
+                self.flush()
+
+    def flush(self) -> None:
+        if not self.used:
+            return
+        from scipy.linalg.blas import dgemm
+
+        from .executor import ordered_threads
+
+        w = np.asfortranarray(self.weights[: self.used])  # (n, k)
+
+        def panel(q: int) -> None:
+            a, b = self.panels[q]
+            s = self.rows[: self.used, a:b].T.astype(np.float64, order="F")  # (pw, n)
+            out = dgemm(1.0, s, w, beta=1.0, c=self.sums[q], overwrite_c=1)
+            if out is not self.sums[q]:  # pragma: no cover - scipy copied c
+                self.sums[q][...] = out
+
+        for _ in ordered_threads(panel, range(len(self.panels)), self.threads):
+            pass
+        self.used = 0
+
+    def result(self) -> np.ndarray:
+        """The sums, shape (k, width), float64."""
+        self.flush()
+        if not self.sums:
+            return np.zeros((self.k, 0))
+        return np.ascontiguousarray(np.concatenate(self.sums, axis=0).T)
+
+
+def _host(values: Any) -> np.ndarray:
+    """A NumPy array of values that may be a torch tensor on a device."""
+    return values.cpu().numpy() if hasattr(values, "cpu") else np.asarray(values)
+
+
+def _triangle(m: int) -> np.ndarray:
+    """Flat positions (i * m + j) of the upper triangle, diagonal included, row by row."""
+    i, j = np.triu_indices(m)
+    return i * m + j
+
+
+def triangle_index(m: int) -> np.ndarray:
+    """Position in the upper-triangle layout of every cell (i, j), shape (m, m), int64."""
+    i, j = np.triu_indices(m)
+    out = np.empty((m, m), dtype=np.int64)
+    out[i, j] = np.arange(len(i))
+    out[j, i] = np.arange(len(i))
+    return out
+
+
+def _sums_job(task: Task, setup: Setup, acc: dict[str, Any]) -> None:
+    """Add one shard's part of every weighted numerator and denominator to ``acc``.
+
+    For a pair request (``task.pair``), ``acc["pair"]`` gathers the pair's
+    per-prompt similarities instead.
+    """
     m = setup.n_models
     w = task.weights if task.weights is not None else np.zeros((0, task.n_prompts))
-    k = len(w)
     data = {name: _rows(setup, name, task) for name in setup.kinds}
     style = data.get(registry.COVARIATE_CHANNEL)
     if style is None and setup.control_format:
@@ -237,79 +361,62 @@ def _sums_job(task: Task, setup: Setup) -> dict[str, Any]:
     cov = _covariates(setup, style) if setup.control_format else None
     answered = np.zeros((task.n_prompts, m), dtype=bool)
     answered[task.prompt_idx, task.model_idx] = True
-    out: dict[str, Any] = {
-        "num": {},
-        "den_full": np.zeros(k),
-        "den_partial": None,
-        "pden": np.zeros((k, m)),
-        "mask": answered,
-        "pair": {},
-    }
-    for chunk in _chunks(task, setup):
-        sel = np.flatnonzero(np.isin(task.prompt_idx, chunk))
-        pidx = task.prompt_idx[sel] - chunk[0]
-        midx = task.model_idx[sel]
-        wc = w[:, chunk]
-        mask_c = answered[chunk]
-        pair_flat = (mask_c[:, :, None] & mask_c[:, None, :]).reshape(len(chunk), -1)
-        if task.pair is None:
-            if pair_flat.all():
-                out["den_full"] += wc.sum(axis=1)
-            else:
-                part = wc @ pair_flat.astype(np.float64)
-                out["den_partial"] = (
-                    part if out["den_partial"] is None else out["den_partial"] + part
-                )
-            out["pden"] += wc @ mask_c.astype(np.float64)
-        for name, kind in setup.kinds.items():
-            x = prepared[name]
-            if kind == "profile":
-                _profile_part(out, name, x, sel, pidx, midx, len(chunk), m, wc, task)
-                continue
-            sims, pair_mask = block_similarity(
-                x[sel],
-                midx,
-                pidx,
-                m,
-                len(chunk),
-                None if cov is None else cov[sel],
-                setup.betas.get(name),
-                kind,
-            )
-            flat = np.where(pair_mask, sims, 0.0).astype(np.float64).reshape(len(chunk), -1)
+    acc["masks"].append((task.first_prompt, answered))
+    tri = acc["triangle"]
+    if setup.backend == "torch":
+        import torch
+
+        tri = torch.as_tensor(tri, device=setup.device)
+    if task.pair is None:
+        full = answered.all(axis=1)
+        acc["den_full"] += w[:, full].sum(axis=1)
+        if not full.all():
+            part = np.flatnonzero(~full)
+            pair = answered[part][:, :, None] & answered[part][:, None, :]
+            rows = pair.reshape(len(part), -1)[:, acc["triangle"]]
+            acc["den_partial"].add(rows, w[:, part])
+        acc["pden"] += w @ answered.astype(np.float64)
+    for name, kind in setup.kinds.items():
+        x = prepared[name]
+        if kind == "profile":
+            _profile_part(acc, name, x, m, w, task)
+            continue
+        for first, sims, _ in _sims_groups(setup, name, kind, x, cov, task):
+            flat = sims.reshape(len(sims), -1)
             if task.pair is not None:
                 i, j = task.pair
-                out["pair"].setdefault(name, []).append(flat[:, i * m + j])
+                # rounded to float32, as the in-memory tensor holds them
+                value = np.asarray(_host(flat[:, i * m + j]), dtype=np.float32)
+                acc["pair"].setdefault(name, []).append(value.astype(np.float64))
                 continue
-            part = wc @ flat
-            out["num"][name] = part if name not in out["num"] else out["num"][name] + part
-    return out
+            acc["num"][name].add(flat[:, tri], w[:, first : first + len(sims)])
 
 
 def _profile_part(
-    out: dict[str, Any],
+    acc: dict[str, Any],
     name: str,
     prepared: tuple[np.ndarray, list[str]],
-    sel: np.ndarray,
-    pidx: np.ndarray,
-    midx: np.ndarray,
-    n_chunk: int,
     m: int,
-    wc: np.ndarray,
+    w: np.ndarray,
     task: Task,
 ) -> None:
     if task.pair is not None:
         return
-    claims_rows = prepared[0][sel]
-    claims = np.zeros((n_chunk, m, claims_rows.shape[1]))
-    claims[pidx, midx] = claims_rows
-    part = np.einsum("kp,pmv->kmv", wc, claims)
-    out["num"][name] = part if name not in out["num"] else out["num"][name] + part
+    claims_rows = prepared[0]
+    claims = np.zeros((task.n_prompts, m, claims_rows.shape[1]))
+    claims[task.prompt_idx, task.model_idx] = claims_rows
+    part = np.einsum("kp,pmv->kmv", w, claims)
+    acc["profile"][name] = part if name not in acc["profile"] else acc["profile"][name] + part
 
 
 # ------------------------------------------------------------------ the accumulated sums
 class StreamedSums:
     """Numerators and denominators of every prepared weight vector, for all channels.
+
+    Similarity channels' numerators (and the denominators, where some model
+    left a prompt out) are kept as the upper triangle of each n_models x
+    n_models matrix (:func:`triangle_index`), since per-prompt similarities
+    are symmetric: half the memory and half the products.
 
     Parameters
     ----------
@@ -326,15 +433,18 @@ class StreamedSums:
     ) -> None:
         self.setup, self.tasks, self.executor = setup, tasks, executor
         self.n_prompts, self.progress = n_prompts, progress
+        m = setup.n_models
         self.index: dict[bytes, int] = {}
         self.num: dict[str, np.ndarray] = {}
-        self.den = np.zeros((0, setup.n_models, setup.n_models))
-        self.pden = np.zeros((0, setup.n_models))
-        self.answered = np.zeros((n_prompts, setup.n_models), dtype=bool)
+        self.den_full = np.zeros(0)
+        self.den_partial = np.zeros((0, m * (m + 1) // 2))
+        self.pden = np.zeros((0, m))
+        self.answered = np.zeros((n_prompts, m), dtype=bool)
         self.vendors: dict[str, list[str]] = {}
+        self.cells = triangle_index(m)
         self._pair: tuple[tuple[int, int], dict[str, np.ndarray]] | None = None
 
-    def _run(self, job: Callable[[Task, Setup], Any], tasks: list[Task], desc: str) -> Any:
+    def _run(self, job: Callable[[Any, Setup], Any], tasks: list[Any], desc: str) -> Any:
         pbar = progress_bar(total=len(tasks), desc=desc, unit="block", progress=self.progress)
         for result in self.executor.map(job, tasks, shared=self.setup):
             yield result
@@ -377,21 +487,32 @@ class StreamedSums:
         assert total is not None
         for first, mask in total["masks"]:
             self.answered[first : first + len(mask)] = mask
-        den = np.broadcast_to(total["den_full"][:, None], (k, m * m)).copy()
-        if total["den_partial"] is not None:
-            den += total["den_partial"]
         start = len(self.index)
+        width = m * (m + 1) // 2
         for name, kind in self.setup.kinds.items():
-            empty = np.zeros((k, m, 0)) if kind == "profile" else np.zeros((k, m, m))
-            value = total["num"].get(name, empty)
-            value = value.reshape((k, m, -1) if kind == "profile" else (k, m, m))
+            if kind == "profile":
+                value = total["profile"].get(name, np.zeros((k, m, 0)))
+            else:
+                value = total["num"].get(name, np.zeros((k, width)))
             self.num[name] = (
                 value if name not in self.num else np.concatenate([self.num[name], value])
             )
-        self.den = np.concatenate([self.den, den.reshape(k, m, m)])
+        partial = total["den_partial"]
+        self.den_full = np.concatenate([self.den_full, total["den_full"]])
+        self.den_partial = np.concatenate(
+            [self.den_partial, partial if partial is not None else np.zeros((k, width))]
+        )
         self.pden = np.concatenate([self.pden, total["pden"]])
         for i, key in enumerate(keys):
             self.index[key] = start + i
+
+    def ratio(self, name: str, idx: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Numerator over denominator for stored rows ``idx``, shape (n, len(rows), n_models)."""
+        cells = self.cells[rows].ravel()
+        num = np.take(self.num[name][idx], cells, axis=1)
+        den = np.take(self.den_partial[idx], cells, axis=1) + self.den_full[idx][:, None]
+        out = num / np.maximum(den, 1e-12)
+        return out.reshape(len(idx), len(rows), self.setup.n_models)
 
     def pair(self, i: int, j: int) -> dict[str, np.ndarray]:
         """Per-prompt similarity of models i and j in every similarity channel (one pass)."""
@@ -406,19 +527,42 @@ class StreamedSums:
 
 def _group_sums_job(group: list[Task], setup: Setup) -> dict[str, Any]:
     """The summed parts of consecutive shards (one result per group, so few transfers)."""
-    total: dict[str, Any] | None = None
+    m = setup.n_models
+    k = 0 if group[0].weights is None else len(group[0].weights)
+    width = m * (m + 1) // 2
+    acc: dict[str, Any] = {
+        "num": {
+            name: _products(setup, k, width)
+            for name, kind in setup.kinds.items()
+            if kind != "profile"
+        },
+        "profile": {},
+        "den_full": np.zeros(k),
+        "den_partial": _products(setup, k, width),
+        "pden": np.zeros((k, m)),
+        "masks": [],
+        "pair": {},
+        "triangle": _triangle(m),
+    }
     for task in group:
-        part = _sums_job(task, setup)
-        part["masks"] = [(task.first_prompt, part.pop("mask"))]
-        total = part if total is None else _merge_parts(total, part)
-    assert total is not None
-    return total
+        _sums_job(task, setup, acc)
+    partial = acc["den_partial"]
+    return {
+        "num": {name: products.result() for name, products in acc["num"].items()},
+        "profile": acc["profile"],
+        "den_full": acc["den_full"],
+        "den_partial": partial.result() if partial.touched else None,
+        "pden": acc["pden"],
+        "masks": acc["masks"],
+        "pair": acc["pair"],
+    }
 
 
 def _merge_parts(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    """Add two shards' (or groups') parts, in that order."""
-    for name, value in b["num"].items():
-        a["num"][name] = value if name not in a["num"] else a["num"][name] + value
+    """Add two groups' parts, in that order."""
+    for key in ("num", "profile"):
+        for name, value in b[key].items():
+            a[key][name] = value if name not in a[key] else a[key][name] + value
     a["den_full"] = a["den_full"] + b["den_full"]
     if b["den_partial"] is not None:
         dp = b["den_partial"]
@@ -452,9 +596,8 @@ class StreamedSimilarity:
     def affinities(self, weights: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Affinities for many weight vectors, shape (n_weights, n_rows, n_models)."""
         idx = self.sums.ensure(weights)
-        rows = np.arange(len(self.models)) if rows is None else rows
-        num = self.sums.num[self.name][idx][:, rows]
-        return num / np.maximum(self.sums.den[idx][:, rows], 1e-12)
+        rows = np.arange(len(self.models)) if rows is None else np.asarray(rows)
+        return self.sums.ratio(self.name, idx, rows)
 
     def affinity(self, weights: np.ndarray | None = None) -> np.ndarray:
         """Mean similarity over shared prompts, shape (n_models, n_models)."""
@@ -546,6 +689,10 @@ def build_streamed_channels(
     :func:`prepared_weights`.
     """
     executor = executor or LocalExecutor()
+    if not executor.distributed:  # a local run shares the cores among groups of prompts
+        from .devices import available_cores
+
+        setup.threads = available_cores()
     sums = StreamedSums(setup, tasks, executor, len(pids), progress)
     needs_moments = setup.control_format or any(
         registry.get(n).row_prepare is not None for n in setup.kinds

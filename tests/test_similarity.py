@@ -77,3 +77,79 @@ def test_weighted_mean_over_prompts():
     mask = np.ones_like(sims, dtype=bool)
     np.testing.assert_allclose(mean_over_prompts(sims, mask, np.array([1.0, 0.0])), sims[0])
     np.testing.assert_allclose(mean_over_prompts(sims, mask), sims.mean(0))
+
+
+def _pool(sparse: str, cover: float, seed: int = 3):
+    rng = np.random.default_rng(seed)
+    n_models, n_prompts = 7, 11
+    mi = np.repeat(np.arange(n_models), n_prompts)
+    pi = np.tile(np.arange(n_prompts), n_models)
+    keep = rng.random(len(mi)) < cover
+    mi, pi = mi[keep], pi[keep]
+    if sparse == "dense":
+        x = rng.normal(size=(len(mi), 12)) + 2
+    else:
+        x = sp.random(len(mi), 60, density=0.15, random_state=seed, format="csr")
+        if sparse == "presence":  # 0/1 rows of unit length, as the lexical channel's
+            x.data[:] = 1.0
+            x = sp.csr_matrix(sp.diags(1 / np.sqrt(np.maximum(np.diff(x.indptr), 1))) @ x)
+    return x, rng.normal(size=(len(mi), 3)), mi, pi, n_models, n_prompts
+
+
+@pytest.mark.parametrize("sparse", ["dense", "presence", "sparse"])
+@pytest.mark.parametrize("kind", ["cosine", "distance"])
+@pytest.mark.parametrize("cover", [1.0, 0.8])
+def test_groups_and_threads_give_the_same_rows(sparse, kind, cover):
+    """Each prompt's similarities do not depend on its group or the number of threads."""
+    from detector.similarity import block_similarity, covariate_map, covariate_sums
+
+    x, cov, mi, pi, n_models, n_prompts = _pool(sparse, cover)
+    beta = covariate_map(*covariate_sums(x, cov, mi, pi, n_models, n_prompts))
+    whole, mask = block_similarity(x, mi, pi, n_models, n_prompts, cov, beta, kind)
+    from detector import similarity as sim
+
+    parts = list(sim.prompt_similarities(x, mi, pi, n_models, n_prompts, cov, beta, kind,
+                                         threads=2, group=3))  # fmt: skip
+    assert [first for first, _, _ in parts] == [0, 3, 6, 9]
+    joined = np.concatenate([s for _, s, _ in parts]).astype(np.float32)
+    np.testing.assert_array_equal(joined, whole)
+    assert mask.shape == (n_prompts, n_models, n_models)
+
+
+@pytest.mark.parametrize("sparse", ["dense", "presence", "sparse"])
+@pytest.mark.parametrize("kind", ["cosine", "distance"])
+@pytest.mark.parametrize("cover", [1.0, 0.8])
+def test_torch_kernel_equals_numpy_kernel(sparse, kind, cover):
+    """The GPU code path (torch), run on the CPU, gives the NumPy kernel's numbers."""
+    torch = pytest.importorskip("torch")
+    from detector import similarity as sim
+    from detector import similarity_torch as simt
+
+    x, cov, mi, pi, n_models, n_prompts = _pool(sparse, cover)
+    beta = sim.covariate_map(*sim.covariate_sums(x, cov, mi, pi, n_models, n_prompts))
+    for c, b in ((cov, beta), (None, None)):
+        ref = list(sim.prompt_similarities(x, mi, pi, n_models, n_prompts, c, b, kind))
+        got = list(simt.prompt_similarities(x, mi, pi, n_models, n_prompts, c, b, kind,
+                                            device="cpu", group=4))  # fmt: skip
+        a = np.concatenate([s for _, s, _ in ref])
+        t = torch.cat([s for _, s, _ in got]).numpy()
+        np.testing.assert_allclose(t, a, rtol=1e-9, atol=1e-12)
+        assert np.abs(a).max() > 0.1
+
+
+def test_torch_products_equal_numpy_products():
+    """Weighted sums over prompts: the torch accumulator (buffered addmm) and NumPy's (dgemm)."""
+    pytest.importorskip("torch")
+    from detector.similarity_torch import Products
+    from detector.streaming import _Products
+
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(300, 40)).astype(np.float32)
+    w = rng.integers(0, 4, (9, 300)).astype(np.float64)
+    a, b = _Products(9, 40, threads=2), Products(9, 40, "cpu", capacity=64)
+    for lo in range(0, 300, 70):
+        a.add(rows[lo : lo + 70], w[:, lo : lo + 70])
+        b.add(rows[lo : lo + 70], w[:, lo : lo + 70])
+    expected = w @ rows.astype(np.float64)
+    np.testing.assert_allclose(a.result(), expected, rtol=1e-12)
+    np.testing.assert_allclose(b.result(), expected, rtol=1e-12)

@@ -268,3 +268,24 @@ def test_real_corpus_streamed_equals_in_memory(dev_corpus_path, tmp_path):
             (c.model, c.rank, c.related) for c in b.candidates
         ]
         assert [c.z for c in b.candidates] == pytest.approx([c.z for c in a.candidates], rel=RTOL)
+
+
+def test_streamed_on_the_torch_kernel_equals_in_memory(features, corpus, monkeypatch):
+    """The GPU code path of the pairwise stage, run with torch on the CPU, gives the same numbers."""
+    pytest.importorskip("torch")
+    import detector.similarity_torch as simt
+
+    monkeypatch.setattr(simt, "backend_for", lambda device: "torch")
+    kwargs = {"channels": CHANNELS, "models": corpus.models[:8], "seed": 4}
+    memory = build_evidence(features, **kwargs)
+    streamed = build_evidence(features, streaming=True, n_bootstrap=20, shard_rows=130,
+                              device="cpu", **kwargs)  # fmt: skip
+    _compare(streamed, memory)
+    counts = bootstrap_counts(memory.n_prompts, 20, 4)
+    a, b = streamed.bootstrap_affinities(counts), memory.bootstrap_affinities(counts)
+    for key in b:
+        assert _close(a[key], b[key]), key
+    va, ma = streamed.channels["lexical"].pair_values(1, 5)
+    vb, mb = memory.channels["lexical"].pair_values(1, 5)
+    np.testing.assert_array_equal(ma, mb)
+    assert _close(va, vb)
