@@ -1,33 +1,57 @@
-"""How the cost of `features` and `score` grows with the corpus, and what 50M outputs would take.
+"""How the cost of `features` and `score` grows with the corpus, measured up to 500 models x 10,000 prompts.
 
-Corpora of about ``--sizes`` outputs are made by resampling the AlpacaEval
-dev outputs (``PROVENANCE_DEV_CORPUS`` or ``../shared/corpora/alpaca_eval``;
-the script exits cleanly when it is absent):
+One command makes the whole table of ``benchmarks/results/scale.md``::
+
+    .venv/bin/python benchmarks/bench_scale.py            # the full table (quiet machine)
+    .venv/bin/python benchmarks/bench_scale.py --quick    # every stage at small sizes (checks)
+
+Corpora are resampled from the AlpacaEval dev outputs (``PROVENANCE_DEV_CORPUS``
+or ``../shared/corpora/alpaca_eval``; the script exits cleanly when it is
+absent):
 
 - new *models*, each a mixture of three real models (Dirichlet weights):
   for every prompt and sample it answers with one of its components' real
   answers, so related mixtures resemble each other as students do;
 - new *prompts*: the 805 real prompts repeated, ids suffixed ``~k``;
-- *samples*: several answers of one model to one prompt (different
-  components).
+- *samples*: several answers of one model to one prompt.
 
-Every stage runs in a child process (so peak memory is the stage's own),
-cold for ``features`` (one child per channel, empty cache) and warm for
-``score`` (features cached): wall time, CPU time (user + system, all
-threads) and peak resident memory (``ru_maxrss``, and the part above the
-resident memory before the stage). ``features`` are fitted to time per
-output, ``score`` to time per model^2 x prompt (the pairwise stage), and
-both are extrapolated to ``--target`` (500 models x 10,000 prompts x 10
-samples = 50M outputs). Embeddings are measured on ``--embed-sample``
-distinct real outputs with the bundled model on ``--device`` and
-extrapolated linearly (said so in the results).
+Stages, each in a child process (so peak memory is the stage's own):
 
-Run::
+``features:<channel>``
+    style, lexical, identity, cold (empty cache), sharded, at
+    ``--feature-sizes`` outputs (10k, 100k, 300k, 1M), on ``--engine``
+    (``local``, or ``dask`` with ``--workers`` processes).
+``score:one``, ``score:all``
+    at ``--score-models`` models (50, 100, 250, 500) x ``--score-prompts``
+    prompts (10,000), warm: the features (default channels, embeddings
+    included) are *assembled* from the dev corpus's features by the
+    resampling map (every resampled output is a real output; the lexical
+    vocabulary is the dev corpus's) and written as the shards
+    ``compute_features`` would find, since computing them would take hours
+    and measures nothing about scoring. ``score:one`` scores one suspect;
+    ``score:all`` builds the evidence once and scores ``--max-suspects``
+    suspects, scaled to every model.
+``floor``
+    the BLAS products of the same score arithmetic alone, on the same
+    shapes, with one BLAS thread, over a sample of prompts, scaled: the
+    per-prompt Gram matrices of every similarity channel (embedding and
+    style as float64 products, lexical as int8 products on the measured
+    width of a prompt's columns) and the bootstrap's weighted sums
+    (``n_weights x n_prompts x n_models(n_models+1)/2`` float64
+    multiply-adds per channel). ``CPU / floor`` in the table = measured CPU
+    / floor CPU.
+``embedding``
+    texts/s of our Embedder and of plain ``SentenceTransformer.encode`` on
+    ``--embed-sample`` distinct real outputs, on ``--device``.
 
-    .venv/bin/python benchmarks/bench_scale.py                     # 10k, 100k, 1M
-    .venv/bin/python benchmarks/bench_scale.py --sizes 2000,10000  # quick
+Wall time, CPU time (user + system, all threads), peak resident memory
+(``ru_maxrss``) and the 1-minute load average before and after are recorded
+per stage. Growth exponents are fitted (log-log) per stage over the sizes,
+and the needs of ``--target`` outputs (500 models x 10,000 prompts x 10
+samples = 50M) are computed from the measured per-unit costs.
 
-Writes ``benchmarks/results/scale.md`` (and ``scale.json``).
+Writes ``benchmarks/results/scale.md`` (and ``scale.json``, which
+``--resume`` and ``--render`` read).
 """
 
 from __future__ import annotations
@@ -35,7 +59,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -48,8 +74,18 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 CHANNELS = ("style", "lexical", "identity")
-#: (models, prompts, samples) per target size; models^2 x prompts grows 30x per step
-SHAPES = {10_000: (40, 250, 1), 100_000: (100, 1000, 1), 1_000_000: (250, 2000, 2)}
+#: (models, prompts, samples) of the feature sizes
+FEATURE_SHAPES = {
+    2_000: (20, 100, 1),
+    5_000: (25, 200, 1),
+    10_000: (40, 250, 1),
+    100_000: (100, 1000, 1),
+    300_000: (150, 1000, 2),
+    1_000_000: (250, 2000, 2),
+}
+QUICK = {"feature_sizes": "2000,5000", "score_models": "10,20", "score_prompts": 300}
+FULL = {"feature_sizes": "10000,100000,300000,1000000", "score_models": "50,100,250,500",
+        "score_prompts": 10_000}  # fmt: skip
 
 
 def corpus_path() -> Path:
@@ -57,30 +93,43 @@ def corpus_path() -> Path:
     return Path(env) if env else ROOT.parent / "shared" / "corpora" / "alpaca_eval"
 
 
-def shape_for(size: int) -> tuple[int, int, int]:
+def feature_shape(size: int) -> tuple[int, int, int]:
     """(models, prompts, samples) of a corpus of about ``size`` outputs."""
-    if size in SHAPES:
-        return SHAPES[size]
-    models = int(np.clip(round((size / 6.25) ** (1 / 3) * 1.0), 8, 500))
+    if size in FEATURE_SHAPES:
+        return FEATURE_SHAPES[size]
+    models = int(np.clip(round((size / 6.25) ** (1 / 3)), 8, 500))
     return models, max(20, size // models), 1
 
 
 # ------------------------------------------------------------------ the corpus
-def resampled_corpus(size: int, seed: int = 0) -> Any:
-    """A corpus of about ``size`` outputs resampled from the dev corpus (see the docstring)."""
+def resampled_corpus(
+    n_models: int, n_prompts: int, n_samples: int = 1, seed: int = 0
+) -> tuple[Any, np.ndarray, Any]:
+    """A corpus resampled from the dev corpus (see the module docstring).
+
+    Returns
+    -------
+    corpus : Corpus
+    source_rows : numpy.ndarray of int64, shape (n_outputs,)
+        For every output, its row in the dev corpus's sample-0 table.
+    real : Corpus
+        The dev corpus, sample 0 only.
+    """
     import pandas as pd
 
     from detector.corpus import Corpus, load_corpus
 
-    real = load_corpus(corpus_path())
-    n_models, n_prompts, n_samples = shape_for(size)
-    df = real.df[real.df["sample"] == 0]
+    loaded = load_corpus(corpus_path())
+    real = Corpus(loaded.df[loaded.df["sample"] == 0].reset_index(drop=True), loaded.source)
+    df = real.df
     models, pids = real.models, real.prompt_ids
-    table = df.pivot(index="model", columns="prompt_id", values="output").reindex(
-        index=models, columns=pids
+    table = (
+        pd.Series(np.arange(len(df)), index=pd.MultiIndex.from_frame(df[["model", "prompt_id"]]))
+        .unstack("prompt_id")
+        .reindex(index=models, columns=pids)
     )
-    filled = table.bfill(axis=0).ffill(axis=0).to_numpy(dtype=object)  # a missing answer: another's
-    prompts = df.drop_duplicates("prompt_id").set_index("prompt_id")["prompt"].reindex(pids)
+    # a missing answer: another model's
+    filled = table.bfill(axis=0).ffill(axis=0).to_numpy().astype(np.int64)
     rng = np.random.default_rng(seed)
     components = rng.integers(0, len(models), (n_models, 3))
     weights = rng.dirichlet(np.full(3, 0.5), n_models)
@@ -91,18 +140,77 @@ def resampled_corpus(size: int, seed: int = 0) -> Any:
     real_model = components[m, np.minimum(pick, 2)]
     real_prompt = k % len(pids)
     copy = k // len(pids)
+    source_rows = filled[real_model, real_prompt]
     pid = np.asarray(pids, dtype=object)[real_prompt]
+    names = np.array([f"mix-{i:03d}" for i in range(n_models)], dtype=object)
     frame = pd.DataFrame(
         {
-            "model": np.char.add("mix-", m.astype(str)).astype(object),
+            "model": names[m],
             "prompt_id": np.where(copy > 0, pid + "~" + copy.astype(str), pid),
             "sample": s.astype(np.int64),
-            "prompt": prompts.to_numpy(dtype=object)[real_prompt],
-            "output": filled[real_model, real_prompt],
+            "prompt": df["prompt"].to_numpy(dtype=object)[source_rows],
+            "output": df["output"].to_numpy(dtype=object)[source_rows],
             "reasoning": "",
         }
     )
-    return Corpus(frame, f"resampled from {corpus_path().name}")
+    return Corpus(frame, f"resampled from {corpus_path().name}"), source_rows, real
+
+
+# ------------------------------------------------------------------ assembled features
+def assemble_features(
+    corpus: Any,
+    source_rows: np.ndarray,
+    real: Any,
+    channels: list[str],
+    cache: Path,
+    source_cache: Path | None,
+    shard_rows: int,
+) -> dict[str, Any]:
+    """Write the shards ``compute_features`` would find for ``corpus``, from the dev corpus's features.
+
+    Every output of the resampled corpus is a dev-corpus output
+    (``source_rows``), so its per-text features are that output's; the
+    lexical counts are the dev corpus's, against the dev corpus's
+    vocabulary, which is written where the sharded features look for the
+    resampled corpus's own. Returns what was done (seconds, shards, bytes).
+    """
+    import scipy.sparse as sp
+
+    from detector import channels as registry
+    from detector.cache import content_key
+    from detector.channels import FeatureOptions
+    from detector.features import compute_features
+    from detector.lexical import LexicalFingerprint
+    from detector.shard_store import ShardStore
+    from detector.shards import ShardPlan, _as_stored, _frame, _save_vocabulary, shard_hash
+
+    t0 = time.perf_counter()
+    options = FeatureOptions(cache_dir=cache, progress=False)
+    per_text = [c for c in channels if registry.get(c).fit_on == "texts"]
+    source = compute_features(real, per_text, cache_dir=source_cache, progress=False,
+                              shard_rows=0) if per_text else None  # fmt: skip
+    plan = ShardPlan.of(corpus.df, shard_rows)
+    store = ShardStore(cache)
+    hashes = [shard_hash(_frame(corpus, registry.get("style"), r)) for r in plan.rows]
+    for name in channels:
+        spec = registry.get(name)
+        extra = None
+        if spec.fit_on == "frame":  # the lexical counts and vocabulary of the dev corpus
+            fp = LexicalFingerprint()
+            matrix, names = fp.fit_transform(real.df), list(fp.get_feature_names_out())
+            params = spec.make(FeatureOptions()).get_params()
+            extra = content_key(corpus.content_hash(), name, spec.source, "vocabulary", params)
+            _save_vocabulary(store.folder / f"{name}-vocabulary-{extra}.json", fp)
+        else:
+            matrix, names = source.matrices[name], source.names[name]  # type: ignore[union-attr]
+        identity = spec.identity(options)
+        for b, rows in enumerate(plan.rows):
+            key = content_key(hashes[b], name, spec.source, identity, extra)
+            part = matrix[source_rows[rows]]
+            store.save(name, key, _as_stored(sp.csr_matrix(part) if spec.sparse else part, spec),
+                       names)  # fmt: skip
+    size = sum(p.stat().st_size for p in store.folder.glob("*.parquet"))
+    return {"assemble_s": time.perf_counter() - t0, "shards": len(plan), "shard_bytes": size}
 
 
 # ------------------------------------------------------------------ one stage in a child
@@ -111,44 +219,75 @@ def _rss_mib() -> float:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    c = resource.getrusage(resource.RUSAGE_CHILDREN)  # dask worker processes, once joined
+    return r.ru_utime + r.ru_stime + c.ru_utime + c.ru_stime
+
+
 def _child(args: argparse.Namespace) -> dict[str, Any]:
+    stage = args.child
+    if stage == "embedding":
+        return _embedding(args)
+    if stage == "floor":
+        return _floor(args)
+    models, prompts, samples = (int(v) for v in args.shape.split("x"))
+    corpus, source_rows, real = resampled_corpus(models, prompts, samples, args.seed)
+    cache = Path(args.cache)
+    out: dict[str, Any] = {"outputs": len(corpus.df), "models": models, "prompts": prompts,
+                           "samples": samples}  # fmt: skip
+    if stage == "assemble":
+        source = Path(args.source_cache) if args.source_cache else None
+        out.update(assemble_features(corpus, source_rows, real, _score_channels(args), cache,
+                                     source, args.shard_rows))  # fmt: skip
+        return out
+    del real, source_rows
     from detector.evidence import build_evidence
     from detector.features import compute_features
     from detector.scoring import score
 
-    corpus = resampled_corpus(args.size, args.seed)
-    cache = Path(args.cache)
-    channels = list(CHANNELS)
-    out: dict[str, Any] = {"outputs": len(corpus.df), "models": corpus.n_models,
-                           "prompts": corpus.n_prompts}  # fmt: skip
-    if args.stage.startswith("score"):  # warm: the features are in the cache
+    executor = None
+    if stage.startswith("features:") and args.engine == "dask":
+        from detector.executor import DaskExecutor
+
+        executor = DaskExecutor(n_workers=args.workers)
+    channels = _score_channels(args)
+    if stage.startswith("score"):  # warm: the assembled shards are found
         features = compute_features(corpus, channels, cache_dir=cache, progress=False,
                                     shard_rows=args.shard_rows)  # fmt: skip
-    base_rss, start = _rss_mib(), resource.getrusage(resource.RUSAGE_SELF)
+    base_rss, start = _rss_mib(), _cpu()
     wall = time.perf_counter()
-    if args.stage.startswith("features:"):
-        compute_features(corpus, [args.stage.split(":")[1]], cache_dir=cache, progress=False,
-                         shard_rows=args.shard_rows)  # fmt: skip
-    elif args.stage == "score:one":
+    if stage.startswith("features:"):
+        compute_features(corpus, [stage.split(":")[1]], cache_dir=cache, progress=False,
+                         shard_rows=args.shard_rows, executor=executor)  # fmt: skip
+    elif stage == "score:one":
         result = score(features, corpus.models[0], n_bootstrap=args.bootstrap, channels=channels)
         out["verdict"] = result.level
-    elif args.stage == "score:all":
+    elif stage == "score:all":
         evidence = build_evidence(features, n_bootstrap=args.bootstrap, channels=channels)
         out["evidence_s"] = time.perf_counter() - wall
-        mid = resource.getrusage(resource.RUSAGE_SELF)
-        out["evidence_cpu_s"] = (mid.ru_utime - start.ru_utime) + (mid.ru_stime - start.ru_stime)
+        out["evidence_cpu_s"] = _cpu() - start
         suspects = corpus.models[: args.max_suspects] if args.max_suspects else corpus.models
         for suspect in suspects:
             score(evidence, suspect, n_bootstrap=args.bootstrap)
         out["suspects_scored"] = len(suspects)
-    elif args.stage == "embedding":
-        out.update(_embedding(args))
-    end = resource.getrusage(resource.RUSAGE_SELF)
     out["wall_s"] = time.perf_counter() - wall
-    out["cpu_s"] = (end.ru_utime - start.ru_utime) + (end.ru_stime - start.ru_stime)
-    out["peak_mib"] = end.ru_maxrss / 1024
+    if executor is not None:
+        executor.close()  # its worker processes' CPU time counts once they are joined
+    out["cpu_s"] = _cpu() - start
+    out["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out["base_mib"] = base_rss
+    if stage.startswith("features:"):
+        folder = cache / "features" / "shards"
+        name = stage.split(":")[1]
+        out["shard_bytes"] = sum(p.stat().st_size for p in folder.glob(f"{name}-*"))
     return out
+
+
+def _score_channels(args: argparse.Namespace) -> list[str]:
+    from detector.channels import default_channels
+
+    return args.score_channels.split(",") if args.score_channels else list(default_channels())
 
 
 def _embedding(args: argparse.Namespace) -> dict[str, Any]:
@@ -161,204 +300,136 @@ def _embedding(args: argparse.Namespace) -> dict[str, Any]:
     texts = df["output"].drop_duplicates().sample(args.embed_sample, random_state=0).tolist()
     model, _ = load_model(device=args.device)
     model.encode(texts[:8])
-    t = time.perf_counter()
+    t, c = time.perf_counter(), _cpu()
     plain = model.encode(texts)
-    plain_s = time.perf_counter() - t
+    plain_s, plain_cpu = time.perf_counter() - t, _cpu() - c
     emb = Embedder(cache_dir=False, precision=args.precision, device=args.device,
                    show_progress=False)  # fmt: skip
     emb.encode(texts[:8])
-    t = time.perf_counter()
+    t, c = time.perf_counter(), _cpu()
     ours = emb.encode(texts)
-    ours_s = time.perf_counter() - t
+    ours_s, ours_cpu = time.perf_counter() - t, _cpu() - c
     ref = Embedder(cache_dir=False, precision="fp32", device=args.device, show_progress=False)
     cosine = float(np.min(np.sum(ours * ref.encode(texts), axis=1)))
     del plain
     return {"texts": len(texts), "plain_texts_s": len(texts) / plain_s,
-            "ours_texts_s": len(texts) / ours_s, "precision": emb.precision,
+            "ours_texts_s": len(texts) / ours_s, "ours_cpu_per_text": ours_cpu / len(texts),
+            "plain_cpu_per_text": plain_cpu / len(texts), "precision": emb.precision,
             "device": emb.device, "min_cosine_to_fp32": cosine}  # fmt: skip
 
 
-def run_stage(size: int, stage: str, cache: Path, args: argparse.Namespace) -> dict[str, Any]:
-    cmd = [sys.executable, __file__, "--child", stage, "--size", str(size), "--cache",
-           str(cache), "--seed", str(args.seed), "--bootstrap", str(args.bootstrap),
+def _floor(args: argparse.Namespace) -> dict[str, Any]:
+    """CPU seconds of the score's BLAS products alone, one BLAS thread (see the docstring)."""
+    from threadpoolctl import threadpool_limits
+
+    from detector import channels as registry
+    from detector.evidence import bootstrap_counts
+    from detector.similarity import _int_counts
+    from detector.streaming import SPLIT_REPEATS
+
+    models, prompts, _ = (int(v) for v in args.shape.split("x"))
+    rng = np.random.default_rng(0)
+    sample = min(prompts, max(8, 2_000_000_000 // (models * models * 400)))
+    n_weights = 1 + 2 * SPLIT_REPEATS + args.bootstrap
+    pairs = models * (models + 1) // 2
+    out: dict[str, Any] = {"sample_prompts": sample, "n_weights": n_weights, "parts": {}}
+    similarity = [c for c in _score_channels(args) if registry.get(c).similarity != "profile"]
+    width = _lexical_width(Path(args.cache), models) if "lexical" in similarity else 0
+    dims = {"embedding": 384, "style": _style_dim()}
+    with threadpool_limits(limits=1, user_api="blas"):
+        import torch
+
+        torch.set_num_threads(1)
+        for name in similarity:
+            if name == "lexical":  # int8 products on the prompt's columns
+                pattern = (rng.random((sample, models, max(width, 1))) < 0.07).astype(np.int8)
+                c = _cpu()
+                _int_counts(pattern)
+                gram = (_cpu() - c) * prompts / sample
+                macs = models * models * width * prompts
+            elif name in dims:
+                x = rng.normal(size=(sample, models, dims[name]))
+                c = _cpu()
+                np.matmul(x, x.transpose(0, 2, 1))
+                gram = (_cpu() - c) * prompts / sample
+                macs = models * models * dims[name] * prompts
+            else:  # a channel without a floor model here (reasoning traces)
+                continue
+            nb = min(prompts, int(np.clip((64 * 2**20) // (4 * pairs), 64, 1024)))
+            w = bootstrap_counts(nb, n_weights, 0)
+            s = rng.normal(size=(nb, min(pairs, 16_384)))
+            c = _cpu()
+            _ = w @ s
+            boot = (_cpu() - c) * (prompts / nb) * (pairs / s.shape[1])
+            out["parts"][name] = {"gram_cpu_s": gram, "gram_macs": macs, "boot_cpu_s": boot,
+                                  "boot_macs": n_weights * prompts * pairs}  # fmt: skip
+    out["cpu_s"] = sum(p["gram_cpu_s"] + p["boot_cpu_s"] for p in out["parts"].values())
+    out["lexical_width"] = width
+    return out
+
+
+def _style_dim() -> int:
+    from detector import channels as registry
+    from detector.stylometry import FEATURE_GROUPS
+
+    return sum(len(FEATURE_GROUPS[g]) for g in registry.STYLE_GROUPS)
+
+
+def _lexical_width(cache: Path, models: int) -> int:
+    """Mean number of columns a prompt's outputs use, from the first assembled lexical shard."""
+    import pyarrow.parquet as pq
+    import scipy.sparse as sp
+
+    from detector.similarity import _union_columns
+
+    path = next(iter(sorted((cache / "features" / "shards").glob("lexical-*.parquet"))), None)
+    if path is None:
+        return 0
+    col = pq.read_table(path).column("indices").combine_chunks()
+    indptr = col.offsets.to_numpy().astype(np.int64)
+    indices = col.flatten().to_numpy().astype(np.int32)
+    n = len(indptr) - 1
+    x = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(n, int(indices.max()) + 1))
+    prompt = np.arange(n) // models  # a shard's rows: whole prompts, one answer per model
+    _, local, _ = _union_columns(x, prompt, int(prompt.max()) + 1)
+    widths = np.zeros(int(prompt.max()) + 1, dtype=np.int64)
+    np.maximum.at(widths, np.repeat(prompt, np.diff(indptr)), local + 1)
+    return int(np.mean(widths))
+
+
+def run_stage(stage: str, shape: str, cache: Path, args: argparse.Namespace) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--child", stage, "--shape", shape, "--cache", str(cache),
+           "--seed", str(args.seed), "--bootstrap", str(args.bootstrap),
            "--shard-rows", str(args.shard_rows), "--max-suspects", str(args.max_suspects),
            "--embed-sample", str(args.embed_sample), "--device", args.device,
-           "--precision", args.precision]  # fmt: skip
+           "--precision", args.precision, "--engine", args.engine, "--workers",
+           str(args.workers), "--score-channels", args.score_channels,
+           "--source-cache", args.source_cache]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
+    load_before = os.getloadavg()[0]
     done = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if done.returncode != 0:
-        raise RuntimeError(f"{stage} at {size}: {done.stderr[-2000:]}")
+        raise RuntimeError(f"{stage} at {shape}: {done.stderr[-3000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    result["load_avg"] = os.getloadavg()[0]
-    print(f"{size:>9} {stage:<18} {json.dumps(result)}", file=sys.stderr, flush=True)
+    result["load_before"], result["load_after"] = load_before, os.getloadavg()[0]
+    result["load_avg"] = max(load_before, result["load_after"])
+    print(f"{shape:>16} {stage:<18} {json.dumps(result)}", file=sys.stderr, flush=True)
     return result
 
 
 # ------------------------------------------------------------------ fits and the report
 def _fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Slope through the origin weighted to the largest sizes, and the log-log exponent."""
-    slope = float(np.sum(x * y) / np.sum(x * x))
+    """Cost per unit at the largest size, and the log-log exponent over all sizes."""
+    per_unit = float(y[np.argmax(x)] / np.max(x))
     exponent = float(np.polyfit(np.log(x), np.log(y), 1)[0]) if len(x) > 1 else float("nan")
-    return slope, exponent
-
-
-def report(runs: dict[int, dict[str, dict[str, Any]]], args: argparse.Namespace) -> str:
-    sizes = sorted(runs)
-    tm, tp, ts = args.target
-    target_outputs, target_cells = tm * tp * ts, tm * tm * tp
-    loads = [r["load_avg"] for by in runs.values() for r in by.values()]
-    lines = [
-        "# Scale: how `features` and `score` grow",
-        "",
-        f"Command: `python benchmarks/bench_scale.py --sizes {args.sizes} --bootstrap "
-        f"{args.bootstrap} --shard-rows {args.shard_rows} --max-suspects {args.max_suspects}`",
-        "",
-        f"Machine: {os.cpu_count()} cores; load average during the runs "
-        f"{min(loads):.1f}-{max(loads):.1f} "
-        + (
-            "(**measured on a loaded machine: times are upper bounds**)"
-            if max(loads) > 2.5
-            else "(quiet)"
-        )
-        + "; no GPU was lent to this run.",  # fmt: skip
-        "",
-        "Corpora resampled from AlpacaEval (mixtures of real models, prompts repeated, "
-        "samples); channels style, lexical, identity (embeddings measured separately below). "
-        "Features cold (empty cache, shards of whole prompts); score warm (features cached), "
-        "the pairwise stage streamed over prompt blocks.",
-        "",
-        "| outputs | models | prompts | stage | wall s | CPU s | peak MiB | above start MiB |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for size in sizes:
-        for stage, r in runs[size].items():
-            if stage == "embedding":
-                continue
-            extra = f" ({r['suspects_scored']} suspects)" if "suspects_scored" in r else ""
-            lines.append(
-                f"| {r['outputs']:,} | {r['models']} | {r['prompts']} | {stage}{extra} | "
-                f"{r['wall_s']:.1f} | {r['cpu_s']:.1f} | {r['peak_mib']:.0f} | "
-                f"{r['peak_mib'] - r['base_mib']:.0f} |"
-            )
-    lines += ["", "## Fitted growth and the extrapolation", "",
-              f"Target: {tm} models x {tp:,} prompts x {ts} samples = {target_outputs:,} "
-              f"outputs; the pairwise stage sees models^2 x prompts = {target_cells:.2e} cells "
-              "(one sample per model and prompt enters it).", "",
-              "Fitted on wall time and on CPU time (user + system: on a loaded machine the "
-              "better estimate of the work, since other processes' time is not counted).", "",
-              "| stage | fitted to | exponent (log-log, wall) | wall s per unit | at the target "
-              "(wall) | CPU s per unit | at the target (CPU) |",
-              "| --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
-    stages = sorted({s for by in runs.values() for s in by if s != "embedding"})
-    for stage in stages:
-        pts = [(runs[n][stage], n) for n in sizes if stage in runs[n]]
-        if stage.startswith("features"):
-            x = np.array([r["outputs"] for r, _ in pts], float)
-            unit, at = "output", target_outputs
-        else:
-            x = np.array([r["models"] ** 2 * r["prompts"] for r, _ in pts], float)
-            unit, at = "model^2 x prompt", target_cells
-        fits = []
-        for key in ("wall_s", "cpu_s"):
-            y = np.array([r[key] for r, _ in pts])
-            if stage == "score:all":  # all suspects: the evidence once, then each suspect
-                ev = np.array([r["evidence_s"] if key == "wall_s" else r["evidence_cpu_s"]
-                               for r, _ in pts])  # fmt: skip
-                per = (y - ev) / np.array([r["suspects_scored"] for r, _ in pts])
-                y = ev + per * np.array([r["models"] for r, _ in pts])
-            fits.append(_fit(x, y))
-        (slope, exponent), (cpu_slope, _) = fits
-        lines.append(f"| {stage} | {unit} | {exponent:.2f} | {slope:.3g} | "
-                     f"{_duration(slope * at)} | {cpu_slope:.3g} | "
-                     f"{_duration(cpu_slope * at)} |")  # fmt: skip
-    emb = next((by["embedding"] for by in runs.values() if "embedding" in by), None)
-    if emb:
-        lines += ["", "## Embeddings (measured on a sample, extrapolated)", "",
-                  f"{emb['texts']} distinct real outputs on {emb['device']}: plain "
-                  f"`SentenceTransformer.encode` {emb['plain_texts_s']:.1f} texts/s (truncates "
-                  f"at 256 tokens); ours {emb['ours_texts_s']:.1f} texts/s "
-                  f"({emb['precision']}, every chunk, length-sorted batches; min cosine to fp32 "
-                  f"{emb['min_cosine_to_fp32']:.5f}). Extrapolated linearly: 1M outputs "
-                  f"{_duration(1e6 / emb['ours_texts_s'])}, {target_outputs / 1e6:.0f}M "
-                  f"{_duration(target_outputs / emb['ours_texts_s'])} on this machine. No GPU "
-                  "was lent to this task; `--device cuda` runs the same comparison on a GPU."]  # fmt: skip
-    lines += _memory_section(args) + _goals_section(runs, args) + NOTES
-    return "\n".join(lines) + "\n"
-
-
-def _pairwise_bytes(models: int, n_bootstrap: int, channels: int = 3) -> dict[str, float]:
-    """Memory of the streamed pairwise stage and of scoring, in bytes (the model of it)."""
-    from detector.streaming import BLOCK_BYTES, SPLIT_REPEATS
-
-    weights = 1 + 2 * SPLIT_REPEATS + n_bootstrap
-    cell = 8 * models * models
-    return {
-        "sums (numerators of every channel and weight vector)": weights * cell * channels,
-        "denominators (only with partial coverage)": weights * cell,
-        "one block's per-prompt arrays": BLOCK_BYTES,
-        "one shard's partial sums, before they are added": weights * cell * (channels + 1),
-        "score: bootstrap affinities of every channel and combined": n_bootstrap
-        * cell
-        * (channels + 1),
-    }
-
-
-def _memory_section(args: argparse.Namespace) -> list[str]:
-    tm = args.target[0]
-    parts = _pairwise_bytes(tm, args.bootstrap)
-    lines = ["", f"## Memory of the pairwise stage at {tm} models", "",
-             "Independent of the number of prompts (the streamed sums, "
-             f"{args.bootstrap} bootstrap resamples, 3 channels compared prompt by prompt):", ""]  # fmt: skip
-    lines += [f"- {k}: {v / 2**30:.2f} GiB" for k, v in parts.items()]
-    lines.append(f"- total at most {sum(parts.values()) / 2**30:.1f} GiB, plus the corpus table "
-                 "itself (the texts are held in memory by `Corpus`).")  # fmt: skip
-    return lines
-
-
-def _goals_section(
-    runs: dict[int, dict[str, dict[str, Any]]], args: argparse.Namespace
-) -> list[str]:
-    largest = max(runs)
-    feats = [r for k, r in runs[largest].items() if k.startswith("features")]
-    tm, tp, _ = args.target
-    lines = ["", "## Against the goals of the scale issue", ""]
-    if feats:
-        n = feats[0]["outputs"]
-        wall, cpu = sum(r["wall_s"] for r in feats), sum(r["cpu_s"] for r in feats)
-        lines.append(f"- features without embeddings for {n:,} outputs: {_duration(wall)} wall, "
-                     f"{_duration(cpu)} CPU, one process (goal: 1M in under 10 minutes on 2 "
-                     "cores; `--engine dask` with two workers runs shards in parallel).")  # fmt: skip
-    total = sum(_pairwise_bytes(tm, args.bootstrap).values()) / 2**30
-    lines.append(f"- pairwise stage at {tm} x {tp:,}: about {total:.1f} GiB by the model above "
-                 "(goal: under 8 GB), whatever the number of prompts.")  # fmt: skip
-    lines.append("- score for one suspect at the target: the `score:one` row of the fit "
-                 "(goal: under 5 minutes warm); the bootstrap alone is n_bootstrap x models^2 x "
-                 "prompts multiply-adds per channel.")  # fmt: skip
-    lines.append("- GPU: none was lent to this task; not measured.")
-    lines.append("- distributed results identical to local ones: "
-                 "`tests/test_streaming.py::test_distributed_results_equal_local` (two Dask "
-                 "workers; equal to the last bit).")  # fmt: skip
-    return lines
-
-
-NOTES = [
-    "",
-    "## Caveats",
-    "",
-    "- The corpora are resampled: texts repeat across prompt copies and mixtures, so the "
-    "lexical vocabulary's totals (every distinct n-gram) grow more slowly than with fresh text; "
-    "its memory at scale is underestimated here.",
-    "- One answer per model and prompt enters the pairwise stage (the last sample, as in "
-    "memory); several samples cost features, not pairwise time.",
-    "- `score:all` scores `--max-suspects` suspects after one evidence build and scales the "
-    "per-suspect time to every model.",
-    "- Wall times on a loaded machine are upper bounds; CPU times count this process only.",
-]
+    return per_unit, exponent
 
 
 def _duration(seconds: float) -> str:
+    if not np.isfinite(seconds):
+        return "-"
     if seconds < 120:
-        return f"{seconds:.0f} s"
+        return f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.1f} s"
     if seconds < 7200:
         return f"{seconds / 60:.0f} min"
     if seconds < 2 * 86400:
@@ -366,86 +437,331 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
+def _gib(n_bytes: float) -> str:
+    return f"{n_bytes / 2**30:.1f} GiB" if n_bytes >= 2**30 else f"{n_bytes / 2**20:.0f} MiB"
+
+
+def _score_units(r: dict[str, Any]) -> float:
+    return float(r["models"] ** 2 * r["prompts"])
+
+
+def report(runs: dict[str, Any], args: argparse.Namespace) -> str:
+    feats: dict[str, dict[str, Any]] = runs.get("features", {})
+    scores: dict[str, dict[str, Any]] = runs.get("score", {})
+    loads = [r["load_avg"] for by in [*feats.values(), *scores.values()] for r in by.values()
+             if isinstance(r, dict) and "load_avg" in r]  # fmt: skip
+    quiet = bool(loads) and max(loads) <= 2.5
+    lines = [
+        "# Scale: `features` and `score` measured up to 500 models x 10,000 prompts",
+        "",
+        f"Command: `{runs.get('command', '')}`",
+        "",
+        f"Machine: {runs.get('machine', '')}; 1-minute load average during the stages "
+        + (f"{min(loads):.1f}-{max(loads):.1f} " if loads else "- ")
+        + ("(quiet)" if quiet else "(**measured on a loaded machine: wall times are upper "
+           "bounds; CPU times count this run's processes only**)")
+        + f". GPU: {runs.get('gpu', 'none')}.",
+        "",
+        "Corpora resampled from AlpacaEval (mixtures of real models, prompts repeated, samples). "
+        "Features cold (empty cache, shards of whole prompts, engine "
+        f"`{runs.get('engine', 'local')}`); score warm (features assembled from the dev "
+        "corpus's features, channels " + ", ".join(runs.get("score_channels", [])) + "), "
+        f"the pairwise stage streamed over prompt blocks, {args.bootstrap} bootstrap "
+        "resamplings. Peak = the stage's process (Dask workers not included).",
+        "",
+        "## Features (no embeddings), cold",
+        "",
+        "| outputs | models x prompts x samples | stage | wall s | CPU s | CPU ms per output "
+        "| peak MiB | load before/after |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]  # fmt: skip
+    for size in sorted(feats, key=int):
+        by = feats[size]
+        for stage, r in by.items():
+            if not isinstance(r, dict) or "wall_s" not in r:
+                continue
+            lines.append(
+                f"| {r['outputs']:,} | {r['models']} x {r['prompts']} x {r['samples']} | {stage} "
+                f"| {r['wall_s']:.1f} | {r['cpu_s']:.1f} | {1e3 * r['cpu_s'] / r['outputs']:.3f} "
+                f"| {r['peak_mib']:.0f} | {r['load_before']:.1f}/{r['load_after']:.1f} |"
+            )
+        total = [r for s, r in by.items() if s.startswith("features:") and isinstance(r, dict)]
+        if len(total) == len(CHANNELS):
+            wall, cpu = sum(r["wall_s"] for r in total), sum(r["cpu_s"] for r in total)
+            n = total[0]["outputs"]
+            lines.append(f"| {n:,} | | **all three** | **{wall:.1f}** | **{cpu:.1f}** | "
+                         f"{1e3 * cpu / n:.3f} | | |")  # fmt: skip
+    lines += ["", "## Score, warm", "",
+              "| models x prompts | outputs | stage | wall s | CPU s | peak MiB | above start MiB "
+              "| BLAS floor CPU s | CPU / floor | load before/after |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    for key in sorted(scores, key=lambda k: int(k.split("x")[0])):
+        by = scores[key]
+        fl = by.get("floor", {}).get("cpu_s")
+        for stage in ("score:one", "score:all"):
+            r = by.get(stage)
+            if not r:
+                continue
+            cpu, wall, label = r["cpu_s"], r["wall_s"], stage
+            if stage == "score:all":
+                per = (cpu - r["evidence_cpu_s"]) / r["suspects_scored"]
+                cpu = r["evidence_cpu_s"] + per * r["models"]
+                wper = (r["wall_s"] - r["evidence_s"]) / r["suspects_scored"]
+                wall = r["evidence_s"] + wper * r["models"]
+                label = (f"score:all (evidence {r['evidence_s']:.0f} s, then {wper:.2f} s per "
+                         f"suspect; {r['suspects_scored']} scored, scaled to {r['models']})")  # fmt: skip
+            floor = f"{fl:.1f} | {cpu / fl:.1f}" if fl else "- | -"
+            lines.append(
+                f"| {r['models']} x {r['prompts']:,} | {r['outputs']:,} | {label} "
+                f"| {wall:.1f} | {cpu:.1f} | {r['peak_mib']:.0f} "
+                f"| {r['peak_mib'] - r['base_mib']:.0f} | {floor} "
+                f"| {r['load_before']:.1f}/{r['load_after']:.1f} |"
+            )
+    lines += _floor_section(scores) + _growth_section(feats, scores) + _embedding_section(runs)
+    lines += _target_section(feats, scores, runs, args) + NOTES
+    return "\n".join(lines) + "\n"
+
+
+def _floor_section(scores: dict[str, Any]) -> list[str]:
+    rows = []
+    for key in sorted(scores, key=lambda k: int(k.split("x")[0])):
+        fl = scores[key].get("floor")
+        if not fl:
+            continue
+        for name, p in fl["parts"].items():
+            rows.append(
+                f"| {key} | {name} | {p['gram_macs']:.2e} | {p['gram_cpu_s']:.1f} "
+                f"| {p['boot_macs']:.2e} | {p['boot_cpu_s']:.1f} |"
+            )
+    if not rows:
+        return []
+    return ["", "## The BLAS floor of the score stage", "",
+            "The same products alone, one BLAS thread, on random data of the same shapes "
+            "(a sample of prompts, scaled): each similarity channel's per-prompt Gram matrices "
+            "(embedding 384 and style columns as float64 products, lexical as int8 products on "
+            "the mean width of a prompt's columns in the assembled features) and the bootstrap's "
+            "weighted sums (1 + 8 split-half + bootstrap weight vectors x prompts x model pairs, "
+            "float64). Everything else the stage does (reading shards, centring, the relative "
+            "nearness, calibration) is above the floor.", "",
+            "| models x prompts | channel | Gram multiply-adds | Gram CPU s | bootstrap "
+            "multiply-adds | bootstrap CPU s |", "| --- | --- | --- | --- | --- | --- |", *rows]  # fmt: skip
+
+
+def _growth_section(feats: dict[str, Any], scores: dict[str, Any]) -> list[str]:
+    lines = ["", "## Growth", "",
+             "Exponent of a log-log fit of CPU time against the stage's unit over the measured "
+             "sizes; the arithmetic predicts 1 for features (per output) and 1 for score against "
+             "models^2 x prompts (2 against models at fixed prompts).", "",
+             "| stage | unit | sizes | exponent (CPU) | CPU s per unit at the largest |",
+             "| --- | --- | --- | --- | --- |"]  # fmt: skip
+    stages = sorted({s for by in feats.values() for s in by if s.startswith("features:")})
+    for stage in stages:
+        pts = [feats[n][stage] for n in sorted(feats, key=int) if stage in feats[n]]
+        if len(pts) < 2:
+            continue
+        x = np.array([r["outputs"] for r in pts], float)
+        y = np.array([r["cpu_s"] for r in pts])
+        per, exp = _fit(x, y)
+        lines.append(f"| {stage} | output | {len(pts)} | {exp:.2f} | {per:.3g} |")
+    for stage in ("score:one", "score:all"):
+        pts = [scores[k][stage] for k in sorted(scores, key=lambda k: int(k.split("x")[0]))
+               if stage in scores[k]]  # fmt: skip
+        if len(pts) < 2:
+            continue
+        x = np.array([_score_units(r) for r in pts])
+        y = np.array([r["cpu_s"] for r in pts])
+        per, exp = _fit(x, y)
+        lines.append(f"| {stage} | model^2 x prompt | {len(pts)} | {exp:.2f} | {per:.3g} |")
+    return lines
+
+
+def _embedding_section(runs: dict[str, Any]) -> list[str]:
+    emb = runs.get("embedding")
+    if not emb:
+        return []
+    ratio = emb["ours_texts_s"] / emb["plain_texts_s"]
+    return ["", "## Embeddings (a sample, on " + emb["device"] + ")", "",
+            f"{emb['texts']} distinct real outputs: plain `SentenceTransformer.encode` "
+            f"{emb['plain_texts_s']:.1f} texts/s (truncates at 256 tokens); ours "
+            f"{emb['ours_texts_s']:.1f} texts/s ({ratio:.2f}x; {emb['precision']}, every chunk, "
+            f"length-sorted batches; min cosine to fp32 {emb['min_cosine_to_fp32']:.5f}); "
+            f"{1e3 * emb['ours_cpu_per_text']:.1f} ms of CPU per text."]  # fmt: skip
+
+
+def _target_section(
+    feats: dict[str, Any], scores: dict[str, Any], runs: dict[str, Any], args: argparse.Namespace
+) -> list[str]:
+    tm, tp, ts = args.target
+    n_out = tm * tp * ts
+    lines = ["", f"## What {n_out / 1e6:.0f}M outputs ({tm} models x {tp:,} prompts x {ts} "
+             "samples) need, from the measured per-unit costs", ""]  # fmt: skip
+    if feats:
+        largest = feats[max(feats, key=int)]
+        parts = [r for s, r in largest.items() if s.startswith("features:") and isinstance(r, dict)]
+        if parts:
+            n = parts[0]["outputs"]
+            cpu_per = sum(r["cpu_s"] for r in parts) / n
+            disk_per = sum(r.get("shard_bytes", 0) for r in parts) / n
+            peak = max(r["peak_mib"] for r in parts)
+            lines.append(
+                f"- features without embeddings: {1e3 * cpu_per:.3f} ms of CPU per output "
+                f"(measured at {n:,}) -> {_duration(cpu_per * n_out)} of CPU; "
+                f"{_duration(cpu_per * n_out / 2)} on 2 cores, "
+                f"{_duration(cpu_per * n_out / 32)} on a Dask cluster of 32 workers (per-shard "
+                f"work, no shared state but the lexical vocabulary's totals); peak memory per "
+                f"process {peak:.0f} MiB (bounded by the shard); feature shards "
+                f"{_gib(disk_per * n_out)} on disk."
+            )
+    emb = runs.get("embedding")
+    if emb:
+        per = emb["ours_cpu_per_text"]
+        lines.append(
+            f"- embeddings: {1e3 * per:.1f} ms of CPU per text on this CPU -> "
+            f"{_duration(per * n_out)} of CPU ({_duration(n_out / emb['ours_texts_s'])} at the "
+            f"measured {emb['ours_texts_s']:.0f} texts/s on 2 cores; "
+            f"{_duration(per * n_out / 32)} on 32 such workers); vectors "
+            f"{_gib(n_out * (384 * 4 + 100))} in the per-text store and as much again in shards. "
+            "A GPU is the way to embed this many texts; none was lent here."
+        )
+    top = [scores[k] for k in scores if int(k.split("x")[0]) == tm]
+    if top and "score:one" in top[0]:
+        r = top[0]["score:one"]
+        lines.append(
+            f"- score one suspect at {tm} models x {r['prompts']:,} prompts (measured; the "
+            f"pairwise stage reads one answer per model and prompt, so samples do not add to "
+            f"it): {_duration(r['wall_s'])} wall, {_duration(r['cpu_s'])} CPU, peak "
+            f"{r['peak_mib'] / 1024:.1f} GiB (of which the corpus table and features index "
+            f"{r['base_mib'] / 1024:.1f} GiB before scoring)."
+        )
+    lines.append(
+        f"- the texts themselves: about {_gib(n_out * 1500)} (1.5 KB per output), read from "
+        "Parquet shard by shard; the corpus table in memory holds them today (see the caveats)."
+    )
+    return lines
+
+
+NOTES = [
+    "",
+    "## Caveats",
+    "",
+    "- The corpora are resampled: a prompt's outputs are drawn from at most 42 distinct real "
+    "texts, so the lexical vocabulary's totals (every distinct n-gram) grow more slowly than with "
+    "fresh text, and a prompt's outputs use fewer distinct terms (the width of the lexical "
+    "products); nothing in the code takes a shortcut for repeated texts.",
+    "- Score features are assembled from the dev corpus's (the same per-text features; the "
+    "lexical vocabulary is the dev corpus's, not one fitted on the resampled corpus).",
+    "- One answer per model and prompt enters the pairwise stage (the last sample, as in "
+    "memory); several samples cost features, not pairwise time.",
+    "- `score:all` scores `--max-suspects` suspects after one evidence build and scales the "
+    "per-suspect time to every model.",
+]
+
+
+# ------------------------------------------------------------------ main
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000,1000000")
-    parser.add_argument("--stages", default="features,score:one,score:all,embedding")
+    parser.add_argument("--quick", action="store_true", help="small sizes of every stage")
+    parser.add_argument("--feature-sizes", default=None, help="outputs, comma-separated")
+    parser.add_argument("--score-models", default=None, help="models, comma-separated")
+    parser.add_argument("--score-prompts", type=int, default=None)
+    parser.add_argument("--stages", default="features,score:one,score:all,floor,embedding")
     parser.add_argument("--bootstrap", type=int, default=200)
     parser.add_argument("--shard-rows", type=int, default=20_000)
-    parser.add_argument(
-        "--max-suspects",
-        type=int,
-        default=5,
-        help="score:all scores this many suspects and scales to all (0: all)",
-    )
+    parser.add_argument("--engine", default="local", choices=("local", "dask"))
+    parser.add_argument("--workers", type=int, default=2, help="dask workers (--engine dask)")
+    parser.add_argument("--max-suspects", type=int, default=5,
+                        help="score:all scores this many suspects and scales to all (0: all)")  # fmt: skip
+    parser.add_argument("--score-channels", default="", help="default: the default channels")
+    parser.add_argument("--source-cache", default="",
+                        help="cache of the dev corpus's features (default: the user cache)")  # fmt: skip
     parser.add_argument("--embed-sample", type=int, default=300)
     parser.add_argument("--device", default="cpu", help="embedding device: cpu, cuda, cuda:N")
     parser.add_argument("--precision", default="auto")
-    parser.add_argument(
-        "--target",
-        type=lambda t: tuple(int(v) for v in t.split("x")),
-        default=(500, 10_000, 10),
-        help="MODELSxPROMPTSxSAMPLES",
-    )
+    parser.add_argument("--target", type=lambda t: tuple(int(v) for v in t.split("x")),
+                        default=(500, 10_000, 10), help="MODELSxPROMPTSxSAMPLES")  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--render", action="store_true", help="only write the report again from the results' .json"
-    )
-    parser.add_argument(
-        "--resume",
-        action="store_true",
-        help="keep the sizes already measured in the results' .json",
-    )
+    parser.add_argument("--render", action="store_true", help="only rewrite the report from .json")
+    parser.add_argument("--resume", action="store_true", help="keep stages already in the .json")
     parser.add_argument("--out", type=Path, default=RESULTS / "scale.md")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
-    parser.add_argument("--size", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--shape", default="", help=argparse.SUPPRESS)
     parser.add_argument("--cache", default="", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)  # fmt: skip
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    args.feature_sizes = args.feature_sizes or sizes["feature_sizes"]
+    args.score_models = args.score_models or sizes["score_models"]
+    args.score_prompts = args.score_prompts or sizes["score_prompts"]
     if not corpus_path().exists():
         print(f"bench_scale: corpus not found at {corpus_path()}; set PROVENANCE_DEV_CORPUS",
               file=sys.stderr)  # fmt: skip
         return 0
-    if args.render:  # the report again from the saved results, nothing run
-        runs = json.loads(args.out.with_suffix(".json").read_text(encoding="utf-8"))
-        args.out.write_text(report({int(k): v for k, v in runs.items()}, args), encoding="utf-8")
+    saved = args.out.with_suffix(".json")
+    if args.render:
+        args.out.write_text(report(json.loads(saved.read_text("utf-8")), args), "utf-8")
         return 0
     if args.child:
-        args.stage = args.child
         print(json.dumps(_child(args)))
         return 0
     stages = args.stages.split(",")
-    runs: dict[int, dict[str, dict[str, Any]]] = {}
-    saved = args.out.with_suffix(".json")
-    if args.resume and saved.exists():  # stages finished by an earlier run with these settings
-        runs = {int(k): v for k, v in json.loads(saved.read_text(encoding="utf-8")).items()}
+    runs: dict[str, Any] = {"features": {}, "score": {}}
+    if args.resume and saved.exists():
+        runs = json.loads(saved.read_text("utf-8"))
+    runs["command"] = "python benchmarks/bench_scale.py " + " ".join(
+        argv if argv is not None else sys.argv[1:]
+    )
+    runs["machine"] = f"{os.cpu_count()} cores ({platform.processor() or platform.machine()})"
+    runs["gpu"] = _gpu_line(args)
+    runs["engine"] = args.engine + (f" ({args.workers} workers)" if args.engine == "dask" else "")
+    runs["score_channels"] = _score_channels(args)
 
     def save() -> None:  # after every stage, so an interrupted run keeps what it measured
-        args.out.write_text(report(runs, args), encoding="utf-8")
         saved.write_text(json.dumps(runs, indent=1), encoding="utf-8")
+        args.out.write_text(report(runs, args), encoding="utf-8")
 
-    for size in (int(s) for s in args.sizes.split(",")):
-        runs.setdefault(size, {})
-        if args.resume and all(
-            s in runs[size] for s in [f"features:{c}" for c in CHANNELS] + stages if ":" in s
-        ):
+    scratch = Path(os.environ.get("BENCH_SCALE_TMP", tempfile.gettempdir()))
+    if "features" in stages:
+        for size in (int(s) for s in args.feature_sizes.split(",")):
+            by = runs["features"].setdefault(str(size), {})
+            shape = "x".join(str(v) for v in feature_shape(size))
+            for channel in CHANNELS:
+                stage = f"features:{channel}"
+                if args.resume and stage in by:
+                    continue
+                with tempfile.TemporaryDirectory(prefix="bench-scale-", dir=scratch) as cache:
+                    by[stage] = run_stage(stage, shape, Path(cache), args)
+                save()
+    for models in (int(m) for m in args.score_models.split(",")):
+        shape = f"{models}x{args.score_prompts}x1"
+        by = runs["score"].setdefault(shape.rsplit("x", 1)[0], {})
+        todo = [s for s in ("score:one", "score:all", "floor") if s in stages]
+        if args.resume:
+            todo = [s for s in todo if s not in by]
+        if not todo:
             continue
-        with tempfile.TemporaryDirectory(prefix="bench-scale-") as cache:
-            if "features" in stages or any(s.startswith("score") for s in stages):
-                for channel in CHANNELS:
-                    runs[size][f"features:{channel}"] = run_stage(
-                        size, f"features:{channel}", Path(cache), args
-                    )
-                    save()
-            for stage in ("score:one", "score:all"):
-                if stage in stages:
-                    runs[size][stage] = run_stage(size, stage, Path(cache), args)
-                    save()
-        if "embedding" in stages and size == max(int(s) for s in args.sizes.split(",")):
-            runs[size]["embedding"] = run_stage(size, "embedding", Path(tempfile.gettempdir()),
-                                                args)  # fmt: skip
+        cache = Path(tempfile.mkdtemp(prefix="bench-scale-", dir=scratch))
+        try:
+            by["assemble"] = run_stage("assemble", shape, cache, args)
+            for stage in todo:
+                by[stage] = run_stage(stage, shape, cache, args)
+                save()
+        finally:
+            shutil.rmtree(cache, ignore_errors=True)
+    if "embedding" in stages and not (args.resume and runs.get("embedding")):
+        runs["embedding"] = run_stage("embedding", "0x0x0", scratch, args)
     save()
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
+
+
+def _gpu_line(args: argparse.Namespace) -> str:
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            return f"{torch.cuda.get_device_name(0)} (embedding device {args.device})"
+    except ImportError:  # pragma: no cover
+        pass
+    return "none was lent to this run (the CUDA path is checked by benchmarks/gpu_check.py)"
 
 
 if __name__ == "__main__":
