@@ -28,7 +28,9 @@ Flags of one output (thresholds are the module constants below):
     degenerates until ``max_tokens``).
 ``repeated``
     The same text (surrounding whitespace ignored) given by the model to at
-    least :data:`REPEAT_MIN_PROMPTS` different prompts.
+    least :data:`REPEAT_MIN_PROMPTS` different prompts (prompts by their
+    text, so one question asked under several ids counts once; by id when
+    the prompt text is missing).
 
 A model is degenerate when at least :data:`DEGENERATE_SHARE` of its outputs
 are flagged.
@@ -62,6 +64,7 @@ __all__ = [
     "DEGENERATE_SHARE",
     "LOOP_MIN_BYTES",
     "LOOP_RATIO",
+    "LOOP_SAMPLE",
     "LOOP_WINDOW_BITS",
     "NEAR_EMPTY_CHARS",
     "REPEAT_MIN_PROMPTS",
@@ -87,6 +90,9 @@ REPEAT_MIN_PROMPTS = 3
 
 DEGENERATE_SHARE = 0.5
 """A model with at least this share of flagged outputs is degenerate."""
+
+LOOP_SAMPLE = 200
+"""Outputs per model whose loop ratio is measured first (:func:`degenerate_models`)."""
 
 FLAGS = ("near_empty", "loop", "repeated")
 
@@ -121,6 +127,11 @@ def degenerate_outputs(corpus: Corpus) -> pd.DataFrame:
         ``loop``, ``repeated`` and ``any``, and ``loop_ratio`` (float, NaN
         for outputs too short to test).
     """
+    return _flags(corpus)
+
+
+def _flags(corpus: Corpus, loop_rows: np.ndarray | None = None) -> pd.DataFrame:
+    """:func:`degenerate_outputs`, the loop test run only on ``loop_rows`` when given."""
     df = corpus.df
     text = df["output"].astype(str)
     lengths = text.str.len().to_numpy()
@@ -130,8 +141,13 @@ def degenerate_outputs(corpus: Corpus) -> pd.DataFrame:
     near_empty[short] = (visible < NEAR_EMPTY_CHARS).to_numpy()
     ratio = np.full(len(df), np.nan)
     long_enough = np.flatnonzero(lengths * 4 >= 2 * LOOP_MIN_BYTES)
+    if loop_rows is not None:
+        long_enough = np.intersect1d(long_enough, loop_rows)
     ratio[long_enough] = [loop_ratio(t) for t in text.iloc[long_enough]]
-    key = pd.DataFrame({"model": df["model"], "text": text.str.strip(), "pid": df["prompt_id"]})
+    # a prompt is its text (the same question under two ids is one prompt), else its id
+    asked = df["prompt"].astype(str) if "prompt" in df else pd.Series("", index=df.index)
+    asked = asked.where(asked.str.len() > 0, "\x00" + df["prompt_id"].astype(str))
+    key = pd.DataFrame({"model": df["model"], "text": text.str.strip(), "pid": asked})
     repeated = np.zeros(len(df), dtype=bool)
     twice = np.flatnonzero(key.duplicated(["model", "text"], keep=False).to_numpy())
     if len(twice):
@@ -166,7 +182,7 @@ def degenerate_models(corpus: Corpus, flags: pd.DataFrame | None = None) -> dict
         ('...')"``), for every model with at least :data:`DEGENERATE_SHARE`
         of its outputs flagged; empty when there is none.
     """
-    flags = degenerate_outputs(corpus) if flags is None else flags
+    flags = _screened_flags(corpus) if flags is None else flags
     df = corpus.df
     counts = flags[list(FLAGS) + ["any"]].groupby(df["model"]).sum()
     sizes = df.groupby("model").size()
@@ -191,6 +207,34 @@ def degenerate_models(corpus: Corpus, flags: pd.DataFrame | None = None) -> dict
             parts.append(f"{int(row['loop'])} of {n} outputs are repetition loops")
         result[str(model)] = "; ".join(parts)
     return result
+
+
+def _screened_flags(corpus: Corpus) -> pd.DataFrame:
+    """Flags that decide :func:`degenerate_models`, the loop test screened on a sample.
+
+    The loop test (one DEFLATE pass per output) is most of the cost on large
+    corpora (some 20 microseconds per output). It runs on
+    :data:`LOOP_SAMPLE` outputs per model (a fixed draw), then on every
+    output of the models whose sample has at least half of
+    :data:`DEGENERATE_SHARE` flagged; a model below that in the sample
+    reaching the share in full would be a deviation of seven standard
+    errors or more. Other outputs' ``loop`` flags are left False.
+    """
+    df = corpus.df
+    codes, _ = pd.factorize(df["model"])
+    order = np.random.default_rng(0).permutation(len(df))
+    rank = np.empty(len(df), dtype=np.int64)
+    ranked = pd.Series(codes[order]).groupby(codes[order]).cumcount().to_numpy()
+    rank[order] = ranked
+    sample = np.flatnonzero(rank < LOOP_SAMPLE)
+    if len(sample) == len(df):
+        return _flags(corpus)
+    flags = _flags(corpus, sample)
+    share = flags["any"].iloc[sample].groupby(codes[sample]).mean()
+    suspect = share.index[share >= DEGENERATE_SHARE / 2].to_numpy()
+    if len(suspect):
+        flags = _flags(corpus, np.union1d(sample, np.flatnonzero(np.isin(codes, suspect))))
+    return flags
 
 
 def _shorten(text: str, n: int = 40) -> str:

@@ -138,6 +138,10 @@ class ShardedMatrices(MutableMapping[str, Any]):
         self._loaded.pop(name, None)
         self._owner.keys.pop(name, None)
 
+    def __contains__(self, name: object) -> bool:
+        # without this, Mapping's ``in`` calls __getitem__ and loads the whole channel
+        return name in self._loaded or name in self._owner.keys
+
     def __iter__(self) -> Iterator[str]:
         return iter(dict.fromkeys([*self._owner.keys, *self._loaded]))
 

@@ -78,6 +78,40 @@ def test_degenerate_outputs_and_models():
     assert models["looper"] == "5 of 6 outputs are repetition loops"
 
 
+def test_loop_screen_finds_the_same_degenerate_models(monkeypatch):
+    """Without flags, the loop test runs on a sample per model first; models found are the same."""
+    import detector.degenerate as dg
+
+    monkeypatch.setattr(dg, "LOOP_SAMPLE", 3)
+    rows = []
+    for j in range(12):
+        prompt = f"Question {j}?"
+        rows += [
+            {"model": "fine", "prompt": prompt, "output": essay(600, j)},
+            {"model": "rare", "prompt": prompt, "output": essay(400, j) + " GC" * 4000 * (j == 5)},
+            {"model": "looper", "prompt": prompt, "output": essay(400, j) + " GC" * 4000 * (j > 3)},
+        ]
+    corpus = load_corpus(pd.DataFrame(rows))
+    exact = degenerate_models(corpus, degenerate_outputs(corpus))
+    tested: list[int] = []
+    original = dg.loop_ratio
+    monkeypatch.setattr(dg, "loop_ratio", lambda t: tested.append(1) or original(t))
+    assert degenerate_models(corpus) == exact == {"looper": "8 of 12 outputs are repetition loops"}
+    assert len(tested) < 36  # the clean models' outputs beyond the sample were not tested
+
+
+def test_the_same_answer_to_the_same_question_under_several_ids_is_not_a_repeat():
+    rows = [{"model": "m", "prompt_id": f"q{j}", "prompt": "What is 2+2?", "output": "4, of course."}
+            for j in range(5)]  # fmt: skip
+    rows += [{"model": "m", "prompt_id": f"p{j}", "prompt": f"Question {j}?",
+              "output": essay(300, j)} for j in range(5)]  # fmt: skip
+    corpus = load_corpus(pd.DataFrame(rows), id_col="prompt_id")
+    assert not degenerate_outputs(corpus)["repeated"].any()
+    frame = pd.DataFrame(rows).assign(prompt="")  # ids only: ids are the prompts
+    flags = degenerate_outputs(load_corpus(frame, id_col="prompt_id"))
+    assert flags["repeated"].sum() == 5
+
+
 def test_inspect_flags_degenerate_models_and_outputs():
     frame = degenerate_corpus()
     frame.loc[(frame["model"] == "fine") & (frame["prompt"] == "Question 0?"), "output"] = (

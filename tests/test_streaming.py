@@ -289,3 +289,12 @@ def test_streamed_on_the_torch_kernel_equals_in_memory(features, corpus, monkeyp
     vb, mb = memory.channels["lexical"].pair_values(1, 5)
     np.testing.assert_array_equal(ma, mb)
     assert _close(va, vb)
+
+
+def test_asking_for_a_sharded_channel_loads_nothing(corpus, tmp_path, monkeypatch):
+    """``name in features.matrices`` (as_features asks it) must not read the whole channel."""
+    sharded = compute_features(corpus, ["style"], cache_dir=tmp_path, progress=False,
+                               shard_rows=200)  # fmt: skip
+    monkeypatch.setattr(ShardedFeatures, "whole", lambda self, name: pytest.fail("loaded"))
+    assert "style" in sharded.matrices and "lexical" not in sharded.matrices
+    build_evidence(sharded, channels=["style"], streaming=True)
