@@ -298,3 +298,24 @@ def test_asking_for_a_sharded_channel_loads_nothing(corpus, tmp_path, monkeypatc
     monkeypatch.setattr(ShardedFeatures, "whole", lambda self, name: pytest.fail("loaded"))
     assert "style" in sharded.matrices and "lexical" not in sharded.matrices
     build_evidence(sharded, channels=["style"], streaming=True)
+
+
+def test_a_shard_changed_after_it_was_read_is_checked_again(corpus, tmp_path):
+    """The checksum is taken once per process, and again when the file changes."""
+    from detector.cache import CacheWarning
+
+    first = compute_features(corpus, ["style"], cache_dir=tmp_path, progress=False, shard_rows=300)
+    key, n = first.keys["style"][0], len(first.plan.rows[0])
+    assert first.store.load("style", key, n_rows=n) is not None  # verified
+    path = first.store.path("style", key)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    flat = table.column("values").combine_chunks().flatten().to_numpy().copy()
+    flat[0] += 1.0  # same shape, same metadata, another value: the checksum differs
+    width = len(flat) // n
+    bad = pa.table({"values": pa.FixedSizeListArray.from_arrays(pa.array(flat), width)})
+    pq.write_table(bad.replace_schema_metadata(table.schema.metadata), path, compression="zstd")
+    with pytest.warns(CacheWarning, match="checksum"):
+        assert first.store.load("style", key, n_rows=n) is None
