@@ -154,7 +154,8 @@ def _sides(
     sides = [(side_s, robust_z(value, side_s))]
     if null == "both":
         others = [m for m in members if m != suspect]
-        side_c = affinity[..., others, :][..., cols].mean(axis=-1)
+        # the candidate columns first: (..., n_models, len(cols)), not a copy of every row
+        side_c = affinity[..., :, cols][..., others, :].mean(axis=-1)
         sides.append((side_c, robust_z(value, side_c)))
     return value, sides
 

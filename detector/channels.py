@@ -141,7 +141,12 @@ def _style(rows: Any, names: Sequence[str]) -> np.ndarray:
 
 def _presence(rows: Any, names: Sequence[str]) -> sp.csr_matrix:
     """Which kept terms each output uses, each row of unit length."""
-    present = (sp.csr_matrix(rows) > 0).astype(np.float64)
+    m = sp.csr_matrix(rows)
+    if m.nnz and bool(np.all(m.data > 0)):  # counts: every stored term is present
+        per_row = np.diff(m.indptr)
+        scale = np.divide(1.0, np.sqrt(per_row), out=np.zeros(len(per_row)), where=per_row > 0)
+        return sp.csr_matrix((np.repeat(scale, per_row), m.indices, m.indptr), shape=m.shape)
+    present = (m > 0).astype(np.float64)
     norms = np.sqrt(np.asarray(present.sum(axis=1)).ravel())
     scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
     return sp.csr_matrix(sp.diags(scale) @ present)

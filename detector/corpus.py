@@ -152,8 +152,14 @@ class Corpus:
 
     def answered(self) -> pd.DataFrame:
         """Boolean matrix, shape (n_prompts, n_models): who answered what."""
-        table = pd.crosstab(self.df["prompt_id"], self.df["model"]) > 0
-        return table.reindex(index=self.prompt_ids, columns=self.models, fill_value=False)
+        prompt, prompt_ids = pd.factorize(self.df["prompt_id"], sort=True)
+        model, models = pd.factorize(self.df["model"], sort=True)
+        table = np.zeros((len(prompt_ids), len(models)), dtype=bool)
+        table[prompt, model] = True  # codes, not a crosstab (a groupby per cell at scale)
+        return pd.DataFrame(
+            table, index=pd.Index(list(prompt_ids), name="prompt_id"),
+            columns=pd.Index(list(models), name="model"),
+        )  # fmt: skip
 
     def shared_prompts(self, models: Iterable[str] | None = None) -> list[str]:
         """Prompt ids answered by every one of ``models`` (default: all), sorted."""

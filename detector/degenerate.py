@@ -142,17 +142,25 @@ def _flags(corpus: Corpus, loop_rows: np.ndarray | None = None) -> pd.DataFrame:
     ratio = np.full(len(df), np.nan)
     long_enough = np.flatnonzero(lengths * 4 >= 2 * LOOP_MIN_BYTES)
     if loop_rows is not None:
-        long_enough = np.intersect1d(long_enough, loop_rows)
+        chosen = np.zeros(len(df), dtype=bool)
+        chosen[loop_rows] = True
+        long_enough = long_enough[chosen[long_enough]]
     ratio[long_enough] = [loop_ratio(t) for t in text.iloc[long_enough]]
     # a prompt is its text (the same question under two ids is one prompt), else its id
     asked = df["prompt"].astype(str) if "prompt" in df else pd.Series("", index=df.index)
     asked = asked.where(asked.str.len() > 0, "\x00" + df["prompt_id"].astype(str))
-    key = pd.DataFrame({"model": df["model"], "text": text.str.strip(), "pid": asked})
+    # (model, stripped text) and prompt as integer codes: one hash of each text, then sums
+    text_code, _ = pd.factorize(text.str.strip())
+    model_code, _ = pd.factorize(df["model"])
+    group, _ = pd.factorize(model_code.astype(np.int64) * (len(text_code) + 1) + text_code)
     repeated = np.zeros(len(df), dtype=bool)
-    twice = np.flatnonzero(key.duplicated(["model", "text"], keep=False).to_numpy())
-    if len(twice):
-        spread = key.iloc[twice].groupby(["model", "text"])["pid"].transform("nunique")
-        repeated[twice] = (spread >= REPEAT_MIN_PROMPTS).to_numpy()
+    twice = np.flatnonzero(np.bincount(group)[group] > 1)
+    if len(twice):  # distinct prompts per (model, text) given more than once
+        prompt, _ = pd.factorize(asked.iloc[twice])
+        base = int(prompt.max()) + 1
+        pairs = np.unique(group[twice].astype(np.int64) * base + prompt)
+        spread = np.bincount(pairs // base, minlength=int(group.max()) + 1)
+        repeated[twice] = spread[group[twice]] >= REPEAT_MIN_PROMPTS
     flags = pd.DataFrame(
         {
             "near_empty": near_empty,

@@ -361,7 +361,9 @@ def build_evidence(
     rows = np.flatnonzero(keep)
     if len(rows) == 0:
         raise ProvenanceError("no outputs left for the chosen models and prompts")
-    sub = df.iloc[rows]
+    # only the columns read below (a partial channel's source text), not every output's text
+    sources = [registry.get(n).source for n in wanted if registry.get(n).masks_empty]
+    sub = df[[c for c in dict.fromkeys(["model", "prompt_id", *sources]) if c in df]].iloc[rows]
     pids = sorted(sub["prompt_id"].unique().tolist())
     model_idx = sub["model"].map({m: i for i, m in enumerate(models)}).to_numpy()
     prompt_idx = sub["prompt_id"].map({p: i for i, p in enumerate(pids)}).to_numpy()

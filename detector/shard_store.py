@@ -182,7 +182,7 @@ class ShardStore:
         self, path: Path, key: str, n_rows: int, expect_names: str | None
     ) -> tuple[str, tuple[Any, list[str] | None] | None]:
         try:
-            table = pq.read_table(path)
+            table = pq.read_table(path, use_threads=False)  # callers parallelize over shards
             meta = json.loads(table.schema.metadata[_META])
         except (OSError, KeyError, TypeError, ValueError, pa.ArrowException) as exc:
             return f"unreadable: {type(exc).__name__}", None

@@ -160,7 +160,10 @@ class Task:
 
 def _rows(setup: Setup, name: str, task: Task) -> Any:
     m = setup.blocks.read(name, task.b)
-    return m[task.positions]
+    pos = task.positions
+    if len(pos) == m.shape[0] and (len(pos) == 0 or pos[-1] == len(pos) - 1):
+        return m  # every row of the shard, in order (positions are increasing)
+    return m[pos]
 
 
 def _standardized(x: np.ndarray, stats: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -345,7 +348,22 @@ def triangle_index(m: int) -> np.ndarray:
     return out
 
 
-def _sums_job(task: Task, setup: Setup, acc: dict[str, Any]) -> None:
+def _load(task: Task, setup: Setup) -> tuple[dict[str, Any], np.ndarray | None]:
+    """A shard's rows of every channel, prepared, and its covariates (reading and preparing)."""
+    data = {name: _rows(setup, name, task) for name in setup.kinds}
+    style = data.get(registry.COVARIATE_CHANNEL)
+    if style is None and setup.control_format:
+        style = _rows(setup, registry.COVARIATE_CHANNEL, task)
+    prepared = {name: _prepare(setup, name, rows) for name, rows in data.items()}
+    return prepared, _covariates(setup, style) if setup.control_format else None
+
+
+def _sums_job(
+    task: Task,
+    setup: Setup,
+    acc: dict[str, Any],
+    loaded: tuple[dict[str, Any], np.ndarray | None] | None = None,
+) -> None:
     """Add one shard's part of every weighted numerator and denominator to ``acc``.
 
     For a pair request (``task.pair``), ``acc["pair"]`` gathers the pair's
@@ -353,12 +371,7 @@ def _sums_job(task: Task, setup: Setup, acc: dict[str, Any]) -> None:
     """
     m = setup.n_models
     w = task.weights if task.weights is not None else np.zeros((0, task.n_prompts))
-    data = {name: _rows(setup, name, task) for name in setup.kinds}
-    style = data.get(registry.COVARIATE_CHANNEL)
-    if style is None and setup.control_format:
-        style = _rows(setup, registry.COVARIATE_CHANNEL, task)
-    prepared = {name: _prepare(setup, name, rows) for name, rows in data.items()}
-    cov = _covariates(setup, style) if setup.control_format else None
+    prepared, cov = loaded if loaded is not None else _load(task, setup)
     answered = np.zeros((task.n_prompts, m), dtype=bool)
     answered[task.prompt_idx, task.model_idx] = True
     acc["masks"].append((task.first_prompt, answered))
@@ -544,8 +557,12 @@ def _group_sums_job(group: list[Task], setup: Setup) -> dict[str, Any]:
         "pair": {},
         "triangle": _triangle(m),
     }
-    for task in group:
-        _sums_job(task, setup, acc)
+    from .executor import ordered_threads
+
+    # the next shard is read and prepared while this one's products run
+    loads = ordered_threads(lambda t: _load(t, setup), group, min(setup.threads, 2), window=1)
+    for task, loaded in zip(group, loads, strict=True):
+        _sums_job(task, setup, acc, loaded)
     partial = acc["den_partial"]
     return {
         "num": {name: products.result() for name, products in acc["num"].items()},
