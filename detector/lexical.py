@@ -132,12 +132,17 @@ def _scan(texts: Sequence[str], chunk: int = 2000) -> tuple[np.ndarray, pd.Index
     forms : pandas.Index of str
         Distinct raw token forms (case preserved).
     """
+    from .token_scan import scan_chunk
+
     local_codes, local_forms = [], []
     for start in range(0, len(texts), chunk):
         part = [str(t).replace(_SEP, " ") for t in texts[start : start + chunk]]
-        big = (_SEP if start else "") + _SEP.join(part)
-        toks = _TOKEN.findall(big.replace("\u2019", "'"))
-        codes, forms = pd.factorize(np.asarray(toks, dtype=object))
+        big = ((_SEP if start else "") + _SEP.join(part)).replace("\u2019", "'")
+        fast = scan_chunk(big)  # the same tokens, found in Rust (detector.token_scan)
+        if fast is not None:
+            codes, forms = fast
+        else:
+            codes, forms = pd.factorize(np.asarray(_TOKEN.findall(big), dtype=object))
         local_codes.append(codes)
         local_forms.append(np.asarray(forms, dtype=object))
     if not local_codes:

@@ -317,3 +317,26 @@ def test_too_few_prompts_for_the_lexical_channel_is_refused_before_any_work(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "leave lexical out of --channels" in err[0]
     assert not (tmp_path / "f.parquet").exists()
+
+
+def test_token_scan_on_polars_equals_python_re():
+    """The Rust-engine scan finds exactly the tokens Python's re finds, over all of Unicode."""
+    pytest.importorskip("polars")
+    from detector.lexical import _TOKEN
+    from detector.token_scan import scan_chunk
+
+    rng = np.random.default_rng(0)
+    special = list("\x00\n\x1c\x1d\x1e\x1f '_-,.!?\u00b2\u00bd\u3007\u4e00\u3042\u0301\u200b")
+    for trial in range(20):
+        points = rng.integers(0, 0x110000, 3000)
+        points = points[(points < 0xD800) | (points > 0xDFFF)]
+        chars = [chr(c) for c in points] + list(rng.choice(special, 1500))
+        ascii_words = [" ".join(["can't", "x2", "A'b", "don't's", "9'a"])] * 20
+        text = "".join(rng.permutation(chars)) + " ".join(ascii_words)
+        codes, forms = scan_chunk(text)
+        expected_codes, expected_forms = pd.factorize(
+            np.asarray(_TOKEN.findall(text), dtype=object)
+        )
+        assert list(forms) == list(expected_forms), trial
+        np.testing.assert_array_equal(codes, expected_codes)
+    assert scan_chunk("lone \ud800 surrogate") is None  # Arrow holds UTF-8 only: re is used
