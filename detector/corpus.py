@@ -255,6 +255,7 @@ def load_corpus(
     output_col: str | None = None,
     id_col: str | None = None,
     questions: str | os.PathLike[str] | None = None,
+    texts_on_disk: bool | None = None,
 ) -> Corpus:
     """Load a corpus of model outputs.
 
@@ -277,6 +278,11 @@ def load_corpus(
     questions : path, optional
         The MT-Bench ``question.jsonl`` of MT-Bench answers, when it is not
         beside their ``model_answer`` folder.
+    texts_on_disk : bool, optional
+        For Parquet sources: read them in batches and keep the texts on disk,
+        memory-mapped (:mod:`detector.corpus_stream`), so memory holds the
+        short columns only. None (default): when the files are larger than
+        :data:`~detector.corpus_stream.STREAM_BYTES` (2 GiB).
 
     Returns
     -------
@@ -290,6 +296,20 @@ def load_corpus(
         JSON, one prompt id naming two different prompts, conflicting
         samples, or no usable outputs.
     """
+    if texts_on_disk is not False and format in (None, "parquet") and questions is None:
+        from .corpus_stream import (
+            STREAM_BYTES,
+            load_corpus_streamed,
+            parquet_bytes,
+            parquet_sources,
+        )
+
+        files = parquet_sources(source)
+        if files and (texts_on_disk or parquet_bytes(files) > STREAM_BYTES):
+            return load_corpus_streamed(
+                files, model_col=model_col, prompt_col=prompt_col, output_col=output_col,
+                id_col=id_col,
+            )  # fmt: skip
     cols = Columns(
         model=model_col,
         prompt=prompt_col,

@@ -131,32 +131,47 @@ def degenerate_outputs(corpus: Corpus) -> pd.DataFrame:
 
 
 def _flags(corpus: Corpus, loop_rows: np.ndarray | None = None) -> pd.DataFrame:
-    """:func:`degenerate_outputs`, the loop test run only on ``loop_rows`` when given."""
+    """:func:`degenerate_outputs`, the loop test run only on ``loop_rows`` when given.
+
+    The texts are read in slices of :data:`~detector.text_store.SLICE_ROWS`
+    rows (a corpus whose texts are on disk is never copied whole); a text
+    enters the ``repeated`` test as a 64-bit hash of its stripped form.
+    """
+    from .text_store import row_slices
+
     df = corpus.df
-    text = df["output"].astype(str)
-    lengths = text.str.len().to_numpy()
-    near_empty = np.zeros(len(df), dtype=bool)
+    n = len(df)
+    lengths = np.zeros(n, dtype=np.int64)
+    text_hash = np.zeros(n, dtype=np.uint64)
+    asked_hash = np.zeros(n, dtype=np.uint64)
+    for rows in row_slices(n):
+        text = df["output"].iloc[rows].astype(str)
+        lengths[rows] = text.str.len().to_numpy()
+        text_hash[rows] = pd.util.hash_pandas_object(text.str.strip(), index=False).to_numpy()
+        # a prompt is its text (the same question under two ids is one prompt), else its id
+        part = df.iloc[rows]
+        asked = part["prompt"].astype(str) if "prompt" in df else pd.Series("", index=part.index)
+        asked = asked.where(asked.str.len() > 0, "\x00" + part["prompt_id"].astype(str))
+        asked_hash[rows] = pd.util.hash_pandas_object(asked, index=False).to_numpy()
+    near_empty = np.zeros(n, dtype=bool)
     short = np.flatnonzero(lengths < 64)  # a longer output is never near-empty in practice
-    visible = text.iloc[short].str.replace(_INVISIBLE, "", regex=True).str.len()
-    near_empty[short] = (visible < NEAR_EMPTY_CHARS).to_numpy()
-    ratio = np.full(len(df), np.nan)
+    visible = df["output"].iloc[short].astype(str).str.replace(_INVISIBLE, "", regex=True)
+    near_empty[short] = (visible.str.len() < NEAR_EMPTY_CHARS).to_numpy()
+    ratio = np.full(n, np.nan)
     long_enough = np.flatnonzero(lengths * 4 >= 2 * LOOP_MIN_BYTES)
     if loop_rows is not None:
-        chosen = np.zeros(len(df), dtype=bool)
+        chosen = np.zeros(n, dtype=bool)
         chosen[loop_rows] = True
         long_enough = long_enough[chosen[long_enough]]
-    ratio[long_enough] = [loop_ratio(t) for t in text.iloc[long_enough]]
-    # a prompt is its text (the same question under two ids is one prompt), else its id
-    asked = df["prompt"].astype(str) if "prompt" in df else pd.Series("", index=df.index)
-    asked = asked.where(asked.str.len() > 0, "\x00" + df["prompt_id"].astype(str))
-    # (model, stripped text) and prompt as integer codes: one hash of each text, then sums
-    text_code, _ = pd.factorize(text.str.strip())
+    ratio[long_enough] = [loop_ratio(t) for t in df["output"].iloc[long_enough].astype(str)]
+    # (model, stripped text) as one code: the text's hash mixed with the model's code
     model_code, _ = pd.factorize(df["model"])
-    group, _ = pd.factorize(model_code.astype(np.int64) * (len(text_code) + 1) + text_code)
-    repeated = np.zeros(len(df), dtype=bool)
+    mixed = text_hash ^ (model_code.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    group, _ = pd.factorize(mixed)
+    repeated = np.zeros(n, dtype=bool)
     twice = np.flatnonzero(np.bincount(group)[group] > 1)
     if len(twice):  # distinct prompts per (model, text) given more than once
-        prompt, _ = pd.factorize(asked.iloc[twice])
+        prompt, _ = pd.factorize(asked_hash[twice])
         base = int(prompt.max()) + 1
         pairs = np.unique(group[twice].astype(np.int64) * base + prompt)
         spread = np.bincount(pairs // base, minlength=int(group.max()) + 1)
