@@ -163,7 +163,10 @@ class Evidence:
         return total
 
     def bootstrap_affinities(
-        self, prompt_weights: np.ndarray, rows: np.ndarray | None = None
+        self,
+        prompt_weights: np.ndarray,
+        rows: np.ndarray | None = None,
+        channels: bool = True,
     ) -> dict[str, np.ndarray]:
         """Standardized affinities for many prompt resamplings at once.
 
@@ -173,11 +176,15 @@ class Evidence:
             Resampling counts per prompt.
         rows : numpy.ndarray of int, optional
             Model rows to compute (default all).
+        channels : bool
+            Return every channel's affinities too; False returns ``"combined"``
+            alone and holds one channel's array at a time (at 500 models and
+            200 resamplings each is 400 MB).
 
         Returns
         -------
         dict of str to numpy.ndarray, shape (n_boot, n_rows, n_models)
-            Per channel plus ``"combined"``.
+            Per channel (when ``channels``) plus ``"combined"``.
         """
         rows = np.arange(len(self.models)) if rows is None else rows
         out: dict[str, np.ndarray] = {}
@@ -199,8 +206,12 @@ class Evidence:
                 raw = (num / np.maximum(den, 1e-12)).reshape(len(prompt_weights), len(rows), -1)
             else:
                 raw = np.stack([ch.affinity(w)[rows] for w in prompt_weights])
-            out[name] = (raw - mean) / sd
-            combined += self.weights.get(name, 0.0) * out[name]
+            raw -= mean
+            raw /= sd
+            combined += self.weights.get(name, 0.0) * raw
+            if channels:
+                out[name] = raw
+            del raw
         out["combined"] = combined
         return out
 

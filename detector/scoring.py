@@ -525,7 +525,7 @@ def _calibrated_z(
     """Calibrated z of each candidate, shape (n_cand,), and over prompt resamplings (B, n_cand)."""
     z = calibrate(evidence.combined_affinity(), s, c_idx, nulls, null, clades)
     counts = bootstrap_counts(evidence.n_prompts, n_bootstrap, seed)
-    boot = evidence.bootstrap_affinities(counts)["combined"]
+    boot = evidence.bootstrap_affinities(counts, channels=False)["combined"]
     return z, calibrate(boot, s, c_idx, nulls, null, clades)
 
 

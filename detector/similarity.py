@@ -255,6 +255,21 @@ def _sparse_gram(
     return np.matmul(dense, dense.transpose(0, 2, 1))
 
 
+def last_per_cell(
+    model_idx: np.ndarray, prompt_idx: np.ndarray, n_models: int
+) -> np.ndarray | None:
+    """Rows to keep so each (prompt, model) has one, the last; None when each already has one.
+
+    Several samples of one model on one prompt: the pairwise stage compares
+    the last (as placing rows into a (prompt, model) array does).
+    """
+    cell = np.asarray(prompt_idx, dtype=np.int64) * n_models + model_idx
+    _, first_from_end = np.unique(cell[::-1], return_index=True)
+    if len(first_from_end) == len(cell):
+        return None
+    return np.sort(len(cell) - 1 - first_from_end)
+
+
 def residual_gram(
     features: np.ndarray | sp.spmatrix,
     model_idx: np.ndarray,
@@ -286,6 +301,11 @@ def residual_gram(
     mask : numpy.ndarray, shape (n_prompts, n_models), bool
         Who answered what.
     """
+    last = last_per_cell(model_idx, prompt_idx, n_models)
+    if last is not None:  # several samples of one (model, prompt): the last one enters
+        features = features[last]
+        model_idx, prompt_idx = model_idx[last], prompt_idx[last]
+        covariates = None if covariates is None else np.asarray(covariates)[last]
     mask = np.zeros((n_prompts, n_models), dtype=bool)
     mask[prompt_idx, model_idx] = True
     regress = covariates is not None and beta is not None

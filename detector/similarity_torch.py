@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .similarity import _binary_scale, _union_columns
+from .similarity import _binary_scale, _union_columns, last_per_cell
 
 __all__ = ["GPU_GROUP_BYTES", "Products", "backend_for", "prompt_similarities"]
 
@@ -84,6 +84,11 @@ def residual_gram(
     """:func:`detector.similarity.residual_gram` on ``device``: (G (P, M, M), mask (P, M)) tensors."""
     import torch
 
+    last = last_per_cell(model_idx, prompt_idx, n_models)
+    if last is not None:  # several samples of one (model, prompt): the last one enters
+        features = features[last]
+        model_idx, prompt_idx = model_idx[last], prompt_idx[last]
+        covariates = None if covariates is None else np.asarray(covariates)[last]
     dev = torch.device(device)
     pidx = torch.as_tensor(prompt_idx, device=dev)
     midx = torch.as_tensor(model_idx, device=dev)

@@ -325,7 +325,8 @@ class _Products:
         self.flush()
         if not self.sums:
             return np.zeros((self.k, 0))
-        return np.ascontiguousarray(np.concatenate(self.sums, axis=0).T)
+        # each panel (Fortran (pw, k)) is a C-ordered (k, pw) array: joined row by row
+        return np.concatenate([panel.T for panel in self.sums], axis=1)
 
 
 def _host(values: Any) -> np.ndarray:
@@ -450,7 +451,7 @@ class StreamedSums:
         self.index: dict[bytes, int] = {}
         self.num: dict[str, np.ndarray] = {}
         self.den_full = np.zeros(0)
-        self.den_partial = np.zeros((0, m * (m + 1) // 2))
+        self.den_partial: np.ndarray | None = None  # only where some model left a prompt out
         self.pden = np.zeros((0, m))
         self.answered = np.zeros((n_prompts, m), dtype=bool)
         self.vendors: dict[str, list[str]] = {}
@@ -511,10 +512,13 @@ class StreamedSums:
                 value if name not in self.num else np.concatenate([self.num[name], value])
             )
         partial = total["den_partial"]
+        if partial is not None and self.den_partial is None:
+            self.den_partial = np.zeros((len(self.den_full), width))
+        if self.den_partial is not None:
+            self.den_partial = np.concatenate(
+                [self.den_partial, partial if partial is not None else np.zeros((k, width))]
+            )
         self.den_full = np.concatenate([self.den_full, total["den_full"]])
-        self.den_partial = np.concatenate(
-            [self.den_partial, partial if partial is not None else np.zeros((k, width))]
-        )
         self.pden = np.concatenate([self.pden, total["pden"]])
         for i, key in enumerate(keys):
             self.index[key] = start + i
@@ -522,9 +526,16 @@ class StreamedSums:
     def ratio(self, name: str, idx: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Numerator over denominator for stored rows ``idx``, shape (n, len(rows), n_models)."""
         cells = self.cells[rows].ravel()
-        num = np.take(self.num[name][idx], cells, axis=1)
-        den = np.take(self.den_partial[idx], cells, axis=1) + self.den_full[idx][:, None]
-        out = num / np.maximum(den, 1e-12)
+        num = self.num[name]
+        out = np.empty((len(idx), len(cells)))
+        for k, i in enumerate(idx):  # one stored row at a time: no copy of every row
+            np.take(num[i], cells, out=out[k])
+        if self.den_partial is None:  # every model answered every prompt
+            out /= np.maximum(self.den_full[idx], 1e-12)[:, None]
+        else:
+            for k, i in enumerate(idx):
+                den = np.take(self.den_partial[i], cells) + self.den_full[i]
+                out[k] /= np.maximum(den, 1e-12)
         return out.reshape(len(idx), len(rows), self.setup.n_models)
 
     def pair(self, i: int, j: int) -> dict[str, np.ndarray]:
@@ -623,8 +634,8 @@ class StreamedSimilarity:
 
     def shared_counts(self) -> np.ndarray:
         """Prompts each pair of models both answered, shape (n_models, n_models), int64."""
-        a = self.sums.answered.astype(np.int64)
-        return a.T @ a
+        a = self.sums.answered.astype(np.float64)  # a BLAS product; exact counts
+        return np.rint(a.T @ a).astype(np.int64)
 
     def pair_values(self, i: int, j: int) -> tuple[np.ndarray, np.ndarray]:
         """Similarity of models i and j on every prompt, and where both answered (one pass)."""

@@ -474,7 +474,9 @@ def _bootstrap_counts(
     batch = max(1, min(n_bootstrap, _BATCH_BYTES // per_replicate))
     pbar = progress_bar(total=n_bootstrap, desc="tree bootstrap", unit="tree", progress=progress)
     for start in range(0, n_bootstrap, batch):
-        boot = evidence.bootstrap_affinities(counts[start : start + batch], rows=idx)
+        boot = evidence.bootstrap_affinities(
+            counts[start : start + batch], rows=idx, channels=False
+        )
         for a in boot["combined"][:, :, idx]:
             for m in _tree_keys(affinity_to_distance(a), method):
                 seen[m] = seen.get(m, 0) + 1
@@ -514,7 +516,7 @@ def pair_resolution(evidence: Evidence, idx: np.ndarray, distances: np.ndarray) 
     weights = np.ones((k, n_prompts))
     weights[np.arange(n_prompts) % k, np.arange(n_prompts)] = 0.0
     rows = np.asarray([idx[i], idx[j]])
-    combined = evidence.bootstrap_affinities(weights, rows=rows)["combined"]
+    combined = evidence.bootstrap_affinities(weights, rows=rows, channels=False)["combined"]
     pair = (combined[:, 0, idx[j]] + combined[:, 1, idx[i]]) / 2
     se = float(np.sqrt((k - 1) / k * np.sum((pair - pair.mean()) ** 2)))
     return se if np.isfinite(se) and se > MIN_BRANCH else MIN_BRANCH

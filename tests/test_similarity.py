@@ -153,3 +153,28 @@ def test_torch_products_equal_numpy_products():
     expected = w @ rows.astype(np.float64)
     np.testing.assert_allclose(a.result(), expected, rtol=1e-12)
     np.testing.assert_allclose(b.result(), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("sparse", ["dense", "presence"])
+def test_several_samples_the_last_one_enters(sparse):
+    """Two answers of one model to one prompt: the pairwise stage compares the last, on every backend."""
+    from detector import similarity as sim
+
+    x, cov, mi, pi, n_models, n_prompts = _pool(sparse, 1.0)
+    again = np.arange(0, len(mi), 5)  # a second sample of some answers, after the first
+    x2 = sp.vstack([x, x[again][::-1]]).tocsr() if sp.issparse(x) else np.vstack([x, x[again]])
+    mi2, pi2 = np.concatenate([mi, mi[again]]), np.concatenate([pi, pi[again]])
+    cov2 = np.vstack([cov, cov[again]])
+    last = sim.last_per_cell(mi2, pi2, n_models)
+    assert len(last) == len(mi) and set(last[-len(again) :]) == set(range(len(mi), len(mi2)))
+    beta = sim.covariate_map(*sim.covariate_sums(x2, cov2, mi2, pi2, n_models, n_prompts))
+    both = sim.block_similarity(x2, mi2, pi2, n_models, n_prompts, cov2, beta, "distance")[0]
+    only = sim.block_similarity(x2[last], mi2[last], pi2[last], n_models, n_prompts, cov2[last],
+                                beta, "distance")[0]  # fmt: skip
+    np.testing.assert_array_equal(both, only)
+    torch = pytest.importorskip("torch")
+    from detector import similarity_torch as simt
+
+    got = torch.cat([s for _, s, _ in simt.prompt_similarities(
+        x2, mi2, pi2, n_models, n_prompts, cov2, beta, "distance", device="cpu")])  # fmt: skip
+    np.testing.assert_allclose(got.numpy().astype(np.float32), both, rtol=1e-6, atol=1e-6)
