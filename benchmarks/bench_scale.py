@@ -83,6 +83,8 @@ FEATURE_SHAPES = {
     300_000: (150, 1000, 2),
     1_000_000: (250, 2000, 2),
 }
+#: Resampled corpora of this many outputs or more keep their texts on disk (memory-mapped).
+ON_DISK_OUTPUTS = 300_000
 QUICK = {"feature_sizes": "2000,5000", "score_models": "10,20", "score_prompts": 300}
 FULL = {"feature_sizes": "10000,100000,300000,1000000", "score_models": "50,100,250,500",
         "score_prompts": 10_000}  # fmt: skip
@@ -103,9 +105,13 @@ def feature_shape(size: int) -> tuple[int, int, int]:
 
 # ------------------------------------------------------------------ the corpus
 def resampled_corpus(
-    n_models: int, n_prompts: int, n_samples: int = 1, seed: int = 0
+    n_models: int, n_prompts: int, n_samples: int = 1, seed: int = 0, on_disk: bool | None = None
 ) -> tuple[Any, np.ndarray, Any]:
     """A corpus resampled from the dev corpus (see the module docstring).
+
+    ``on_disk`` keeps the texts in a :class:`~detector.text_store.TextSpool`
+    (memory-mapped, as :func:`~detector.corpus.load_corpus` keeps those of a
+    large Parquet source); None: from :data:`ON_DISK_OUTPUTS` outputs.
 
     Returns
     -------
@@ -148,11 +154,25 @@ def resampled_corpus(
             "model": names[m],
             "prompt_id": np.where(copy > 0, pid + "~" + copy.astype(str), pid),
             "sample": s.astype(np.int64),
-            "prompt": df["prompt"].to_numpy(dtype=object)[source_rows],
-            "output": df["output"].to_numpy(dtype=object)[source_rows],
-            "reasoning": "",
         }
     )
+    texts = {c: df[c].to_numpy(dtype=object) for c in ("prompt", "output")}
+    if on_disk is None:
+        on_disk = len(frame) >= ON_DISK_OUTPUTS
+    if on_disk:
+        from detector.text_store import TextSpool, row_slices
+
+        spool = TextSpool(["prompt", "output", "reasoning"])
+        for rows in row_slices(len(frame)):
+            src = source_rows[rows]
+            spool.append({"prompt": texts["prompt"][src], "output": texts["output"][src],
+                          "reasoning": np.full(len(src), "", dtype=object)})  # fmt: skip
+        for c in ("prompt", "output", "reasoning"):
+            frame[c] = spool.column(c)
+    else:
+        for c in ("prompt", "output"):
+            frame[c] = texts[c][source_rows]
+        frame["reasoning"] = ""
     return Corpus(frame, f"resampled from {corpus_path().name}"), source_rows, real
 
 
@@ -219,6 +239,39 @@ def _rss_mib() -> float:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+class _PeakAnon:
+    """Largest anonymous resident memory (RssAnon: what needs RAM, not mapped file pages)."""
+
+    def __init__(self, every: float = 0.05) -> None:
+        import threading
+
+        self.every, self.peak, self._stop = every, 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    @staticmethod
+    def now() -> float:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1]) / 1024
+        return 0.0
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.now())
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> _PeakAnon:
+        self.peak = self.now()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.now())
+
+
 def _cpu() -> float:
     r = resource.getrusage(resource.RUSAGE_SELF)
     c = resource.getrusage(resource.RUSAGE_CHILDREN)  # dask worker processes, once joined
@@ -256,6 +309,8 @@ def _child(args: argparse.Namespace) -> dict[str, Any]:
         features = compute_features(corpus, channels, cache_dir=cache, progress=False,
                                     shard_rows=args.shard_rows)  # fmt: skip
     base_rss, start = _rss_mib(), _cpu()
+    anon = _PeakAnon().__enter__()
+    out["base_anon_mib"] = anon.peak
     wall = time.perf_counter()
     if stage.startswith("features:"):
         compute_features(corpus, [stage.split(":")[1]], cache_dir=cache, progress=False,
@@ -272,6 +327,8 @@ def _child(args: argparse.Namespace) -> dict[str, Any]:
             score(evidence, suspect, n_bootstrap=args.bootstrap)
         out["suspects_scored"] = len(suspects)
     out["wall_s"] = time.perf_counter() - wall
+    anon.__exit__()
+    out["peak_anon_mib"] = anon.peak
     if executor is not None:
         executor.close()  # its worker processes' CPU time counts once they are joined
     out["cpu_s"] = _cpu() - start
@@ -441,6 +498,11 @@ def _gib(n_bytes: float) -> str:
     return f"{n_bytes / 2**30:.1f} GiB" if n_bytes >= 2**30 else f"{n_bytes / 2**20:.0f} MiB"
 
 
+def _peak(r: dict[str, Any]) -> str:
+    anon = r.get("peak_anon_mib")
+    return f"{r['peak_mib']:.0f} / {anon:.0f}" if anon is not None else f"{r['peak_mib']:.0f}"
+
+
 def _score_units(r: dict[str, Any]) -> float:
     return float(r["models"] ** 2 * r["prompts"])
 
@@ -472,7 +534,7 @@ def report(runs: dict[str, Any], args: argparse.Namespace) -> str:
         "## Features (no embeddings), cold",
         "",
         "| outputs | models x prompts x samples | stage | wall s | CPU s | CPU ms per output "
-        "| peak MiB | load before/after |",
+        "| peak MiB (RSS / anonymous) | load before/after |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]  # fmt: skip
     for size in sorted(feats, key=int):
@@ -483,7 +545,7 @@ def report(runs: dict[str, Any], args: argparse.Namespace) -> str:
             lines.append(
                 f"| {r['outputs']:,} | {r['models']} x {r['prompts']} x {r['samples']} | {stage} "
                 f"| {r['wall_s']:.1f} | {r['cpu_s']:.1f} | {1e3 * r['cpu_s'] / r['outputs']:.3f} "
-                f"| {r['peak_mib']:.0f} | {r['load_before']:.1f}/{r['load_after']:.1f} |"
+                f"| {_peak(r)} | {r['load_before']:.1f}/{r['load_after']:.1f} |"
             )
         total = [r for s, r in by.items() if s.startswith("features:") and isinstance(r, dict)]
         if len(total) == len(CHANNELS):
@@ -492,8 +554,8 @@ def report(runs: dict[str, Any], args: argparse.Namespace) -> str:
             lines.append(f"| {n:,} | | **all three** | **{wall:.1f}** | **{cpu:.1f}** | "
                          f"{1e3 * cpu / n:.3f} | | |")  # fmt: skip
     lines += ["", "## Score, warm", "",
-              "| models x prompts | outputs | stage | wall s | CPU s | peak MiB | above start MiB "
-              "| BLAS floor CPU s | CPU / floor | load before/after |",
+              "| models x prompts | outputs | stage | wall s | CPU s | peak MiB (RSS / anonymous) "
+              "| anonymous above start MiB | BLAS floor CPU s | CPU / floor | load before/after |",
               "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
     for key in sorted(scores, key=lambda k: int(k.split("x")[0])):
         by = scores[key]
@@ -513,8 +575,9 @@ def report(runs: dict[str, Any], args: argparse.Namespace) -> str:
             floor = f"{fl:.1f} | {cpu / fl:.1f}" if fl else "- | -"
             lines.append(
                 f"| {r['models']} x {r['prompts']:,} | {r['outputs']:,} | {label} "
-                f"| {wall:.1f} | {cpu:.1f} | {r['peak_mib']:.0f} "
-                f"| {r['peak_mib'] - r['base_mib']:.0f} | {floor} "
+                f"| {wall:.1f} | {cpu:.1f} | {_peak(r)} "
+                f"| {r.get('peak_anon_mib', r['peak_mib']) - r.get('base_anon_mib', r['base_mib']):.0f} "
+                f"| {floor} "
                 f"| {r['load_before']:.1f}/{r['load_after']:.1f} |"
             )
     lines += _floor_section(scores) + _growth_section(feats, scores) + _embedding_section(runs)
@@ -630,12 +693,14 @@ def _target_section(
             f"- score one suspect at {tm} models x {r['prompts']:,} prompts (measured; the "
             f"pairwise stage reads one answer per model and prompt, so samples do not add to "
             f"it): {_duration(r['wall_s'])} wall, {_duration(r['cpu_s'])} CPU, peak "
-            f"{r['peak_mib'] / 1024:.1f} GiB (of which the corpus table and features index "
-            f"{r['base_mib'] / 1024:.1f} GiB before scoring)."
+            f"{r.get('peak_anon_mib', r['peak_mib']) / 1024:.1f} GiB of memory (anonymous; the "
+            "texts are mapped from disk)."
         )
     lines.append(
-        f"- the texts themselves: about {_gib(n_out * 1500)} (1.5 KB per output), read from "
-        "Parquet shard by shard; the corpus table in memory holds them today (see the caveats)."
+        f"- the texts themselves: about {_gib(n_out * 1500)} on disk (1.5 KB per output; Parquet "
+        "sources above 2 GiB load in batches with their texts memory-mapped, "
+        "`detector.corpus_stream`), plus the short columns in memory (about 40 bytes per "
+        f"output: {_gib(n_out * 40)})."
     )
     return lines
 

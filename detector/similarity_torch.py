@@ -263,7 +263,7 @@ class Products:
         self.sums.addmm_(self.weights[:, : self.used], s)
         self.used = 0
 
-    def result(self) -> np.ndarray:
-        """The sums, shape (k, width), float64, on the host."""
+    def result(self) -> list[np.ndarray]:
+        """The sums as one panel, shape (k, width), float64, on the host."""
         self.flush()
-        return self.sums.cpu().numpy()
+        return [self.sums.cpu().numpy()]

@@ -320,13 +320,10 @@ class _Products:
             pass
         self.used = 0
 
-    def result(self) -> np.ndarray:
-        """The sums, shape (k, width), float64."""
+    def result(self) -> list[np.ndarray]:
+        """The sums by panel: C-ordered (k, panel width) arrays, float64 (see :func:`_joined`)."""
         self.flush()
-        if not self.sums:
-            return np.zeros((self.k, 0))
-        # each panel (Fortran (pw, k)) is a C-ordered (k, pw) array: joined row by row
-        return np.concatenate([panel.T for panel in self.sums], axis=1)
+        return [panel.T for panel in self.sums]  # each Fortran (pw, k) panel is a C (k, pw) array
 
 
 def _host(values: Any) -> np.ndarray:
@@ -507,11 +504,11 @@ class StreamedSums:
             if kind == "profile":
                 value = total["profile"].get(name, np.zeros((k, m, 0)))
             else:
-                value = total["num"].get(name, np.zeros((k, width)))
+                value = _joined(total["num"].get(name, np.zeros((k, width))), k)
             self.num[name] = (
                 value if name not in self.num else np.concatenate([self.num[name], value])
             )
-        partial = total["den_partial"]
+        partial = None if total["den_partial"] is None else _joined(total["den_partial"], k)
         if partial is not None and self.den_partial is None:
             self.den_partial = np.zeros((len(self.den_full), width))
         if self.den_partial is not None:
@@ -586,15 +583,31 @@ def _group_sums_job(group: list[Task], setup: Setup) -> dict[str, Any]:
     }
 
 
+def _add(a: Any, b: Any) -> Any:
+    """a + b for arrays, panel by panel for lists of panels (in place on ``a``'s panels)."""
+    if isinstance(a, list):
+        for x, y in zip(a, b, strict=True):
+            x += y
+        return a
+    return a + b
+
+
+def _joined(value: Any, rows: int) -> np.ndarray:
+    """Panels (a list of (rows, width) arrays) joined into one (rows, total width) array."""
+    if not isinstance(value, list):
+        return value
+    return np.concatenate(value, axis=1) if value else np.zeros((rows, 0))
+
+
 def _merge_parts(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     """Add two groups' parts, in that order."""
     for key in ("num", "profile"):
         for name, value in b[key].items():
-            a[key][name] = value if name not in a[key] else a[key][name] + value
+            a[key][name] = value if name not in a[key] else _add(a[key][name], value)
     a["den_full"] = a["den_full"] + b["den_full"]
     if b["den_partial"] is not None:
         dp = b["den_partial"]
-        a["den_partial"] = dp if a["den_partial"] is None else a["den_partial"] + dp
+        a["den_partial"] = dp if a["den_partial"] is None else _add(a["den_partial"], dp)
     a["pden"] = a["pden"] + b["pden"]
     a["masks"] = a["masks"] + b["masks"]
     for name, pieces in b["pair"].items():

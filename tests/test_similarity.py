@@ -151,8 +151,8 @@ def test_torch_products_equal_numpy_products():
         a.add(rows[lo : lo + 70], w[:, lo : lo + 70])
         b.add(rows[lo : lo + 70], w[:, lo : lo + 70])
     expected = w @ rows.astype(np.float64)
-    np.testing.assert_allclose(a.result(), expected, rtol=1e-12)
-    np.testing.assert_allclose(b.result(), expected, rtol=1e-12)
+    np.testing.assert_allclose(np.concatenate(a.result(), axis=1), expected, rtol=1e-12)
+    np.testing.assert_allclose(np.concatenate(b.result(), axis=1), expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize("sparse", ["dense", "presence"])
