@@ -493,6 +493,7 @@ class Embedder:
             file=sys.stderr,
             disable=not (show and len(texts) >= size * _PROGRESS_MIN_BATCHES),
             leave=False,
+            smoothing=0,  # remaining time from the average rate (batches differ in length)
         )
         with bar, self._compute(precision):
             for items, counts in self._blocks(texts, size * _BLOCK_BATCHES):

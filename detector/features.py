@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,7 @@ from .devices import check_device
 from .errors import ProvenanceError
 from .lexical import LexicalFingerprint
 from .progress import enabled as progress_enabled
+from .progress import finished as progress_finished
 from .progress import stage as progress_stage
 
 #: Corpora with more outputs than this are sharded when ``shard_rows`` is not given.
@@ -216,7 +218,7 @@ def compute_features(
     names: dict[str, list[str]] = {}
     lexical = None
     n_rows = len(corpus.df)
-    for name in wanted:
+    for name in computation_order(wanted):
         spec = registry.get(name)
         key = _cache_key(corpus, spec, options) if store.enabled else ""
         cached = store.load(name, key, n_rows=n_rows) if store.enabled else None
@@ -224,6 +226,7 @@ def compute_features(
             matrices[name], names[name] = cached
             continue
         progress_stage(f"{spec.label}: {n_rows} outputs ...", progress)
+        started = time.perf_counter()
         transformer = spec.make(options)
         matrix = transformer.fit_transform(_texts_of(corpus, spec))
         matrix = sp.csr_matrix(matrix, dtype=np.float64) if spec.sparse else np.asarray(matrix)
@@ -234,8 +237,22 @@ def compute_features(
         if isinstance(transformer, LexicalFingerprint):  # the answers' fingerprint
             lexical = transformer
         store.save(name, key, matrix, names[name])
+        progress_finished(spec.label, time.perf_counter() - started, progress)
     info = {"embedding_model": embedding_model, "precision": precision}
+    matrices = {n: matrices[n] for n in wanted}  # in the order asked for
+    names = {n: names[n] for n in wanted}
     return Features(corpus, matrices, names, lexical, info)
+
+
+def computation_order(channels: Sequence[str]) -> list[str]:
+    """Channels in the order they are computed: the embedding model's last.
+
+    The embedding stage takes most of a cold run (on 2 cores, some 30 ms
+    of CPU per text against about 0.5 ms for the other channels together),
+    so the quick channels finish first and the embedding bar's remaining
+    time is then the run's.
+    """
+    return sorted(channels, key=lambda n: registry.get(n).uses_embedding_model)
 
 
 def as_features(

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["bar", "enabled", "stage"]
+__all__ = ["bar", "enabled", "finished", "stage"]
 
 
 def enabled(progress: bool | None = None) -> bool:
@@ -64,4 +64,24 @@ def bar(
         dynamic_ncols=True,
         leave=False,
         disable=not enabled(progress),
+        # the remaining time from the average rate since the start, not a moving average of
+        # the last items: items differ in size (length-sorted embedding batches, shards)
+        smoothing=0,
+    )
+
+
+def finished(what: str, seconds: float, progress: bool | None = None) -> None:
+    """Say on stderr that a long step ended and how long it took (when progress is on)."""
+    if enabled(progress):
+        print(f"{what}: done in {_clock(seconds)}", file=sys.stderr, flush=True)
+
+
+def _clock(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return (
+        f"{minutes} min {secs:02d} s"
+        if minutes < 60
+        else f"{minutes // 60} h {minutes % 60:02d} min"
     )

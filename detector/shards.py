@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+import time
 import weakref
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field, replace
@@ -45,8 +46,9 @@ from .channels import FeatureOptions
 from .corpus import Corpus
 from .errors import ProvenanceError
 from .executor import Executor, LocalExecutor
-from .features import AUTO_SHARD_OUTPUTS, DEFAULT_SHARD_ROWS, Features
+from .features import AUTO_SHARD_OUTPUTS, DEFAULT_SHARD_ROWS, Features, computation_order
 from .progress import bar as progress_bar
+from .progress import finished as progress_finished
 from .progress import stage as progress_stage
 from .shard_store import ShardStore, names_hash
 
@@ -391,8 +393,9 @@ def compute_sharded_features(
     features.matrices = ShardedMatrices(features)
     features._tmp = keep_alive  # type: ignore[attr-defined]
     hashes: dict[str, list[str]] = {}
-    for name in wanted:
+    for name in computation_order(wanted):
         spec = registry.get(name)
+        started = time.perf_counter()
         if spec.source not in hashes:
             hashes[spec.source] = [
                 shard_hash(_frame(corpus, spec, r), spec.source) for r in plan.rows
@@ -411,6 +414,11 @@ def compute_sharded_features(
         features.keys[name] = keys
         features.names[name] = names
         features.hashes[name] = names_hash(names)
+        progress_finished(spec.label, time.perf_counter() - started, options.progress)
+    # in the order asked for
+    features.keys = {n: features.keys[n] for n in wanted}
+    features.names = {n: features.names[n] for n in wanted}
+    features.hashes = {n: features.hashes[n] for n in wanted}
     features.info = {"embedding_model": options.embedding_model, "precision": options.precision,
                      "shard_rows": shard_rows, "shards": len(plan)}  # fmt: skip
     return features

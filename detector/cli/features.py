@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import time
 from typing import Any
 
 from ..files import atomic_path
@@ -82,7 +83,9 @@ def run(args: argparse.Namespace) -> int:
         if writer is not None:
             writer.close()
 
+    started = time.perf_counter()
     with atomic_path(args.out) as tmp:
         write(tmp)
-    say(f"wrote {args.out}: {shape[0]} rows x {shape[1]} columns")
+    say(f"wrote {args.out}: {shape[0]} rows x {shape[1]} columns in "
+        f"{time.perf_counter() - started:.1f} s")  # fmt: skip
     return 0
