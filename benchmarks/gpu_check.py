@@ -73,7 +73,9 @@ def _texts(n: int) -> list[str]:
     return unique.sample(min(n, len(unique)), random_state=0).tolist()
 
 
-def _features(models: int, prompts: int, cache: Path, device: str) -> Any:
+def _features(
+    models: int, prompts: int, cache: Path, device: str, source_cache: Path | None
+) -> Any:
     """Sharded features of a corpus of that shape: assembled from the dev corpus, or synthetic."""
     import bench_scale as bs
 
@@ -82,7 +84,7 @@ def _features(models: int, prompts: int, cache: Path, device: str) -> Any:
     if bs.corpus_path().exists():
         corpus, rows, real = bs.resampled_corpus(models, prompts, 1, 0)
         channels = ["embedding", "style", "lexical", "identity"]
-        source = cache / "source"
+        source = source_cache or cache / "source"
         # the dev corpus's embeddings, on the GPU, into a private cache
         compute_features(real, ["embedding"], cache_dir=source, device=device, progress=True,
                          shard_rows=0)  # fmt: skip
@@ -180,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--texts", type=int, default=2000, help="texts for the embedding check")
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "gpu.md")
+    parser.add_argument("--source-cache", type=Path, default=None,
+                        help="a cache holding the dev corpus's embeddings (default: embed "
+                        "them on the GPU into a private cache)")  # fmt: skip
     parser.add_argument(
         "--torch-on-cpu",
         action="store_true",
@@ -214,7 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     print(lines[-1], flush=True)
     with tempfile.TemporaryDirectory(prefix="gpu-check-") as tmp:
-        features, channels = _features(args.models, args.prompts, Path(tmp), args.device)
+        features, channels = _features(args.models, args.prompts, Path(tmp), args.device,
+                                       args.source_cache)  # fmt: skip
         pw = _pairwise_check(features, channels, args.device, args.bootstrap, available_cores())
         worst = max(pw["max_rel_diff"].values())
         lines.append(

@@ -192,7 +192,11 @@ class DaskExecutor:
 
 
 def ordered_threads(
-    fn: Callable[[T], R], items: Sequence[T] | range, threads: int, window: int | None = None
+    fn: Callable[[T], R],
+    items: Sequence[T] | range,
+    threads: int,
+    window: int | None = None,
+    single_blas: bool = False,
 ) -> Iterator[R]:
     """``fn(item)`` for every item on ``threads`` threads, yielded in item order.
 
@@ -211,21 +215,30 @@ def ordered_threads(
     fn : callable
     items : sequence
     threads : int
-        1 runs a plain loop in this thread (BLAS settings untouched).
+        1 runs a plain loop in this thread.
     window : int, optional
+    single_blas : bool
+        With one thread too, run BLAS and torch on one thread meanwhile (for many
+        small products, where more threads only synchronize); else they are
+        left as they are.
     """
+    from threadpoolctl import threadpool_limits
+
     if threads <= 1 or len(items) <= 1:
-        for item in items:
-            yield fn(item)
+        if not single_blas:
+            for item in items:
+                yield fn(item)
+            return
+        with threadpool_limits(limits=1, user_api="blas"), one_torch_thread():
+            for item in items:
+                yield fn(item)
         return
     from concurrent.futures import ThreadPoolExecutor
-
-    from threadpoolctl import threadpool_limits
 
     window = window or 2 * threads
     with (
         threadpool_limits(limits=1, user_api="blas"),
-        _one_torch_thread(),
+        one_torch_thread(),
         ThreadPoolExecutor(threads) as pool,
     ):
         pending = []
@@ -245,8 +258,9 @@ def ordered_threads(
 _DONE = object()
 
 
-class _one_torch_thread:  # noqa: N801 - a context manager used as a function
-    """Torch's intra-op threads at 1 meanwhile (when torch is imported)."""
+class one_torch_thread:  # noqa: N801 - a context manager used as a function
+    """Torch's intra-op threads at 1 meanwhile (when torch is imported); not thread-safe:
+    enter it from one thread (the caller of :func:`ordered_threads` does)."""
 
     def __enter__(self) -> None:
         import sys

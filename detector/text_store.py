@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["SLICE_ROWS", "TextSpool", "mapped_column", "row_slices"]
+__all__ = ["SLICE_ROWS", "TextSpool", "mapped_column", "open_columns", "row_slices"]
 
 #: Rows per slice when a whole text column is read (bounded memory).
 SLICE_ROWS = 200_000
@@ -131,6 +131,15 @@ def mapped_column(
     if owner is not None:
         out._provenance_spool = owner  # type: ignore[attr-defined]
     return out
+
+
+def open_columns(folder: str | Path, columns: Iterable[str]) -> dict[str, Any] | None:
+    """The columns a :class:`TextSpool` wrote to ``folder`` (mapped), or None if any is missing."""
+    folder = Path(folder)
+    paths = {c: (folder / f"{c}.bytes", folder / f"{c}.offsets") for c in columns}
+    if not all(a.exists() and b.exists() for a, b in paths.values()):
+        return None
+    return {c: mapped_column(a, b) for c, (a, b) in paths.items()}
 
 
 def row_slices(n_rows: int, size: int = SLICE_ROWS) -> list[slice]:
