@@ -40,7 +40,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -152,7 +152,7 @@ def canonical_frame(table: Any, cols: Columns) -> pd.DataFrame:
     if chat is not None and output is None:
         return _chat_frame(frame, chat, where, cols)
     if output is None:
-        _resolve(columns, "output", cols, where, required=True)  # raises the missing-column line
+        output = _resolve(columns, "output", cols, where, required=True)  # raises: it is missing
     return _flat_frame(frame, where, cols, output)
 
 
@@ -186,6 +186,14 @@ def json_object_frame(data: Any, where: str) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------- columns
+@overload
+def _resolve(
+    columns: list[str], role: str, cols: Columns, where: str, *, required: Literal[True]
+) -> str: ...
+@overload
+def _resolve(
+    columns: list[str], role: str, cols: Columns, where: str, *, required: bool
+) -> str | None: ...
 def _resolve(
     columns: list[str], role: str, cols: Columns, where: str, *, required: bool
 ) -> str | None:
