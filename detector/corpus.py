@@ -26,6 +26,7 @@ import hashlib
 import os
 import re
 import unicodedata
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,7 +37,7 @@ import pandas as pd
 from .errors import ProvenanceError
 from .readers import FORMATS, describe, json_lines, read_tables, read_utf8
 from .reasoning import split_reasoning_series
-from .shapes import Columns, canonical_frame
+from .shapes import Columns, canonical_frame, mtbench_rename_note
 
 __all__ = [
     "FORMATS",
@@ -111,11 +112,16 @@ class Corpus:
     problems : list of str
         Tolerated problems found while loading (excluded rows, duplicates,
         repeated samples, partial coverage).
+    notes : list of str
+        What loading did that a reader should know and that is not a problem
+        (MT-Bench models named by their answer file, ...); shown by
+        :func:`inspect`.
     """
 
     df: pd.DataFrame
     source: str = "<memory>"
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     # ----------------------------------------------------------- alignment
     @property
@@ -182,7 +188,12 @@ class Corpus:
             mask &= self.df["model"].isin(models)
         if prompt_ids is not None:
             mask &= self.df["prompt_id"].isin(set(prompt_ids))
-        return Corpus(self.df[mask].reset_index(drop=True), self.source, list(self.problems))
+        return Corpus(
+            self.df[mask].reset_index(drop=True),
+            self.source,
+            list(self.problems),
+            list(self.notes),
+        )
 
     def outputs(
         self, model: str, prompt_ids: Sequence[str] | None = None, sample: int = 0
@@ -294,7 +305,12 @@ def load_corpus(
     tables = read_tables(source, format=format)
     frames = [canonical_frame(t, cols) for t in tables]
     where = describe(source)
-    return build_corpus(frames, where)
+    corpus = build_corpus(frames, where)
+    renamed = mtbench_rename_note(cols)
+    corpus.notes.extend(cols.notes + ([renamed] if renamed else []))
+    for note in corpus.notes:
+        warnings.warn(note, UserWarning, stacklevel=2)
+    return corpus
 
 
 def build_corpus(frames: list[pd.DataFrame], source: str) -> Corpus:

@@ -182,7 +182,7 @@ def inspect(
         langs = model_languages(corpus)
         problems += embedding_warnings(langs, embedding_model)
     traced = df.loc[df["reasoning"] != "", "model"].value_counts()
-    notes = []
+    notes = list(getattr(corpus, "notes", []))
     if len(traced):
         notes.append(
             f"{int(traced.sum())} of {len(df)} outputs carried a reasoning trace ("

@@ -151,8 +151,10 @@ def load_lineage(path: str | Path) -> pd.DataFrame:
     Raises
     ------
     ProvenanceError
-        Missing file or columns, unknown relations, duplicate models, a teacher
-        or parent that is not a model of the file, a malformed date.
+        Missing file or columns, unknown relations, duplicate models, a
+        distilled row naming neither a teacher nor a teacher family, a teacher
+        outside the file without its family, a parent that is not a model of
+        the file, a malformed date.
     """
     p = Path(path)
     if not p.exists():
@@ -179,24 +181,56 @@ def load_lineage(path: str | Path) -> pd.DataFrame:
     dup = frame["model"][frame["model"].duplicated()].tolist()
     if dup:
         raise ProvenanceError(f"{path}: model(s) listed twice: {', '.join(dup)}; keep one row each")
+    teacher_format = "teacher" in frame.columns
     for col in _READ_COLUMNS:
         if col not in frame.columns:
             frame[col] = ""
-    known = set(frame["model"])
-    for col, relations in (("teacher", ("distilled",)), ("parent", ("derived", "variant"))):
-        rows = frame[frame["relation"].isin(relations)]
-        for model, named in zip(rows["model"], rows[col], strict=True):
-            if not named or named not in known:
-                raise ProvenanceError(
-                    f"{path}: {model} is {rows.loc[rows['model'] == model, 'relation'].iloc[0]} "
-                    f"but its {col} {named!r} is not a model of the file; name one of its rows"
-                )
+    _check_named_models(frame, str(path), teacher_format=teacher_format)
     if "released" not in frame.columns:
         frame["released"] = ""
     released, precision = parse_release_dates(frame["released"], str(path))
     frame["released_date"] = released.to_numpy()
     frame["released_precision"] = precision.to_numpy()
     return frame.set_index("model")
+
+
+def _check_named_models(frame: pd.DataFrame, source: str, *, teacher_format: bool) -> None:
+    """Refuse a distilled row that says nothing about its teacher, and a dangling parent.
+
+    A distilled model's teacher is often not among the models (Alpaca learned
+    from text-davinci-003): a row naming a ``teacher_family`` but no
+    ``teacher``, or a teacher without a row of its own, is accepted, since the
+    family still tells the panel what the model learned from. A distilled row
+    with neither (in a file with a ``teacher`` column), and a derived or variant row whose ``parent`` is not a model
+    of the file, are refused.
+
+    Raises
+    ------
+    ProvenanceError
+        Naming the first such row and what to fill in.
+    """
+    known = set(frame["model"])
+    for model, relation, teacher, family in zip(
+        frame["model"], frame["relation"], frame["teacher"], frame["teacher_family"], strict=True
+    ):
+        if relation == "distilled" and not teacher and not family and teacher_format:
+            raise ProvenanceError(
+                f"{source}: {model} is distilled but names neither its teacher nor its "
+                "teacher_family; fill one of them (the teacher need not be in the pool)"
+            )
+        if relation == "distilled" and teacher and teacher not in known and not family:
+            raise ProvenanceError(
+                f"{source}: {model} is distilled from {teacher!r}, which is not a model of the "
+                "file; name the teacher's family in teacher_family, or add a row for the teacher"
+            )
+    for model, relation, parent in zip(
+        frame["model"], frame["relation"], frame["parent"], strict=True
+    ):
+        if relation in ("derived", "variant") and (not parent or parent not in known):
+            raise ProvenanceError(
+                f"{source}: {model} is {relation} but its parent {parent!r} is not a model of "
+                "the file; name one of its rows"
+            )
 
 
 def lineage_format(lineage: pd.DataFrame) -> str:

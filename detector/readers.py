@@ -81,12 +81,17 @@ class Table:
         ``question.jsonl`` beside it).
     model : str or None
         The model name the layout implies (AlpacaEval folders), if any.
+    file_model : str or None
+        The model name FastChat gives an answer file of a ``model_answer``
+        folder: its file name without suffixes. Used by the MT-Bench shape
+        only (other records in such a folder keep their own names).
     """
 
     frame: pd.DataFrame
     where: str
     path: Path | None = None
     model: str | None = None
+    file_model: str | None = None
 
 
 # ----------------------------------------------------------------- entry point
@@ -232,7 +237,22 @@ def _read_file(path: Path, fmt: str, data: bytes | None = None, where: str | Non
         frame = _parquet_frame(path, data, where)
     else:
         frame = reader[fmt](Path(where), read_utf8(path, data))
-    return Table(frame, where, path if data is None else None)
+    table = Table(frame, where, path if data is None else None)
+    if data is None and path.parent.name == "model_answer":
+        table.file_model = file_stem(path)
+    return table
+
+
+def file_stem(path: Path) -> str:
+    """The file name without its format and compression suffixes (``a.jsonl.gz`` -> ``a``)."""
+    name = path.name
+    lower = name.lower()
+    for suffixes in (_COMPRESSION_SUFFIX, _SUFFIX_FORMAT):
+        for suffix in suffixes:
+            if lower.endswith(suffix) and len(name) > len(suffix):
+                name, lower = name[: -len(suffix)], lower[: -len(suffix)]
+                break
+    return name
 
 
 def _jsonl_frame(path: Path, text: str) -> pd.DataFrame:
@@ -327,7 +347,12 @@ def _read_folder(path: Path, format: str | None) -> list[Table]:
         return [Table(_hf_disk_frame(path), str(path))]
     if fmt == "mtbench":
         answers = path / "model_answer" if (path / "model_answer").is_dir() else path
-        return [_read_file(p, infer_format(p)) for p in _data_files(answers)]
+        tables = []
+        for file in _data_files(answers):
+            table = _read_file(file, infer_format(file))
+            table.file_model = file_stem(file)  # FastChat names a model by its answer file
+            tables.append(table)
+        return tables
     files = _data_files(path)
     if format is not None:
         files = [p for p in files if infer_format(p) == format]

@@ -26,7 +26,8 @@ column as metadata. Shapes recognised without flags:
   prompt id ``<question_id>-t<turn>`` and the turn's question text from
   ``question.jsonl`` (found beside the answers file, beside its
   ``model_answer`` folder, or given as ``questions``); choice ``k`` is
-  sample ``k``.
+  sample ``k``. A file of a ``model_answer`` folder names its model, as in
+  FastChat (the ``model_id`` inside is kept, and a difference is noted).
 - **Per-model result files** of the slop-score kind
   (``{model: {..., "samples": [{"prompt", "output", ...}]}}``).
 
@@ -47,7 +48,13 @@ import pandas as pd
 
 from .errors import ProvenanceError
 
-__all__ = ["CANDIDATES", "Columns", "canonical_frame", "json_object_frame"]
+__all__ = [
+    "CANDIDATES",
+    "Columns",
+    "canonical_frame",
+    "json_object_frame",
+    "mtbench_rename_note",
+]
 
 CANDIDATES: dict[str, tuple[str, ...]] = {
     "model": ("model", "generator", "model_id", "model_name", "engine"),
@@ -108,7 +115,10 @@ class Columns:
     output: str | None = None
     prompt_id: str | None = None
     questions: Path | None = None
+    notes: list[str] = field(default_factory=list)
+    """What reading did that a reader should know (filled while reading; one line each)."""
     _question_cache: dict[Path, dict[str, tuple[list[str], Any]]] = field(default_factory=dict)
+    _renamed: list[tuple[str, str, str]] = field(default_factory=list)
 
     def given(self, role: str) -> str | None:
         value = getattr(self, role)
@@ -146,7 +156,7 @@ def canonical_frame(table: Any, cols: Columns) -> pd.DataFrame:
     if all(c in columns for c in _ARENA):
         return _arena_frame(frame, where)
     if "choices" in columns and _holds(frame["choices"], _is_choice_list):
-        return _mtbench_frame(frame, where, table.path, cols)
+        return _mtbench_frame(frame, where, table.path, cols, table.file_model)
     output = _resolve(columns, "output", cols, where, required=False)
     chat = next((c for c in _CHAT_COLUMNS if c in columns and _holds(frame[c], _is_turns)), None)
     if chat is not None and output is None:
@@ -497,16 +507,60 @@ def _load_questions(path: Path, cols: Columns) -> dict[str, tuple[list[str], Any
     return cols._question_cache[path]
 
 
+def _mtbench_model(
+    frame: pd.DataFrame, model: str, where: str, cols: Columns, file_model: str | None
+) -> pd.Series:
+    """The model name of each answer record: FastChat's answer file name, where there is one.
+
+    FastChat names a model by its ``model_answer/<name>.jsonl`` file, not by
+    the ``model_id`` inside, and every published MT-Bench table uses the file
+    names. A file whose records name one other ``model_id`` is named by the
+    file and recorded in ``cols`` (said once, see :func:`mtbench_rename_note`);
+    a file holding several models' answers keeps each record's own name.
+    """
+    names = _text_column(frame[model], model, "model", where)
+    if file_model is None or cols.given("model") is not None:
+        return names
+    inside = sorted({str(n).strip() for n in names.dropna()})
+    if len(inside) > 1:
+        cols.notes.append(
+            f"{where}: an MT-Bench answer file holding {len(inside)} models "
+            f"({', '.join(inside[:3])}{', ...' if len(inside) > 3 else ''}): each record is "
+            "named by its own model_id, not by the file"
+        )
+        return names
+    if inside and inside[0] != file_model:
+        cols._renamed.append((where, file_model, inside[0]))
+    return pd.Series(file_model, index=frame.index, dtype=object)
+
+
+def mtbench_rename_note(cols: Columns) -> str | None:
+    """One line naming the MT-Bench models named by their file, not their ``model_id``."""
+    if not cols._renamed:
+        return None
+    shown = ", ".join(f"{name!r} (model_id {inside!r})" for _, name, inside in cols._renamed[:5])
+    more = f" and {len(cols._renamed) - 5} more" if len(cols._renamed) > 5 else ""
+    return (
+        f"{len(cols._renamed)} MT-Bench answer file(s) name another model inside than their "
+        f"file name; named by the file, as FastChat and the published MT-Bench tables do: "
+        f"{shown}{more}; the records' own names are kept in their column"
+    )
+
+
 def _mtbench_frame(
-    frame: pd.DataFrame, where: str, path: Path | None, cols: Columns
+    frame: pd.DataFrame, where: str, path: Path | None, cols: Columns, file_model: str | None
 ) -> pd.DataFrame:
     """One record per (answer, choice, turn), joined with the question text."""
     columns = list(frame.columns)
     model = _resolve(columns, "model", cols, where, required=True)
+    names = _mtbench_model(frame, model, where, cols, file_model)
+    own = frame[model].tolist()
     qpath = _questions_path(path, cols, where)
     questions = _load_questions(qpath, cols)
     rows = []
-    for number, rec in enumerate(frame.to_dict("records"), start=1):
+    for number, (rec, name, inside) in enumerate(
+        zip(frame.to_dict("records"), names, own, strict=True), start=1
+    ):
         qid = str(rec.get("question_id"))
         if qid not in questions:
             raise ProvenanceError(
@@ -528,7 +582,8 @@ def _mtbench_frame(
                     )
                 rows.append(
                     {
-                        "model": rec[model],
+                        "model": name,
+                        (model if model != "model" else "source_model"): inside,
                         "prompt_id": f"{qid}-t{t + 1}",
                         "prompt": texts[t],
                         "output": answer,

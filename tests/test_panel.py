@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -118,6 +120,12 @@ def test_cli_score_reads_a_lineage_file(tmp_path, capsys, demo_evidence):
     assert len(err) == 1 and "missing lineage column" in err[0]
     assert main([*argv, "--lineage", str(tmp_path / "none.csv")]) == 2
     assert "no such lineage file" in capsys.readouterr().err
+    # a student whose teacher is not in the pool names only the teacher's family (issue 24)
+    outside = tmp_path / "outside.csv"
+    text = Path("data/demo/lineage.csv").read_text(encoding="utf-8")
+    outside.write_text(text.replace("distilled,borealis,", "distilled,,"), encoding="utf-8")
+    assert main([*argv, "--lineage", str(outside)]) == 0
+    assert json.loads(capsys.readouterr().out)["roles"]["clades"] == {"atlas": ["atlas_concise"]}
 
 
 def test_report_overview_names_candidates_set_aside_as_later_releases(demo_evidence):

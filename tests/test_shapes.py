@@ -150,6 +150,45 @@ def test_mtbench_questions_given_or_missing(tmp_path):
     assert corpus.n_prompts == 6
 
 
+def test_mtbench_models_are_named_by_their_answer_file(tmp_path):
+    """FastChat names a model by ``model_answer/<name>.jsonl``, not by the model_id inside."""
+    root = mtbench(tmp_path / "mt", models=("a", "vicuna-13b-v1.3"))
+    answers = root / "model_answer"
+    moved = answers / "vicuna-13b-v1.3.jsonl"
+    moved.write_text(moved.read_text().replace('"vicuna-13b-v1.3"', '"vicuna-13b-hao-0515"'))
+    gz = answers / "rwkv-4-raven-14b.jsonl.gz"
+    gz.write_bytes(gzip.compress((answers / "a.jsonl").read_bytes().replace(b'"a"', b'"RWKV"')))
+    for source in (root, answers, [answers / "a.jsonl", moved, gz]):
+        with pytest.warns(UserWarning, match=r"2 MT-Bench answer file\(s\) name another model"):
+            corpus = load_corpus(source)
+        assert corpus.models == ["a", "rwkv-4-raven-14b", "vicuna-13b-v1.3"]
+        note = next(n for n in corpus.notes if "MT-Bench" in n)
+        assert "'vicuna-13b-v1.3' (model_id 'vicuna-13b-hao-0515')" in note
+        assert "'rwkv-4-raven-14b' (model_id 'RWKV')" in note
+        own = corpus.df.groupby("model")["model_id"].first()
+        assert own["vicuna-13b-v1.3"] == "vicuna-13b-hao-0515" and own["a"] == "a"
+        assert note in inspect_corpus(corpus).notes
+    # outside a model_answer folder the name inside is the only name; so with model_col
+    elsewhere = tmp_path / "answers.jsonl"
+    elsewhere.write_bytes(moved.read_bytes())
+    plain = load_corpus(elsewhere, questions=root / "question.jsonl")
+    assert plain.models == ["vicuna-13b-hao-0515"] and not plain.notes
+    assert load_corpus(root, model_col="model_id").models == ["RWKV", "a", "vicuna-13b-hao-0515"]
+    # a file in model_answer holding several models keeps each record's name, and says so
+    both = tmp_path / "two" / "model_answer"
+    both.mkdir(parents=True)
+    (tmp_path / "two" / "question.jsonl").write_bytes((root / "question.jsonl").read_bytes())
+    (both / "all.jsonl").write_bytes((answers / "a.jsonl").read_bytes() + moved.read_bytes())
+    with pytest.warns(UserWarning, match="holding 2 models"):
+        assert load_corpus(both).models == ["a", "vicuna-13b-hao-0515"]
+
+
+def inspect_corpus(corpus):
+    from detector.inspection import inspect
+
+    return inspect(corpus, languages=False)
+
+
 # ----------------------------------------------------------------- files and folders
 def test_folder_and_several_paths_are_one_corpus(tmp_path):
     for m in ("a", "b", "c"):
