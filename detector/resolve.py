@@ -28,6 +28,7 @@ from .errors import ProvenanceError
 from .evidence import Evidence, build_evidence
 from .features import Features
 from .panel import Panel
+from .release_dates import known_releases
 
 __all__ = [
     "Roles",
@@ -161,6 +162,13 @@ class Roles:
         Models that cannot be candidates because they were released after the
         suspect, with the dates (they stay reference models when the
         reference pool was defaulted).
+    known_dates : dict of str to str
+        Release dates taken from the bundled table of well-known models
+        (:mod:`detector.release_dates`) because the user gave none, as
+        ``"date (source)"``.
+    released : dict of str to str
+        Every known release date of the suspect, candidates, reference models
+        and set-aside models (given by the user or from the table), as written.
     """
 
     suspect: str
@@ -171,6 +179,8 @@ class Roles:
     null_exclusions: dict[str, dict[str, str]] = field(default_factory=dict)
     clades: dict[str, list[str]] = field(default_factory=dict)
     set_aside: dict[str, str] = field(default_factory=dict)
+    known_dates: dict[str, str] = field(default_factory=dict)
+    released: dict[str, str] = field(default_factory=dict)
 
     @property
     def pool(self) -> list[str]:
@@ -253,6 +263,7 @@ def resolve_roles(
     *,
     min_prompts: int | None = None,
     lineage: pd.DataFrame | str | Path | None = None,
+    known_dates: bool = True,
 ) -> Roles:
     """Fill in the default roles and check them.
 
@@ -280,6 +291,10 @@ def resolve_roles(
         each candidate's documented relatives leave its null
         (:class:`~detector.panel.Panel`). Release dates may also come from a
         ``released`` column of the data.
+    known_dates : bool
+        Take the release dates of well-known models the user gave no date for
+        from the bundled table (:mod:`detector.release_dates`), with their
+        sources in :attr:`Roles.known_dates`.
 
     Returns
     -------
@@ -327,7 +342,19 @@ def resolve_roles(
         from .protocol import load_lineage
 
         lineage = load_lineage(lineage)
-    panel = Panel(lineage, _data_release_dates(data))
+    given = _data_release_dates(data)
+    panel = Panel(lineage, given)
+    table = (
+        {
+            m: k
+            for m, k in known_releases([suspect, *cand, *ref]).items()
+            if panel.released(m) is None
+        }
+        if known_dates
+        else {}
+    )
+    if table:
+        panel = Panel(lineage, {**{m: k.released for m, k in table.items()}, **given})
     set_aside: dict[str, str] = {}
     for m in [m for m in cand if panel.later_than(m, suspect)]:
         released, own = panel.released(m), panel.released(suspect)
@@ -335,6 +362,11 @@ def resolve_roles(
         set_aside[m] = (
             f"released {released.text}, after {suspect} ({own.text}), so it cannot be its "
             "teacher or parent"
+            + (
+                " (dates of well-known models: pass --lineage to give your own)"
+                if {m, suspect} & set(table)
+                else ""
+            )
         )
         if reference is None:  # a defaulted pool keeps it as an unrelated reference model
             ref.append(m)
@@ -352,7 +384,10 @@ def resolve_roles(
         reasons.pop(m, None)
     exclusions = panel.null_exclusions(suspect, cand, ref)
     clades = panel.clades(suspect, cand, [*cand, *ref])
-    return Roles(suspect, cand, ref, reasons, left_out, exclusions, clades, set_aside)
+    roled = (suspect, *cand, *ref, *set_aside)
+    known = {m: k.describe() for m, k in table.items() if m in roled}
+    dates = {m: d.text for m in roled if (d := panel.released(m)) is not None}
+    return Roles(suspect, cand, ref, reasons, left_out, exclusions, clades, set_aside, known, dates)
 
 
 def _degenerate_models(data: Data) -> dict[str, str]:
