@@ -84,6 +84,7 @@ __all__ = [
     "Movement",
     "ShiftResult",
     "check_baseline",
+    "matrix_shift",
     "per_prompt_shift",
     "shift_score",
     "shift_vector",
@@ -462,14 +463,14 @@ def _without_baseline(roles: Roles, baseline: str) -> list[str]:
 
 
 def _positions(
-    evidence: Evidence, roles: Roles, c_idx: list[int]
+    models: list[str], roles: Roles, c_idx: list[int]
 ) -> tuple[list[list[int]], dict[int, set[int]]]:
-    """Each candidate's clade and the models its null leaves out (evidence indices).
+    """Each candidate's clade and the models its null leaves out (indices into ``models``).
 
     As the score forms them: a candidate's documented relatives and its
     clade never calibrate it.
     """
-    position = {m: i for i, m in enumerate(evidence.models)}
+    position = {m: i for i, m in enumerate(models)}
     clades = [
         [position[m] for m in roles.clades.get(c, []) if m in position] for c in roles.candidates
     ]
@@ -555,6 +556,22 @@ def baseline_check(
     return BaselineCheck(value, z, p, int(np.sum(null < value)), len(members), p < alpha)
 
 
+def unrelated_baseline_note(suspect: str, baseline: str, check: BaselineCheck) -> str:
+    """The note a result carries when the baseline is not plausibly related to the suspect."""
+    how = (
+        "no more than a typical unrelated model does"
+        if check.z <= 0
+        else "more than a typical unrelated model does, but not beyond chance"
+    )
+    return (
+        f"the baseline {baseline} resembles {suspect} {how} (z = {check.z:.1f}, more similar "
+        f"than {check.null_below} of {check.null_size} unrelated models): whatever the two "
+        "share (base weights, data) does not show in their outputs, so the shift cannot be "
+        f"read as what {suspect}'s own training added; it still says which models "
+        f"{suspect} resembles more than {baseline} does"
+    )
+
+
 def _p_values(
     z: np.ndarray, z_boot: np.ndarray, nulls: list[list[int]], clades: list[list[int]]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -563,6 +580,67 @@ def _p_values(
     tail = tail_probability(z, dof)
     p_raw = np.minimum(1.0, clade_tests(clades, len(z)) * tail)
     return p_raw, holm(p_raw), 1.0 - tail, 1.0 - tail_probability(z_boot, dof)
+
+
+def matrix_shift(
+    similarity: pd.DataFrame, result: ShiftResult, min_reference: int = MIN_REFERENCE
+) -> pd.DataFrame:
+    """The shift test of ``result`` on another similarity matrix (a peer method's).
+
+    The same roles (candidates, reference models, lineage exclusions and
+    clades), the same statistic shift(T) = sim(S, T) - sim(B, T), the same
+    null, t, Holm and ``alpha``, so that two kinds of evidence are compared
+    under one calibration. There is no bootstrap (a peer's profile is one
+    matrix).
+
+    Parameters
+    ----------
+    similarity : pandas.DataFrame, shape (n_models, n_models)
+        Larger = more alike (a distance's negative), indexed and columned by
+        model; it must hold every model of ``result``'s roles and the baseline.
+    result : ShiftResult
+    min_reference : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by candidate, largest z first: ``shift``, ``z``, ``p_raw``,
+        ``p_value`` (Holm), ``related``, ``rank``.
+
+    Raises
+    ------
+    ProvenanceError
+        A model of the roles missing from ``similarity``.
+    """
+    roles = Roles(**result.roles)
+    models = [str(m) for m in similarity.index]
+    check_known([result.suspect, result.baseline, *roles.candidates, *roles.reference], models)
+    position = {m: i for i, m in enumerate(models)}
+    a = similarity.loc[models, models].to_numpy(dtype=np.float64)
+    c_idx = [position[m] for m in roles.candidates]
+    r_idx = [position[m] for m in roles.reference]
+    clades, exclusions = _positions(models, roles, c_idx)
+    nulls, how = null_sets(c_idx, r_idx, min_reference, exclusions)
+    shift = shift_vector(a, position[result.suspect], position[result.baseline])
+    z = shift_z(shift, c_idx, nulls, clades)
+    if how != "uncalibrated":
+        dof = np.array([max(len(n) - 1, 1) for n in nulls])
+        p_raw = np.minimum(1.0, clade_tests(clades, len(z)) * tail_probability(z, dof))
+        p_adj = holm(p_raw)
+    else:
+        p_raw = p_adj = np.full(len(z), np.nan)
+    frame = pd.DataFrame(
+        {
+            "shift": shift[0, c_idx],
+            "z": z,
+            "p_raw": p_raw,
+            "p_value": p_adj,
+            "related": p_adj < result.alpha,
+        },
+        index=pd.Index(roles.candidates, name="model"),
+    ).sort_values("z", ascending=False, kind="stable")
+    frame["rank"] = np.arange(1, len(frame) + 1)
+    return frame
 
 
 # ------------------------------------------------------------------ the whole
@@ -636,7 +714,7 @@ def shift_score(
     s, b = (int(i) for i in evidence.index([suspect, baseline]))
     c_idx = [int(i) for i in evidence.index(roles.candidates)]
     r_idx = [int(i) for i in evidence.index(roles.reference)]
-    clades, exclusions = _positions(evidence, roles, c_idx)
+    clades, exclusions = _positions(evidence.models, roles, c_idx)
     nulls, calibration = null_sets(c_idx, r_idx, min_reference, exclusions)
     calibrated = calibration != "uncalibrated"
 
@@ -667,12 +745,7 @@ def shift_score(
     members = r_idx if len(r_idx) >= min_reference else c_idx + r_idx
     check = baseline_check(full, s, b, members, alpha)
     if check.related is False:
-        notes.append(
-            f"the baseline {baseline} resembles {suspect} no more than unrelated models do "
-            f"(z = {check.z:.1f}, more similar than {check.null_below} of {check.null_size}): "
-            "the shift then measures the suspect against an unrelated model, not against what "
-            "it was built from, and says little about what its training added"
-        )
+        notes.append(unrelated_baseline_note(suspect, baseline, check))
     shared = evidence.shared_prompts()
     order = np.argsort(-np.nan_to_num(z, nan=0.0), kind="stable")
     rows: list[CandidateShift] = []

@@ -36,8 +36,8 @@ def baseline_line(result: Any) -> str:
     if check.related:
         return f"baseline {result.baseline}: related ({share} unrelated models, z = {check.z:.1f})"
     return (
-        f"baseline {result.baseline}: NOT more similar than unrelated models ({share}, z = "
-        f"{check.z:.1f}); the shift says little about what {result.suspect}'s training added"
+        f"baseline {result.baseline}: not more similar than unrelated models beyond chance "
+        f"({share}, z = {check.z:.1f}); see the note below"
     )
 
 

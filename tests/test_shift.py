@@ -20,7 +20,7 @@ from detector.calibration import robust_z
 from detector.cli import main
 from detector.errors import ProvenanceError
 from detector.scoring import score
-from detector.shift import ShiftResult, per_prompt_shift, shift_score
+from detector.shift import ShiftResult, matrix_shift, per_prompt_shift, shift_score
 from detector.shift_table import shift_table
 
 from .conftest import single_channel_evidence
@@ -115,10 +115,14 @@ def test_an_unrelated_baseline_is_said():
     a = ev.combined_affinity()
     assert r.baseline_check.affinity == pytest.approx(a[0, 1])
     assert r.baseline_check.related is False
-    assert any("resembles s no more than unrelated models do" in n for n in r.notes)
+    assert any(
+        "the baseline b resembles s more than a typical unrelated model does, but not "
+        "beyond chance" in n
+        for n in r.notes
+    )
     related = shift_score(points_evidence(toward_teacher), "s", "b", ["t"], REFS)
     assert related.baseline_check.related
-    assert not any("no more than unrelated" in n for n in related.notes)
+    assert not any("the baseline b resembles" in n for n in related.notes)
 
 
 def test_neither_suspect_nor_baseline_is_a_candidate_or_reference():
@@ -236,3 +240,16 @@ def test_cli_bad_baseline_one_line_exit_2(text_corpus, capsys, extra, message):
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and message in err
     assert err.startswith("provenance: error:")
+
+
+def test_matrix_shift_is_the_same_test_on_another_matrix():
+    ev = points_evidence(toward_teacher)
+    r = shift_score(ev, "s", "b", ["t", "r0"], REFS[1:])
+    frame = pd.DataFrame(ev.combined_affinity(), index=MODELS, columns=MODELS)
+    peer = matrix_shift(frame, r)
+    for c in r.candidates:
+        assert peer.loc[c.model, "z"] == pytest.approx(c.z)
+        assert peer.loc[c.model, "p_value"] == pytest.approx(c.p_value)
+        assert peer.loc[c.model, "rank"] == c.rank
+    with pytest.raises(ProvenanceError, match="unknown model"):
+        matrix_shift(frame.drop(index="t", columns="t"), r)
