@@ -218,7 +218,8 @@ class ShiftResult(Result):
     same (``level`` is one of
     :data:`~detector.shift_verdicts.SHIFT_LEVELS`); ``baseline`` is B,
     ``movement`` whether S moved at all, ``baseline_check`` whether B
-    resembles S more than unrelated models do.
+    resembles S more than unrelated models do, ``shifts`` the shift of every
+    other model (candidates and reference models: the null's values).
     """
 
     suspect: str
@@ -240,6 +241,7 @@ class ShiftResult(Result):
     reliability: dict[str, float]
     notes: list[str] = field(default_factory=list)
     roles: dict[str, Any] = field(default_factory=dict)
+    shifts: dict[str, float] = field(default_factory=dict)
 
     @property
     def headline(self) -> str:
@@ -833,6 +835,7 @@ def shift_score(
         reliability={k: round(v, 4) for k, v in evidence.reliability.items()},
         notes=roles.notes() + notes,
         roles=roles.to_dict(),
+        shifts={names[m]: float(shift[0, m]) for m in c_idx + r_idx},
     )
 
 
