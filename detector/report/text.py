@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from ..figures import DISTANCE_COLOURS
 from ..tree import SUPPORTED, method_label
-from .data import KeyNumber, ReportData, Verdict
+from .data import KeyNumber, ReportData, ShiftSection, Verdict
 
 Esc = Callable[[str], str]
 
@@ -38,8 +38,13 @@ def names(models: list[str], e: Esc, limit: int = 8) -> str:
 
 
 # ------------------------------------------------------------------ title page
+def _shift(d: ReportData) -> ShiftSection | None:
+    """The shift section of a report with a baseline (None without; duck-typed data too)."""
+    return getattr(d, "shift", None)
+
+
 def title(d: ReportData) -> str:
-    if d.shift is not None:
+    if _shift(d) is not None:
         return f"Did {d.suspect} move toward another model's outputs, relative to {d.shift.result.baseline}?"
     return f"Did {d.suspect} learn from another model's outputs?"
 
@@ -47,7 +52,7 @@ def title(d: ReportData) -> str:
 def question(d: ReportData, e: Esc) -> str:
     cands = [c.model for c in d.score.candidates]
     every = "every other model in the corpus" if d.all_candidates else "chosen by the user"
-    if d.shift is not None:
+    if _shift(d) is not None:
         r = d.shift.result
         moved = [c.model for c in r.candidates]
         return (
@@ -93,12 +98,14 @@ def synthetic(d: ReportData, e: Esc) -> str:
 
 def page_verdict(d: ReportData) -> Verdict:
     """The verdict page 1 shows: the shift test's with a baseline, else the score's."""
-    return d.shift.verdict if d.shift is not None else d.verdict
+    sh = _shift(d)
+    return sh.verdict if sh is not None else d.verdict
 
 
 def page_key_numbers(d: ReportData) -> list[KeyNumber]:
     """The key numbers page 1 shows (the shift test's with a baseline)."""
-    return d.shift.key_numbers if d.shift is not None else d.key_numbers
+    sh = _shift(d)
+    return sh.key_numbers if sh is not None else d.key_numbers
 
 
 def verdict_heading(d: ReportData) -> str:
@@ -362,7 +369,7 @@ def alt_text(d: ReportData, key: str) -> str:
         return f"Heatmap of distances between all models, in the tree's order; {DISTANCE_COLOURS}."
     if key == "mds":
         return f"Map of the models by similarity; stress {d.tree.stress or 0:.2f}."
-    if key == "shift" and d.shift is not None:
+    if key == "shift" and _shift(d) is not None:
         best = ", ".join(f"{c.model} {c.shift:+.2f}" for c in d.shift.result.candidates[:3])
         return f"Dot plot of each candidate's shift from the baseline with 95% intervals: {best}."
     if key == "attribution":
