@@ -37,7 +37,7 @@ import pandas as pd
 from .errors import ProvenanceError
 from .readers import FORMATS, describe, json_lines, read_tables, read_utf8
 from .reasoning import split_reasoning_series
-from .shapes import Columns, canonical_frame, mtbench_rename_note
+from .shapes import CONTEXT, CONTEXT_SEP, Columns, canonical_frame, chat_note, mtbench_rename_note
 
 __all__ = [
     "FORMATS",
@@ -307,9 +307,10 @@ def load_corpus(
     where = describe(source)
     corpus = build_corpus(frames, where)
     renamed = mtbench_rename_note(cols)
-    corpus.notes.extend(cols.notes + ([renamed] if renamed else []))
-    for note in corpus.notes:
-        warnings.warn(note, UserWarning, stacklevel=2)
+    if renamed:  # names the user will not find in the files: said at once
+        warnings.warn(renamed, UserWarning, stacklevel=2)
+    chats = chat_note(cols)
+    corpus.notes.extend(cols.notes + [n for n in (renamed, chats) if n])
     return corpus
 
 
@@ -346,8 +347,15 @@ def build_corpus(frames: list[pd.DataFrame], source: str) -> Corpus:
                 f"{int(np.flatnonzero(missing.to_numpy())[0]) + 1}) and no prompt id; fill the "
                 "prompts or give ids with `id_col`"
             )
-        out["prompt_id"] = [prompt_id(p) for p in out["prompt"]]
-    meta = [c for c in frame.columns if c not in COLUMNS and c not in out.columns]
+        context = frame[CONTEXT].fillna("") if CONTEXT in frame.columns else None
+        if context is None:
+            out["prompt_id"] = [prompt_id(p) for p in out["prompt"]]
+        else:  # a later exchange of a chat: its id covers the earlier user turns
+            out["prompt_id"] = [
+                prompt_id(f"{c}{CONTEXT_SEP}{p}" if c else p)
+                for c, p in zip(context, out["prompt"], strict=True)
+            ]
+    meta = [c for c in frame.columns if c not in COLUMNS and c not in out.columns and c != CONTEXT]
     for c in meta:
         out[c] = frame[c].to_numpy()
     out = _drop_empty(out, source, problems)

@@ -50,7 +50,10 @@ from .errors import ProvenanceError
 
 __all__ = [
     "CANDIDATES",
+    "CONTEXT",
+    "CONTEXT_SEP",
     "Columns",
+    "chat_note",
     "canonical_frame",
     "json_object_frame",
     "mtbench_rename_note",
@@ -119,6 +122,7 @@ class Columns:
     """What reading did that a reader should know (filled while reading; one line each)."""
     _question_cache: dict[Path, dict[str, tuple[list[str], Any]]] = field(default_factory=dict)
     _renamed: list[tuple[str, str, str]] = field(default_factory=list)
+    _chats: list[int] = field(default_factory=lambda: [0, 0])  # chats, with several exchanges
 
     def given(self, role: str) -> str | None:
         value = getattr(self, role)
@@ -154,8 +158,11 @@ def canonical_frame(table: Any, cols: Columns) -> pd.DataFrame:
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
     if all(c in columns for c in _ARENA):
-        return _arena_frame(frame, where)
+        return _arena_frame(frame, where, cols)
     if "choices" in columns and _holds(frame["choices"], _is_choice_list):
+        _refuse_flags(
+            cols, ("prompt", "output"), "MT-Bench answers", "question.jsonl and 'choices'"
+        )
         return _mtbench_frame(frame, where, table.path, cols, table.file_model)
     output = _resolve(columns, "output", cols, where, required=False)
     chat = next((c for c in _CHAT_COLUMNS if c in columns and _holds(frame[c], _is_turns)), None)
@@ -310,10 +317,11 @@ def _flat_frame(frame: pd.DataFrame, where: str, cols: Columns, output: str) -> 
     out["model"] = _text_column(frame[model], model, "model", where)
     if prompt is not None:
         out["prompt"] = _text_column(frame[prompt], prompt, "prompt", where)
-    elif chat is not None and _holds(frame[chat], _is_turns):  # prompt from the chat turns
-        parts = frame[chat].map(lambda v: _chat_parts(v, where, chat))
+    elif chat is not None and _holds(frame[chat], _is_turns):  # the request's chat turns
+        parts = frame[chat].map(lambda v: _chat_request(v, where, chat))
         out["prompt"] = parts.map(lambda p: p["prompt"])
         out["system"] = parts.map(lambda p: p["system"])
+        out[CONTEXT] = parts.map(lambda p: p["context"])
     else:
         out["prompt"] = None
     out["output"] = _text_column(frame[output], output, "output", where)
@@ -384,61 +392,197 @@ def _turn_text(value: Any) -> str | None:
     return None
 
 
-def _chat_parts(turns: Any, where: str, column: str) -> dict[str, Any]:
-    """System prompt, first user turn, last assistant turn (and its reasoning) of a chat."""
+CONTEXT = "_context"
+"""Hidden column of a later exchange: the conversation's earlier user turns.
+
+A prompt id derived from text (:func:`detector.corpus.prompt_id`) hashes them
+with the turn, so "Can you make it shorter?" in two conversations are two
+prompts; :func:`detector.corpus.build_corpus` drops the column.
+"""
+CONTEXT_SEP = "\n<|turn|>\n"
+"""Joins the user turns of a conversation in :data:`CONTEXT`."""
+
+
+def _turns_list(turns: Any, where: str, column: str) -> list[Any]:
     turns = _parse_json_text(turns)
     if turns is None or (isinstance(turns, float) and np.isnan(turns)):
-        turns = []
+        return []
     if not isinstance(turns, list):
         raise ProvenanceError(
             f"{where}: column {column!r} holds {_kind(turns) or 'text'}, not a list of chat "
             f"turns (e.g. {_short(turns)})"
         )
-    system = prompt = output = reasoning = None
-    for turn in turns:
+    return turns
+
+
+def _chat_exchanges(turns: Any, where: str, column: str) -> tuple[str | None, list[dict]]:
+    """The system prompt and the exchanges of a chat, in order.
+
+    An exchange is a user turn (consecutive user turns joined by a blank line)
+    and the assistant's answer to it (of consecutive assistant turns, the
+    last that is not empty). Each exchange is a dict with ``prompt``,
+    ``output`` (None when unanswered), ``reasoning`` and ``context`` (the
+    earlier user turns joined by :data:`CONTEXT_SEP`, ``""`` for the first).
+    An unanswered user turn after the first exchange is left out; a chat
+    without any answer gives one exchange whose output is None.
+
+    Raises
+    ------
+    ProvenanceError
+        The column holds something other than a list of turns.
+    """
+    system: str | None = None
+    exchanges: list[dict] = []
+    pending: list[str] = []
+    users: list[str] = []
+    for turn in _turns_list(turns, where, column):
         if not isinstance(turn, dict):
             continue
         role = _ROLES.get(str(turn.get("role", turn.get("from", ""))).lower())
         text = _turn_text(turn.get("content", turn.get("value")))
         if role == "system" and system is None:
             system = text
-        elif role == "user" and prompt is None:
-            prompt = text
-        elif role == "assistant" and prompt is not None:
-            output = text
-            reasoning = _turn_text(turn.get("reasoning_content") or turn.get("reasoning"))
+        elif role == "user":
+            pending.append(text or "")
+        elif role == "assistant" and (pending or exchanges):
+            reasoning = _turn_text(turn.get("reasoning_content") or turn.get("reasoning")) or ""
+            if pending:
+                prompt = "\n\n".join(pending)
+                exchanges.append(
+                    {
+                        "prompt": prompt,
+                        "output": text,
+                        "reasoning": reasoning,
+                        "context": CONTEXT_SEP.join(users),
+                    }
+                )
+                users.append(prompt)
+                pending = []
+            elif text and text.strip():  # a later assistant turn of the same exchange
+                exchanges[-1].update(output=text, reasoning=reasoning)
+    if not exchanges:
+        exchanges.append(
+            {
+                "prompt": "\n\n".join(pending) if pending else None,
+                "output": None,
+                "reasoning": "",
+                "context": "",
+            }
+        )
+    return system, exchanges
+
+
+def _chat_request(turns: Any, where: str, column: str) -> dict[str, Any]:
+    """System prompt, prompt and context of a chat that a separate output answers.
+
+    The output answers the last user turn; the earlier user turns are its
+    context (see :data:`CONTEXT`).
+    """
+    system = None
+    users: list[str] = []
+    for turn in _turns_list(turns, where, column):
+        if not isinstance(turn, dict):
+            continue
+        role = _ROLES.get(str(turn.get("role", turn.get("from", ""))).lower())
+        text = _turn_text(turn.get("content", turn.get("value")))
+        if role == "system" and system is None:
+            system = text
+        elif role == "user":
+            users.append(text or "")
     return {
         "system": system,
-        "prompt": prompt,
-        "output": output,
-        "reasoning": reasoning or "",
-        "turns": len(turns),
+        "prompt": users[-1] if users else None,
+        "context": CONTEXT_SEP.join(users[:-1]),
     }
+
+
+def _exchange_rows(
+    frame: pd.DataFrame, chat: str, where: str, cols: Columns, pid: str | None, *, count: bool
+) -> tuple[pd.DataFrame, pd.Index]:
+    """One row per exchange of each chat of ``frame[chat]``, and the source row of each.
+
+    Columns ``prompt``, ``output``, ``reasoning``, ``system``, ``exchange``
+    (1-based), :data:`CONTEXT` and, with an id column ``pid``, ``prompt_id``
+    (``<id>`` for the first exchange, ``<id>-t<k>`` for exchange ``k``, as
+    MT-Bench turns). With ``count``, counts the chats with several
+    exchanges in ``cols``.
+    """
+    rows: list[dict[str, Any]] = []
+    source: list[Any] = []
+    ids = frame[pid] if pid is not None else None
+    for index, value in frame[chat].items():
+        system, exchanges = _chat_exchanges(value, where, chat)
+        if count:
+            cols._chats[0] += 1
+            cols._chats[1] += len(exchanges) > 1
+        for k, ex in enumerate(exchanges, start=1):
+            row = {
+                "prompt": ex["prompt"],
+                "output": ex["output"],
+                "reasoning": ex["reasoning"],
+                "system": system,
+                "exchange": k,
+                CONTEXT: ex["context"],
+            }
+            if ids is not None:
+                base = ids.loc[index]
+                row["prompt_id"] = base if k == 1 or _missing(base) else f"{base}-t{k}"
+            rows.append(row)
+            source.append(index)
+    return pd.DataFrame(rows), pd.Index(source)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def chat_note(cols: Columns) -> str | None:
+    """One line saying how many chats had several exchanges (None when none had)."""
+    total, several = cols._chats
+    if not several:
+        return None
+    return (
+        f"{several} of {total} conversation(s) have several exchanges: each exchange is its "
+        "own record (column `exchange`), its answer paired with the user turn it answers "
+        "(a prompt id of its own, as MT-Bench turns)"
+    )
 
 
 def _chat_frame(frame: pd.DataFrame, chat: str, where: str, cols: Columns) -> pd.DataFrame:
     columns = list(frame.columns)
+    _refuse_flags(cols, ("prompt", "output"), "chat records", f"the turns of {chat!r}")
     model = _resolve(columns, "model", cols, where, required=True)
     pid = _resolve(columns, "prompt_id", cols, where, required=False)
-    parts = pd.DataFrame([_chat_parts(v, where, chat) for v in frame[chat]], index=frame.index)
-    out = pd.DataFrame(
-        {
-            "model": _text_column(frame[model], model, "model", where),
-            "prompt": parts["prompt"],
-            "output": parts["output"],
-            "reasoning": parts["reasoning"],
-            "system": parts["system"],
-            "turns": parts["turns"],
-        },
-        index=frame.index,
+    rows, source = _exchange_rows(frame, chat, where, cols, pid, count=True)
+    rows.index = source
+    out = rows.assign(model=_text_column(frame[model], model, "model", where).loc[source])
+    meta = _meta(frame, {model, chat, pid}).loc[source]
+    meta = meta.rename(columns={c: f"source_{c}" for c in meta.columns if c in out.columns})
+    out = pd.concat([out, meta], axis=1)
+    out["turns"] = frame[chat].map(lambda v: len(_turns_list(v, where, chat))).loc[source]
+    return out.reset_index(drop=True)
+
+
+def _refuse_flags(cols: Columns, roles: tuple[str, ...], shape: str, source: str) -> None:
+    """A column option the shape cannot use is an error naming it, not silently ignored."""
+    given = [r for r in roles if cols.given(r) not in (None, "")]
+    if given:
+        params = " and ".join(f"`{_PARAM[r]}`" for r in given)
+        raise ProvenanceError(
+            f"{params} cannot apply to {shape}: the {' and '.join(_WHAT[r] for r in given)} "
+            f"come from {source}; drop {'them' if len(given) > 1 else 'it'}"
+        )
+
+
+def _arena_frame(frame: pd.DataFrame, where: str, cols: Columns) -> pd.DataFrame:
+    """One record per side and exchange of each battle."""
+    _refuse_flags(
+        cols,
+        ("model", "prompt", "output"),
+        "arena battles",
+        "model_a/model_b and conversation_a/conversation_b (both sides of every battle; "
+        "choose models afterwards with `models` or `candidates`)",
     )
-    if pid is not None:
-        out["prompt_id"] = frame[pid]
-    return pd.concat([out, _meta(frame, {model, chat, pid})], axis=1)
-
-
-def _arena_frame(frame: pd.DataFrame, where: str) -> pd.DataFrame:
-    """One record per side of each battle."""
     scalar = [
         c
         for c in frame.columns
@@ -446,22 +590,15 @@ def _arena_frame(frame: pd.DataFrame, where: str) -> pd.DataFrame:
     ]
     sides = []
     for side in ("a", "b"):
-        parts = pd.DataFrame(
-            [_chat_parts(v, where, f"conversation_{side}") for v in frame[f"conversation_{side}"]],
-            index=frame.index,
+        # a battle is one conversation put to two models: counted once
+        rows, source = _exchange_rows(
+            frame, f"conversation_{side}", where, cols, None, count=side == "a"
         )
-        part = pd.DataFrame(
-            {
-                "model": _text_column(frame[f"model_{side}"], f"model_{side}", "model", where),
-                "prompt": parts["prompt"],
-                "output": parts["output"],
-                "reasoning": parts["reasoning"],
-                "system": parts["system"],
-                "side": side,
-            },
-            index=frame.index,
-        )
-        meta = frame[scalar].rename(columns={"question_id": "battle_id"})
+        rows.index = source
+        models = _text_column(frame[f"model_{side}"], f"model_{side}", "model", where)
+        part = rows.assign(model=models.loc[source], side=side)
+        meta = frame[scalar].rename(columns={"question_id": "battle_id"}).loc[source]
+        meta = meta.rename(columns={c: f"source_{c}" for c in meta.columns if c in part.columns})
         sides.append(pd.concat([part, meta], axis=1))
     return pd.concat(sides, ignore_index=True)
 
