@@ -164,6 +164,17 @@ def canonical_frame(table: Any, cols: Columns) -> pd.DataFrame:
             cols, ("prompt", "output"), "MT-Bench answers", "question.jsonl and 'choices'"
         )
         return _mtbench_frame(frame, where, table.path, cols, table.file_model)
+    from .dumps import dump_frame, dump_kind
+
+    kind = dump_kind(frame)
+    if kind is not None:
+        _refuse_flags(
+            cols,
+            ("model", "prompt", "output"),
+            "this file (an API or evaluation dump)",
+            "where the dump keeps them",
+        )
+        return dump_frame(kind, frame, where, cols.notes, table.file_model)
     output = _resolve(columns, "output", cols, where, required=False)
     chat = next((c for c in _CHAT_COLUMNS if c in columns and _holds(frame[c], _is_turns)), None)
     if chat is not None and output is None:
@@ -176,14 +187,27 @@ def canonical_frame(table: Any, cols: Columns) -> pd.DataFrame:
 def json_object_frame(data: Any, where: str) -> pd.DataFrame:
     """A raw table from a parsed JSON document.
 
-    Accepts a list of records, a ``{"key": [records]}`` wrapper, per-model
-    result objects (``{model: {..., "samples": [...]}}``) and column-oriented
-    objects (``{"model": [...], "output": [...]}``).
+    Accepts a list of records, a ``{"key": [records]}`` wrapper, records
+    keyed by model (``{model: [records]}``, see :func:`_is_model_keyed`),
+    per-model result objects (``{model: {..., "samples": [...]}}``) and
+    column-oriented objects (``{"model": [...], "output": [...]}``).
+
+    Raises
+    ------
+    ProvenanceError
+        Not a table of records, no records, or a result this tool wrote.
     """
     from .readers import clean_records
 
     if isinstance(data, dict) and data and all(_is_result(v) for v in data.values()):
         return _results_frame(data, where)
+    if isinstance(data, dict) and _is_results_document(data):
+        raise ProvenanceError(
+            f"{where}: a result written by provenance ({', '.join(list(data)[:3])}, ...), not "
+            "model outputs; move it out of the folder of model outputs"
+        )
+    if isinstance(data, dict) and _is_model_keyed(data):
+        return _model_keyed_frame(data, where)
     if isinstance(data, dict):
         lists = [v for v in data.values() if isinstance(v, list)]
         if len(data) == 1 and lists and all(isinstance(r, dict) for r in lists[0]):
@@ -200,6 +224,48 @@ def json_object_frame(data: Any, where: str) -> pd.DataFrame:
     if not data:
         raise ProvenanceError(f"{where}: file has no records; give a file with model outputs")
     return pd.DataFrame(clean_records(data))
+
+
+_WRAPPER_KEYS = frozenset(
+    ("data", "records", "rows", "items", "results", "examples", "outputs", "samples",
+     "generations", "completions", "responses", "train", "test", "validation", "dev")
+)  # fmt: skip
+_RESULT_KEYS = frozenset(("suspect", "candidates", "verdict", "roles"))
+
+
+def _is_results_document(data: dict[str, Any]) -> bool:
+    """A ``score`` result (JSON) of this tool, which a folder of outputs may come to hold."""
+    return set(data) >= _RESULT_KEYS
+
+
+def _is_model_keyed(data: dict[str, Any]) -> bool:
+    """``{model: [records]}``: every value a list of records, none naming its model.
+
+    A single key that is a common wrapper name (``data``, ``records``,
+    ``results``, ...) is a wrapper, not a model; records that carry a model
+    column are a wrapper too (the key is then ignored, as before).
+    """
+    if not data or not all(
+        isinstance(v, list) and v and all(isinstance(r, dict) for r in v) for v in data.values()
+    ):
+        return False
+    if len(data) == 1 and str(next(iter(data))).lower() in _WRAPPER_KEYS:
+        return False
+    names = {n for n in CANDIDATES["model"]}
+    return not any(str(k).lower() in names for v in data.values() for k in v[0])
+
+
+def _model_keyed_frame(data: dict[str, Any], where: str) -> pd.DataFrame:
+    """One row per record of ``{model: [records]}``, the key as the model name."""
+    from .readers import clean_records
+
+    rows = [
+        {**record, "model": str(name)}
+        for name, records in data.items()
+        for record in records
+        if isinstance(record, dict)
+    ]
+    return pd.DataFrame(clean_records(rows))
 
 
 # ----------------------------------------------------------------- columns

@@ -70,7 +70,18 @@ FORMATS = ("table", "json", "csv", "markdown")
 #: a test checks they are detector.embeddings.PRECISIONS).
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 #: Input formats of load_corpus (a test checks they are detector.corpus.FORMATS).
-INPUT_FORMATS = ("jsonl", "json", "csv", "parquet", "alpaca_eval", "mtbench", "hf_disk", "hf")
+INPUT_FORMATS = (
+    "jsonl",
+    "json",
+    "csv",
+    "tsv",
+    "parquet",
+    "alpaca_eval",
+    "mtbench",
+    "lm_eval",
+    "hf_disk",
+    "hf",
+)
 
 
 # ----------------------------------------------------------------- parser
@@ -282,6 +293,13 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="the question.jsonl of MT-Bench answers (default: found beside the "
         "model_answer folder)",
+    )
+    group.add_argument(
+        "--sep",
+        default=None,
+        metavar="CHAR",
+        help="the delimiter of CSV/TSV files, e.g. ';' or '\\t' (default: found in each "
+        "file's header among , ; tab |)",
     )
 
 
@@ -556,7 +574,15 @@ def load(args: argparse.Namespace) -> Any:
         output_col=args.output_col,
         id_col=args.id_col,
         questions=args.questions,
+        sep=_separator(args.sep),
     )
+
+
+def _separator(value: str | None) -> str | None:
+    """``--sep`` as typed: ``\\t`` (or ``tab``) is a tab."""
+    if value is None:
+        return None
+    return "\t" if value in ("\\t", "tab", "TAB") else value
 
 
 def data_source(args: argparse.Namespace) -> str | list[str]:
