@@ -27,13 +27,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from .errors import ProvenanceError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .embeddings import Precision
 
 __all__ = [
     "CHANNELS",
@@ -75,7 +78,7 @@ class FeatureOptions:
     """
 
     embedding_model: str | None = None
-    precision: str = "auto"
+    precision: Precision = "auto"
     cache_dir: str | os.PathLike[str] | None = None
     use_cache: bool = True
     progress: bool | None = True
@@ -160,7 +163,7 @@ def _embedding_transformer(options: FeatureOptions) -> Any:
     return EmbeddingFeatures(
         options.embedding_model,
         cache_dir=options.cache_dir if options.use_cache else False,
-        precision=options.precision,  # type: ignore[arg-type]
+        precision=options.precision,
         device=options.device,
         show_progress=bool(options.progress),
     )

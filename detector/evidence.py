@@ -30,6 +30,7 @@ carries no consistent signal on a corpus gets no weight there.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -291,7 +292,7 @@ def split_half_reliability(
 def build_evidence(
     data: Corpus | Features,
     *,
-    channels: str | list[str] | tuple[str, ...] | None = None,
+    channels: str | Sequence[str] | None = None,
     models: list[str] | None = None,
     prompt_ids: list[str] | None = None,
     control_format: bool = True,

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,9 @@ from .errors import ProvenanceError
 from .lexical import LexicalFingerprint
 from .progress import enabled as progress_enabled
 from .progress import stage as progress_stage
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .embeddings import Precision
 
 #: Corpora with more outputs than this are sharded when ``shard_rows`` is not given.
 AUTO_SHARD_OUTPUTS = 200_000
@@ -69,7 +72,7 @@ class Features:
     """
 
     corpus: Corpus
-    matrices: dict[str, Any]
+    matrices: MutableMapping[str, Any]
     names: dict[str, list[str]]
     lexical: Any = None
     info: dict[str, Any] = field(default_factory=dict)
@@ -130,7 +133,7 @@ def compute_features(
     channels: str | Sequence[str] | None = None,
     *,
     embedding_model: str | None = None,
-    precision: str = "auto",
+    precision: Precision = "auto",
     cache_dir: str | os.PathLike[str] | None = None,
     use_cache: bool = True,
     progress: bool | None = None,

@@ -41,7 +41,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -180,7 +180,7 @@ def canonical_frame(table: Any, cols: Columns) -> pd.DataFrame:
     if chat is not None and output is None:
         return _chat_frame(frame, chat, where, cols)
     if output is None:
-        _resolve(columns, "output", cols, where, required=True)  # raises the missing-column line
+        output = _resolve(columns, "output", cols, where, required=True)  # raises: it is missing
     return _flat_frame(frame, where, cols, output)
 
 
@@ -269,6 +269,14 @@ def _model_keyed_frame(data: dict[str, Any], where: str) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------- columns
+@overload
+def _resolve(
+    columns: list[str], role: str, cols: Columns, where: str, *, required: Literal[True]
+) -> str: ...
+@overload
+def _resolve(
+    columns: list[str], role: str, cols: Columns, where: str, *, required: bool
+) -> str | None: ...
 def _resolve(
     columns: list[str], role: str, cols: Columns, where: str, *, required: bool
 ) -> str | None:

@@ -265,7 +265,7 @@ def _vocabulary(
     plan: ShardPlan,
     executor: Executor,
     folder: Path,
-    progress: bool,
+    progress: bool | None,
 ) -> tuple[Any, str]:
     """The corpus-wide vocabulary and its key: from the cache, or two streamed passes."""
     from . import lexical_stream as ls

@@ -29,9 +29,9 @@ pass over the blocks, all such vectors of one request together.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -206,6 +206,7 @@ def _merge_moments(
 def _regression_job(task: Task, setup: Setup) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per channel, the block's ``X^T C`` and ``C^T C`` (:func:`covariate_sums`)."""
     cov = _covariates(setup, _rows(setup, registry.COVARIATE_CHANNEL, task))
+    assert cov is not None, "the regression pass runs only with control_format"
     out = {}
     for name, kind in setup.kinds.items():
         if kind == "profile":
@@ -308,6 +309,10 @@ def _profile_part(
 
 
 # ------------------------------------------------------------------ the accumulated sums
+_Job = TypeVar("_Job")
+_Out = TypeVar("_Out")
+
+
 class StreamedSums:
     """Numerators and denominators of every prepared weight vector, for all channels.
 
@@ -334,7 +339,9 @@ class StreamedSums:
         self.vendors: dict[str, list[str]] = {}
         self._pair: tuple[tuple[int, int], dict[str, np.ndarray]] | None = None
 
-    def _run(self, job: Callable[[Task, Setup], Any], tasks: list[Task], desc: str) -> Any:
+    def _run(
+        self, job: Callable[[_Job, Setup], _Out], tasks: list[_Job], desc: str
+    ) -> Iterator[_Out]:
         pbar = progress_bar(total=len(tasks), desc=desc, unit="block", progress=self.progress)
         for result in self.executor.map(job, tasks, shared=self.setup):
             yield result
@@ -558,8 +565,8 @@ def build_streamed_channels(
         setup.stats = {k: (mean, np.sqrt(m2 / max(n, 1))) for k, (n, mean, m2) in total.items()}
     if setup.control_format:
         acc: dict[str, list[Any]] = {}
-        for part in sums._run(_regression_job, tasks, "regression"):
-            for name, (xtc, ctc) in part.items():
+        for block_sums in sums._run(_regression_job, tasks, "regression"):
+            for name, (xtc, ctc) in block_sums.items():
                 if name in acc:
                     acc[name][0] = acc[name][0] + xtc
                     acc[name][1] = acc[name][1] + ctc

@@ -42,6 +42,11 @@ def _need(ok: bool, what: str) -> None:
         raise _Inconsistent(what)
 
 
+def _fitted(est: Any, attribute: str) -> Any:
+    """A fitted attribute of an estimator read from a file; None when absent (checked next)."""
+    return getattr(est, attribute, None)
+
+
 def _is_int(x: Any) -> bool:
     return isinstance(x, int | np.integer) and not isinstance(x, bool)
 
@@ -71,7 +76,7 @@ def _array(x: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
 
 
 def _check_version(state: dict[str, Any], where: str) -> None:
-    version = state.get("format_version")
+    version: Any = state.get("format_version")
     _need(_is_int(version) and int(version) >= 1, f"format_version {version!r} is not a version")
     if int(version) > FORMAT_VERSION:
         raise ProvenanceError(
@@ -141,7 +146,7 @@ def _check_terms(raw: Any, blocks: list[tuple[str, int]]) -> list[str]:
 
 
 def _check_labels(est: Any, classes: Sequence[str], what: str) -> None:
-    labels = getattr(est, "classes_", None)
+    labels = _fitted(est, "classes_")
     _need(isinstance(labels, np.ndarray), f"{what} has no classes")
     _need([str(c) for c in labels] == list(classes), f"{what}'s classes differ from the file's")
 
@@ -149,8 +154,8 @@ def _check_labels(est: Any, classes: Sequence[str], what: str) -> None:
 def _check_linear(est: Any, n_classes: int, width: int, what: str) -> None:
     """A fitted linear model's coefficients fit ``width`` inputs and the classes."""
     rows = 1 if n_classes == 2 else n_classes
-    _array(getattr(est, "coef_", None), (rows, width), f"{what} coefficients")
-    _array(getattr(est, "intercept_", None), (rows,), f"{what} intercepts")
+    _array(_fitted(est, "coef_"), (rows, width), f"{what} coefficients")
+    _array(_fitted(est, "intercept_"), (rows,), f"{what} intercepts")
     n_in = getattr(est, "n_features_in_", width)
     _need(_is_int(n_in) and int(n_in) == width, f"{what} expects {n_in} inputs, not {width}")
 
@@ -162,11 +167,11 @@ def _check_scaler(scaler: Any, name: str, width: int) -> None:
         f"the {name} scaler's block is {scaler.blocks!r}, not [{name!r}, {width}]",
     )
     if registry.get(name).sparse:
-        idf = getattr(scaler, "idf_", None)
+        idf = _fitted(scaler, "idf_")
         _need(isinstance(idf, dict) and name in idf, f"the {name} scaler has no idf")
         _array(idf[name], (width,), f"the {name} idf")
     else:
-        mean, scale = getattr(scaler, "mean_", None), getattr(scaler, "scale_", None)
+        mean, scale = _fitted(scaler, "mean_"), _fitted(scaler, "scale_")
         _need(isinstance(mean, dict) and isinstance(scale, dict), f"the {name} scaler is unfitted")
         _array(mean.get(name), (width,), f"the {name} means")
         s = scale.get(name)
@@ -185,7 +190,7 @@ def _check_pipelines(
     for name, width in blocks:
         pipe = pipelines[name]
         _need(isinstance(pipe, Pipeline), f"the {name} pipeline is not a Pipeline")
-        steps = getattr(pipe, "steps", None)
+        steps = _fitted(pipe, "steps")
         _need(
             isinstance(steps, list) and [s[0] for s in steps] == ["blocks", "svm"],
             f"the {name} pipeline's steps are not blocks, svm",
@@ -204,7 +209,7 @@ def _check_metadata(
     _need(meta.get("models", classes) == classes, "the metadata's models differ from the classes")
     for name, width in blocks:
         if registry.get(name).uses_embedding_model:
-            emb = meta.get("embedding_model")
+            emb: Any = meta.get("embedding_model")
             _need(isinstance(emb, dict) and isinstance(emb.get("name"), str), "no embedding model")
             _need(emb.get("dim") == width, f"the embedding model's dimension is not {width}")
     _check_open_set(meta.get("open_set"), classes)
@@ -269,8 +274,7 @@ def _build(state: dict[str, Any]) -> AttributionClassifier:
     clf.classes_ = np.asarray(classes, dtype=str)
     clf.pipelines_ = pipelines
     clf.combiner_ = combiner
-    clf.folds_ = []
-    clf.oof_scores_ = clf.oof_proba_ = None
+    clf.folds_ = []  # the out-of-fold scores are not saved: oof_scores_, oof_proba_ stay unset
     clf.terms_ = terms
     terms_channel = next((n for n, _ in blocks if registry.get(n).counts_own_terms), None)
     clf.feature_names_ = {

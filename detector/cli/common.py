@@ -121,7 +121,7 @@ class HelpFormatter(argparse.HelpFormatter):
 class Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line, as every other error of the tool."""
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> Any:
         # "argument --seed: must be ..." -> "--seed must be ...", as the library says it
         message = re.sub(r"^argument ([^:]+): (must )", r"\1 \2", message)
         self.exit(

@@ -149,7 +149,7 @@ def output_format(args: argparse.Namespace) -> str:
     out = getattr(args, "out", None) if getattr(args, "result_to_out", False) else None
     fmt = getattr(args, "format", None)
     implied = SUFFIX_FORMATS.get(Path(out).suffix.lower()) if out else None
-    if implied and fmt and fmt != implied:
+    if out and implied and fmt and fmt != implied:
         raise ProvenanceError(
             f"{out}: a {Path(out).suffix} file holds {implied}, but --format is {fmt}; "
             f"drop --format or end --out in the suffix of {fmt}"

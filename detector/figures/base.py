@@ -18,6 +18,7 @@ from ..files import atomic_path
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
 
 __all__ = [
     "GREY",
@@ -83,14 +84,18 @@ def figure_bytes(fig: Figure, fmt: str, *, dpi: int = 150, salt: str = "") -> by
 
     if fmt not in FORMATS:
         raise ProvenanceError(f"figures are written as .png, .svg or .pdf, not .{fmt}")
-    rc = {"pdf.fonttype": 42, "pdf.compression": 6, "svg.fonttype": "none"}
-    rc["svg.hashsalt"] = salt or "provenance"
     metadata: dict[str, Any] = {
         "pdf": {"Creator": None, "Producer": None, "CreationDate": None},
         "svg": {"Date": None, "Creator": None},
         "png": {"Software": None},
     }[fmt]
     buf = io.BytesIO()
+    rc: dict[RcKeyType, Any] = {
+        "pdf.fonttype": 42,
+        "pdf.compression": 6,
+        "svg.fonttype": "none",
+        "svg.hashsalt": salt or "provenance",
+    }
     with matplotlib.rc_context(rc), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*[Gg]lyph.*missing.*")
         fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata)

@@ -125,7 +125,7 @@ def synthetic_reason(corpus: Corpus) -> str:
     """
     from ..demo_run import DEMO_DIR
 
-    text = resources.files("detector").joinpath("resources", "demo_models.json").read_text("utf-8")
+    text = (resources.files("detector") / "resources" / "demo_models.json").read_text("utf-8")
     demo_models = {m["model"] for m in json.loads(text)["models"]}
     path = Path(corpus.source)
     try:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import io
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -338,7 +339,7 @@ class Builder:
         self,
         header: list[str] | None,
         rows: list[list[Any]],
-        widths: list[float],
+        widths: Sequence[float],
         *,
         align_right: tuple[int, ...] = (),
         highlight: dict[int, str] | None = None,
@@ -505,7 +506,7 @@ class Builder:
 def stamp_figures(body: bytes, builder: Builder, out: Path) -> int:
     """Stamp every figure PDF into its box; write ``out`` atomically; return the page count."""
     from pypdf import PdfReader, PdfWriter, Transformation
-    from pypdf.generic import NameObject, TextStringObject
+    from pypdf.generic import BooleanObject, NameObject, TextStringObject
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(body)))
     missing = sorted(set(builder.figures) - set(builder.slots))
@@ -517,7 +518,7 @@ def stamp_figures(body: bytes, builder: Builder, out: Path) -> int:
     for page in writer.pages:
         page.compress_content_streams()
     writer._root_object[NameObject("/Lang")] = TextStringObject("en")
-    writer.create_viewer_preferences().display_doctitle = True
+    writer.create_viewer_preferences()[NameObject("/DisplayDocTitle")] = BooleanObject(True)
     writer.page_mode = "/UseOutlines"  # open with the bookmarks (section headings) shown
     with atomic_path(out) as tmp, open(tmp, "wb") as fh:
         writer.write(fh)
