@@ -76,10 +76,10 @@ def check_known(
     """
     unknown = [n for n in names if n not in set(known)]
     gone = [n for n in unknown if absent and n in absent]
-    if gone:
+    if gone and absent:
         raise ProvenanceError(
             f"{what} {gone[0]!r} has no usable outputs ({absent[gone[0]]}); collect its "
-            "outputs again, or leave it out"  # type: ignore[index]
+            "outputs again, or leave it out"
         )
     if unknown:
         raise ProvenanceError(

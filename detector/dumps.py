@@ -270,8 +270,8 @@ def _openai_batch(frame, where, notes, file_model) -> list[dict[str, Any]]:
     renamed: dict[str, str] = {}
     rows, failed = [], 0
     for rec in frame.to_dict("records"):
-        response = rec.get("response") if isinstance(rec.get("response"), dict) else {}
-        body = response.get("body") if isinstance(response.get("body"), dict) else {}
+        response: dict[str, Any] = rec["response"] if isinstance(rec.get("response"), dict) else {}
+        body: dict[str, Any] = response["body"] if isinstance(response.get("body"), dict) else {}
         status = response.get("status_code", 200)
         choices = body.get("choices") or []
         if rec.get("error") or status != 200 or not choices or not body.get("model"):
@@ -299,8 +299,10 @@ def _openai_batch(frame, where, notes, file_model) -> list[dict[str, Any]]:
 def _anthropic_batch(frame, where, notes, file_model) -> list[dict[str, Any]]:
     rows, failed = [], 0
     for rec in frame.to_dict("records"):
-        result = rec.get("result") if isinstance(rec.get("result"), dict) else {}
-        message = result.get("message") if isinstance(result.get("message"), dict) else {}
+        result: dict[str, Any] = rec["result"] if isinstance(rec.get("result"), dict) else {}
+        message: dict[str, Any] = (
+            result["message"] if isinstance(result.get("message"), dict) else {}
+        )
         if result.get("type") != "succeeded" or not message.get("model"):
             failed += 1
             continue

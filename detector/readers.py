@@ -296,7 +296,7 @@ def lm_eval_model(folder: Path) -> str:
             continue
         if isinstance(data.get("model_name"), str) and data["model_name"].strip():
             return data["model_name"].strip()
-        config = data.get("config") if isinstance(data.get("config"), dict) else {}
+        config: dict[str, Any] = data["config"] if isinstance(data.get("config"), dict) else {}
         match = _MODEL_ARG.search(str(config.get("model_args") or ""))
         if match:
             return match.group(1).strip()

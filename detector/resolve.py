@@ -308,20 +308,20 @@ def resolve_roles(
         known = [m for m in known if m not in left_out]
         if degenerate and not [m for m in known if m != suspect]:
             listed = "; ".join(f"{m}: {why}" for m, why in degenerate.items())
-            own = (
+            also = (
                 f"; the suspect is degenerate too ({all_degenerate[suspect]})"
                 if suspect in all_degenerate
                 else ""
             )
             raise ProvenanceError(
                 f"nothing to compare {suspect!r} with: every other model is degenerate "
-                f"({listed}){own}; degenerate outputs carry no sign of lineage: fix or "
+                f"({listed}){also}; degenerate outputs carry no sign of lineage: fix or "
                 "re-collect them (inspect lists them), or name models in `candidates` and "
                 "`reference` to use them anyway"
             )
     for m in sorted(named & set(all_degenerate)):  # kept (asked for), but never silently
         if m == suspect:
-            text = f"the suspect {m} is degenerate ({all_degenerate[m]}): its scores say little"
+            warning = f"the suspect {m} is degenerate ({all_degenerate[m]}): its scores say little"
         else:
             option = "reference" if m in (reference or []) else "candidates"
             effect = (
@@ -329,11 +329,11 @@ def resolve_roles(
                 if option == "reference"
                 else "its score says little"
             )
-            text = (
+            warning = (
                 f"{m} is degenerate ({all_degenerate[m]}) but was named in `{option}`, so it "
                 f"is used: {effect}; leave it out unless that is meant"
             )
-        warnings.warn(text, UserWarning, stacklevel=2)
+        warnings.warn(warning, UserWarning, stacklevel=2)
     reasons: dict[str, str] = {suspect: "the suspect"}
     if candidates is not None:
         cand = list(dict.fromkeys(candidates))
