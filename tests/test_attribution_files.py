@@ -124,7 +124,7 @@ def _terms_bomb(valid: dict[str, Any], path: Path, declared_mib: float) -> Path:
         schema = json.loads(real.read("schema.json"))
         member = schema["content"]["terms_utf8"]["file"]
         n = int(declared_mib * 1024**2) // 3 * 3
-        header = "{'descr': '|u1', 'fortran_order': False, 'shape': (%d,), }" % n
+        header = f"{{'descr': '|u1', 'fortran_order': False, 'shape': ({n},), }}"
         header += " " * (64 - (10 + len(header) + 1) % 64) + "\n"
         npy = b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode()
         with zipfile.ZipFile(path, "w") as out:
