@@ -46,6 +46,7 @@ __all__ = [
     "FORMATS",
     "Table",
     "json_lines",
+    "json_object_frame",
     "read_tables",
     "read_utf8",
 ]
@@ -280,8 +281,6 @@ def _jsonl_frame(path: Path, text: str) -> pd.DataFrame:
 
 
 def _json_frame(path: Path, text: str) -> pd.DataFrame:
-    from .shapes import json_object_frame
-
     if not text.strip():
         raise ProvenanceError(f"{path}: file is empty; give a file with model outputs")
     try:
@@ -296,6 +295,55 @@ def _json_frame(path: Path, text: str) -> pd.DataFrame:
             f"{path}:{exc.lineno}: malformed JSON ({exc.msg}); fix the file{hint}"
         ) from None
     return json_object_frame(data, str(path))
+
+
+def json_object_frame(data: Any, where: str) -> pd.DataFrame:
+    """A raw table from a parsed JSON document.
+
+    Accepts a list of records, a ``{"key": [records]}`` wrapper, per-model
+    result objects (``{model: {..., "samples": [...]}}``) and column-oriented
+    objects (``{"model": [...], "output": [...]}``).
+    """
+    if isinstance(data, dict) and data and all(_is_result(v) for v in data.values()):
+        return _results_frame(data, where)
+    if isinstance(data, dict):
+        lists = [v for v in data.values() if isinstance(v, list)]
+        if len(data) == 1 and lists and all(isinstance(r, dict) for r in lists[0]):
+            data = lists[0]
+        else:
+            try:
+                return pd.DataFrame(data)
+            except ValueError:
+                raise ProvenanceError(
+                    f"{where}: JSON object is not a table; give a list of records"
+                ) from None
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise ProvenanceError(f"{where}: expected a JSON list of records (objects)")
+    if not data:
+        raise ProvenanceError(f"{where}: file has no records; give a file with model outputs")
+    return pd.DataFrame(clean_records(data))
+
+
+def _is_result(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("samples"), list)
+        and all(isinstance(s, dict) for s in value["samples"])
+    )
+
+
+def _results_frame(data: dict[str, Any], where: str) -> pd.DataFrame:
+    """Per-model result objects (slop-score, EQ-Bench style): one row per sample."""
+    rows = []
+    for name, result in data.items():
+        for sample in result["samples"]:
+            scalars = {
+                k: v for k, v in sample.items() if not isinstance(v, (list, dict)) and k != "model"
+            }
+            rows.append({"model": str(name), **scalars})
+    if not rows:
+        raise ProvenanceError(f"{where}: the result file has no samples")
+    return pd.DataFrame(clean_records(rows))
 
 
 def _csv_frame(path: Path, text: str) -> pd.DataFrame:

@@ -29,7 +29,9 @@ column as metadata. Shapes recognised without flags:
   sample ``k``. A file of a ``model_answer`` folder names its model, as in
   FastChat (the ``model_id`` inside is kept, and a difference is noted).
 - **Per-model result files** of the slop-score kind
-  (``{model: {..., "samples": [{"prompt", "output", ...}]}}``).
+  (``{model: {..., "samples": [{"prompt", "output", ...}]}}``), unpacked into
+  one row per sample when the JSON document is read
+  (:func:`detector.readers.json_object_frame`).
 
 Any other list- or dict-valued column used as text, and outputs that are not
 strings, are refused with one line naming the column and what it holds.
@@ -47,12 +49,12 @@ import numpy as np
 import pandas as pd
 
 from .errors import ProvenanceError
+from .readers import json_lines, read_utf8
 
 __all__ = [
     "CANDIDATES",
     "Columns",
     "canonical_frame",
-    "json_object_frame",
     "mtbench_rename_note",
 ]
 
@@ -164,35 +166,6 @@ def canonical_frame(table: Any, cols: Columns) -> pd.DataFrame:
     if output is None:
         output = _resolve(columns, "output", cols, where, required=True)  # raises: it is missing
     return _flat_frame(frame, where, cols, output)
-
-
-def json_object_frame(data: Any, where: str) -> pd.DataFrame:
-    """A raw table from a parsed JSON document.
-
-    Accepts a list of records, a ``{"key": [records]}`` wrapper, per-model
-    result objects (``{model: {..., "samples": [...]}}``) and column-oriented
-    objects (``{"model": [...], "output": [...]}``).
-    """
-    from .readers import clean_records
-
-    if isinstance(data, dict) and data and all(_is_result(v) for v in data.values()):
-        return _results_frame(data, where)
-    if isinstance(data, dict):
-        lists = [v for v in data.values() if isinstance(v, list)]
-        if len(data) == 1 and lists and all(isinstance(r, dict) for r in lists[0]):
-            data = lists[0]
-        else:
-            try:
-                return pd.DataFrame(data)
-            except ValueError:
-                raise ProvenanceError(
-                    f"{where}: JSON object is not a table; give a list of records"
-                ) from None
-    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-        raise ProvenanceError(f"{where}: expected a JSON list of records (objects)")
-    if not data:
-        raise ProvenanceError(f"{where}: file has no records; give a file with model outputs")
-    return pd.DataFrame(clean_records(data))
 
 
 # ----------------------------------------------------------------- columns
@@ -492,8 +465,6 @@ def _questions_path(path: Path | None, cols: Columns, where: str) -> Path:
 
 
 def _load_questions(path: Path, cols: Columns) -> dict[str, tuple[list[str], Any]]:
-    from .readers import json_lines, read_utf8
-
     if path not in cols._question_cache:
         table: dict[str, tuple[list[str], Any]] = {}
         for number, obj in json_lines(path, read_utf8(path)):
@@ -596,28 +567,3 @@ def _mtbench_frame(
     out = pd.DataFrame(rows)
     out["model"] = _text_column(out["model"], model, "model", where)
     return out
-
-
-# ----------------------------------------------------------------- result files
-def _is_result(value: Any) -> bool:
-    return (
-        isinstance(value, dict)
-        and isinstance(value.get("samples"), list)
-        and all(isinstance(s, dict) for s in value["samples"])
-    )
-
-
-def _results_frame(data: dict[str, Any], where: str) -> pd.DataFrame:
-    """Per-model result objects (slop-score, EQ-Bench style): one row per sample."""
-    from .readers import clean_records
-
-    rows = []
-    for name, result in data.items():
-        for sample in result["samples"]:
-            scalars = {
-                k: v for k, v in sample.items() if not isinstance(v, (list, dict)) and k != "model"
-            }
-            rows.append({"model": str(name), **scalars})
-    if not rows:
-        raise ProvenanceError(f"{where}: the result file has no samples")
-    return pd.DataFrame(clean_records(rows))
