@@ -27,8 +27,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "_version", "errors", "params", "files", "progress", "terminal", "results",
     ),
     "reading": (
-        "readers", "shapes", "reasoning", "corpus", "prompts", "collect", "collect_file",
-        "endpoint",
+        "textfiles", "readers", "chats", "shapes", "dumps", "reasoning", "corpus", "prompts",
+        "collect", "collect_file", "endpoint",
     ),
     "looking": ("inspection", "languages", "degenerate", "cjk"),
     "channels": (
