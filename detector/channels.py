@@ -34,6 +34,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .errors import ProvenanceError
+from .scaling import signed_log, standardize
 
 if TYPE_CHECKING:  # pragma: no cover
     from .embeddings import Precision
@@ -86,17 +87,6 @@ class FeatureOptions:
 
 
 # ------------------------------------------------------------------ preparation
-def signed_log(x: np.ndarray) -> np.ndarray:
-    """sign(x) * log(1 + |x|): tames heavy-tailed rates and counts."""
-    return np.sign(x) * np.log1p(np.abs(x))
-
-
-def standardize(x: np.ndarray) -> np.ndarray:
-    """Column z-scores; constant columns become 0."""
-    sd = x.std(axis=0)
-    return np.divide(x - x.mean(axis=0), sd, out=np.zeros_like(x), where=sd > 1e-12)
-
-
 def _style_columns(names: Sequence[str], groups: Sequence[str]) -> list[int]:
     from .stylometry import FEATURE_GROUPS
 
@@ -271,7 +261,7 @@ def _describe_style(name: str, mine: float, others: float, share: tuple[float, f
 
 
 def _describe_terms(name: str, mine: float, others: float, share: tuple[float, float]) -> str:
-    from .attribution.ngrams import describe_term
+    from .ngrams import describe_term
 
     verb = "uses" if share[0] >= share[1] else "avoids"
     return (

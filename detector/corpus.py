@@ -17,12 +17,13 @@ columns (:mod:`detector.shapes`) and then makes alignment safe:
 Every problem a user can fix raises :class:`~detector.errors.ProvenanceError`
 with one line naming the file (and line) and what to do. Problems that are
 tolerated (empty outputs, exact duplicate rows, partial coverage) are kept in
-:attr:`Corpus.problems` and shown by :func:`inspect`.
+:attr:`Corpus.problems` and shown by :func:`~detector.inspection.inspect`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import os
 import re
 import unicodedata
@@ -43,9 +44,7 @@ from .shapes import CONTEXT, CONTEXT_SEP, Columns, canonical_frame, chat_note, m
 __all__ = [
     "FORMATS",
     "Corpus",
-    "Inspection",
     "check_known",
-    "inspect",
     "json_lines",
     "load_corpus",
     "normalize_prompt",
@@ -269,7 +268,9 @@ class Corpus:
         )
 
     def _repr_html_(self) -> str:
-        return inspect(self)._repr_html_()
+        """The repr and the outputs per model (``detector.inspect`` shows the rest)."""
+        counts = self.df.groupby("model", sort=True).size().rename("outputs").to_frame()
+        return f"<p>{html.escape(repr(self))}</p>" + counts.to_html()
 
 
 # --------------------------------------------------------------- loading
@@ -550,6 +551,3 @@ def _dedupe(
         "prompts, give each its own id with `id_col`"
     )
     return out
-
-
-from .inspection import Inspection, inspect  # noqa: E402  (inspection imports Corpus)

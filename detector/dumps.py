@@ -44,8 +44,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .chats import CONTEXT
+from .chats import chat_request as _chat_request
 from .errors import ProvenanceError
-from .shapes import CONTEXT, _chat_request
 
 __all__ = ["REQUEST", "dump_frame", "dump_kind", "join_requests"]
 

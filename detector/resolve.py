@@ -281,7 +281,7 @@ def resolve_roles(
     lineage : pandas.DataFrame, str or Path, optional
         Known lineage of the pool, indexed by model (models missing from it
         are unknown), or the path of a lineage CSV
-        (:func:`~detector.protocol.load_lineage`). Candidates released after the suspect are left out, and
+        (:func:`~detector.lineage.load_lineage`). Candidates released after the suspect are left out, and
         each candidate's documented relatives leave its null
         (:class:`~detector.panel.Panel`). Release dates may also come from a
         ``released`` column of the data.
@@ -359,7 +359,7 @@ def resolve_roles(
         cand = [m for m in cand if m not in left_out]
         ref = [m for m in ref if m not in left_out]
     if isinstance(lineage, str | Path):
-        from .protocol import load_lineage
+        from .lineage import load_lineage
 
         lineage = load_lineage(lineage)
     panel = Panel(lineage, _data_release_dates(data))

@@ -37,7 +37,6 @@ strings, are refused with one line naming the column and what it holds.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +45,18 @@ from typing import Any, Literal, overload
 import numpy as np
 import pandas as pd
 
+from .chats import (
+    CONTEXT,
+    CONTEXT_SEP,
+)
+from .chats import chat_exchanges as _chat_exchanges
+from .chats import chat_request as _chat_request
+from .chats import parse_json_text as _parse_json_text
+from .chats import short_repr as _short
+from .chats import turns_list as _turns_list
+from .chats import value_kind as _kind
 from .errors import ProvenanceError
+from .textfiles import clean_records, json_lines, read_utf8
 
 __all__ = [
     "CANDIDATES",
@@ -89,17 +99,6 @@ _WHAT = {
     "prompt_id": "prompt ids",
 }
 _CHAT_COLUMNS = ("messages", "conversation", "conversations")
-_ROLES = {
-    "system": "system",
-    "developer": "system",
-    "user": "user",
-    "human": "user",
-    "assistant": "assistant",
-    "gpt": "assistant",
-    "model": "assistant",
-    "bot": "assistant",
-    "chatbot": "assistant",
-}
 _ARENA = ("model_a", "model_b", "conversation_a", "conversation_b")
 
 
@@ -197,8 +196,6 @@ def json_object_frame(data: Any, where: str) -> pd.DataFrame:
     ProvenanceError
         Not a table of records, no records, or a result this tool wrote.
     """
-    from .readers import clean_records
-
     if isinstance(data, dict) and data and all(_is_result(v) for v in data.values()):
         return _results_frame(data, where)
     if isinstance(data, dict) and _is_results_document(data):
@@ -257,8 +254,6 @@ def _is_model_keyed(data: dict[str, Any]) -> bool:
 
 def _model_keyed_frame(data: dict[str, Any], where: str) -> pd.DataFrame:
     """One row per record of ``{model: [records]}``, the key as the model name."""
-    from .readers import clean_records
-
     rows = [
         {**record, "model": str(name)}
         for name, records in data.items()
@@ -311,28 +306,6 @@ def _resolve(
             f"{', '.join(columns)}; name it with `{param}`"
         )
     return None
-
-
-def _kind(value: Any) -> str | None:
-    """What a non-text value is, for messages; ``None`` for text and nulls."""
-    if value is None or isinstance(value, str):
-        return None
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    if isinstance(value, dict):
-        return "objects (dicts)"
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return "lists"
-    if isinstance(value, (bool, np.bool_)):
-        return "booleans"
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return "numbers"
-    return type(value).__name__ + " values"
-
-
-def _short(value: Any, n: int = 70) -> str:
-    text = repr(value.tolist() if isinstance(value, np.ndarray) else value)
-    return text if len(text) <= n else text[: n - 3] + "..."
 
 
 def _text_column(series: pd.Series, column: str, role: str, where: str) -> pd.Series:
@@ -422,16 +395,6 @@ def _holds(series: pd.Series, test: Callable[[Any], bool]) -> bool:
     return bool(len(values)) and test(_parse_json_text(values.iloc[0]))
 
 
-def _parse_json_text(value: Any) -> Any:
-    """A list stored as JSON text (CSV exports) parsed; anything else unchanged."""
-    if isinstance(value, str) and value.lstrip().startswith("["):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value.tolist() if isinstance(value, np.ndarray) else value
-
-
 def _is_turns(value: Any) -> bool:
     return (
         isinstance(value, list)
@@ -449,125 +412,6 @@ def _is_choice_list(value: Any) -> bool:
         and isinstance(value[0], dict)
         and "turns" in value[0]
     )
-
-
-def _turn_text(value: Any) -> str | None:
-    """A message's content: a string, or the text parts of a list."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if isinstance(value, list):
-        return "".join(
-            p if isinstance(p, str) else str(p.get("text") or "")
-            for p in value
-            if isinstance(p, (str, dict))
-        )
-    return None
-
-
-CONTEXT = "_context"
-"""Hidden column of a later exchange: the conversation's earlier user turns.
-
-A prompt id derived from text (:func:`detector.corpus.prompt_id`) hashes them
-with the turn, so "Can you make it shorter?" in two conversations are two
-prompts; :func:`detector.corpus.build_corpus` drops the column.
-"""
-CONTEXT_SEP = "\n<|turn|>\n"
-"""Joins the user turns of a conversation in :data:`CONTEXT`."""
-
-
-def _turns_list(turns: Any, where: str, column: str) -> list[Any]:
-    turns = _parse_json_text(turns)
-    if turns is None or (isinstance(turns, float) and np.isnan(turns)):
-        return []
-    if not isinstance(turns, list):
-        raise ProvenanceError(
-            f"{where}: column {column!r} holds {_kind(turns) or 'text'}, not a list of chat "
-            f"turns (e.g. {_short(turns)})"
-        )
-    return turns
-
-
-def _chat_exchanges(turns: Any, where: str, column: str) -> tuple[str | None, list[dict]]:
-    """The system prompt and the exchanges of a chat, in order.
-
-    An exchange is a user turn (consecutive user turns joined by a blank line)
-    and the assistant's answer to it (of consecutive assistant turns, the
-    last that is not empty). Each exchange is a dict with ``prompt``,
-    ``output`` (None when unanswered), ``reasoning`` and ``context`` (the
-    earlier user turns joined by :data:`CONTEXT_SEP`, ``""`` for the first).
-    An unanswered user turn after the first exchange is left out; a chat
-    without any answer gives one exchange whose output is None.
-
-    Raises
-    ------
-    ProvenanceError
-        The column holds something other than a list of turns.
-    """
-    system: str | None = None
-    exchanges: list[dict] = []
-    pending: list[str] = []
-    users: list[str] = []
-    for turn in _turns_list(turns, where, column):
-        if not isinstance(turn, dict):
-            continue
-        role = _ROLES.get(str(turn.get("role", turn.get("from", ""))).lower())
-        text = _turn_text(turn.get("content", turn.get("value")))
-        if role == "system" and system is None:
-            system = text
-        elif role == "user":
-            pending.append(text or "")
-        elif role == "assistant" and (pending or exchanges):
-            reasoning = _turn_text(turn.get("reasoning_content") or turn.get("reasoning")) or ""
-            if pending:
-                prompt = "\n\n".join(pending)
-                exchanges.append(
-                    {
-                        "prompt": prompt,
-                        "output": text,
-                        "reasoning": reasoning,
-                        "context": CONTEXT_SEP.join(users),
-                    }
-                )
-                users.append(prompt)
-                pending = []
-            elif text and text.strip():  # a later assistant turn of the same exchange
-                exchanges[-1].update(output=text, reasoning=reasoning)
-    if not exchanges:
-        exchanges.append(
-            {
-                "prompt": "\n\n".join(pending) if pending else None,
-                "output": None,
-                "reasoning": "",
-                "context": "",
-            }
-        )
-    return system, exchanges
-
-
-def _chat_request(turns: Any, where: str, column: str) -> dict[str, Any]:
-    """System prompt, prompt and context of a chat that a separate output answers.
-
-    The output answers the last user turn; the earlier user turns are its
-    context (see :data:`CONTEXT`).
-    """
-    system = None
-    users: list[str] = []
-    for turn in _turns_list(turns, where, column):
-        if not isinstance(turn, dict):
-            continue
-        role = _ROLES.get(str(turn.get("role", turn.get("from", ""))).lower())
-        text = _turn_text(turn.get("content", turn.get("value")))
-        if role == "system" and system is None:
-            system = text
-        elif role == "user":
-            users.append(text or "")
-    return {
-        "system": system,
-        "prompt": users[-1] if users else None,
-        "context": CONTEXT_SEP.join(users[:-1]),
-    }
 
 
 def _exchange_rows(
@@ -695,8 +539,6 @@ def _questions_path(path: Path | None, cols: Columns, where: str) -> Path:
 
 
 def _load_questions(path: Path, cols: Columns) -> dict[str, tuple[list[str], Any]]:
-    from .readers import json_lines, read_utf8
-
     if path not in cols._question_cache:
         table: dict[str, tuple[list[str], Any]] = {}
         for number, obj in json_lines(path, read_utf8(path)):
@@ -812,8 +654,6 @@ def _is_result(value: Any) -> bool:
 
 def _results_frame(data: dict[str, Any], where: str) -> pd.DataFrame:
     """Per-model result objects (slop-score, EQ-Bench style): one row per sample."""
-    from .readers import clean_records
-
     rows = []
     for name, result in data.items():
         for sample in result["samples"]:

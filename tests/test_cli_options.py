@@ -17,8 +17,9 @@ import pytest
 from detector.cli import build_parser, main
 from detector.cli.common import split_names
 from detector.cli.output import flag_for, show_flags
-from detector.corpus import inspect, load_corpus
+from detector.corpus import load_corpus
 from detector.errors import ProvenanceError
+from detector.inspection import inspect
 
 from .conftest import REPO, make_records, single_channel_evidence
 
@@ -345,9 +346,9 @@ def test_a_failed_forced_write_keeps_the_old_file(tmp_path, capsys, monkeypatch)
 
 # ------------------------------------------------------------- NaN in JSON
 def test_json_output_never_holds_nan(tmp_path, csv, capsys, monkeypatch):
-    import detector.corpus as corpus_module
+    import detector.inspection as inspection_module
 
-    real = corpus_module.inspect
+    real = inspection_module.inspect
 
     def with_nan(corpus, min_shared=20, **kwargs):
         result = real(corpus, min_shared=min_shared, **kwargs)
@@ -355,7 +356,7 @@ def test_json_output_never_holds_nan(tmp_path, csv, capsys, monkeypatch):
         result.lengths["m1"]["mean_words"] = float("inf")
         return result
 
-    monkeypatch.setattr(corpus_module, "inspect", with_nan)
+    monkeypatch.setattr(inspection_module, "inspect", with_nan)
     code, out, err = run(["inspect", csv, "--min-shared", "2", "--format", "json"], capsys)
     assert code == 0, err
 
@@ -369,15 +370,15 @@ def test_json_output_never_holds_nan(tmp_path, csv, capsys, monkeypatch):
 
 # ---------------------------------------------- warnings, log level, progress
 def _patched_inspect(monkeypatch, action):
-    import detector.corpus as corpus_module
+    import detector.inspection as inspection_module
 
-    real = corpus_module.inspect
+    real = inspection_module.inspect
 
     def patched(corpus, min_shared=20, **kwargs):
         action()
         return real(corpus, min_shared=min_shared, **kwargs)
 
-    monkeypatch.setattr(corpus_module, "inspect", patched)
+    monkeypatch.setattr(inspection_module, "inspect", patched)
 
 
 def test_warnings_print_as_one_line_without_source_paths(csv, capsys, monkeypatch):
