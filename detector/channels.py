@@ -27,13 +27,17 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from .errors import ProvenanceError
+from .scaling import signed_log, standardize
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .embeddings import Precision
 
 __all__ = [
     "CHANNELS",
@@ -75,7 +79,7 @@ class FeatureOptions:
     """
 
     embedding_model: str | None = None
-    precision: str = "auto"
+    precision: Precision = "auto"
     cache_dir: str | os.PathLike[str] | None = None
     use_cache: bool = True
     progress: bool | None = True
@@ -83,17 +87,6 @@ class FeatureOptions:
 
 
 # ------------------------------------------------------------------ preparation
-def signed_log(x: np.ndarray) -> np.ndarray:
-    """sign(x) * log(1 + |x|): tames heavy-tailed rates and counts."""
-    return np.sign(x) * np.log1p(np.abs(x))
-
-
-def standardize(x: np.ndarray) -> np.ndarray:
-    """Column z-scores; constant columns become 0."""
-    sd = x.std(axis=0)
-    return np.divide(x - x.mean(axis=0), sd, out=np.zeros_like(x), where=sd > 1e-12)
-
-
 def _style_columns(names: Sequence[str], groups: Sequence[str]) -> list[int]:
     from .stylometry import FEATURE_GROUPS
 
@@ -160,7 +153,7 @@ def _embedding_transformer(options: FeatureOptions) -> Any:
     return EmbeddingFeatures(
         options.embedding_model,
         cache_dir=options.cache_dir if options.use_cache else False,
-        precision=options.precision,  # type: ignore[arg-type]
+        precision=options.precision,
         device=options.device,
         show_progress=bool(options.progress),
     )
@@ -268,7 +261,7 @@ def _describe_style(name: str, mine: float, others: float, share: tuple[float, f
 
 
 def _describe_terms(name: str, mine: float, others: float, share: tuple[float, float]) -> str:
-    from .attribution.ngrams import describe_term
+    from .ngrams import describe_term
 
     verb = "uses" if share[0] >= share[1] else "avoids"
     return (

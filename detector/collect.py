@@ -313,7 +313,8 @@ def _parse_completion(data: Any) -> dict[str, Any]:
             f"blocked by the provider's content filter (finish_reason {finish!r})",
             "content_filter",
         )
-    usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+    usage = data.get("usage")
+    usage = usage if isinstance(usage, dict) else {}
     details = usage.get("completion_tokens_details")
     details = details if isinstance(details, dict) else {}
     answer, trace = split_reasoning(_content_text(message.get("content")))

@@ -30,6 +30,7 @@ carries no consistent signal on a corpus gets no weight there.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +41,7 @@ from .corpus import Corpus
 from .errors import ProvenanceError
 from .features import Features, as_features, parse_channels
 from .similarity import SimilarityTensor, mean_over_prompts, prompt_centred_similarity
-from .streaming import stream_by_default
+from .streaming import bootstrap_counts, stream_by_default
 
 #: Affinities (SD units) spread less than this between pairs of models: the models'
 #: outputs are indistinguishable (identical outputs give exactly 0), and neither a
@@ -250,18 +251,6 @@ def _partial_channel(
     )
 
 
-def bootstrap_counts(n_prompts: int, n_bootstrap: int, seed: int) -> np.ndarray:
-    """Multinomial prompt resampling counts, shape (n_bootstrap, n_prompts), float64.
-
-    The draws every bootstrap of this package uses (scores, tree supports),
-    so streamed evidence (:mod:`detector.streaming`) can prepare them in
-    its one pass.
-    """
-    rng = np.random.default_rng(seed)
-    uniform = np.full(n_prompts, 1 / n_prompts)
-    return rng.multinomial(n_prompts, uniform, size=n_bootstrap).astype(np.float64)
-
-
 def split_half_reliability(
     channel: Any,
     n_prompts: int,
@@ -291,7 +280,7 @@ def split_half_reliability(
 def build_evidence(
     data: Corpus | Features,
     *,
-    channels: str | list[str] | tuple[str, ...] | None = None,
+    channels: str | Sequence[str] | None = None,
     models: list[str] | None = None,
     prompt_ids: list[str] | None = None,
     control_format: bool = True,
@@ -466,8 +455,9 @@ def _streamed(
     """The channels from sums accumulated over blocks of prompts (:mod:`detector.streaming`)."""
     from . import streaming as st
     from .executor import make_executor
+    from .features import DEFAULT_SHARD_ROWS
     from .progress import enabled
-    from .shards import DEFAULT_SHARD_ROWS, ShardPlan
+    from .shards import ShardPlan
 
     n_rows = len(features.corpus.df)
     model_of_row = np.full(n_rows, -1, dtype=np.int64)

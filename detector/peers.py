@@ -257,9 +257,10 @@ class SlopProfile(BaseEstimator):
         """
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-        words, word_prompts = Counter(), Counter()
-        grams = {2: Counter(), 3: Counter()}
-        gram_prompts = {2: Counter(), 3: Counter()}
+        words: Counter[str] = Counter()
+        word_prompts: Counter[str] = Counter()
+        grams: dict[int, Counter[str]] = {2: Counter(), 3: Counter()}
+        gram_prompts: dict[int, Counter[str]] = {2: Counter(), 3: Counter()}
         for text in texts:
             tokens = _WORD.findall(_normalize(text))
             kept = [w for w in self._words(tokens) if w not in ENGLISH_STOP_WORDS]

@@ -223,7 +223,7 @@ def score(
         and a note says why.
     lineage : pandas.DataFrame, str or Path, optional
         Known lineage of the pool, or a lineage CSV's path
-        (:func:`~detector.protocol.load_lineage`):
+        (:func:`~detector.lineage.load_lineage`):
         documented relatives of a candidate leave its null, and candidates
         released after the suspect are set aside (:mod:`detector.panel`).
     roles : Roles, optional

@@ -1,6 +1,6 @@
 """Features of large corpora, computed and stored shard by shard.
 
-A corpus of more than :data:`AUTO_SHARD_OUTPUTS` outputs (or any corpus,
+A corpus of more than :data:`~detector.features.AUTO_SHARD_OUTPUTS` outputs (or any corpus,
 when ``shard_rows`` is given to :func:`~detector.features.compute_features`)
 is cut into shards of whole prompts (:class:`ShardPlan`: consecutive prompt
 ids, about ``shard_rows`` outputs each). Every channel's transformer runs on
@@ -45,14 +45,12 @@ from .channels import FeatureOptions
 from .corpus import Corpus
 from .errors import ProvenanceError
 from .executor import Executor, LocalExecutor
-from .features import AUTO_SHARD_OUTPUTS, DEFAULT_SHARD_ROWS, Features
+from .featureset import Features, transformer_input
 from .progress import bar as progress_bar
 from .progress import stage as progress_stage
 from .shard_store import ShardStore, names_hash
 
 __all__ = [
-    "AUTO_SHARD_OUTPUTS",
-    "DEFAULT_SHARD_ROWS",
     "ShardPlan",
     "ShardedFeatures",
     "compute_sharded_features",
@@ -213,25 +211,15 @@ class _StageState:
     vocabulary: Any = None
 
 
-def _transformer_input(frame: pd.DataFrame, spec: registry.ChannelSpec) -> Any:
-    if spec.fit_on == "frame":
-        if spec.source == "output":
-            return frame
-        return frame.assign(output=frame[spec.source].fillna(""))
-    if spec.source in frame:
-        return frame[spec.source].fillna("").reset_index(drop=True)
-    return pd.Series([""] * len(frame))
-
-
 def _run_shard(job: _ShardJob, state: _StageState) -> list[str]:
     """Compute and store one channel's shard; returns its column names."""
     spec = registry.get(job.channel)
     if state.vocabulary is not None:
         transformer = state.vocabulary
-        matrix = transformer.transform(_transformer_input(job.frame, spec))
+        matrix = transformer.transform(transformer_input(job.frame, spec))
     else:
         transformer = spec.make(state.options)
-        matrix = transformer.fit_transform(_transformer_input(job.frame, spec))
+        matrix = transformer.fit_transform(transformer_input(job.frame, spec))
     matrix = _as_stored(matrix, spec)
     names = [str(n) for n in transformer.get_feature_names_out()]
     state.store.save(job.channel, job.key, matrix, names)
@@ -265,7 +253,7 @@ def _vocabulary(
     plan: ShardPlan,
     executor: Executor,
     folder: Path,
-    progress: bool,
+    progress: bool | None,
 ) -> tuple[Any, str]:
     """The corpus-wide vocabulary and its key: from the cache, or two streamed passes."""
     from . import lexical_stream as ls

@@ -9,7 +9,7 @@ similarities, M the pair mask), and the weights are known in advance:
 - all ones (the affinity itself, and the channel scales);
 - the split-half reliability halves (drawn from the seed);
 - the bootstrap's prompt counts, drawn up front with the seed
-  (:func:`~detector.evidence.bootstrap_counts`), shape (n_bootstrap, n_prompts).
+  (:func:`bootstrap_counts`), shape (n_bootstrap, n_prompts).
 
 So :func:`build_streamed_evidence` walks the prompts block by block (a
 block is a feature shard: :class:`~detector.shards.ShardPlan`, cut further to
@@ -29,9 +29,9 @@ pass over the blocks, all such vectors of one request together.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -45,6 +45,7 @@ __all__ = [
     "STREAM_CELLS",
     "StreamedProfile",
     "StreamedSimilarity",
+    "bootstrap_counts",
     "build_streamed_channels",
     "prepared_weights",
     "stream_by_default",
@@ -67,6 +68,18 @@ def stream_by_default(n_prompts: int, n_models: int) -> bool:
     return n_prompts * n_models**2 > STREAM_CELLS
 
 
+def bootstrap_counts(n_prompts: int, n_bootstrap: int, seed: int) -> np.ndarray:
+    """Multinomial prompt resampling counts, shape (n_bootstrap, n_prompts), float64.
+
+    The draws every bootstrap of this package uses (scores, tree supports),
+    so streamed evidence can prepare them in its one pass
+    (:func:`prepared_weights`).
+    """
+    rng = np.random.default_rng(seed)
+    uniform = np.full(n_prompts, 1 / n_prompts)
+    return rng.multinomial(n_prompts, uniform, size=n_bootstrap).astype(np.float64)
+
+
 def prepared_weights(n_prompts: int, seed: int, n_bootstrap: int = 0) -> np.ndarray:
     """The prompt weights evidence asks for: ones, the split halves, the bootstrap counts.
 
@@ -74,8 +87,6 @@ def prepared_weights(n_prompts: int, seed: int, n_bootstrap: int = 0) -> np.ndar
     -------
     numpy.ndarray, shape (1 + 2 * SPLIT_REPEATS + n_bootstrap, n_prompts), float64
     """
-    from .evidence import bootstrap_counts
-
     rows = [np.ones(n_prompts)]
     rng = np.random.default_rng(seed)
     for _ in range(SPLIT_REPEATS):  # the same draws as split_half_reliability
@@ -206,6 +217,7 @@ def _merge_moments(
 def _regression_job(task: Task, setup: Setup) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per channel, the block's ``X^T C`` and ``C^T C`` (:func:`covariate_sums`)."""
     cov = _covariates(setup, _rows(setup, registry.COVARIATE_CHANNEL, task))
+    assert cov is not None, "the regression pass runs only with control_format"
     out = {}
     for name, kind in setup.kinds.items():
         if kind == "profile":
@@ -308,6 +320,10 @@ def _profile_part(
 
 
 # ------------------------------------------------------------------ the accumulated sums
+_Job = TypeVar("_Job")
+_Out = TypeVar("_Out")
+
+
 class StreamedSums:
     """Numerators and denominators of every prepared weight vector, for all channels.
 
@@ -334,7 +350,9 @@ class StreamedSums:
         self.vendors: dict[str, list[str]] = {}
         self._pair: tuple[tuple[int, int], dict[str, np.ndarray]] | None = None
 
-    def _run(self, job: Callable[[Task, Setup], Any], tasks: list[Task], desc: str) -> Any:
+    def _run(
+        self, job: Callable[[_Job, Setup], _Out], tasks: list[_Job], desc: str
+    ) -> Iterator[_Out]:
         pbar = progress_bar(total=len(tasks), desc=desc, unit="block", progress=self.progress)
         for result in self.executor.map(job, tasks, shared=self.setup):
             yield result
@@ -558,8 +576,8 @@ def build_streamed_channels(
         setup.stats = {k: (mean, np.sqrt(m2 / max(n, 1))) for k, (n, mean, m2) in total.items()}
     if setup.control_format:
         acc: dict[str, list[Any]] = {}
-        for part in sums._run(_regression_job, tasks, "regression"):
-            for name, (xtc, ctc) in part.items():
+        for block_sums in sums._run(_regression_job, tasks, "regression"):
+            for name, (xtc, ctc) in block_sums.items():
                 if name in acc:
                     acc[name][0] = acc[name][0] + xtc
                     acc[name][1] = acc[name][1] + ctc

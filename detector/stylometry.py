@@ -640,7 +640,7 @@ def _transform_batch(texts: list[str], mattr_window: int, hapax_window: int) -> 
     del prose
     for name in ("md_bold", "md_italic", "md_code_fence", "md_inline_code"):
         f[name] = _rate(raw[name], n_chars, 1000.0)
-    f["md_any"] = (sum(raw.values()) > 0).astype(np.float64)
+    f["md_any"] = np.asarray(sum(raw.values()) > 0, dtype=np.float64)
 
     # emoji
     f["emoji"] = _rate(_count_regex(texts, _EMOJI, ~ascii_mask), n_chars, 1000.0)

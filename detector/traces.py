@@ -40,6 +40,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .errors import ProvenanceError
+from .scaling import signed_log, standardize
 
 __all__ = [
     "LENGTH_PREFIX",
@@ -147,8 +148,6 @@ def trace_presence(rows: Any, names: list[str]) -> sp.csr_matrix:
 
 def trace_covariates(rows: Any, names: list[str]) -> np.ndarray:
     """The traces' lengths, signed-log and z-scored, shape (n_rows, 5): regressed out."""
-    from .channels import signed_log, standardize
-
     _, lengths = _split(names)
     return standardize(signed_log(sp.csr_matrix(rows)[:, lengths].toarray()))
 

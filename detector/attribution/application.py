@@ -160,10 +160,10 @@ def _check_embedding(clf: AttributionClassifier, data: Any, embedding_model: str
         if c not in given.matrices:
             continue
         dim = int(np.asarray(given.matrices[c]).shape[1])
-        name = given.info.get("embedding_model")
-        if (name and name != saved["name"]) or dim != int(saved["dim"]):
+        given_name = given.info.get("embedding_model")
+        if (given_name and given_name != saved["name"]) or dim != int(saved["dim"]):
             raise ProvenanceError(
-                f"the features were computed with embedding model {name or 'unknown'} "
+                f"the features were computed with embedding model {given_name or 'unknown'} "
                 f"({dim} dimensions) but the classifier was trained on {saved['name']} "
                 f"({saved['dim']} dimensions); recompute them with that model or retrain"
             )

@@ -3,7 +3,7 @@
 Which channels attribution can use, their default set and the order of their
 blocks come from the channel specs (:data:`detector.channels.REGISTRY`): a
 channel whose spec has ``counts_own_terms`` is counted here with
-:func:`~detector.attribution.ngrams.lexical_counts`; every other channel's
+:func:`~detector.ngrams.lexical_counts`; every other channel's
 per-text features are those of :func:`~detector.features.as_features`.
 """
 
@@ -19,8 +19,8 @@ from .. import channels as registry
 from ..corpus import Corpus
 from ..errors import ProvenanceError
 from ..features import Features, as_features, parse_channels
+from ..ngrams import lexical_counts
 from ..resolve import as_corpus
-from .ngrams import lexical_counts
 
 __all__ = [
     "ATTRIBUTION_CHANNELS",

@@ -209,10 +209,11 @@ class AttributionClassifier(ClassifierMixin, BaseEstimator):
     folds_ : list of numpy.ndarray
         Test indices of each fold (no prompt is in two folds).
     oof_scores_ : numpy.ndarray, shape (n_samples, n_channels * n_classes)
-        Out-of-fold SVM scores.
+        Out-of-fold SVM scores (absent in a classifier read from a file: they
+        are not saved).
     oof_proba_ : numpy.ndarray, shape (n_samples, n_classes)
         Out-of-fold probabilities: fold k's scores through a combiner fitted
-        on the other folds' scores only.
+        on the other folds' scores only (absent in a classifier read from a file).
     """
 
     def __init__(
@@ -317,8 +318,8 @@ class AttributionClassifier(ClassifierMixin, BaseEstimator):
         if len(self.classes_) < 2:
             raise ProvenanceError("attribution needs outputs of at least two models")
         slices = self._block_slices()
-        groups = np.arange(len(y)) if groups is None else np.asarray(groups)
-        self.folds_ = grouped_folds(groups, self.n_folds, self.seed)
+        group_of_row = np.arange(len(y)) if groups is None else np.asarray(groups)
+        self.folds_ = grouped_folds(group_of_row, self.n_folds, self.seed)
         masks = self._training_masks(y)
         # every (fold, channel) fit is independent; in processes, not threads, as
         # liblinear draws from the C library's one global random state

@@ -101,8 +101,8 @@ def run(args: argparse.Namespace) -> int:
     result = build_report(
         corpus,
         args.suspect,
-        split_names(args.candidates, corpus.models),
-        split_names(args.reference, corpus.models),
+        split_names(args.candidates, corpus.models, "candidates"),
+        split_names(args.reference, corpus.models, "reference"),
         out=args.out,
         force=args.force,
         seed=args.seed,

@@ -82,8 +82,8 @@ def run(args: argparse.Namespace) -> int:
     result = score(
         corpus,
         args.suspect,
-        split_names(args.candidates, corpus.models),
-        split_names(args.reference, corpus.models),
+        split_names(args.candidates, corpus.models, "candidates"),
+        split_names(args.reference, corpus.models, "reference"),
         seed=args.seed,
         n_bootstrap=args.bootstrap,
         alpha=args.alpha,

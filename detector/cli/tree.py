@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
 from .common import (
@@ -135,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
         **feature_kwargs(args),
         **scale_kwargs(args),
     )
-    makers = {
+    makers: dict[str, Callable[[Any], Any]] = {
         "out": figures.dendrogram_figure,
         "heatmap": figures.heatmap_figure,
         "mds": figures.mds_figure,

@@ -31,10 +31,11 @@ import pandas as pd
 from .. import channels as registry
 from ..cjk import word_counts
 from ..consensus import consensus_tree
-from ..corpus import Corpus, inspect, load_corpus
+from ..corpus import Corpus, load_corpus
 from ..errors import ProvenanceError
 from ..evidence import Evidence
 from ..features import Features
+from ..inspection import inspect
 from ..params import check_alpha, check_int, check_seed
 from ..resolve import Roles, as_corpus, known_models, resolve_roles, suspect_evidence
 from ..scoring import MIN_PROMPTS, ScoreResult, score
@@ -128,7 +129,7 @@ def synthetic_reason(corpus: Corpus) -> str:
     """
     from ..demo_run import DEMO_DIR
 
-    text = resources.files("detector").joinpath("resources", "demo_models.json").read_text("utf-8")
+    text = (resources.files("detector") / "resources" / "demo_models.json").read_text("utf-8")
     demo_models = {m["model"] for m in json.loads(text)["models"]}
     path = Path(corpus.source)
     try:
@@ -604,7 +605,7 @@ def _attribution_section(
 def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
-    from .. import __version__
+    from .._version import __version__
 
     out = {"provenance (detector)": __version__, "python": platform.python_version()}
     for dist in (
@@ -838,7 +839,7 @@ def gather(
         model = feature_kwargs.get("embedding_model")
         feature_params["embedding model"] = model or "bundled all-MiniLM-L6-v2 (default)"
         feature_params["embedding precision"] = feature_kwargs.get("precision") or "auto"
-    from .. import __version__
+    from .._version import __version__
 
     provenance = Provenance(
         command=command_line(corpus.source, (candidates, reference), suspect, out, options),

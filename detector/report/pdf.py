@@ -516,7 +516,7 @@ SECTION_WRITERS = (
 
 def render_pdf(d: ReportData, out: str | os.PathLike[str]) -> int:
     """Write the PDF report of ``d`` to ``out`` (atomically); return its page count."""
-    from .. import __version__
+    from .._version import __version__
 
     f = fonts()
     b = Builder(f)
