@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import figures
 from ..figures.base import SUSPECT, TOP, figure_bytes
+from ..terminal import printable
 from . import text
 from .data import SECTIONS, ReportData
 from .markdown import Block, Span, parse, truncate
@@ -80,7 +81,9 @@ nav ul { list-style: none; padding-left: 0; columns: 2 16rem; }
 
 
 def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
+    """Text for the page: control and bidirectional characters shown escaped
+    (:func:`detector.terminal.printable`; a browser would act on them), then HTML-escaped."""
+    return html.escape(printable("" if value is None else str(value)))
 
 
 def section_id(title: str) -> str:
@@ -123,7 +126,8 @@ def _figure(key: str, fig: Any, caption: str, alt: str, number: int) -> str:
         f"<svg role='img' aria-labelledby='{label}' ",
         1,
     )
-    svg = re.sub(r"(<svg[^>]*>)", rf"\1<title id='{label}'>{_e(alt)}</title>", svg, count=1)
+    title = f"<title id='{label}'>{_e(alt)}</title>"
+    svg = re.sub(r"(<svg[^>]*>)", lambda m: m.group(1) + title, svg, count=1)
     return (
         f"<figure id='figure-{key}'>{svg}<figcaption><b>Figure {number}.</b> {caption}"
         "</figcaption></figure>"
