@@ -36,15 +36,14 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ._version import __version__
 from .errors import ProvenanceError
-
-__version__ = "0.1.0"
 
 #: Public name -> the module that defines it.
 _ENTRY_POINTS = {
     "Corpus": "corpus",
-    "Inspection": "corpus",
-    "inspect": "corpus",
+    "Inspection": "inspection",
+    "inspect": "inspection",
     "load_corpus": "corpus",
     "Features": "features",
     "compute_features": "features",
@@ -71,7 +70,7 @@ _ENTRY_POINTS = {
     "ReportResult": "report",
     "build_report": "report",
     "BenchmarkResult": "benchmark",
-    "load_lineage": "benchmark",
+    "load_lineage": "lineage",
     "run_benchmark": "benchmark",
     "run_demo": "demo_run",
     "Result": "results",
@@ -140,11 +139,13 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         save_classifier,
         train,
     )
-    from .benchmark import BenchmarkResult, load_lineage, run_benchmark
-    from .corpus import Corpus, Inspection, inspect, load_corpus
+    from .benchmark import BenchmarkResult, run_benchmark
+    from .corpus import Corpus, load_corpus
     from .demo_run import run_demo
     from .evidence import Evidence, build_evidence
     from .features import Features, compute_features, features_table
+    from .inspection import Inspection, inspect
+    from .lineage import load_lineage
     from .overuse import OverusedResult, overused
     from .report import ReportResult, build_report
     from .resolve import Roles, as_evidence, resolve_roles

@@ -56,6 +56,7 @@ from .corpus import Corpus
 from .errors import ProvenanceError
 from .evidence import Evidence
 from .features import Features
+from .lineage import load_lineage
 from .params import check_alpha, check_int, check_seed
 from .progress import enabled as progress_enabled
 from .protocol import (
@@ -63,7 +64,6 @@ from .protocol import (
     benchmark_plan,
     candidate_families,
     lineage_format,
-    load_lineage,
     pair_label,
     release_span,
     released_after,
@@ -719,7 +719,7 @@ def run_benchmark(
         Peers need the outputs: with bare evidence (built without its
         features) they are left out, with a note.
     lineage : DataFrame or path
-        Lineage table in either format (:func:`~detector.protocol.load_lineage`).
+        Lineage table in either format (:func:`~detector.lineage.load_lineage`).
     seed, n_bootstrap, alpha
         Passed to :func:`~detector.scoring.score`.
     progress : bool, optional

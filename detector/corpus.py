@@ -17,34 +17,34 @@ columns (:mod:`detector.shapes`) and then makes alignment safe:
 Every problem a user can fix raises :class:`~detector.errors.ProvenanceError`
 with one line naming the file (and line) and what to do. Problems that are
 tolerated (empty outputs, exact duplicate rows, partial coverage) are kept in
-:attr:`Corpus.problems` and shown by :func:`inspect`.
+:attr:`Corpus.problems` and shown by :func:`~detector.inspection.inspect`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import os
 import re
 import unicodedata
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .dumps import join_requests
 from .errors import ProvenanceError
 from .readers import FORMATS, describe, json_lines, read_tables, read_utf8
 from .reasoning import split_reasoning_series
-from .shapes import Columns, canonical_frame, mtbench_rename_note
+from .shapes import CONTEXT, CONTEXT_SEP, Columns, canonical_frame, chat_note, mtbench_rename_note
 
 __all__ = [
     "FORMATS",
     "Corpus",
-    "Inspection",
     "check_known",
-    "inspect",
     "json_lines",
     "load_corpus",
     "normalize_prompt",
@@ -61,9 +61,25 @@ SAMPLE_SEP = "#s"
 _SAMPLE_ID = re.compile(r"^(?P<base>.+)#s(?P<k>\d+)$")
 
 
-def check_known(names: Iterable[str], known: Sequence[str], what: str = "model") -> None:
-    """Raise a one-line error naming the unknown ``names`` and listing ``known``."""
+def check_known(
+    names: Iterable[str],
+    known: Sequence[str],
+    what: str = "model",
+    absent: Mapping[str, str] | None = None,
+) -> None:
+    """Raise a one-line error naming the unknown ``names`` and listing ``known``.
+
+    ``absent`` maps models that were in the data but have no usable output
+    left (:attr:`Corpus.excluded`) to why: such a name is reported as that,
+    not as unknown.
+    """
     unknown = [n for n in names if n not in set(known)]
+    gone = [n for n in unknown if absent and n in absent]
+    if gone and absent:
+        raise ProvenanceError(
+            f"{what} {gone[0]!r} has no usable outputs ({absent[gone[0]]}); collect its "
+            "outputs again, or leave it out"
+        )
     if unknown:
         raise ProvenanceError(
             f"unknown {what} {', '.join(map(repr, unknown))}; known models: {', '.join(known)}"
@@ -116,12 +132,16 @@ class Corpus:
         What loading did that a reader should know and that is not a problem
         (MT-Bench models named by their answer file, ...); shown by
         :func:`inspect`.
+    excluded : dict of str to str
+        Models of the source with no usable output left (every output empty,
+        or only a reasoning trace), with why: a role naming one is told so.
     """
 
     df: pd.DataFrame
     source: str = "<memory>"
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    excluded: dict[str, str] = field(default_factory=dict)
 
     # ----------------------------------------------------------- alignment
     @property
@@ -175,7 +195,7 @@ class Corpus:
 
     def check_models(self, names: Iterable[str], what: str = "model") -> None:
         """Raise a one-line error if any name is not a model of this corpus."""
-        check_known(names, self.models, what)
+        check_known(names, self.models, what, self.excluded)
 
     def subset(
         self, models: Iterable[str] | None = None, prompt_ids: Iterable[str] | None = None
@@ -193,6 +213,7 @@ class Corpus:
             self.source,
             list(self.problems),
             list(self.notes),
+            dict(self.excluded),
         )
 
     def outputs(
@@ -247,7 +268,9 @@ class Corpus:
         )
 
     def _repr_html_(self) -> str:
-        return inspect(self)._repr_html_()
+        """The repr and the outputs per model (``detector.inspect`` shows the rest)."""
+        counts = self.df.groupby("model", sort=True).size().rename("outputs").to_frame()
+        return f"<p>{html.escape(repr(self))}</p>" + counts.to_html()
 
 
 # --------------------------------------------------------------- loading
@@ -260,6 +283,7 @@ def load_corpus(
     output_col: str | None = None,
     id_col: str | None = None,
     questions: str | os.PathLike[str] | None = None,
+    sep: str | None = None,
 ) -> Corpus:
     """Load a corpus of model outputs.
 
@@ -282,6 +306,9 @@ def load_corpus(
     questions : path, optional
         The MT-Bench ``question.jsonl`` of MT-Bench answers, when it is not
         beside their ``model_answer`` folder.
+    sep : str, optional
+        The delimiter of CSV and TSV files (``";"``, ``"\\t"``, ...); sniffed
+        from each file's header when omitted.
 
     Returns
     -------
@@ -302,14 +329,20 @@ def load_corpus(
         prompt_id=id_col,
         questions=None if questions is None else os.fspath(questions),  # type: ignore[arg-type]
     )
-    tables = read_tables(source, format=format)
-    frames = [canonical_frame(t, cols) for t in tables]
+    if sep is not None and (not isinstance(sep, str) or len(sep) != 1 or sep in '"\n\r'):
+        raise ProvenanceError(
+            f"`sep` must be one character other than a quote or a line end (got {sep!r}); "
+            "for a tab write '\\t'"
+        )
+    tables = read_tables(source, format=format, sep=sep)
+    frames = join_requests([canonical_frame(t, cols) for t in tables], cols.notes)
     where = describe(source)
     corpus = build_corpus(frames, where)
     renamed = mtbench_rename_note(cols)
-    corpus.notes.extend(cols.notes + ([renamed] if renamed else []))
-    for note in corpus.notes:
-        warnings.warn(note, UserWarning, stacklevel=2)
+    if renamed:  # names the user will not find in the files: said at once
+        warnings.warn(renamed, UserWarning, stacklevel=2)
+    chats = chat_note(cols)
+    corpus.notes.extend(cols.notes + [n for n in (renamed, chats) if n])
     return corpus
 
 
@@ -317,6 +350,8 @@ def build_corpus(frames: list[pd.DataFrame], source: str) -> Corpus:
     """Validate and normalize canonical frames (see :mod:`detector.shapes`) into a corpus."""
     problems: list[str] = []
     has_ids = [("prompt_id" in f.columns and bool(f["prompt_id"].notna().all())) for f in frames]
+    if any("sample" in f.columns for f in frames):  # a source without samples holds sample 0
+        frames = [f if "sample" in f.columns else f.assign(sample=0) for f in frames]
     frame = pd.concat(frames, ignore_index=True, sort=False)
     if frame.empty:
         raise ProvenanceError(f"{source}: no records; give a table with model outputs")
@@ -346,15 +381,23 @@ def build_corpus(frames: list[pd.DataFrame], source: str) -> Corpus:
                 f"{int(np.flatnonzero(missing.to_numpy())[0]) + 1}) and no prompt id; fill the "
                 "prompts or give ids with `id_col`"
             )
-        out["prompt_id"] = [prompt_id(p) for p in out["prompt"]]
-    meta = [c for c in frame.columns if c not in COLUMNS and c not in out.columns]
+        context = frame[CONTEXT].fillna("") if CONTEXT in frame.columns else None
+        if context is None:
+            out["prompt_id"] = [prompt_id(p) for p in out["prompt"]]
+        else:  # a later exchange of a chat: its id covers the earlier user turns
+            out["prompt_id"] = [
+                prompt_id(f"{c}{CONTEXT_SEP}{p}" if c else p)
+                for c, p in zip(context, out["prompt"], strict=True)
+            ]
+    meta = [c for c in frame.columns if c not in COLUMNS and c not in out.columns and c != CONTEXT]
     for c in meta:
         out[c] = frame[c].to_numpy()
-    out = _drop_empty(out, source, problems)
+    excluded: dict[str, str] = {}
+    out = _drop_empty(out, source, problems, excluded)
     out = _dedupe(out, source, problems, explicit_samples)
     out["sample"] = out["sample"].astype(np.int64)
     out = out[list(COLUMNS) + [c for c in out.columns if c not in COLUMNS]]
-    corpus = Corpus(out.reset_index(drop=True), source, problems)
+    corpus = Corpus(out.reset_index(drop=True), source, problems, excluded=excluded)
     cov = corpus.coverage()
     if cov.nunique() > 1:
         full = corpus.n_prompts
@@ -444,7 +487,10 @@ def _check_one_text_per_id(out: pd.DataFrame, source: str) -> None:
         out.loc[missing, "prompt"] = out.loc[missing, "prompt_id"].map(lookup).fillna("")
 
 
-def _drop_empty(out: pd.DataFrame, source: str, problems: list[str]) -> pd.DataFrame:
+def _drop_empty(
+    out: pd.DataFrame, source: str, problems: list[str], excluded: dict[str, str]
+) -> pd.DataFrame:
+    """Rows without an answer dropped; ``excluded`` receives the models left with none."""
     trace_only = out.pop("_trace_only") if "_trace_only" in out.columns else False
     empty = out["output"].isna() | (out["output"].astype(str).str.strip() == "")
     plain = empty & ~trace_only
@@ -453,6 +499,23 @@ def _drop_empty(out: pd.DataFrame, source: str, problems: list[str]) -> pd.DataF
         problems.append(
             f"{int(plain.sum())} null or empty output(s) excluded: "
             + ", ".join(f"{m} ({n})" for m, n in by_model.items())
+        )
+    kept = set(out.loc[~empty, "model"])
+    for model, rows in out.loc[empty].groupby("model"):
+        if model not in kept:
+            traces = (
+                int(trace_only.loc[rows.index].sum()) if isinstance(trace_only, pd.Series) else 0
+            )
+            n = len(rows)
+            excluded[str(model)] = (
+                f"all {n} of its outputs are null or empty"
+                if not traces
+                else f"all {n} of its outputs are empty or only a reasoning trace"
+            )
+    if excluded:
+        problems.append(
+            "model(s) with no usable output, left out: "
+            + ", ".join(f"{m} ({why})" for m, why in sorted(excluded.items()))
         )
     out = out.loc[~empty].copy()
     if out.empty:
@@ -490,6 +553,3 @@ def _dedupe(
         "prompts, give each its own id with `id_col`"
     )
     return out
-
-
-from .inspection import Inspection, inspect  # noqa: E402  (inspection imports Corpus)

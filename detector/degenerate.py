@@ -30,6 +30,15 @@ Flags of one output (thresholds are the module constants below):
     The same text (surrounding whitespace ignored) given by the model to at
     least :data:`REPEAT_MIN_PROMPTS` different prompts.
 
+``placeholder``
+    Not an answer but the printed form of a program object: a streaming
+    placeholder such as ``ModelResponseStream(id=..., choices=[...])``
+    (LiteLLM), a ``ChatCompletion(...)`` or ``Message(...)`` repr, or
+    ``<generator object ... at 0x...>``: what a collection script saves when
+    it stores the object instead of its text (:data:`PLACEHOLDER`). Prose
+    that merely mentions such a call is not flagged: the whole output must be
+    one ``Name(key=...)`` expression or one ``<... object at 0x...>``.
+
 A model is degenerate when at least :data:`DEGENERATE_SHARE` of its outputs
 are flagged.
 
@@ -49,6 +58,7 @@ over half of each long output).
 
 from __future__ import annotations
 
+import re
 import zlib
 from typing import TYPE_CHECKING
 
@@ -64,6 +74,7 @@ __all__ = [
     "LOOP_RATIO",
     "LOOP_WINDOW_BITS",
     "NEAR_EMPTY_CHARS",
+    "PLACEHOLDER",
     "REPEAT_MIN_PROMPTS",
     "degenerate_models",
     "degenerate_outputs",
@@ -88,7 +99,13 @@ REPEAT_MIN_PROMPTS = 3
 DEGENERATE_SHARE = 0.5
 """A model with at least this share of flagged outputs is degenerate."""
 
-FLAGS = ("near_empty", "loop", "repeated")
+FLAGS = ("near_empty", "loop", "repeated", "placeholder")
+
+PLACEHOLDER = re.compile(
+    r"\A\s*(?:[A-Z][A-Za-z0-9_.]*\((?:\)|[a-z_][a-z0-9_]*=[\s\S]*\))"
+    r"|<[\w.]+ object(?: [\w.<>]+)? at 0x[0-9a-fA-F]+>)\s*\Z"
+)
+"""The printed form of a program object (``Name(key=...)``, ``<x object at 0x...>``)."""
 
 _INVISIBLE = r"[\s\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
 
@@ -118,7 +135,7 @@ def degenerate_outputs(corpus: Corpus) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Index aligned with ``corpus.df``; boolean columns ``near_empty``,
-        ``loop``, ``repeated`` and ``any``, and ``loop_ratio`` (float, NaN
+        ``loop``, ``repeated``, ``placeholder`` and ``any``, and ``loop_ratio`` (float, NaN
         for outputs too short to test).
     """
     df = corpus.df
@@ -142,6 +159,7 @@ def degenerate_outputs(corpus: Corpus) -> pd.DataFrame:
             "near_empty": near_empty,
             "loop": np.nan_to_num(ratio, nan=1.0) < LOOP_RATIO,
             "repeated": repeated,
+            "placeholder": text.str.match(PLACEHOLDER).to_numpy(dtype=bool),
         },
         index=df.index,
     )
@@ -189,6 +207,10 @@ def degenerate_models(corpus: Corpus, flags: pd.DataFrame | None = None) -> dict
             parts.append(f"{int(row['near_empty'])} of {n} outputs empty or near-empty")
         if row["loop"]:
             parts.append(f"{int(row['loop'])} of {n} outputs are repetition loops")
+        if row["placeholder"]:
+            parts.append(
+                f"{int(row['placeholder'])} of {n} outputs are printed program objects, not answers"
+            )
         result[str(model)] = "; ".join(parts)
     return result
 

@@ -12,7 +12,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from .corpus import Corpus, inspect, load_corpus
+from .corpus import Corpus, load_corpus
+from .inspection import inspect
 from .params import check_seed
 from .score_table import score_table
 

@@ -41,7 +41,7 @@ from .corpus import Corpus
 from .errors import ProvenanceError
 from .features import Features, as_features, parse_channels
 from .similarity import SimilarityTensor, mean_over_prompts, prompt_centred_similarity
-from .streaming import stream_by_default
+from .streaming import bootstrap_counts, stream_by_default
 
 #: Affinities (SD units) spread less than this between pairs of models: the models'
 #: outputs are indistinguishable (identical outputs give exactly 0), and neither a
@@ -139,7 +139,7 @@ class Evidence:
         None when every such channel is a model-level profile.
         """
         for name, channel in self.channels.items():
-            if registry.get(name).masks_empty:  # over part of the outputs only
+            if registry.get(name).coverage.masks_empty:  # over part of the outputs only
                 continue
             shared = getattr(channel, "shared_counts", None)
             if shared is not None:
@@ -249,18 +249,6 @@ def _partial_channel(
         covariates,
         kind=kinds.get(spec.name, spec.similarity),
     )
-
-
-def bootstrap_counts(n_prompts: int, n_bootstrap: int, seed: int) -> np.ndarray:
-    """Multinomial prompt resampling counts, shape (n_bootstrap, n_prompts), float64.
-
-    The draws every bootstrap of this package uses (scores, tree supports),
-    so streamed evidence (:mod:`detector.streaming`) can prepare them in
-    its one pass.
-    """
-    rng = np.random.default_rng(seed)
-    uniform = np.full(n_prompts, 1 / n_prompts)
-    return rng.multinomial(n_prompts, uniform, size=n_bootstrap).astype(np.float64)
 
 
 def split_half_reliability(
@@ -380,7 +368,7 @@ def build_evidence(
     if streaming:
         # A channel over part of the outputs (reasoning traces) is small by nature:
         # it is built in memory beside the streamed ones.
-        partial = {n: k for n, k in kinds.items() if registry.get(n).masks_empty}
+        partial = {n: k for n, k in kinds.items() if registry.get(n).coverage.masks_empty}
         streamed = {n: k for n, k in kinds.items() if n not in partial}
         built = _streamed(
             features, streamed, models, pids, rows, model_idx, prompt_idx, control_format,
@@ -425,7 +413,7 @@ def _in_memory(
         spec = registry.get(name)
         matrix = features.matrices[name]
         picked = matrix[rows] if hasattr(matrix, "tocsr") else np.asarray(matrix)[rows]
-        if spec.masks_empty:  # only the outputs that have the channel's text
+        if spec.coverage.masks_empty:  # only the outputs that have the channel's text
             built[name] = _partial_channel(
                 spec, picked, features.names[name], sub, model_idx, prompt_idx, models, pids, kinds
             )
@@ -467,8 +455,9 @@ def _streamed(
     """The channels from sums accumulated over blocks of prompts (:mod:`detector.streaming`)."""
     from . import streaming as st
     from .executor import make_executor
+    from .features import DEFAULT_SHARD_ROWS
     from .progress import enabled
-    from .shards import DEFAULT_SHARD_ROWS, ShardPlan
+    from .shards import ShardPlan
 
     n_rows = len(features.corpus.df)
     model_of_row = np.full(n_rows, -1, dtype=np.int64)
@@ -510,7 +499,7 @@ def _weigh(evidence: Evidence, seed: int, fixed_weights: dict[str, float] | None
     """Scales, split-half reliabilities and combination weights of the channels."""
     built = evidence.channels
     for name, ch in built.items():
-        pairs = _pairs_with_data(ch) if registry.get(name).masks_empty else None
+        pairs = _pairs_with_data(ch) if registry.get(name).coverage.masks_empty else None
         off = _off_diagonal(ch.affinity(), pairs)
         sd = float(off.std()) if len(off) else 0.0
         evidence.scales[name] = (float(off.mean()) if len(off) else 0.0, sd if sd > 1e-12 else 1.0)

@@ -12,10 +12,8 @@ whose features were computed once loads them in a second.
 
 from __future__ import annotations
 
-import hashlib
 import os
-from collections.abc import Iterator, MutableMapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,6 +27,7 @@ from .cjk import CJK_TEXT_VERSION, corpus_has_cjk
 from .corpus import Corpus
 from .devices import check_device
 from .errors import ProvenanceError
+from .featureset import Features, source_hash, transformer_input
 from .lexical import LexicalFingerprint
 from .progress import enabled as progress_enabled
 from .progress import stage as progress_stage
@@ -42,7 +41,9 @@ AUTO_SHARD_OUTPUTS = 200_000
 DEFAULT_SHARD_ROWS = 20_000
 
 __all__ = [
+    "AUTO_SHARD_OUTPUTS",
     "CHANNELS",
+    "DEFAULT_SHARD_ROWS",
     "Features",
     "as_features",
     "compute_features",
@@ -52,64 +53,10 @@ __all__ = [
 ]
 
 
-@dataclass
-class Features:
-    """Per-text channel matrices for one corpus.
-
-    Attributes
-    ----------
-    corpus : Corpus
-    matrices : dict of str to array-like
-        Channel name -> matrix of shape (n_outputs, d), rows aligned with
-        ``corpus.df`` (dense numpy, or scipy sparse for sparse channels).
-    names : dict of str to list of str
-        Column names per channel.
-    lexical : LexicalFingerprint or None
-        The fitted fingerprint (over-used terms per model), when it was
-        computed in this call rather than loaded from the cache.
-    info : dict
-        Settings the features were computed with (``embedding_model``, ...).
-    """
-
-    corpus: Corpus
-    matrices: MutableMapping[str, Any]
-    names: dict[str, list[str]]
-    lexical: Any = None
-    info: dict[str, Any] = field(default_factory=dict)
-
-
-def _texts_of(corpus: Corpus, spec: registry.ChannelSpec) -> Any:
-    """What a channel's transformer is fitted on: the texts, or the table."""
-    df = corpus.df
-    if spec.fit_on == "frame":
-        if spec.source == "output":
-            return df
-        return df.assign(output=df[spec.source].fillna(""))
-    return df[spec.source].fillna("") if spec.source in df else pd.Series([""] * len(df))
-
-
-def _source_hash(corpus: Corpus, column: str) -> str:
-    """SHA-256 of a text column other than ``output`` (reasoning traces), by row; 16 hex digits.
-
-    The corpus's content hash covers the answers only, so features of another
-    column need its texts in their key too.
-    """
-    memo = corpus.__dict__.setdefault("_source_hash", {})
-    if column not in memo:
-        df = corpus.df
-        table = df[["model", "prompt_id", "sample"]].astype(str)
-        table["text"] = df[column].fillna("").astype(str) if column in df else ""
-        digest = hashlib.sha256()
-        for row in table.sort_values(["model", "prompt_id", "sample"]).itertuples(index=False):
-            digest.update("\x1f".join(row).encode("utf-8", "surrogatepass") + b"\x1e")
-        memo[column] = digest.hexdigest()[:16]
-    return str(memo[column])
-
-
 def _cache_key(corpus: Corpus, spec: registry.ChannelSpec, options: FeatureOptions) -> str:
     parts = [corpus.content_hash(), spec.name, spec.source, spec.identity(options)]
     if spec.source != "output":  # the content hash covers the answers only
-        parts.append({"source": _source_hash(corpus, spec.source)})
+        parts.append({"source": source_hash(corpus, spec.source)})
     # CJK characters are tokens of their own since CJK_TEXT_VERSION (embeddings never changed)
     if not spec.uses_embedding_model and corpus_has_cjk(corpus, spec.source):
         parts.append({"cjk": CJK_TEXT_VERSION})
@@ -169,8 +116,8 @@ def compute_features(
         (whole prompts; :mod:`detector.shards`): memory bounded by the shard,
         progress per shard, and an interrupted run resumes from the shards
         already written. None (default): shards of
-        :data:`~detector.shards.DEFAULT_SHARD_ROWS` when the corpus has more
-        than :data:`~detector.shards.AUTO_SHARD_OUTPUTS` outputs or the
+        :data:`DEFAULT_SHARD_ROWS` when the corpus has more
+        than :data:`AUTO_SHARD_OUTPUTS` outputs or the
         executor is distributed, else whole matrices; 0: never.
     executor : Executor or str, optional
         Where shards are computed (:mod:`detector.executor`): None or
@@ -228,7 +175,7 @@ def compute_features(
             continue
         progress_stage(f"{spec.label}: {n_rows} outputs ...", progress)
         transformer = spec.make(options)
-        matrix = transformer.fit_transform(_texts_of(corpus, spec))
+        matrix = transformer.fit_transform(transformer_input(corpus.df, spec))
         matrix = sp.csr_matrix(matrix, dtype=np.float64) if spec.sparse else np.asarray(matrix)
         if not spec.sparse and not spec.uses_embedding_model:  # vectors stay float32
             matrix = matrix.astype(np.float64)

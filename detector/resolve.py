@@ -15,7 +15,8 @@ any work is done; scoring, the tree and the report receive the same value.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -204,19 +205,23 @@ def check_roles(
     suspect: str,
     candidates: Sequence[str] | None,
     reference: Sequence[str] | None,
+    absent: Mapping[str, str] | None = None,
 ) -> None:
     """Check the names given for each role, before any work is done.
+
+    ``absent``: models of the data left without a usable output
+    (:attr:`~detector.corpus.Corpus.excluded`), named as such when given.
 
     Raises
     ------
     ProvenanceError
-        A name not in ``known``, the suspect among the candidates, an empty
-        candidate list, or a model that is both reference and suspect or
-        candidate.
+        A name not in ``known`` (or one without usable outputs), the suspect
+        among the candidates, an empty candidate list, or a model that is
+        both reference and suspect or candidate.
     """
-    check_known([suspect], known, "suspect")
+    check_known([suspect], known, "suspect", absent)
     if candidates is not None:
-        check_known(candidates, known, "candidate")
+        check_known(candidates, known, "candidate", absent)
         if suspect in candidates:
             raise ProvenanceError(
                 f"the suspect {suspect!r} is also among the candidates; remove it from `candidates`"
@@ -224,7 +229,7 @@ def check_roles(
         if not candidates:
             raise ProvenanceError("no candidates given; name at least one in `candidates`")
     if reference is not None:
-        check_known(reference, known, "reference model")
+        check_known(reference, known, "reference model", absent)
         overlap = sorted(set(reference) & ({suspect} | set(candidates or [])))
         if overlap:
             raise ProvenanceError(
@@ -287,7 +292,7 @@ def resolve_roles(
     lineage : pandas.DataFrame, str or Path, optional
         Known lineage of the pool, indexed by model (models missing from it
         are unknown), or the path of a lineage CSV
-        (:func:`~detector.protocol.load_lineage`). Candidates released after the suspect are left out, and
+        (:func:`~detector.lineage.load_lineage`). Candidates released after the suspect are left out, and
         each candidate's documented relatives leave its null
         (:class:`~detector.panel.Panel`). Release dates may also come from a
         ``released`` column of the data.
@@ -307,13 +312,43 @@ def resolve_roles(
         shares too few prompts with every other model.
     """
     known = known_models(data)
-    check_roles(known, suspect, candidates, reference)
+    absent = None if isinstance(data, Evidence) and data.features is None else as_corpus(data)
+    check_roles(known, suspect, candidates, reference, absent.excluded if absent else None)
     left_out: dict[str, str] = {}
+    named = {suspect, *(candidates or []), *(reference or [])}
+    all_degenerate = _degenerate_models(data)
     if candidates is None or reference is None:  # defaults never take a degenerate model
-        named = {suspect, *(candidates or []), *(reference or [])}
-        degenerate = {m: w for m, w in _degenerate_models(data).items() if m not in named}
+        degenerate = {m: w for m, w in all_degenerate.items() if m not in named}
         left_out.update({m: f"degenerate: {why}" for m, why in degenerate.items()})
         known = [m for m in known if m not in left_out]
+        if degenerate and not [m for m in known if m != suspect]:
+            listed = "; ".join(f"{m}: {why}" for m, why in degenerate.items())
+            also = (
+                f"; the suspect is degenerate too ({all_degenerate[suspect]})"
+                if suspect in all_degenerate
+                else ""
+            )
+            raise ProvenanceError(
+                f"nothing to compare {suspect!r} with: every other model is degenerate "
+                f"({listed}){also}; degenerate outputs carry no sign of lineage: fix or "
+                "re-collect them (inspect lists them), or name models in `candidates` and "
+                "`reference` to use them anyway"
+            )
+    for m in sorted(named & set(all_degenerate)):  # kept (asked for), but never silently
+        if m == suspect:
+            warning = f"the suspect {m} is degenerate ({all_degenerate[m]}): its scores say little"
+        else:
+            option = "reference" if m in (reference or []) else "candidates"
+            effect = (
+                "as a reference model it moves every candidate's z"
+                if option == "reference"
+                else "its score says little"
+            )
+            warning = (
+                f"{m} is degenerate ({all_degenerate[m]}) but was named in `{option}`, so it "
+                f"is used: {effect}; leave it out unless that is meant"
+            )
+        warnings.warn(warning, UserWarning, stacklevel=2)
     reasons: dict[str, str] = {suspect: "the suspect"}
     if candidates is not None:
         cand = list(dict.fromkeys(candidates))
@@ -339,7 +374,7 @@ def resolve_roles(
         cand = [m for m in cand if m not in left_out]
         ref = [m for m in ref if m not in left_out]
     if isinstance(lineage, str | Path):
-        from .protocol import load_lineage
+        from .lineage import load_lineage
 
         lineage = load_lineage(lineage)
     given = _data_release_dates(data)

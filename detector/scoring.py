@@ -27,7 +27,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -47,12 +47,16 @@ from .calibration import (
     transfer_groups,
 )
 from .corpus import Corpus
+from .errors import ProvenanceError
 from .evidence import INDISTINGUISHABLE, Evidence, bootstrap_counts
 from .features import Features
 from .params import check_alpha, check_int, check_seed
 from .resolve import Roles, as_corpus, as_features_or_corpus, resolve_roles, suspect_evidence
 from .results import Result
 from .verdicts import CandidateFacts, candidate_verdict, overall_verdict
+
+if TYPE_CHECKING:
+    from .shift import ShiftResult
 
 MIN_PROMPTS = 20
 
@@ -175,8 +179,9 @@ def score(
     attribution: bool = False,
     roles: Roles | None = None,
     lineage: pd.DataFrame | str | Path | None = None,
+    baseline: str | None = None,
     **evidence_kwargs: Any,
-) -> ScoreResult:
+) -> ScoreResult | ShiftResult:
     """Score every candidate as the suspect's teacher or parent.
 
     Parameters
@@ -218,24 +223,40 @@ def score(
         and a note says why.
     lineage : pandas.DataFrame, str or Path, optional
         Known lineage of the pool, or a lineage CSV's path
-        (:func:`~detector.protocol.load_lineage`):
+        (:func:`~detector.lineage.load_lineage`):
         documented relatives of a candidate leave its null, and candidates
         released after the suspect are set aside (:mod:`detector.panel`).
     roles : Roles, optional
         Roles resolved beforehand (:func:`~detector.resolve.resolve_roles`);
         then ``suspect``, ``candidates`` and ``reference`` are taken from it.
+    baseline : str, optional
+        The suspect's predecessor or a sibling on its base model: then the
+        question is whether the suspect *moved* toward a candidate relative
+        to it (:func:`detector.shift.shift_score`, a
+        :class:`~detector.shift.ShiftResult`; ``null`` and ``attribution``
+        do not apply).
     **evidence_kwargs
         Passed to :func:`~detector.evidence.build_evidence`.
 
     Returns
     -------
-    ScoreResult
+    ScoreResult, or ShiftResult with ``baseline``
 
     Raises
     ------
     ProvenanceError
         Unknown model, suspect among candidates, too few shared prompts.
     """
+    if baseline is not None:  # did the suspect move toward a candidate? (issue 23)
+        from .shift import shift_score
+
+        if attribution:
+            raise ProvenanceError("`attribution` is not part of the shift test; drop `baseline`")
+        return shift_score(
+            data, suspect, baseline, candidates, reference, seed=seed, n_bootstrap=n_bootstrap,
+            alpha=alpha, min_prompts=min_prompts, min_reference=min_reference, channels=channels,
+            lineage=lineage, roles=roles, **evidence_kwargs,
+        )  # fmt: skip
     seed, alpha = check_seed(seed), check_alpha(alpha)
     n_bootstrap = check_int(n_bootstrap, "n_bootstrap", 1)
     if roles is None:
@@ -267,11 +288,11 @@ def score(
     z, z_boot = _calibrated_z(evidence, s, c_idx, nulls, null, seed, n_bootstrap, clades)
     per_channel: dict[str, dict[int, float]] = {}
     for name in evidence.channels:
-        if not registry.get(name).masks_empty:
+        if not registry.get(name).coverage.masks_empty:
             z_ch = calibrate(evidence.channel_affinity(name), s, c_idx, nulls, null, clades)
             per_channel[name] = {c: float(v) for c, v in zip(c_idx, z_ch, strict=True)}
     for name in evidence.channels:
-        if registry.get(name).masks_empty:  # only candidates that have the text
+        if registry.get(name).coverage.masks_empty:  # only candidates that have the text
             per_channel[name], note = _partial_channel_z(
                 evidence,
                 name,

@@ -9,7 +9,7 @@ similarities, M the pair mask), and the weights are known in advance:
 - all ones (the affinity itself, and the channel scales);
 - the split-half reliability halves (drawn from the seed);
 - the bootstrap's prompt counts, drawn up front with the seed
-  (:func:`~detector.evidence.bootstrap_counts`), shape (n_bootstrap, n_prompts).
+  (:func:`bootstrap_counts`), shape (n_bootstrap, n_prompts).
 
 So :func:`build_streamed_evidence` walks the prompts block by block (a
 block is a feature shard: :class:`~detector.shards.ShardPlan`, cut further to
@@ -45,6 +45,7 @@ __all__ = [
     "STREAM_CELLS",
     "StreamedProfile",
     "StreamedSimilarity",
+    "bootstrap_counts",
     "build_streamed_channels",
     "prepared_weights",
     "stream_by_default",
@@ -67,6 +68,18 @@ def stream_by_default(n_prompts: int, n_models: int) -> bool:
     return n_prompts * n_models**2 > STREAM_CELLS
 
 
+def bootstrap_counts(n_prompts: int, n_bootstrap: int, seed: int) -> np.ndarray:
+    """Multinomial prompt resampling counts, shape (n_bootstrap, n_prompts), float64.
+
+    The draws every bootstrap of this package uses (scores, tree supports),
+    so streamed evidence can prepare them in its one pass
+    (:func:`prepared_weights`).
+    """
+    rng = np.random.default_rng(seed)
+    uniform = np.full(n_prompts, 1 / n_prompts)
+    return rng.multinomial(n_prompts, uniform, size=n_bootstrap).astype(np.float64)
+
+
 def prepared_weights(n_prompts: int, seed: int, n_bootstrap: int = 0) -> np.ndarray:
     """The prompt weights evidence asks for: ones, the split halves, the bootstrap counts.
 
@@ -74,8 +87,6 @@ def prepared_weights(n_prompts: int, seed: int, n_bootstrap: int = 0) -> np.ndar
     -------
     numpy.ndarray, shape (1 + 2 * SPLIT_REPEATS + n_bootstrap, n_prompts), float64
     """
-    from .evidence import bootstrap_counts
-
     rows = [np.ones(n_prompts)]
     rng = np.random.default_rng(seed)
     for _ in range(SPLIT_REPEATS):  # the same draws as split_half_reliability

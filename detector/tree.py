@@ -758,17 +758,3 @@ __all__ = [
     "supported_groups",
     "to_newick",
 ]
-
-_MOVED_TO_FIGURES = ("dendrogram_figure", "heatmap_figure", "mds_figure", "save_figure")
-
-
-def __getattr__(name: str) -> Any:
-    """The figures moved to :mod:`detector.figures`; the old names still resolve there.
-
-    Looked up only on use, so importing this module never imports matplotlib.
-    """
-    if name in _MOVED_TO_FIGURES:
-        from . import figures
-
-        return getattr(figures, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -23,7 +23,6 @@ from detector.attribution import (
     attribution_shares,
     attribution_transfer,
     attribution_z,
-    confusion_figure,
     grouped_folds,
     load_classifier,
     save_classifier,
@@ -33,6 +32,7 @@ from detector.cli import main
 from detector.corpus import load_corpus
 from detector.errors import ProvenanceError
 from detector.features import Features, compute_features
+from detector.figures import confusion_figure
 
 # start, joiner between sentences, filler, closing: each applied with probability 0.75
 HABITS = {
@@ -186,7 +186,7 @@ def test_evaluation_renders(trained):
     text = ev.to_text()
     assert "held-out accuracy per text" in text and "alpha" in text
     assert "<table" in ev._repr_html_()
-    fig = ev.confusion_figure()
+    fig = confusion_figure(ev)
     assert type(fig).__name__ == "Figure"
     assert type(confusion_figure((None, ev))).__name__ == "Figure"
     with pytest.raises(ProvenanceError):

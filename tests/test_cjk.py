@@ -127,7 +127,7 @@ def test_word_counts_and_joined_terms():
     counts = word_counts(pd.Series(["hello world - x", "当然！以下是 DeepSeek-R1 的建议。", ""]))
     assert counts.tolist() == [4, 9, 0]  # English as str.split counts it
     assert join_words(["§", "当", "然", "is", "ok"]) == "§ 当然 is ok"
-    from detector.attribution.ngrams import TOKEN_PATTERN, describe_term
+    from detector.ngrams import TOKEN_PATTERN, describe_term
 
     assert describe_term("§ 当 然 ！") == "[start] 当然 ！"
     assert re.findall(TOKEN_PATTERN, "当然OK") == ["当", "然", "OK"]

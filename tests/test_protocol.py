@@ -6,11 +6,11 @@ import pandas as pd
 import pytest
 
 from detector.errors import ProvenanceError
+from detector.lineage import load_lineage
 from detector.protocol import (
     benchmark_plan,
     candidate_families,
     lineage_format,
-    load_lineage,
     release_span,
     released_after,
     vendor,

@@ -483,7 +483,7 @@ def test_non_ascii_survives_or_degrades_visibly(odd_report):
     # curly quotes, accents and markup characters are kept as text
     assert "“Café” naïve façade" in text
     assert "<b>&amp;</b>" in text
-    assert "[U+0007]bell" in text  # a control character is shown, not passed to the PDF
+    assert "\\x07bell" in text  # a control character is shown escaped, not passed to the PDF
     assert "xxxxxxxxxx" in text  # the unbreakable token was wrapped, not lost
     # the attribution module could not be imported: the section says so
     assert "This section is unavailable" in text
@@ -604,7 +604,8 @@ def test_clean_replaces_what_the_font_lacks():
     fonts = _fonts()
     assert fonts.clean("Café “x” – ü") == "Café “x” – ü"
     assert fonts.clean("a\ud83db") == "a[U+D83D]b"  # lone surrogate: shown, no crash
-    assert fonts.clean("🤖\x00\tz\r\n") == "[U+1F916][U+0000]    z\n"
+    assert fonts.clean("🤖\x00\tz\r\n") == "[U+1F916]\\x00    z\n"
+    assert fonts.clean("a\u202eb\rc\x9bd") == "a\\u202eb\\rc\\x9bd"  # as on a terminal
     assert fonts.markup("<i>&</i>\n  x") == "&lt;i&gt;&amp;&lt;/i&gt;<br/>&nbsp;&nbsp;x"
 
 

@@ -121,7 +121,7 @@ def _check_params(params: dict[str, Any]) -> tuple[list[tuple[str, int]], list[s
     names = params["feature_names"]
     _need(isinstance(names, dict), "feature_names is not an object")
     for name, width in blocks:
-        if registry.get(name).counts_own_terms:
+        if registry.attribution_use(name).own_terms:
             continue
         cols = names.get(name)
         _need(
@@ -132,15 +132,22 @@ def _check_params(params: dict[str, Any]) -> tuple[list[tuple[str, int]], list[s
     return blocks, classes
 
 
-def _check_terms(raw: Any, blocks: list[tuple[str, int]]) -> list[str]:
+def _check_terms(raw: Any, blocks: list[tuple[str, int]], max_terms: int | None) -> list[str]:
+    """The n-gram terms, counted in their bytes before any becomes a Python string."""
     _need(isinstance(raw, np.ndarray) and raw.dtype == np.uint8 and raw.ndim == 1, "bad terms")
+    width = next((w for n, w in blocks if registry.attribution_use(n).own_terms), 0)
+    if max_terms is not None:
+        _need(
+            width <= max_terms,
+            f"an n-gram block of {width:,} terms; a file this size holds at most {max_terms:,}",
+        )
+    count = int(np.count_nonzero(raw == 10)) + 1 if raw.size else 0
+    _need(count == width, f"{count:,} terms for an n-gram block of {width:,}")
     try:
         text = bytes(raw).decode("utf-8")
     except UnicodeDecodeError:
         raise _Inconsistent("the terms are not UTF-8 text") from None
     terms = text.split("\n") if text else []
-    width = next((w for n, w in blocks if registry.get(n).counts_own_terms), 0)
-    _need(len(terms) == width, f"{len(terms):,} terms for an n-gram block of {width:,}")
     _need(len(set(terms)) == len(terms) and all(terms), "the terms are repeated or empty")
     return terms
 
@@ -249,13 +256,13 @@ def _smoke_test(clf: AttributionClassifier) -> None:
     _need(bool(np.isfinite(proba).all()) and abs(proba.sum() - 1) < 1e-6, "bad probabilities")
 
 
-def _build(state: dict[str, Any]) -> AttributionClassifier:
+def _build(state: dict[str, Any], max_terms: int | None) -> AttributionClassifier:
     missing = [k for k in _MEMBERS if k not in state]
     _need(not missing, f"missing member(s) {', '.join(missing)}")
     params = _json(state, "params_json")
     meta = _json(state, "metadata_json")
     blocks, classes = _check_params(params)
-    terms = _check_terms(state["terms_utf8"], blocks)
+    terms = _check_terms(state["terms_utf8"], blocks, max_terms)
     pipelines = _check_pipelines(state["pipelines"], blocks, classes)
     combiner = state["combiner"]
     from sklearn.linear_model import LogisticRegression
@@ -276,7 +283,7 @@ def _build(state: dict[str, Any]) -> AttributionClassifier:
     clf.combiner_ = combiner
     clf.folds_ = []  # the out-of-fold scores are not saved: oof_scores_, oof_proba_ stay unset
     clf.terms_ = terms
-    terms_channel = next((n for n, _ in blocks if registry.get(n).counts_own_terms), None)
+    terms_channel = next((n for n, _ in blocks if registry.attribution_use(n).own_terms), None)
     clf.feature_names_ = {
         **{n: list(params["feature_names"][n]) for n, _ in blocks if n != terms_channel},
         **({terms_channel: terms} if terms_channel else {}),
@@ -286,7 +293,9 @@ def _build(state: dict[str, Any]) -> AttributionClassifier:
     return clf
 
 
-def classifier_from_state(state: Any, where: str) -> AttributionClassifier:
+def classifier_from_state(
+    state: Any, where: str, *, max_terms: int | None = None
+) -> AttributionClassifier:
     """Check a loaded archive's contents and build the classifier they describe.
 
     Parameters
@@ -295,6 +304,9 @@ def classifier_from_state(state: Any, where: str) -> AttributionClassifier:
         What skops loaded from the file.
     where : str
         The file, for messages.
+    max_terms : int, optional
+        The most n-gram terms the file can hold (from its size); more is
+        refused before the terms become Python strings.
 
     Raises
     ------
@@ -309,7 +321,7 @@ def classifier_from_state(state: Any, where: str) -> AttributionClassifier:
         )
     try:
         _check_version(state, where)
-        return _build(state)
+        return _build(state, max_terms)
     except _Inconsistent as exc:
         raise ProvenanceError(
             f"{where}: damaged or inconsistent classifier file ({exc}); "

@@ -16,6 +16,7 @@ from .. import channels as registry
 from ..corpus import Corpus
 from ..errors import ProvenanceError
 from ..features import Features
+from ..ngrams import LEXICAL_VERSION, NGRAM_RANGE
 from ..params import check_int, check_seed
 from ..progress import enabled as progress_enabled
 from . import openset
@@ -35,7 +36,6 @@ from .design import (
 from .evaluation import Evaluation, evaluate
 from .folds import one_blas_thread
 from .model import AttributionClassifier
-from .ngrams import LEXICAL_VERSION, NGRAM_RANGE
 
 __all__ = ["train"]
 
@@ -45,7 +45,7 @@ def _versions() -> dict[str, str]:
     import sklearn
     import skops
 
-    from .. import __version__
+    from .._version import __version__
 
     return {
         "provenance": __version__,
@@ -85,7 +85,7 @@ def _metadata(
         }
     for c in chans:
         spec = registry.get(c)
-        if not spec.counts_own_terms and not spec.uses_embedding_model:
+        if not registry.attribution_use(c).own_terms and not spec.uses_embedding_model:
             meta[f"{c}_features"] = len(block_names.get(c, []))
     meta.update(
         {

@@ -72,7 +72,7 @@ log = logging.getLogger("detector")
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every command (imports nothing heavy: ``--help`` starts fast)."""
-    from .. import __version__
+    from .._version import __version__
 
     parser = Parser(
         prog="provenance",
@@ -187,6 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     command = _subparser(parser, args.command)
     args.parser = command
+    args.root_parser = parser  # provenance completion writes its script from it
     with _console(args):
         try:
             args.paths = check_outputs(args)

@@ -96,7 +96,9 @@ def run_train(args: argparse.Namespace) -> int:
     )
     write_with(lambda tmp: save_classifier(clf, tmp, force=True), args.paths["out"])
     if "figure" in args.paths:
-        write_figure(evaluation.confusion_figure(), args.paths["figure"], dpi=150)
+        from ..figures import confusion_figure
+
+        write_figure(confusion_figure(evaluation), args.paths["figure"], dpi=150)
     emit(evaluation, args)
     return 0
 

@@ -25,6 +25,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..errors import ProvenanceError
 from ..params import fraction_problem, int_problem, positive_problem, share_problem
 from ..terminal import printable
 
@@ -70,7 +71,18 @@ FORMATS = ("table", "json", "csv", "markdown")
 #: a test checks they are detector.embeddings.PRECISIONS).
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 #: Input formats of load_corpus (a test checks they are detector.corpus.FORMATS).
-INPUT_FORMATS = ("jsonl", "json", "csv", "parquet", "alpaca_eval", "mtbench", "hf_disk", "hf")
+INPUT_FORMATS = (
+    "jsonl",
+    "json",
+    "csv",
+    "tsv",
+    "parquet",
+    "alpaca_eval",
+    "mtbench",
+    "lm_eval",
+    "hf_disk",
+    "hf",
+)
 
 
 # ----------------------------------------------------------------- parser
@@ -283,6 +295,13 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
         help="the question.jsonl of MT-Bench answers (default: found beside the "
         "model_answer folder)",
     )
+    group.add_argument(
+        "--sep",
+        default=None,
+        metavar="CHAR",
+        help="the delimiter of CSV/TSV files, e.g. ';' or '\\t' (default: found in each "
+        "file's header among , ; tab |)",
+    )
 
 
 def add_output_options(
@@ -482,6 +501,19 @@ def add_suspect_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_baseline_option(parser: argparse.ArgumentParser) -> None:
+    """``--baseline`` (score and report): did the suspect move toward a candidate from it?"""
+    parser.add_argument(
+        "--baseline",
+        default=None,
+        metavar="MODEL",
+        help="the suspect's predecessor, or a sibling on the same base model: then each "
+        "candidate is scored by how far the suspect moved toward it relative to MODEL, "
+        "calibrated against how far it moved toward unrelated models (default: none, the "
+        "plain score)",
+    )
+
+
 def add_models_option(
     parser: argparse.ArgumentParser, help: str, *, default: str = "", required: bool = False
 ) -> None:
@@ -499,14 +531,26 @@ def add_models_option(
 
 # ------------------------------------------------------------ arguments
 def split_names(
-    values: Sequence[str] | str | None, known: Sequence[str] | None = None
+    values: Sequence[str] | str | None,
+    known: Sequence[str] | None = None,
+    option: str = "models",
 ) -> list[str] | None:
     """Model names from ``--models``-style options (repeated and/or comma-separated).
 
-    Each value is split at commas. When a part is not a known model but the
-    whole value is (a model whose name holds a comma), the whole value is
-    taken. Names keep their inner spaces; order is kept, duplicates dropped.
-    None when nothing was given.
+    Each value is split at commas, unless a comma is escaped (``a\\,b``).
+    With ``known``, a value is read as the one way of cutting it at its
+    commas into known model names (``"org/model, v2,other"`` is two names
+    when ``org/model, v2`` is a model); a value that no cut makes known is
+    split at every comma (the caller then names the unknown part). Names
+    keep their inner spaces; order is kept, duplicates dropped. None when
+    nothing was given.
+
+    Raises
+    ------
+    ProvenanceError
+        A value that can be cut into known names in more than one way
+        (``a,b`` when ``a``, ``b`` and ``a,b`` are all models), naming both
+        readings and how to write each.
     """
     if values is None:
         return None
@@ -515,13 +559,73 @@ def split_names(
     known_set = set(known) if known is not None else None
     names: list[str] = []
     for value in values:
-        parts = [p.strip() for p in value.split(",") if p.strip()]
-        whole = value.strip()
-        if known_set is not None and whole in known_set and any(p not in known_set for p in parts):
-            parts = [whole]
-        names += parts
+        pieces = _comma_pieces(value)
+        readings = _readings(pieces, known_set) if known_set is not None else []
+        if len(readings) > 1:
+            first, second = readings[0], readings[1]
+            raise ProvenanceError(
+                f"`{option}` {value!r} is ambiguous: it reads as {_listed(first)} and as "
+                f"{_listed(second)}; write a backslash before a comma that belongs to a name "
+                f"({_escaped(max(first + second, key=len))!r}), or give one name per `{option}`"
+            )
+        if readings:
+            names += readings[0]
+        else:
+            names += [p.strip() for p in pieces if p.strip()]
     names = list(dict.fromkeys(names))
     return names or None
+
+
+def _comma_pieces(value: str) -> list[str]:
+    """``value`` cut at its unescaped commas; ``\\,`` is a comma inside a piece."""
+    pieces, current, i = [], "", 0
+    while i < len(value):
+        if value.startswith("\\,", i):
+            current += "\x00"  # a comma that belongs to the name, joined back below
+            i += 2
+            continue
+        if value[i] == ",":
+            pieces.append(current)
+            current = ""
+        else:
+            current += value[i]
+        i += 1
+    pieces.append(current)
+    return [p.replace("\x00", ",") for p in pieces]
+
+
+def _readings(pieces: list[str], known: set[str]) -> list[list[str]]:
+    """Every way of joining consecutive ``pieces`` (with commas) into known names (at most 2)."""
+    found: list[list[str]] = []
+
+    def walk(start: int, taken: list[str]) -> None:
+        if len(found) > 1:
+            return
+        if start == len(pieces):
+            found.append(taken)
+            return
+        if not pieces[start].strip() and start < len(pieces):  # an empty piece: "a,,b", "a,"
+            walk(start + 1, taken)
+            return
+        for end in range(start + 1, len(pieces) + 1):
+            name = ",".join(pieces[start:end]).strip()
+            if name in known:
+                walk(end, [*taken, name])
+
+    walk(0, [])
+    return [r for r in found if r]
+
+
+def _listed(names: list[str]) -> str:
+    return (
+        "the model " + repr(names[0])
+        if len(names) == 1
+        else "the models " + ", ".join(map(repr, names))
+    )
+
+
+def _escaped(name: str) -> str:
+    return name.replace(",", "\\,")
 
 
 def progress_of(args: argparse.Namespace) -> bool:
@@ -556,7 +660,15 @@ def load(args: argparse.Namespace) -> Any:
         output_col=args.output_col,
         id_col=args.id_col,
         questions=args.questions,
+        sep=_separator(args.sep),
     )
+
+
+def _separator(value: str | None) -> str | None:
+    """``--sep`` as typed: ``\\t`` (or ``tab``) is a tab."""
+    if value is None:
+        return None
+    return "\t" if value in ("\\t", "tab", "TAB") else value
 
 
 def data_source(args: argparse.Namespace) -> str | list[str]:

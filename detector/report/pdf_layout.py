@@ -32,6 +32,7 @@ from xml.sax.saxutils import escape as _xml_escape
 
 from ..figures import figure_bytes
 from ..files import atomic_path
+from ..terminal import printable
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -64,7 +65,9 @@ class Fonts:
     def clean(self, text: Any) -> str:
         """Plain text the font can show: unknown characters become ``[U+XXXX]``.
 
-        Tabs become four spaces, ``\\r`` is dropped; other control characters,
+        Tabs become four spaces and Windows line ends plain ones; every other
+        control or bidirectional character is shown escaped, as on a terminal
+        (``\\r``, ``\\x1b``, ``\\u202e``: :func:`detector.terminal.printable`);
         lone surrogates and characters outside the font get the placeholder,
         so nothing vanishes silently and nothing crashes the PDF writer.
         """
@@ -72,12 +75,10 @@ class Fonts:
         if s.isascii() and s.isprintable():
             return s
         out = []
-        for ch in s.replace("\r\n", "\n").replace("\t", "    "):
+        for ch in printable(s.replace("\r\n", "\n")).replace("\t", "    "):
             code = ord(ch)
             if ch == "\n":
                 out.append(ch)
-            elif ch == "\r":
-                continue
             elif unicodedata.category(ch) in ("Cc", "Cs") or code not in self.covered:
                 out.append(f"[U+{code:04X}]")
             else:

@@ -1,0 +1,85 @@
+"""Features: every channel's per-text matrix for one corpus, and what computing them needs.
+
+:func:`~detector.features.compute_features` fills a :class:`Features` in
+memory, or a :class:`~detector.shards.ShardedFeatures` (the same object, its
+matrices kept in Parquet shards) for a large corpus. Both paths give each
+channel's transformer the same input (:func:`transformer_input`) and key the
+features of a column other than the answers by that column's texts
+(:func:`source_hash`). This module sits below both, so neither imports the other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .channels import ChannelSpec
+    from .corpus import Corpus
+
+__all__ = ["Features", "source_hash", "transformer_input"]
+
+
+@dataclass
+class Features:
+    """Per-text channel matrices for one corpus.
+
+    Attributes
+    ----------
+    corpus : Corpus
+    matrices : dict of str to array-like
+        Channel name -> matrix of shape (n_outputs, d), rows aligned with
+        ``corpus.df`` (dense numpy, or scipy sparse for sparse channels).
+    names : dict of str to list of str
+        Column names per channel.
+    lexical : LexicalFingerprint or None
+        The fitted fingerprint (over-used terms per model), when it was
+        computed in this call rather than loaded from the cache.
+    info : dict
+        Settings the features were computed with (``embedding_model``, ...).
+    """
+
+    corpus: Corpus
+    matrices: MutableMapping[str, Any]
+    names: dict[str, list[str]]
+    lexical: Any = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def transformer_input(frame: pd.DataFrame, spec: ChannelSpec) -> Any:
+    """What a channel's transformer reads from rows of the corpus table.
+
+    For a channel fitted on the table (``spec.fit_on == "frame"``), the rows
+    with ``output`` holding the channel's ``source`` texts ("" where there are
+    none); for the others, those texts as a Series indexed from 0.
+    """
+    if spec.fit_on == "frame":
+        if spec.source == "output":
+            return frame
+        texts = frame[spec.source].fillna("") if spec.source in frame else ""
+        return frame.assign(output=texts)
+    if spec.source in frame:
+        return frame[spec.source].fillna("").reset_index(drop=True)
+    return pd.Series([""] * len(frame))
+
+
+def source_hash(corpus: Corpus, column: str) -> str:
+    """SHA-256 of a text column other than ``output`` (reasoning traces), by row; 16 hex digits.
+
+    The corpus's content hash covers the answers only, so features of another
+    column need its texts in their key too.
+    """
+    memo = corpus.__dict__.setdefault("_source_hash", {})
+    if column not in memo:
+        df = corpus.df
+        table = df[["model", "prompt_id", "sample"]].astype(str)
+        table["text"] = df[column].fillna("").astype(str) if column in df else ""
+        digest = hashlib.sha256()
+        for row in table.sort_values(["model", "prompt_id", "sample"]).itertuples(index=False):
+            digest.update("\x1f".join(row).encode("utf-8", "surrogatepass") + b"\x1e")
+        memo[column] = digest.hexdigest()[:16]
+    return str(memo[column])
