@@ -43,9 +43,13 @@ __all__ = [
     "CHANNELS",
     "COVARIATE_CHANNEL",
     "REGISTRY",
+    "AttributionUse",
     "ChannelSpec",
+    "CorpusFit",
+    "Coverage",
     "FeatureOptions",
     "attribution_channels",
+    "attribution_use",
     "covariate_rows",
     "covariates",
     "get",
@@ -190,6 +194,48 @@ def _trace_transformer(options: FeatureOptions) -> Any:
     return TraceFingerprint()
 
 
+def _lexical_fit(transformer: Any, parts: Any, executor: Any, **kwargs: Any) -> Any:
+    from .lexical_stream import fit_streamed
+
+    return fit_streamed(transformer, parts, executor, **kwargs)
+
+
+def _lexical_dump(fitted: Any) -> dict[str, Any]:
+    from .lexical_stream import dump_vocabulary
+
+    return dump_vocabulary(fitted)
+
+
+def _lexical_load(template: Any, blob: dict[str, Any]) -> Any:
+    from .lexical_stream import load_vocabulary
+
+    return load_vocabulary(template, blob)
+
+
+def _trace_fit(transformer: Any, parts: Any, executor: Any, **kwargs: Any) -> Any:
+    from .traces import fit_streamed
+
+    return fit_streamed(transformer, parts, executor, **kwargs)
+
+
+def _trace_dump(fitted: Any) -> dict[str, Any]:
+    from .traces import dump_vocabulary
+
+    return dump_vocabulary(fitted)
+
+
+def _trace_load(template: Any, blob: dict[str, Any]) -> Any:
+    from .traces import load_vocabulary
+
+    return load_vocabulary(template, blob)
+
+
+def _attribution_terms(corpus: Any, vocabulary: Any, **kwargs: Any) -> Any:
+    from .ngrams import lexical_counts
+
+    return lexical_counts(corpus, vocabulary, **kwargs)
+
+
 def _trace_presence(rows: Any, names: list[str]) -> Any:
     from .traces import trace_presence
 
@@ -281,6 +327,96 @@ def _describe_identity(name: str, mine: float, others: float, share: tuple[float
 
 # ------------------------------------------------------------------ the specs
 @dataclass(frozen=True)
+class CorpusFit:
+    """How a transformer that learns from the whole corpus is fitted when it comes in shards.
+
+    Some transformers learn from every output before they can count any
+    (a vocabulary of the terms used on ``min_df`` prompts, the ``max_terms``
+    most frequent). In memory their ``fit_transform`` sees the whole corpus;
+    over shards (:mod:`detector.shards`) ``fit`` runs first, in passes over
+    every shard, and every shard is then ``transform``-ed with its result,
+    so both paths give the same rows (``tests/test_channel_contract.py``).
+
+    Attributes
+    ----------
+    fit : callable
+        ``fit(transformer, parts, executor, *, progress, desc) -> fitted``:
+        ``transformer`` as ``make`` gives it; ``parts`` per shard of whole
+        prompts, its transformer input
+        (:func:`~detector.featureset.transformer_input`) and its rows of the
+        corpus table; ``executor`` maps picklable jobs over them
+        (:mod:`detector.executor`).
+    dump : callable
+        ``dump(fitted) -> dict``: the fit as JSON, kept in the cache folder.
+    load : callable
+        ``load(transformer, blob) -> fitted``; raises ValueError or KeyError
+        for a blob it cannot use (it is then fitted again).
+    """
+
+    fit: Callable[..., Any]
+    dump: Callable[[Any], dict[str, Any]]
+    load: Callable[[Any, dict[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which outputs a channel covers, and how one over part of them is used.
+
+    Attributes
+    ----------
+    masks_empty : bool
+        Outputs whose ``source`` text is empty are left out of the channel:
+        its per-prompt pair mask holds only pairs where both outputs have the
+        text, and its scale and reliability come from the pairs of models that
+        share some.
+    when_present : bool
+        Not a default channel, but scoring adds it when the suspect and at
+        least one other model of the pool have ``source`` text on enough of
+        the suspect's prompts (:func:`present_channels`); its z is reported
+        per candidate that has the text, against a null of the models that
+        have it.
+    """
+
+    masks_empty: bool = False
+    when_present: bool = False
+
+
+@dataclass(frozen=True)
+class AttributionUse:
+    """How the attribution classifiers use a channel (:mod:`detector.attribution`).
+
+    Attributes
+    ----------
+    C : float
+        Regularization strength of the classifiers on the channel's block.
+    rank : int
+        Position of the channel's block in the design matrix (lowest first);
+        fixed so that a classifier does not depend on the order channels are
+        named in.
+    estimator : {"svm", "logreg"}
+        Estimator of the channel's block.
+    default : bool
+        Part of the classifiers' default channel set.
+    arcsinh : bool
+        Take arcsinh of the channel's dense features (it tames heavy-tailed
+        rates and counts and keeps zeros at zero).
+    own_terms : callable or None
+        ``own_terms(corpus, vocabulary, *, cache_dir, use_cache, progress) ->
+        (counts, terms)``: the classifiers count the channel's terms
+        themselves, with a vocabulary learned from their training texts
+        (``vocabulary`` None) and stored with them, so new texts are counted
+        over the same terms; None: they use the channel's features.
+    """
+
+    C: float
+    rank: int
+    estimator: str = "logreg"
+    default: bool = False
+    arcsinh: bool = True
+    own_terms: Callable[..., tuple[Any, list[str]]] | None = None
+
+
+@dataclass(frozen=True)
 class ChannelSpec:
     """Everything the pipeline needs to know about one evidence channel.
 
@@ -306,6 +442,10 @@ class ChannelSpec:
     identity : callable
         ``identity(options) -> dict``: what besides the texts identifies the
         features in the on-disk cache.
+    corpus_fit : CorpusFit or None
+        For a transformer that learns from the whole corpus (a vocabulary),
+        how it is fitted over shards; None: it transforms each output on its
+        own, so each shard is fitted and transformed alone.
     sparse : bool
         The features are a scipy sparse matrix.
     default : bool
@@ -327,25 +467,9 @@ class ChannelSpec:
     base_weight : float
         Relative weight in the combination, before the split-half
         reliability on the corpus at hand (docs/method.md, section 3).
-    attribution_c : float or None
-        Regularization strength C of the attribution classifiers on this
-        channel's block; None when the channel is not used for attribution.
-    attribution_estimator : str
-        Estimator of the channel's attribution block ("svm" or "logreg").
-    counts_own_terms : bool
-        Attribution counts its own n-grams for this channel rather than
-        reusing the corpus features.
-    attribution_default : bool
-        Part of the attribution classifiers' default channel set.
-    attribution_rank : int
-        Position of the channel's block in the attribution design matrix
-        (lowest first); fixed so that a classifier does not depend on the
-        order channels are named in.
-    attribution_arcsinh : bool
-        Attribution takes arcsinh of the channel's dense features (it tames
-        heavy-tailed rates and counts and keeps zeros at zero).
     uses_embedding_model : bool
-        The features come from the embedding model: a classifier records
+        The features come from the embedding model: they are kept as float32,
+        do not depend on the tokenization of text, and a classifier records
         that model and refuses features of another.
     describe_feature : callable or None
         ``describe_feature(name, mine, others, share) -> str``: one feature
@@ -360,22 +484,16 @@ class ChannelSpec:
         channel, from its own feature rows (the length of a reasoning trace);
         None: the answer's length and markdown (:func:`covariates` of the
         :data:`COVARIATE_CHANNEL`).
-    masks_empty : bool
-        Outputs whose ``source`` text is empty are left out of the channel:
-        its per-prompt pair mask holds only pairs where both outputs have the
-        text, and its scale and reliability come from the pairs of models that
-        share some.
+    coverage : Coverage
+        For a channel that only some outputs have (reasoning traces), how it
+        is masked and when scoring adds it.
     min_prompts : int
         Fewest distinct prompts the channel can be fitted on (the lexical
         fingerprint keeps only terms seen on ``min_df`` = 5 prompts); with
         fewer, :func:`~detector.features.compute_features` refuses before
         computing any channel.
-    when_present : bool
-        Not a default channel, but scoring adds it when the suspect and at
-        least one other model of the pool have ``source`` text on enough of
-        the suspect's prompts (:func:`present_channels`); its z is reported
-        per candidate that has the text, against a null of the models that
-        have it.
+    attribution : AttributionUse or None
+        How the attribution classifiers use the channel; None: they do not.
     """
 
     name: str
@@ -388,24 +506,19 @@ class ChannelSpec:
     fit_on: Literal["texts", "frame"] = "texts"
     source: str = "output"
     identity: Callable[[FeatureOptions], dict[str, Any]] = _no_identity
+    corpus_fit: CorpusFit | None = None
     sparse: bool = False
     default: bool = True
     base_weight: float = 1.0
-    attribution_c: float | None = None
-    attribution_estimator: str = "logreg"
-    counts_own_terms: bool = False
-    attribution_default: bool = False
-    attribution_rank: int = 0
-    attribution_arcsinh: bool = True
     uses_embedding_model: bool = False
     describe_feature: Callable[[str, float, float, tuple[float, float]], str] | None = (
         _describe_generic
     )
     table: Callable[[Any, list[str]], pd.DataFrame] = field(default_factory=_named_columns)
     covariates: Callable[[Any, list[str]], np.ndarray] | None = None
-    masks_empty: bool = False
+    coverage: Coverage = field(default_factory=Coverage)
     min_prompts: int = 1
-    when_present: bool = False
+    attribution: AttributionUse | None = None
 
 
 # Similarities and base weights were chosen by measurement on the dev corpus
@@ -426,9 +539,7 @@ REGISTRY: dict[str, ChannelSpec] = {
             identity=_embedding_identity,
             similarity="distance",
             prepare=_dense,
-            attribution_c=0.1,
-            attribution_rank=2,
-            attribution_arcsinh=False,
+            attribution=AttributionUse(C=0.1, rank=2, arcsinh=False),
             uses_embedding_model=True,
             describe_feature=None,
         ),
@@ -441,9 +552,7 @@ REGISTRY: dict[str, ChannelSpec] = {
             similarity="cosine",
             prepare=_style,
             row_prepare=_style_rows,
-            attribution_c=0.1,
-            attribution_default=True,
-            attribution_rank=1,
+            attribution=AttributionUse(C=0.1, rank=1, default=True),
             describe_feature=_describe_style,
         ),
         ChannelSpec(
@@ -452,14 +561,13 @@ REGISTRY: dict[str, ChannelSpec] = {
             description="which words and two- and three-word phrases an answer uses",
             make=_lexical_transformer,
             fit_on="frame",
+            corpus_fit=CorpusFit(_lexical_fit, _lexical_dump, _lexical_load),
             sparse=True,
             similarity="distance",
             prepare=_presence,
-            attribution_c=1.0,
-            attribution_estimator="svm",
-            counts_own_terms=True,
-            attribution_default=True,
-            attribution_rank=0,
+            attribution=AttributionUse(
+                C=1.0, rank=0, estimator="svm", default=True, own_terms=_attribution_terms
+            ),
             describe_feature=_describe_terms,
             table=_term_totals,
             min_prompts=5,  # LexicalFingerprint's min_df
@@ -473,8 +581,7 @@ REGISTRY: dict[str, ChannelSpec] = {
             similarity="profile",
             prepare=_self_identification,
             base_weight=0.5,
-            attribution_c=0.1,
-            attribution_rank=3,
+            attribution=AttributionUse(C=0.1, rank=3),
             describe_feature=_describe_identity,
             table=_named_columns("id_"),
         ),
@@ -485,6 +592,7 @@ REGISTRY: dict[str, ChannelSpec] = {
             "have traces; reported beside the score, not combined into it)",
             make=_trace_transformer,
             fit_on="frame",
+            corpus_fit=CorpusFit(_trace_fit, _trace_dump, _trace_load),
             source="reasoning",
             sparse=True,
             default=False,
@@ -492,8 +600,7 @@ REGISTRY: dict[str, ChannelSpec] = {
             prepare=_trace_presence,
             covariates=_trace_covariates,
             base_weight=0.0,
-            masks_empty=True,
-            when_present=True,
+            coverage=Coverage(masks_empty=True, when_present=True),
             describe_feature=_describe_terms,
             table=_trace_totals,
         ),
@@ -553,7 +660,7 @@ def present_channels(
     names: list[str] = []
     notes: list[str] = []
     for spec in REGISTRY.values():
-        if not spec.when_present or spec.source not in df.columns:
+        if not spec.coverage.when_present or spec.source not in df.columns:
             continue
         has = df[spec.source].fillna("").astype(str) != ""
         mine = set(df.loc[has & (df["model"] == suspect), "prompt_id"])
@@ -573,10 +680,27 @@ def present_channels(
     return names, notes
 
 
+def attribution_use(name: str) -> AttributionUse:
+    """How the attribution classifiers use a channel.
+
+    Raises
+    ------
+    ProvenanceError
+        For a channel they cannot use.
+    """
+    use = get(name).attribution
+    if use is None:
+        raise ProvenanceError(
+            f"the {name} channel is not used for attribution; choose from "
+            f"{', '.join(attribution_channels())} for `channels`"
+        )
+    return use
+
+
 def attribution_channels() -> list[str]:
     """Channels the attribution classifiers can use, in design-matrix block order."""
-    specs = [s for s in REGISTRY.values() if s.attribution_c is not None]
-    return [s.name for s in sorted(specs, key=lambda s: s.attribution_rank)]
+    used = {s.name: s.attribution.rank for s in REGISTRY.values() if s.attribution is not None}
+    return sorted(used, key=lambda name: used[name])
 
 
 def parse_channels(

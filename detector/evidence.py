@@ -149,7 +149,7 @@ class Evidence:
         None when every such channel is a model-level profile.
         """
         for name, channel in self.channels.items():
-            if registry.get(name).masks_empty:  # over part of the outputs only
+            if registry.get(name).coverage.masks_empty:  # over part of the outputs only
                 continue
             shared = getattr(channel, "shared_counts", None)
             if shared is not None:
@@ -383,7 +383,7 @@ def build_evidence(
     if streaming:
         # A channel over part of the outputs (reasoning traces) is small by nature:
         # it is built in memory beside the streamed ones.
-        partial = {n: k for n, k in kinds.items() if registry.get(n).masks_empty}
+        partial = {n: k for n, k in kinds.items() if registry.get(n).coverage.masks_empty}
         streamed = {n: k for n, k in kinds.items() if n not in partial}
         built = _streamed(
             features, streamed, models, pids, rows, model_idx, prompt_idx, control_format,
@@ -436,7 +436,7 @@ def _in_memory(
         spec = registry.get(name)
         matrix = features.matrices[name]
         picked = matrix[rows] if hasattr(matrix, "tocsr") else np.asarray(matrix)[rows]
-        if spec.masks_empty:  # only the outputs that have the channel's text
+        if spec.coverage.masks_empty:  # only the outputs that have the channel's text
             built[name] = _partial_channel(
                 spec, picked, features.names[name], sub, model_idx, prompt_idx, models, pids, kinds
             )
@@ -569,7 +569,7 @@ def _weigh(evidence: Evidence, seed: int, fixed_weights: dict[str, float] | None
     """Scales, split-half reliabilities and combination weights of the channels."""
     built = evidence.channels
     for name, ch in built.items():
-        pairs = _pairs_with_data(ch) if registry.get(name).masks_empty else None
+        pairs = _pairs_with_data(ch) if registry.get(name).coverage.masks_empty else None
         off = _off_diagonal(ch.affinity(), pairs)
         sd = float(off.std()) if len(off) else 0.0
         evidence.scales[name] = (float(off.mean()) if len(off) else 0.0, sd if sd > 1e-12 else 1.0)

@@ -270,11 +270,11 @@ def score(
     z, z_boot = _calibrated_z(evidence, s, c_idx, nulls, null, seed, n_bootstrap, clades)
     per_channel: dict[str, dict[int, float]] = {}
     for name in evidence.channels:
-        if not registry.get(name).masks_empty:
+        if not registry.get(name).coverage.masks_empty:
             z_ch = calibrate(evidence.channel_affinity(name), s, c_idx, nulls, null, clades)
             per_channel[name] = {c: float(v) for c, v in zip(c_idx, z_ch, strict=True)}
     for name in evidence.channels:
-        if registry.get(name).masks_empty:  # only candidates that have the text
+        if registry.get(name).coverage.masks_empty:  # only candidates that have the text
             per_channel[name], note = _partial_channel_z(
                 evidence,
                 name,

@@ -46,7 +46,7 @@ def features(corpus, tmp_path_factory):
 def test_spec_is_reported_not_combined():
     spec = registry.get("reasoning")
     assert spec.source == "reasoning" and not spec.default and spec.base_weight == 0
-    assert spec.masks_empty and spec.when_present and spec.attribution_c is None
+    assert spec.coverage.masks_empty and spec.coverage.when_present and spec.attribution is None
     assert "reasoning" not in registry.default_channels()
 
 

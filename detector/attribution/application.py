@@ -204,7 +204,8 @@ def _new_design(
     for c, width in clf.blocks:
         have = blocks[c].shape[1]
         spec = registry.get(c)
-        if not spec.counts_own_terms and block_names[c] != list(clf.feature_names_.get(c, [])):
+        counted_here = registry.attribution_use(c).own_terms is not None  # its own vocabulary
+        if not counted_here and block_names[c] != list(clf.feature_names_.get(c, [])):
             raise ProvenanceError(
                 f"the {c} features ({have} columns) differ from those the classifier was "
                 f"trained on ({width}); retrain it with this version of provenance"

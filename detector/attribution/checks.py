@@ -121,7 +121,7 @@ def _check_params(params: dict[str, Any]) -> tuple[list[tuple[str, int]], list[s
     names = params["feature_names"]
     _need(isinstance(names, dict), "feature_names is not an object")
     for name, width in blocks:
-        if registry.get(name).counts_own_terms:
+        if registry.attribution_use(name).own_terms:
             continue
         cols = names.get(name)
         _need(
@@ -135,7 +135,7 @@ def _check_params(params: dict[str, Any]) -> tuple[list[tuple[str, int]], list[s
 def _check_terms(raw: Any, blocks: list[tuple[str, int]], max_terms: int | None) -> list[str]:
     """The n-gram terms, counted in their bytes before any becomes a Python string."""
     _need(isinstance(raw, np.ndarray) and raw.dtype == np.uint8 and raw.ndim == 1, "bad terms")
-    width = next((w for n, w in blocks if registry.get(n).counts_own_terms), 0)
+    width = next((w for n, w in blocks if registry.attribution_use(n).own_terms), 0)
     if max_terms is not None:
         _need(
             width <= max_terms,
@@ -283,7 +283,7 @@ def _build(state: dict[str, Any], max_terms: int | None) -> AttributionClassifie
     clf.combiner_ = combiner
     clf.folds_ = []  # the out-of-fold scores are not saved: oof_scores_, oof_proba_ stay unset
     clf.terms_ = terms
-    terms_channel = next((n for n, _ in blocks if registry.get(n).counts_own_terms), None)
+    terms_channel = next((n for n, _ in blocks if registry.attribution_use(n).own_terms), None)
     clf.feature_names_ = {
         **{n: list(params["feature_names"][n]) for n, _ in blocks if n != terms_channel},
         **({terms_channel: terms} if terms_channel else {}),

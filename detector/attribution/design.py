@@ -2,8 +2,8 @@
 
 Which channels attribution can use, their default set and the order of their
 blocks come from the channel specs (:data:`detector.channels.REGISTRY`): a
-channel whose spec has ``counts_own_terms`` is counted here with
-:func:`~detector.ngrams.lexical_counts`; every other channel's
+channel whose spec's attribution settings count their ``own_terms`` is counted here with
+that function (:func:`~detector.ngrams.lexical_counts` for the lexical channel); every other channel's
 per-text features are those of :func:`~detector.features.as_features`.
 """
 
@@ -19,7 +19,6 @@ from .. import channels as registry
 from ..corpus import Corpus
 from ..errors import ProvenanceError
 from ..features import Features, as_features, parse_channels
-from ..ngrams import lexical_counts
 from ..resolve import as_corpus
 
 __all__ = [
@@ -33,7 +32,7 @@ __all__ = [
 ATTRIBUTION_CHANNELS: tuple[str, ...] = tuple(registry.attribution_channels())
 #: The classifiers' default channels.
 DEFAULT_CHANNELS: tuple[str, ...] = tuple(
-    c for c in ATTRIBUTION_CHANNELS if registry.get(c).attribution_default
+    c for c in ATTRIBUTION_CHANNELS if registry.attribution_use(c).default
 )
 
 Data = Corpus | Features
@@ -53,7 +52,7 @@ def parse_attribution_channels(channels: str | Sequence[str] | None) -> list[str
 
 def own_terms_channel(channels: Sequence[str]) -> str | None:
     """The channel whose n-gram terms the classifier counts itself (None if not used)."""
-    return next((c for c in channels if registry.get(c).counts_own_terms), None)
+    return next((c for c in channels if registry.attribution_use(c).own_terms), None)
 
 
 def model_channels(channels: Sequence[str]) -> list[str]:
@@ -94,7 +93,7 @@ def channel_matrices(
     computed (and cached) and added to them.
     """
     corpus = as_corpus(data)
-    wanted = [c for c in channels if not registry.get(c).counts_own_terms]
+    wanted = [c for c in channels if not registry.attribution_use(c).own_terms]
     if not wanted:
         return corpus, {}, {}
     features = as_features(data, wanted, **kwargs)
@@ -106,7 +105,7 @@ def channel_matrices(
 def design_matrix(blocks: dict[str, Any], rows: np.ndarray | None = None) -> sp.csr_matrix:
     """Stack channel blocks into the classifier's design matrix.
 
-    Dense blocks of channels whose spec has ``attribution_arcsinh`` are
+    Dense blocks of channels whose attribution settings have ``arcsinh`` are
     arcsinh-transformed (it tames heavy-tailed rates and counts and keeps
     zeros at zero); sparse blocks are kept as they are.
 
@@ -129,7 +128,7 @@ def design_matrix(blocks: dict[str, Any], rows: np.ndarray | None = None) -> sp.
         else:
             dense = np.asarray(m, dtype=np.float64)
             dense = dense[rows] if rows is not None else dense
-            if registry.get(name).attribution_arcsinh:
+            if registry.attribution_use(name).arcsinh:
                 dense = np.arcsinh(dense)
             part = sp.csr_matrix(dense)
         parts.append(part)
@@ -159,8 +158,9 @@ def build_blocks(
     blocks: dict[str, Any] = {}
     block_names: dict[str, list[str]] = {}
     for c in channels:
-        if registry.get(c).counts_own_terms:
-            counts, terms = lexical_counts(
+        own_terms = registry.attribution_use(c).own_terms
+        if own_terms is not None:
+            counts, terms = own_terms(
                 corpus, vocabulary, cache_dir=cache_dir, use_cache=use_cache, progress=progress
             )
             counts = counts[rows]

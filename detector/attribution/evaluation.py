@@ -245,7 +245,9 @@ def _top_features(
         contrib = coef * (mean_c - mean_rest) * weight
         share_c, share_rest = _class_means(G, n_c, n_rest, (raw > 0).astype(np.float64))
         linear = sp.csr_matrix(raw, copy=True)
-        if spec.attribution_arcsinh and not spec.sparse:  # undo the design's arcsinh
+        if (
+            registry.attribution_use(spec.name).arcsinh and not spec.sparse
+        ):  # undo the design's arcsinh
             linear.data = np.sinh(linear.data)
         raw_c, raw_rest = _class_means(G, n_c, n_rest, linear)
         for c in range(k):

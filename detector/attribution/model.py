@@ -37,7 +37,7 @@ __all__ = [
 
 #: Regularization of each channel's SVM (larger = weaker); chosen by grouped CV.
 CHANNEL_C: dict[str, float] = {
-    name: float(registry.get(name).attribution_c or 0.0) for name in registry.attribution_channels()
+    name: float(registry.attribution_use(name).C) for name in registry.attribution_channels()
 }
 #: Per-channel learners compared in the benchmark; "svm" is the default.
 ESTIMATORS = ("svm", "auto", "logreg", "sgd", "hgb")
@@ -179,7 +179,7 @@ class AttributionClassifier(ClassifierMixin, BaseEstimator):
         Channel name and number of columns of each block of ``X``.
     C : float or dict of str to float, optional
         SVM regularization (larger = weaker), one for all channels or per
-        channel; default each channel spec's ``attribution_c`` (:data:`CHANNEL_C`).
+        channel; default each channel spec's ``attribution.C`` (:data:`CHANNEL_C`).
     n_folds : int
         Prompt-grouped folds for the combiner's training scores (and the
         evaluation).
@@ -187,7 +187,7 @@ class AttributionClassifier(ClassifierMixin, BaseEstimator):
         Seed of the fold assignment.
     estimator : {"svm", "auto", "logreg", "sgd", "hgb"}
         Per-channel learner: a linear SVM for every channel (default); "auto",
-        each channel spec's ``attribution_estimator`` (a linear SVM for the
+        each channel spec's ``attribution.estimator`` (a linear SVM for the
         n-gram channel, logistic regression for dense ones: 1.6x faster on 42
         models, 0.5 points less accurate, worse calibrated); or for every
         channel logistic regression (``C`` times 10, lbfgs), SGD with the
@@ -243,7 +243,11 @@ class AttributionClassifier(ClassifierMixin, BaseEstimator):
     def _learner(self, name: str) -> Any:
         C = self._channel_C(name)
         spec = registry.get(name)
-        estimator = spec.attribution_estimator if self.estimator == "auto" else self.estimator
+        estimator = (
+            registry.attribution_use(spec.name).estimator
+            if self.estimator == "auto"
+            else self.estimator
+        )
         if estimator == "svm":
             return LinearSVC(C=C, tol=SVM_TOL, max_iter=SVM_MAX_ITER, random_state=self.seed)
         if estimator == "logreg":

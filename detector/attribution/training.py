@@ -86,7 +86,7 @@ def _metadata(
         }
     for c in chans:
         spec = registry.get(c)
-        if not spec.counts_own_terms and not spec.uses_embedding_model:
+        if not registry.attribution_use(c).own_terms and not spec.uses_embedding_model:
             meta[f"{c}_features"] = len(block_names.get(c, []))
     meta.update(
         {

@@ -427,7 +427,7 @@ def _attribution_data(
     keep &= df["prompt_id"].isin(set(prompts)).to_numpy()
     rows = np.flatnonzero(keep)
     corpus = Corpus(df.iloc[rows].reset_index(drop=True), features.corpus.source, [])
-    own = {name for name, spec in registry.REGISTRY.items() if spec.counts_own_terms}
+    own = {n for n, s in registry.REGISTRY.items() if s.attribution and s.attribution.own_terms}
     matrices = {
         c: (sp.csr_matrix(m)[rows] if sp.issparse(m) else np.asarray(m)[rows])
         for c, m in features.matrices.items()
