@@ -553,7 +553,7 @@ def zero_weight_notes(evidence: Evidence) -> list[str]:
         if weight != 0 or spec.base_weight <= 0:
             continue
         channel = evidence.channels[name]
-        pairs = _pairs_with_data(channel) if spec.masks_empty else None
+        pairs = _pairs_with_data(channel) if spec.coverage.masks_empty else None
         off = _off_diagonal(channel.affinity(), pairs)
         if len(off) > 1 and float(off.std()) > 1e-12:
             notes.append(
