@@ -669,7 +669,8 @@ def collect(
     models : sequence of str or str
         Model names as the server knows them (a comma-separated string works).
     prompts : path or sequence of Prompt or str
-        A prompts file (see :func:`load_prompts`) or the prompts themselves.
+        A prompts file, or any corpus the readers read, whose prompts and prompt ids
+        are taken (see :func:`load_prompts`), or the prompts themselves.
     out : path
         The output ``.jsonl`` file. Existing records are kept and skipped;
         nothing in it is ever overwritten.

@@ -364,6 +364,8 @@ def build_corpus(frames: list[pd.DataFrame], source: str) -> Corpus:
     """Validate and normalize canonical frames (see :mod:`detector.shapes`) into a corpus."""
     problems: list[str] = []
     has_ids = [("prompt_id" in f.columns and bool(f["prompt_id"].notna().all())) for f in frames]
+    if any("sample" in f.columns for f in frames):  # a source without samples holds sample 0
+        frames = [f if "sample" in f.columns else f.assign(sample=0) for f in frames]
     frame = pd.concat(frames, ignore_index=True, sort=False)
     if frame.empty:
         raise ProvenanceError(f"{source}: no records; give a table with model outputs")

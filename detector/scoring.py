@@ -28,7 +28,7 @@ import html
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -48,12 +48,16 @@ from .calibration import (
     transfer_groups,
 )
 from .corpus import Corpus
+from .errors import ProvenanceError
 from .evidence import INDISTINGUISHABLE, Evidence, bootstrap_counts, zero_weight_notes
 from .features import Features
 from .params import check_alpha, check_int, check_seed
 from .resolve import Roles, as_corpus, as_features_or_corpus, resolve_roles, suspect_evidence
 from .results import Result
 from .verdicts import CandidateFacts, candidate_verdict, overall_verdict
+
+if TYPE_CHECKING:
+    from .shift import ShiftResult
 
 log = logging.getLogger(__name__)
 
@@ -178,8 +182,9 @@ def score(
     attribution: bool = False,
     roles: Roles | None = None,
     lineage: pd.DataFrame | str | Path | None = None,
+    baseline: str | None = None,
     **evidence_kwargs: Any,
-) -> ScoreResult:
+) -> ScoreResult | ShiftResult:
     """Score every candidate as the suspect's teacher or parent.
 
     Parameters
@@ -227,18 +232,34 @@ def score(
     roles : Roles, optional
         Roles resolved beforehand (:func:`~detector.resolve.resolve_roles`);
         then ``suspect``, ``candidates`` and ``reference`` are taken from it.
+    baseline : str, optional
+        The suspect's predecessor or a sibling on its base model: then the
+        question is whether the suspect *moved* toward a candidate relative
+        to it (:func:`detector.shift.shift_score`, a
+        :class:`~detector.shift.ShiftResult`; ``null`` and ``attribution``
+        do not apply).
     **evidence_kwargs
         Passed to :func:`~detector.evidence.build_evidence`.
 
     Returns
     -------
-    ScoreResult
+    ScoreResult, or ShiftResult with ``baseline``
 
     Raises
     ------
     ProvenanceError
         Unknown model, suspect among candidates, too few shared prompts.
     """
+    if baseline is not None:  # did the suspect move toward a candidate? (issue 23)
+        from .shift import shift_score
+
+        if attribution:
+            raise ProvenanceError("`attribution` is not part of the shift test; drop `baseline`")
+        return shift_score(
+            data, suspect, baseline, candidates, reference, seed=seed, n_bootstrap=n_bootstrap,
+            alpha=alpha, min_prompts=min_prompts, min_reference=min_reference, channels=channels,
+            lineage=lineage, roles=roles, **evidence_kwargs,
+        )  # fmt: skip
     seed, alpha = check_seed(seed), check_alpha(alpha)
     n_bootstrap = check_int(n_bootstrap, "n_bootstrap", 1)
     if roles is None:
