@@ -348,7 +348,7 @@ def shift_z(
 def answered_both(evidence: Evidence, a: int, b: int) -> np.ndarray:
     """Prompts models ``a`` and ``b`` both answered, shape (n_prompts,), bool."""
     for name, channel in evidence.channels.items():
-        if registry.get(name).masks_empty:
+        if registry.get(name).coverage.masks_empty:
             continue
         if hasattr(channel, "pair_values"):
             return np.asarray(channel.pair_values(a, b)[1], dtype=bool)
@@ -723,14 +723,16 @@ def shift_score(
     both = answered_both(evidence, s, b).astype(np.float64)
     full = evidence.combined_affinity(both)
     shift = shift_vector(full, s, b)
-    counts = bootstrap_counts(evidence.n_prompts, n_bootstrap, seed) * both[None, :]
+    counts = (
+        bootstrap_counts(evidence.n_prompts, n_bootstrap, seed, evidence.draw_order) * both[None, :]
+    )
     boot = evidence.bootstrap_affinities(counts, rows=np.array([s, b]))
     shift_boot = shift_vector(boot["combined"], 0, 1)
     z = shift_z(shift, c_idx, nulls, clades)
     z_boot = shift_z(shift_boot, c_idx, nulls, clades)
     per_channel: dict[str, np.ndarray] = {}
     for name in evidence.channels:
-        if registry.get(name).masks_empty:  # over part of the outputs: not in the shift
+        if registry.get(name).coverage.masks_empty:  # over part of the outputs: not in the shift
             notes.append(f"{registry.get(name).label} are not compared in the shift test")
             continue
         ch = shift_vector(evidence.channel_affinity(name, both), s, b)
