@@ -43,15 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .calibration import (
-    MIN_REFERENCE,
-    NULL,
-    calibrate,
-    clade_tests,
-    holm,
-    null_sets,
-    tail_probability,
-)
+from .calibration import MIN_REFERENCE, calibrate_candidates
 from .corpus import Corpus
 from .errors import ProvenanceError
 from .evidence import Evidence
@@ -416,21 +408,20 @@ def peer_verdicts(
     sd = float(off.std()) if off.size else 1.0
     affinity = -(d - float(off.mean() if off.size else 0.0)) / (sd if sd > 1e-12 else 1.0)
     pos = {m: i for i, m in enumerate(models)}
-    s = pos[suspect]
-    c_idx = [pos[c] for c in candidates]
-    r_idx = [pos[r] for r in reference]
-    clade_idx = [[pos[m] for m in (clades or {}).get(c, []) if m in pos] for c in candidates]
-    excluded = {
-        pos[c]: {pos[m] for m in (exclusions or {}).get(c, []) if m in pos} | set(extra)
-        for c, extra in zip(candidates, clade_idx, strict=True)
-    }
-    nulls, how = null_sets(c_idx, r_idx, min_reference, excluded)
-    if how == "uncalibrated":
-        return affinity[s, c_idx], np.zeros(len(c_idx), dtype=bool)
-    z = calibrate(affinity, s, c_idx, nulls, NULL, clade_idx)
-    dof = np.array([max(len(n) - 1, 1) for n in nulls])
-    p_raw = np.minimum(1.0, clade_tests(clade_idx, len(c_idx)) * tail_probability(z, dof))
-    return np.asarray(z, dtype=float), holm(p_raw) < alpha
+    cal = calibrate_candidates(
+        affinity,
+        pos[suspect],
+        [pos[c] for c in candidates],
+        [pos[r] for r in reference],
+        min_reference=min_reference,
+        exclusions={
+            pos[c]: {pos[m] for m in members if m in pos}
+            for c, members in (exclusions or {}).items()
+            if c in pos
+        },
+        clades=[[pos[m] for m in (clades or {}).get(c, []) if m in pos] for c in candidates],
+    )
+    return np.asarray(cal.z, dtype=float), cal.related(alpha)
 
 
 def _outcome(

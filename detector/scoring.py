@@ -38,13 +38,12 @@ from .calibration import (
     MIN_REFERENCE,
     MIN_SPREAD,
     NULL,
+    Calibration,
     calibrate,
-    clade_tests,
+    calibrate_candidates,
     holm,
-    null_rank,
     null_sets,
     robust_z,
-    tail_probability,
     transfer_groups,
 )
 from .corpus import Corpus
@@ -282,17 +281,28 @@ def score(
     c_idx = [int(i) for i in evidence.index(list(cand))]
     r_idx = [int(i) for i in evidence.index(list(ref))]
     clades, exclusions = _clades_and_exclusions(evidence, roles, c_idx)
-    nulls, calibration = null_sets(c_idx, r_idx, min_reference, exclusions)
     notes: list[str] = roles.notes() + zero_weight_notes(evidence)
     if channels is None and not isinstance(data, Evidence):
         notes += registry.present_channels(as_corpus(data).df, suspect, roles.pool, min_prompts)[1]
-    calibrated = calibration != "uncalibrated" and not degenerate
     full = evidence.combined_affinity()
-    z, z_boot = _calibrated_z(evidence, s, c_idx, nulls, null, seed, n_bootstrap, clades)
+    counts = bootstrap_counts(evidence.n_prompts, n_bootstrap, seed, evidence.draw_order)
+    cal = calibrate_candidates(
+        full,
+        s,
+        c_idx,
+        r_idx,
+        min_reference=min_reference,
+        exclusions=exclusions,
+        clades=clades,
+        null=null,
+        boot=evidence.bootstrap_affinities(counts)["combined"],
+    )
+    calibration = cal.how
+    calibrated = cal.calibrated and not degenerate
     per_channel: dict[str, dict[int, float]] = {}
     for name in evidence.channels:
         if not registry.get(name).coverage.masks_empty:
-            z_ch = calibrate(evidence.channel_affinity(name), s, c_idx, nulls, null, clades)
+            z_ch = cal.z_of(evidence.channel_affinity(name))
             per_channel[name] = {c: float(v) for c, v in zip(c_idx, z_ch, strict=True)}
     for name in evidence.channels:
         if registry.get(name).coverage.masks_empty:  # only candidates that have the text
@@ -306,13 +316,9 @@ def score(
             )
             notes.append(note)
     if degenerate:  # numbers from this evidence would look meaningful but are not
-        z = np.full(len(cand), np.nan)
-        z_boot = np.full((n_bootstrap, len(cand)), np.nan)
+        cal = cal.void()
         per_channel = {name: dict.fromkeys(c_idx, float("nan")) for name in per_channel}
-    p_raw, p_adj, score_full, score_boot = _p_values_and_scores(
-        z, z_boot, full, nulls, clades, calibrated
-    )
-    lo, hi = np.percentile(score_boot, [2.5, 97.5], axis=0)
+    lo, hi = np.percentile(cal.score_boot, [2.5, 97.5], axis=0)
 
     if attribution:
         attribution_z, note = _attribution_channel(
@@ -326,17 +332,8 @@ def score(
     channel_z = {n: {names[i]: v for i, v in z_ch.items()} for n, z_ch in per_channel.items()}
     if attribution_z:
         channel_z["attribution"] = attribution_z
-    results, facts = _candidate_scores(
-        evidence,
-        s,
-        list(cand),
-        c_idx,
-        full,
-        {"z": z, "p_raw": p_raw, "p_adj": p_adj, "score": score_full, "lo": lo, "hi": hi},
-        (nulls, null, clades, calibrated, alpha),
-        channel_z,
-    )
-    tied_with = _tied_with(results, list(cand), z_boot, notes)
+    results, facts = _candidate_scores(evidence, list(cand), full, cal, (lo, hi), alpha, channel_z)
+    tied_with = _tied_with(results, list(cand), cal.z_boot, notes)
     if not calibrated and not degenerate:
         degenerate = (
             f"only {len(ref) + len(cand) - 1} models to calibrate against (need "
@@ -385,41 +382,38 @@ def score(
 
 def _candidate_scores(
     evidence: Evidence,
-    s: int,
     cand: list[str],
-    c_idx: list[int],
     full: np.ndarray,
-    values: dict[str, np.ndarray],
-    calibration: tuple[list[list[int]], str, list[list[int]], bool, float],
+    cal: Calibration,
+    interval: tuple[np.ndarray, np.ndarray],
+    alpha: float,
     channel_z: dict[str, dict[str, float]],
 ) -> tuple[list[CandidateScore], list[CandidateFacts]]:
     """The candidates' rows, best first, and the facts their verdicts are worded from.
 
-    ``full`` is the combined affinity, shape (n_models, n_models); ``values``
-    holds arrays of shape (n_cand,): ``z``, ``p_raw``, ``p_adj``, ``score``,
-    ``lo`` and ``hi`` (the score's interval); ``calibration`` is (nulls,
-    null, clades, calibrated, alpha); ``channel_z`` maps a channel to each
+    ``full`` is the combined affinity, shape (n_models, n_models); ``cal`` its
+    calibration; ``interval`` the score's 2.5 and 97.5 percentiles over prompt
+    resamplings, each shape (n_cand,); ``channel_z`` maps a channel to each
     candidate's z in it, by model name (a candidate without the channel is
     absent).
     """
-    nulls, null, clades, calibrated, alpha = calibration
-    z = values["z"]
+    s, c_idx, z = cal.suspect, cal.candidates, cal.z
+    calibrated = cal.calibrated
+    related = cal.related(alpha)
     # degenerate evidence ranks nothing: the candidates keep their given order
     order = np.argsort(-np.nan_to_num(z, nan=0.0), kind="stable")
     shared = _shared_counts(evidence, s)
     results: list[CandidateScore] = []
     facts: list[CandidateFacts] = []
     for rank, k in enumerate(order, start=1):
-        below, size = (
-            null_rank(full, s, c_idx[k], nulls[k], null, clades[k]) if calibrated else (0, 0)
-        )
+        below, size = cal.rank_in_null(full, k)
         fact = CandidateFacts(
             model=cand[k],
             rank=rank,
             z=float(z[k]),
-            p_raw=float(values["p_raw"][k]) if calibrated else None,
-            p_value=float(values["p_adj"][k]) if calibrated else None,
-            related=bool(calibrated and values["p_adj"][k] < alpha),
+            p_raw=float(cal.p_raw[k]) if calibrated else None,
+            p_value=float(cal.p_value[k]) if calibrated else None,
+            related=bool(related[k]),
             null_below=below,
             null_size=size,
         )
@@ -427,8 +421,8 @@ def _candidate_scores(
         results.append(
             CandidateScore(
                 model=cand[k],
-                score=float(values["score"][k]),
-                ci=[float(values["lo"][k]), float(values["hi"][k])],
+                score=float(cal.score[k]),
+                ci=[float(interval[0][k]), float(interval[1][k])],
                 p_value=fact.p_value,
                 rank=rank,
                 verdict=candidate_verdict(fact, alpha),
@@ -465,34 +459,6 @@ def _clades_and_exclusions(
     for c, extra in zip(c_idx, clades, strict=True):  # a clade is never its own null
         exclusions.setdefault(c, set()).update(extra)
     return clades, exclusions
-
-
-def _p_values_and_scores(
-    z: np.ndarray,
-    z_boot: np.ndarray,
-    full: np.ndarray,
-    nulls: list[list[int]],
-    clades: list[list[int]],
-    calibrated: bool,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Raw and Holm p-values, shape (n_cand,), and scores, (n_cand,) and (B, n_cand).
-
-    Calibrated: score = 1 - raw tail probability of z (Student t on the
-    null's size), the same distribution as the p-value. Uncalibrated: no
-    p-values (NaN), and the score is the affinity rescaled to the corpus's range.
-    """
-    n_cand = len(z)
-    if calibrated:
-        dof = np.array([max(len(n) - 1, 1) for n in nulls])
-        tail = tail_probability(z, dof)
-        # a candidate whose clade was tested too has two chances: Bonferroni over them
-        p_raw = np.minimum(1.0, clade_tests(clades, n_cand) * tail)
-        return p_raw, holm(p_raw), 1.0 - tail, 1.0 - tail_probability(z_boot, dof)
-    nan = np.full(n_cand, np.nan)
-    # the affinity rescaled to the corpus's range; a resample can leave it, so clip
-    span = max(float(np.ptp(full)), 1e-12)
-    score_full = np.clip((z - full.min()) / span, 0.0, 1.0)
-    return nan, nan.copy(), score_full, np.clip((z_boot - full.min()) / span, 0.0, 1.0)
 
 
 def _tied_with(
@@ -544,23 +510,6 @@ def _degenerate(evidence: Evidence, roles: Roles, min_reference: int) -> tuple[s
             "Choose reference models that differ from one another, or other `channels`.",
         )
     return "", ""
-
-
-def _calibrated_z(
-    evidence: Evidence,
-    s: int,
-    c_idx: list[int],
-    nulls: list[list[int]],
-    null: str,
-    seed: int,
-    n_bootstrap: int,
-    clades: list[list[int]],
-) -> tuple[np.ndarray, np.ndarray]:
-    """Calibrated z of each candidate, shape (n_cand,), and over prompt resamplings (B, n_cand)."""
-    z = calibrate(evidence.combined_affinity(), s, c_idx, nulls, null, clades)
-    counts = bootstrap_counts(evidence.n_prompts, n_bootstrap, seed, evidence.draw_order)
-    boot = evidence.bootstrap_affinities(counts)["combined"]
-    return z, calibrate(boot, s, c_idx, nulls, null, clades)
 
 
 def _shared_counts(evidence: Evidence, s: int) -> np.ndarray:
