@@ -188,6 +188,24 @@ def _lexical_transformer(options: FeatureOptions) -> Any:
     return LexicalFingerprint()
 
 
+def _opening_transformer(options: FeatureOptions) -> Any:
+    from .opening import OpeningWords
+
+    return OpeningWords()
+
+
+def _opening_identity(options: FeatureOptions) -> dict[str, Any]:
+    """The opening's length and width: features cached with others are recomputed."""
+    from .opening import N_FEATURES, N_WORDS
+
+    return {"n_words": N_WORDS, "n_features": N_FEATURES}
+
+
+def _binary(rows: Any, names: Sequence[str]) -> sp.csr_matrix:
+    """1 for each feature an output has (the sets the overlap similarity compares)."""
+    return sp.csr_matrix((sp.csr_matrix(rows) > 0).astype(np.float64))
+
+
 def _trace_transformer(options: FeatureOptions) -> Any:
     from .traces import TraceFingerprint
 
@@ -277,6 +295,11 @@ def _named_columns(prefix: str = "") -> Callable[[Any, list[str]], pd.DataFrame]
         return pd.DataFrame(np.asarray(matrix), columns=[f"{prefix}{n}" for n in names])
 
     return table
+
+
+def _opening_totals(matrix: Any, names: list[str]) -> pd.DataFrame:
+    """Distinct opening tokens per output (the hashed columns themselves are unreadable)."""
+    return pd.DataFrame({"opening_tokens": np.diff(sp.csr_matrix(matrix).indptr)})
 
 
 def _term_totals(matrix: Any, names: list[str]) -> pd.DataFrame:
@@ -450,9 +473,11 @@ class ChannelSpec:
         The features are a scipy sparse matrix.
     default : bool
         Part of the default channel set.
-    similarity : {"distance", "cosine", "profile"}
+    similarity : {"distance", "cosine", "overlap", "profile"}
         How two outputs to one prompt are compared
-        (:func:`~detector.similarity.prompt_centred_similarity`), or
+        (:func:`~detector.similarity.prompt_centred_similarity`; "overlap" is
+        the Jaccard overlap of binary rows, neither centred nor
+        length-controlled), or
         "profile" for model-level share profiles (:class:`~detector.evidence.ShareProfile`).
     prepare : callable
         ``prepare(rows, names)``: the per-text vectors compared, from the
@@ -500,7 +525,7 @@ class ChannelSpec:
     label: str
     description: str
     make: Callable[[FeatureOptions], Any]
-    similarity: Literal["distance", "cosine", "profile"]
+    similarity: Literal["distance", "cosine", "overlap", "profile"]
     prepare: Callable[[Any, list[str]], Any]
     row_prepare: Callable[[Any, list[str]], Any] | None = None
     fit_on: Literal["texts", "frame"] = "texts"
@@ -571,6 +596,18 @@ REGISTRY: dict[str, ChannelSpec] = {
             describe_feature=_describe_terms,
             table=_term_totals,
             min_prompts=5,  # LexicalFingerprint's min_df
+        ),
+        ChannelSpec(
+            name="opening",
+            label="opening words",
+            description="the words and marks an answer starts with (its first 12 tokens)",
+            make=_opening_transformer,
+            identity=_opening_identity,
+            sparse=True,
+            similarity="overlap",
+            prepare=_binary,
+            describe_feature=None,
+            table=_opening_totals,
         ),
         ChannelSpec(
             name="identity",

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import html
 import logging
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -53,6 +53,8 @@ from .features import Features
 from .params import check_alpha, check_int, check_seed
 from .resolve import Roles, as_corpus, as_features_or_corpus, resolve_roles, suspect_evidence
 from .results import Result
+from .sample_size import prompts_needed
+from .teacher_choice import CandidateChoice, which_candidate
 from .verdicts import CandidateFacts, candidate_verdict, overall_verdict
 
 if TYPE_CHECKING:
@@ -116,6 +118,9 @@ class ScoreResult(Result):
     level: str = "nothing"
     explanation: str = ""
     roles: dict[str, Any] = field(default_factory=dict)
+    which: str = ""
+    choice: dict[str, Any] | None = None
+    prompts_needed: int | str | None = None
 
     @property
     def headline(self) -> str:
@@ -151,6 +156,8 @@ class ScoreResult(Result):
             f"verdict ({self.level}): {self.verdict}",
             f"why: {self.explanation}",
         ]
+        if self.which:
+            lines.append(f"which: {self.which}")
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -160,6 +167,7 @@ class ScoreResult(Result):
             f"{self.n_prompts} &nbsp; <b>calibration:</b> {html.escape(self.calibration)}</p>"
             f"<p><b>Verdict:</b> {html.escape(self.verdict)}</p>"
             f"<p>{html.escape(self.explanation)}</p>"
+            + (f"<p><b>Which candidate:</b> {html.escape(self.which)}</p>" if self.which else "")
             + self.to_frame().to_html()
             + self._html_notes()
         )
@@ -286,6 +294,7 @@ def score(
         notes += registry.present_channels(as_corpus(data).df, suspect, roles.pool, min_prompts)[1]
     full = evidence.combined_affinity()
     counts = bootstrap_counts(evidence.n_prompts, n_bootstrap, seed, evidence.draw_order)
+    boot = evidence.bootstrap_affinities(counts)["combined"]
     cal = calibrate_candidates(
         full,
         s,
@@ -295,7 +304,7 @@ def score(
         exclusions=exclusions,
         clades=clades,
         null=null,
-        boot=evidence.bootstrap_affinities(counts)["combined"],
+        boot=boot,
     )
     calibration = cal.how
     calibrated = cal.calibrated and not degenerate
@@ -334,6 +343,7 @@ def score(
         channel_z["attribution"] = attribution_z
     results, facts = _candidate_scores(evidence, list(cand), full, cal, (lo, hi), alpha, channel_z)
     tied_with = _tied_with(results, list(cand), cal.z_boot, notes)
+    choice, needed = _choice_and_prompts(evidence, full, boot, cal, list(cand), alpha, degenerate)
     if not calibrated and not degenerate:
         degenerate = (
             f"only {len(ref) + len(cand) - 1} models to calibrate against (need "
@@ -347,6 +357,7 @@ def score(
         n_prompts=evidence.n_prompts,
         reason_uncalibrated=degenerate or None,
         advice=advice or None,
+        prompts_needed=needed,
     )
     if verdict.level == "uncalibrated":
         notes.append(verdict.explanation)
@@ -377,6 +388,9 @@ def score(
         level=verdict.level,
         explanation=verdict.explanation,
         roles=roles.to_dict(),
+        which=choice.sentence(evidence.n_prompts, verdict.level != "nothing") if choice else "",
+        choice=asdict(choice) if choice else None,
+        prompts_needed=needed,
     )
 
 
@@ -459,6 +473,35 @@ def _clades_and_exclusions(
     for c, extra in zip(c_idx, clades, strict=True):  # a clade is never its own null
         exclusions.setdefault(c, set()).update(extra)
     return clades, exclusions
+
+
+def _choice_and_prompts(
+    evidence: Evidence,
+    full: np.ndarray,
+    boot: np.ndarray,
+    cal: Calibration,
+    cand: list[str],
+    alpha: float,
+    degenerate: str,
+) -> tuple[CandidateChoice | None, int | Literal["never"] | None]:
+    """Which candidate (the top one against every other) and the prompts a verdict needs.
+
+    The prompts needed are for the top candidate, when it is not declared
+    related: an int, ``"never"`` when more prompts alone would not do, or
+    None when there is nothing to estimate (uncalibrated, declared already).
+    """
+    if degenerate or not np.isfinite(cal.z).all():
+        return None, None
+    order = np.argsort(-cal.z, kind="stable")
+    choice = which_candidate(
+        full[cal.suspect], boot[:, cal.suspect], cal.candidates, cand, order, alpha,
+        evidence.n_prompts,
+    )  # fmt: skip
+    top = int(order[0])
+    if not cal.calibrated or cal.related(alpha)[top]:
+        return choice, None
+    needed = prompts_needed(cal, full, boot, top, alpha, evidence.n_prompts)
+    return choice, "never" if needed is None else needed
 
 
 def _tied_with(

@@ -178,8 +178,10 @@ def block_similarity(
     mask = np.zeros((n_prompts, n_models), dtype=bool)
     mask[prompt_idx, model_idx] = True
     n = np.maximum(mask.sum(axis=1), 1).astype(np.float64)
-    # H G H for the per-prompt centring H = I - 1 1^T / n (on answering models)
     g = _gram(features, model_idx, prompt_idx, n_models, n_prompts)
+    if kind == "overlap":
+        return _jaccard(g, mask)
+    # H G H for the per-prompt centring H = I - 1 1^T / n (on answering models)
     m = mask.astype(np.float64)
     row = (g * m[:, None, :]).sum(axis=2) / n[:, None]  # (P, M): mean_j G_ij
     tot = (row * m).sum(axis=1) / n  # (P,)
@@ -233,8 +235,10 @@ def prompt_centred_similarity(
     models, prompt_ids : list of str
     covariates : numpy.ndarray, shape (n_texts, k), optional
         Length and format covariates to regress out after centring.
-    kind : {"cosine", "distance"}
-        Cosine of the residuals, or relative nearness (:func:`_relative_nearness`).
+    kind : {"cosine", "distance", "overlap"}
+        Cosine of the residuals, relative nearness (:func:`_relative_nearness`),
+        or the Jaccard overlap of binary rows, neither centred nor
+        length-controlled (:func:`_jaccard`).
 
     Returns
     -------
@@ -249,6 +253,19 @@ def prompt_centred_similarity(
         features, model_idx, prompt_idx, n_models, n_prompts, covariates, beta, kind
     )
     return SimilarityTensor(name, list(models), list(prompt_ids), sims, pair_mask)
+
+
+def _jaccard(gram: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Jaccard overlap of binary rows from their raw Gram matrices (P, M, M).
+
+    ``|a & b| = G_ab`` and ``|a| = G_aa`` for 0/1 rows, so the overlap is
+    ``G_ab / (G_aa + G_bb - G_ab)`` (0 when both sets are empty).
+    """
+    diag = np.einsum("pii->pi", gram)
+    union = diag[:, :, None] + diag[:, None, :] - gram
+    pair_mask = mask[:, :, None] & mask[:, None, :]
+    sims = np.divide(gram, union, out=np.zeros_like(gram), where=(union > 0) & pair_mask)
+    return sims.astype(np.float32), pair_mask
 
 
 def _relative_nearness(gram: np.ndarray, mask: np.ndarray) -> np.ndarray:
