@@ -343,6 +343,7 @@ def score(
         channel_z["attribution"] = attribution_z
     results, facts = _candidate_scores(evidence, list(cand), full, cal, (lo, hi), alpha, channel_z)
     tied_with = _tied_with(results, list(cand), cal.z_boot, notes)
+    notes += _date_to_check(roles, results)
     choice, needed = _choice_and_prompts(evidence, full, boot, cal, list(cand), alpha, degenerate)
     if not calibrated and not degenerate:
         degenerate = (
@@ -502,6 +503,25 @@ def _choice_and_prompts(
         return choice, None
     needed = prompts_needed(cal, full, boot, top, alpha, evidence.n_prompts)
     return choice, "never" if needed is None else needed
+
+
+def _date_to_check(roles: Roles, results: list[CandidateScore]) -> list[str]:
+    """A note when the top candidate's release date is known but the suspect's is not.
+
+    A teacher must predate its student; the user can check the suspect's date
+    and rerun with it (issue 22: two 2023 students were declared related to
+    gemini-pro, released in December 2023).
+    """
+    if not results or roles.suspect in roles.released:
+        return []
+    top = results[0].model
+    if top not in roles.released:
+        return []
+    source = roles.known_dates.get(top, roles.released[top])
+    return [
+        f"{top} was released {source}; if {roles.suspect} is older it cannot have learned "
+        f"from it: pass --lineage with a `released` column giving {roles.suspect}'s date"
+    ]
 
 
 def _tied_with(
