@@ -21,9 +21,8 @@ from .common import (
     add_scale_options,
     add_seed,
     add_suspect_options,
-    feature_kwargs,
+    feature_options,
     load,
-    scale_kwargs,
     split_names,
 )
 from .output import emit
@@ -50,7 +49,7 @@ def add_parser(sub: Any) -> None:
     )
     add_data_options(p)
     add_suspect_options(p)
-    add_channels(p, "default: embedding,style,lexical,identity")
+    add_channels(p)
     add_output_options(p)
     p.add_argument(
         "--wide",
@@ -85,8 +84,7 @@ def run(args: argparse.Namespace) -> int:
         channels=args.channels,
         attribution=args.attribution,
         lineage=args.lineage,
-        **feature_kwargs(args),
-        **scale_kwargs(args),
+        options=feature_options(args),
     )
     emit(result, args, text=lambda r: score_table(r, wide=args.wide))
     return 0

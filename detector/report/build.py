@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..corpus import Corpus
 from ..errors import ProvenanceError
 from ..evidence import Evidence
-from ..features import Features
+from ..features import FeatureOptions, Features
 from ..files import check_output_path
 from ..results import Result
 from ..scoring import ScoreResult
@@ -158,7 +158,7 @@ def build_report(
     format: str | None = None,
     on_step: Callable[[str], None] | None = None,
     lineage: pd.DataFrame | str | os.PathLike[str] | None = None,
-    **feature_kwargs: Any,
+    options: FeatureOptions | None = None,
 ) -> ReportResult:
     """Write a self-contained report (PDF or HTML) on one suspect model.
 
@@ -206,9 +206,9 @@ def build_report(
         Known lineage of the models, or a lineage CSV's path, as in
         :func:`~detector.scoring.score`: documented relatives leave a
         candidate's null, candidates released after the suspect are set aside.
-    **feature_kwargs
-        Passed to :func:`~detector.features.compute_features`
-        (``embedding_model``, ``precision``, ``cache_dir``, ``progress``).
+    options : FeatureOptions, optional
+        How features are computed when ``data`` lacks them
+        (:func:`~detector.features.compute_features`).
 
     Returns
     -------
@@ -239,7 +239,7 @@ def build_report(
         out=out_path,
         on_step=on_step,
         lineage=lineage,
-        **feature_kwargs,
+        options=options or FeatureOptions(),
     )
     t = time.perf_counter()
     if on_step is not None:

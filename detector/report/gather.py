@@ -34,7 +34,7 @@ from ..consensus import consensus_tree
 from ..corpus import Corpus, load_corpus
 from ..errors import ProvenanceError
 from ..evidence import Evidence
-from ..features import Features
+from ..features import FeatureOptions, Features
 from ..inspection import inspect
 from ..params import check_alpha, check_int, check_seed
 from ..resolve import Roles, as_corpus, known_models, resolve_roles, suspect_evidence
@@ -439,7 +439,7 @@ def _attribution(
     models: list[str],
     max_prompts: int | None,
     seed: int,
-    feature_kwargs: dict[str, Any],
+    options: FeatureOptions,
 ) -> tuple[Any, str]:
     """Train the attribution classifier of :mod:`detector.attribution` on ``models``.
 
@@ -453,13 +453,15 @@ def _attribution(
     except Exception as exc:  # not there, or broken: the report goes on without it
         return None, f"detector.attribution could not be imported ({type(exc).__name__})"
     data = _attribution_data(features, models, max_prompts, seed)  # type: ignore[arg-type]
-    kwargs = {
-        k: v
-        for k, v in feature_kwargs.items()
-        if k in ("embedding_model", "precision", "cache_dir", "use_cache") and v is not None
-    }
+    quiet = FeatureOptions(  # the features' settings; no shards, executor or progress
+        embedding_model=options.embedding_model,
+        precision=options.precision,
+        cache_dir=options.cache_dir,
+        use_cache=options.use_cache,
+        progress=False,
+    )
     try:
-        _, evaluation = train(data, seed=seed, progress=False, **kwargs)
+        _, evaluation = train(data, seed=seed, options=quiet)
         np.asarray(evaluation.confusion, dtype=float).reshape(len(evaluation.models), -1)
         float(evaluation.accuracy)
     except Exception as exc:  # a module developed separately must not sink the report
@@ -593,7 +595,7 @@ def gather_report_data(
     attribution_prompts: int | None = 200,
     out: str | os.PathLike[str] | None = None,
     lineage: pd.DataFrame | str | os.PathLike[str] | None = None,
-    **feature_kwargs: Any,
+    options: FeatureOptions | None = None,
 ) -> ReportData:
     """Everything a report on ``suspect`` shows, computed once (no file is written).
 
@@ -626,7 +628,7 @@ def gather_report_data(
         attribution_prompts=attribution_prompts,
         out=out,
         lineage=lineage,
-        **feature_kwargs,
+        options=options or FeatureOptions(),
     )
     return report
 
@@ -647,7 +649,7 @@ def gather(
     out: str | os.PathLike[str] | None,
     on_step: Callable[[str], None] | None = None,
     lineage: pd.DataFrame | str | os.PathLike[str] | None = None,
-    **feature_kwargs: Any,
+    options: FeatureOptions | None = None,
 ) -> tuple[ReportData, Any]:
     """:func:`gather_report_data`, also returning the attribution Evaluation (or None).
 
@@ -656,6 +658,7 @@ def gather(
     seed, alpha = check_seed(seed), check_alpha(alpha)
     _check_parameters(n_bootstrap, tree_bootstrap, attribution_prompts)
     say = on_step or (lambda step: None)
+    options = options or FeatureOptions()
     clock = _Clock()
     notes: list[str] = []
     candidates = None if candidates is None else list(candidates)
@@ -667,7 +670,7 @@ def gather(
     clock.lap("load")
     say("evidence")
     evidence = suspect_evidence(
-        data, roles, channels=channels, seed=seed, min_prompts=MIN_PROMPTS, **feature_kwargs
+        data, roles, channels=channels, seed=seed, min_prompts=MIN_PROMPTS, options=options
     )
     if evidence is data and channels is not None:
         notes.append("channels were taken from the evidence given; `channels` was ignored")
@@ -698,7 +701,7 @@ def gather(
     if include_attribution and features is not None:
         say("attribution classifier")
         models = _attribution_models(result)
-        evaluation, note = _attribution(features, models, attribution_prompts, seed, feature_kwargs)
+        evaluation, note = _attribution(features, models, attribution_prompts, seed, options)
         if evaluation is None:
             notes.append(f"attribution section unavailable: {note}")
     elif include_attribution:
@@ -707,7 +710,7 @@ def gather(
     clock.lap("attribution")
     overview = _data_overview(corpus, roles, result)
     chan_list = list(result.weights) or registry.parse_channels(channels)
-    options = dict(
+    run_options = dict(
         channels=chan_list,
         seed=seed,
         n_bootstrap=n_bootstrap,
@@ -719,13 +722,13 @@ def gather(
     )
     feature_params = {}
     if any(registry.get(n).uses_embedding_model for n in result.weights):
-        model = feature_kwargs.get("embedding_model")
+        model = options.embedding_model
         feature_params["embedding model"] = model or "bundled all-MiniLM-L6-v2 (default)"
-        feature_params["embedding precision"] = feature_kwargs.get("precision") or "auto"
+        feature_params["embedding precision"] = options.precision or "auto"
     from .._version import __version__
 
     provenance = Provenance(
-        command=command_line(corpus.source, (candidates, reference), suspect, out, options),
+        command=command_line(corpus.source, (candidates, reference), suspect, out, run_options),
         version=__version__,
         generated=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         versions=_versions(),
