@@ -570,7 +570,7 @@ def _ours(
     outcomes, values, ranked_all, roles = [], [], [], []
     for entry in plan:
         ts = time.perf_counter()
-        result: ScoreResult = score(
+        result = score(
             evidence,
             entry.suspect,
             entry.candidates,
@@ -580,6 +580,7 @@ def _ours(
             alpha=alpha,
             **({"lineage": lin} if use_lineage else {}),
         )
+        assert isinstance(result, ScoreResult)  # no baseline: a score, not a shift
         ranked = [
             CandidateRank(c.model, float(c.z), bool(c.related), float(c.score), list(c.ci))
             for c in result.candidates

@@ -25,9 +25,10 @@ Per candidate the result carries, all from one null and one distribution:
 from __future__ import annotations
 
 import html
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -47,12 +48,18 @@ from .calibration import (
     transfer_groups,
 )
 from .corpus import Corpus
-from .evidence import INDISTINGUISHABLE, Evidence, bootstrap_counts
+from .errors import ProvenanceError
+from .evidence import INDISTINGUISHABLE, Evidence, bootstrap_counts, zero_weight_notes
 from .features import FeatureOptions, Features
 from .params import check_alpha, check_int, check_seed
 from .resolve import Roles, as_corpus, as_features_or_corpus, resolve_roles, suspect_evidence
 from .results import Result
 from .verdicts import CandidateFacts, candidate_verdict, overall_verdict
+
+if TYPE_CHECKING:
+    from .shift import ShiftResult
+
+log = logging.getLogger(__name__)
 
 MIN_PROMPTS = 20
 
@@ -175,8 +182,9 @@ def score(
     attribution: bool = False,
     roles: Roles | None = None,
     lineage: pd.DataFrame | str | Path | None = None,
+    baseline: str | None = None,
     options: FeatureOptions | None = None,
-) -> ScoreResult:
+) -> ScoreResult | ShiftResult:
     """Score every candidate as the suspect's teacher or parent.
 
     Parameters
@@ -224,6 +232,12 @@ def score(
     roles : Roles, optional
         Roles resolved beforehand (:func:`~detector.resolve.resolve_roles`);
         then ``suspect``, ``candidates`` and ``reference`` are taken from it.
+    baseline : str, optional
+        The suspect's predecessor or a sibling on its base model: then the
+        question is whether the suspect *moved* toward a candidate relative
+        to it (:func:`detector.shift.shift_score`, a
+        :class:`~detector.shift.ShiftResult`; ``null`` and ``attribution``
+        do not apply).
     options : FeatureOptions, optional
         How features are computed when ``data`` lacks them (embedding model,
         caches, shards, executor, progress;
@@ -231,13 +245,23 @@ def score(
 
     Returns
     -------
-    ScoreResult
+    ScoreResult, or ShiftResult with ``baseline``
 
     Raises
     ------
     ProvenanceError
         Unknown model, suspect among candidates, too few shared prompts.
     """
+    if baseline is not None:  # did the suspect move toward a candidate? (issue 23)
+        from .shift import shift_score
+
+        if attribution:
+            raise ProvenanceError("`attribution` is not part of the shift test; drop `baseline`")
+        return shift_score(
+            data, suspect, baseline, candidates, reference, seed=seed, n_bootstrap=n_bootstrap,
+            alpha=alpha, min_prompts=min_prompts, min_reference=min_reference, channels=channels,
+            lineage=lineage, roles=roles, options=options,
+        )  # fmt: skip
     seed, alpha = check_seed(seed), check_alpha(alpha)
     n_bootstrap = check_int(n_bootstrap, "n_bootstrap", 1)
     if roles is None:
@@ -261,7 +285,7 @@ def score(
     r_idx = [int(i) for i in evidence.index(list(ref))]
     clades, exclusions = _clades_and_exclusions(evidence, roles, c_idx)
     nulls, calibration = null_sets(c_idx, r_idx, min_reference, exclusions)
-    notes: list[str] = roles.notes()
+    notes: list[str] = roles.notes() + zero_weight_notes(evidence)
     if channels is None and not isinstance(data, Evidence):
         notes += registry.present_channels(as_corpus(data).df, suspect, roles.pool, min_prompts)[1]
     calibrated = calibration != "uncalibrated" and not degenerate
@@ -331,6 +355,16 @@ def score(
     )
     if verdict.level == "uncalibrated":
         notes.append(verdict.explanation)
+    log.info(
+        "score: verdict %s; %s; %d bootstrap resamplings",
+        verdict.level,
+        f"calibrated {calibration}" if calibrated else "not calibrated",
+        n_bootstrap,
+    )
+    for c in results[:3]:
+        log.info("score: %d. %s z %.2f, Holm p %s", c.rank, c.model, c.z,
+                 "-" if c.p_value is None else f"{c.p_value:.3g}")  # fmt: skip
+    log.debug("score: every candidate %s", [(c.model, round(c.z, 3)) for c in results])
     return ScoreResult(
         suspect=suspect,
         n_prompts=evidence.n_prompts,
@@ -526,7 +560,7 @@ def _calibrated_z(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Calibrated z of each candidate, shape (n_cand,), and over prompt resamplings (B, n_cand)."""
     z = calibrate(evidence.combined_affinity(), s, c_idx, nulls, null, clades)
-    counts = bootstrap_counts(evidence.n_prompts, n_bootstrap, seed)
+    counts = bootstrap_counts(evidence.n_prompts, n_bootstrap, seed, evidence.draw_order)
     boot = evidence.bootstrap_affinities(counts)["combined"]
     return z, calibrate(boot, s, c_idx, nulls, null, clades)
 

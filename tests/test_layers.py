@@ -41,9 +41,10 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "roles": ("resolve", "lineage", "panel"),
     "results": (
         "calibration", "scoring", "verdicts", "tree", "nj", "newick", "consensus",
-        "attribution.", "benchmark", "protocol", "peers", "phrases", "overuse",
+        "attribution.", "benchmark", "protocol", "peers", "phrases", "overuse", "shift",
+        "shift_verdicts", "shift_terms",
     ),
-    "views": ("cli.", "report.", "figures.", "score_table", "demo.", "demo_run"),
+    "views": ("cli.", "report.", "figures.", "score_table", "shift_table", "demo.", "demo_run"),
     "entry": ("__init__", "__main__"),
 }  # fmt: skip
 

@@ -531,6 +531,19 @@ def add_suspect_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_baseline_option(parser: argparse.ArgumentParser) -> None:
+    """``--baseline`` (score and report): did the suspect move toward a candidate from it?"""
+    parser.add_argument(
+        "--baseline",
+        default=None,
+        metavar="MODEL",
+        help="the suspect's predecessor, or a sibling on the same base model: then each "
+        "candidate is scored by how far the suspect moved toward it relative to MODEL, "
+        "calibrated against how far it moved toward unrelated models (default: none, the "
+        "plain score)",
+    )
+
+
 def add_models_option(
     parser: argparse.ArgumentParser, help: str, *, default: str = "", required: bool = False
 ) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import logging
 import os
 import platform
 import shlex
@@ -41,6 +42,8 @@ from ..resolve import Roles, as_corpus, known_models, resolve_roles, suspect_evi
 from ..scoring import MIN_PROMPTS, ScoreResult, score
 from ..tree import TreeResult, lineage_tree, mds_coordinates, stress_words
 from .data import (
+    SECTIONS,
+    SHIFT_SECTION,
     AttributionSection,
     ChannelRow,
     DataOverview,
@@ -56,9 +59,10 @@ from .data import (
     Overlap,
     Provenance,
     ReportData,
+    ShiftSection,
     TreeSection,
 )
-from .verdict import key_numbers, verdict_of
+from .verdict import key_numbers, shift_key_numbers, shift_verdict_of, verdict_of
 
 __all__ = ["gather_report_data", "synthetic_reason"]
 
@@ -80,6 +84,7 @@ class _Clock:
     def lap(self, step: str) -> None:
         now = time.perf_counter()
         self.timings[step] = self.timings.get(step, 0.0) + now - self.last
+        logging.getLogger(__name__).info("report: %s %.2f s", step, now - self.last)
         self.last = now
 
 
@@ -398,6 +403,100 @@ def _examples_section(
     return section
 
 
+# ------------------------------------------------------------------ shift (--baseline)
+def _shift_examples(
+    evidence: Evidence, corpus: Corpus, suspect: str, baseline: str, target: str
+) -> ExamplesSection:
+    """The prompts on which the suspect moved most toward ``target``, and a median one."""
+    from ..shift import per_prompt_shift
+
+    models = [baseline, suspect, target]
+    section = ExamplesSection(models=models)
+    shifts = per_prompt_shift(evidence, suspect, baseline, target)
+    if not len(shifts):
+        return section
+    words = corpus.df.assign(n=word_counts(corpus.df["output"]))
+    words = words[words["model"].isin(models)].groupby("prompt_id")["n"].min()
+    long_enough = shifts[words.reindex(shifts.index).fillna(0).to_numpy() >= MIN_EXAMPLE_WORDS]
+    if len(long_enough) >= 3:
+        shifts, section.min_words = long_enough, MIN_EXAMPLE_WORDS
+    ranked = shifts.sort_values(ascending=False, kind="stable")
+    of = f"{len(ranked)} prompts" + (
+        f" with answers of {section.min_words}+ words" if section.min_words else ""
+    )
+    picks = [
+        (str(p), f"{_ordinal(k)} largest shift of {of}") for k, p in enumerate(ranked.index[:2], 1)
+    ]
+    if len(ranked) > 2:
+        mid = str(ranked.index[len(ranked) // 2])
+        if mid not in {p for p, _ in picks}:
+            picks.append((mid, f"median shift of {of}"))
+    prompts = corpus.prompts()
+    for pid, why in picks:
+        answers = {}
+        for m in models:
+            out = corpus.outputs(m, [pid])
+            text = out.iloc[0] if len(out) and isinstance(out.iloc[0], str) else "(no answer)"
+            answers[m] = text[:EXAMPLE_CHARS]
+        section.examples.append(
+            Example(pid, why, str(prompts.get(pid, "")), answers, float(ranked[pid]))
+        )
+    return section
+
+
+def _shift_section(
+    evidence: Evidence,
+    corpus: Corpus,
+    suspect: str,
+    baseline: str,
+    roles_given: tuple[list[str] | None, list[str] | None],
+    settings: dict[str, Any],
+) -> ShiftSection:
+    """The shift test, its words, the terms gained and lost, and the prompts that moved most.
+
+    ``evidence`` is the report's; when it lacks the baseline (candidates were
+    named), evidence over its models and the baseline is built from its
+    features (the caches make that cheap). The baseline was checked before
+    (:func:`~detector.shift.check_baseline`).
+    """
+    from ..evidence import build_evidence
+    from ..shift import shift_score
+    from ..shift_terms import shift_terms
+
+    if baseline not in evidence.models:
+        if evidence.features is None:
+            raise ProvenanceError(
+                f"the evidence given does not hold the baseline {baseline!r}; build it over "
+                "every model the report names"
+            )
+        evidence = build_evidence(
+            evidence.features,
+            models=[*evidence.models, baseline],
+            prompt_ids=list(evidence.prompt_ids),
+            channels=list(evidence.channels),
+            seed=settings["seed"],
+        )
+    candidates, reference = roles_given
+    result = shift_score(evidence, suspect, baseline, candidates, reference, **settings)
+    target = result.best or result.candidates[0].model
+    section = ShiftSection(
+        result, shift_verdict_of(result), shift_key_numbers(result), target=target
+    )
+    try:
+        section.terms = shift_terms(
+            corpus, suspect, baseline, [c.model for c in result.candidates], result.reference
+        )
+    except ProvenanceError as exc:
+        section.terms_error = str(exc)
+    section.examples = _shift_examples(evidence, corpus, suspect, baseline, target)
+    if section.terms is not None:
+        gained = section.terms.gained
+        section.examples.highlight = [t.term for t in gained] + [
+            v for t in gained for v in t.variants if len(v.split()) > 1
+        ]
+    return section
+
+
 # ------------------------------------------------------------------ attribution
 def _attribution_models(result: ScoreResult) -> list[str]:
     """The suspect, its six best candidates and models spread over the rest (12 at most)."""
@@ -558,6 +657,8 @@ def command_line(
         parts += ["--attribution-prompts", str(options["attribution_prompts"] or 0)]
     if options.get("lineage"):
         parts += ["--lineage", options["lineage"]]
+    if options.get("baseline"):
+        parts += ["--baseline", options["baseline"]]
     if out is not None:
         parts += ["--out", str(out)]
     return " ".join(shlex.quote(p) for p in parts)
@@ -595,13 +696,16 @@ def gather_report_data(
     attribution_prompts: int | None = 200,
     out: str | os.PathLike[str] | None = None,
     lineage: pd.DataFrame | str | os.PathLike[str] | None = None,
+    baseline: str | None = None,
     options: FeatureOptions | None = None,
 ) -> ReportData:
     """Everything a report on ``suspect`` shows, computed once (no file is written).
 
     Parameters are those of :func:`~detector.report.build_report` (``out``
     only goes into the reproducing command line; ``lineage``, as in
-    :func:`~detector.scoring.score`, a lineage table or CSV path).
+    :func:`~detector.scoring.score`, a lineage table or CSV path; with
+    ``baseline``, the report opens with the shift test,
+    :func:`~detector.shift.shift_score`).
 
     Returns
     -------
@@ -628,6 +732,7 @@ def gather_report_data(
         attribution_prompts=attribution_prompts,
         out=out,
         lineage=lineage,
+        baseline=baseline,
         options=options or FeatureOptions(),
     )
     return report
@@ -649,6 +754,7 @@ def gather(
     out: str | os.PathLike[str] | None,
     on_step: Callable[[str], None] | None = None,
     lineage: pd.DataFrame | str | os.PathLike[str] | None = None,
+    baseline: str | None = None,
     options: FeatureOptions | None = None,
 ) -> tuple[ReportData, Any]:
     """:func:`gather_report_data`, also returning the attribution Evaluation (or None).
@@ -666,6 +772,10 @@ def gather(
     if isinstance(data, (str, os.PathLike)):
         data = load_corpus(data)
     corpus = as_corpus(data)
+    if baseline is not None:  # a bad baseline is one line before any work
+        from ..shift import check_baseline
+
+        check_baseline(data, suspect, baseline, candidates, reference, MIN_PROMPTS)
     roles = _roles(data, corpus, suspect, candidates, reference, lineage)
     clock.lap("load")
     say("evidence")
@@ -677,8 +787,17 @@ def gather(
     features = evidence.features
     clock.lap("evidence")
     result = score(evidence, suspect, seed=seed, n_bootstrap=n_bootstrap, alpha=alpha, roles=roles)
+    assert isinstance(result, ScoreResult)  # no baseline: a score, not a shift
     top = result.best or result.candidates[0].model
     clock.lap("score")
+    shift = None
+    if baseline is not None:
+        say("shift from the baseline")
+        settings = dict(seed=seed, n_bootstrap=n_bootstrap, alpha=alpha, lineage=lineage)
+        shift = _shift_section(
+            evidence, corpus, suspect, baseline, (candidates, reference), settings
+        )
+        clock.lap("shift")
     say("tree")
     tree = _tree_section(evidence, roles, top, tree_bootstrap, seed)
     if tree.tree is None:
@@ -719,6 +838,7 @@ def gather(
         include_attribution=include_attribution,
         attribution_prompts=attribution_prompts,
         lineage=str(lineage) if isinstance(lineage, (str, os.PathLike)) else None,
+        baseline=baseline,
     )
     feature_params = {}
     if any(registry.get(n).uses_embedding_model for n in result.weights):
@@ -752,5 +872,7 @@ def gather(
         attribution=attribution,
         provenance=provenance,
         notes=notes,
+        sections=[SHIFT_SECTION, *SECTIONS] if shift is not None else list(SECTIONS),
+        shift=shift,
     )
     return report, evaluation
