@@ -738,6 +738,33 @@ def gather_report_data(
     return report
 
 
+def _feature_params(result: ScoreResult, options: FeatureOptions) -> dict[str, str]:
+    """The feature settings the appendix lists: the embedding model's, when it was used."""
+    params: dict[str, str] = {}
+    if any(registry.get(n).uses_embedding_model for n in result.weights):
+        model = options.embedding_model
+        params["embedding model"] = model or "bundled all-MiniLM-L6-v2 (default)"
+        params["embedding precision"] = options.precision or "auto"
+    return params
+
+
+def _provenance(
+    command: str, feature_params: dict[str, str], timings: dict[str, float]
+) -> Provenance:
+    """How the report was made: the command, versions, settings, timings and machine."""
+    from .._version import __version__
+
+    return Provenance(
+        command=command,
+        version=__version__,
+        generated=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        versions=_versions(),
+        feature_params=feature_params,
+        timings=timings,
+        machine=f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}",
+    )
+
+
 def gather(
     data: Any,
     suspect: str,
@@ -840,22 +867,8 @@ def gather(
         lineage=str(lineage) if isinstance(lineage, (str, os.PathLike)) else None,
         baseline=baseline,
     )
-    feature_params = {}
-    if any(registry.get(n).uses_embedding_model for n in result.weights):
-        model = options.embedding_model
-        feature_params["embedding model"] = model or "bundled all-MiniLM-L6-v2 (default)"
-        feature_params["embedding precision"] = options.precision or "auto"
-    from .._version import __version__
-
-    provenance = Provenance(
-        command=command_line(corpus.source, (candidates, reference), suspect, out, run_options),
-        version=__version__,
-        generated=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        versions=_versions(),
-        feature_params=feature_params,
-        timings=clock.timings,
-        machine=f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}",
-    )
+    command = command_line(corpus.source, (candidates, reference), suspect, out, run_options)
+    provenance = _provenance(command, _feature_params(result, options), clock.timings)
     report = ReportData(
         suspect=suspect,
         top=top,
