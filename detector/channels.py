@@ -160,10 +160,12 @@ def _trace_transformer(options: FeatureOptions) -> Any:
     return TraceFingerprint()
 
 
-def _lexical_fit(transformer: Any, parts: Any, executor: Any, **kwargs: Any) -> Any:
+def _lexical_fit(
+    transformer: Any, parts: Any, executor: Any, *, progress: bool | None, desc: str
+) -> Any:
     from .lexical_stream import fit_streamed
 
-    return fit_streamed(transformer, parts, executor, **kwargs)
+    return fit_streamed(transformer, parts, executor, progress=progress, desc=desc)
 
 
 def _lexical_dump(fitted: Any) -> dict[str, Any]:
@@ -178,10 +180,12 @@ def _lexical_load(template: Any, blob: dict[str, Any]) -> Any:
     return load_vocabulary(template, blob)
 
 
-def _trace_fit(transformer: Any, parts: Any, executor: Any, **kwargs: Any) -> Any:
+def _trace_fit(
+    transformer: Any, parts: Any, executor: Any, *, progress: bool | None, desc: str
+) -> Any:
     from .traces import fit_streamed
 
-    return fit_streamed(transformer, parts, executor, **kwargs)
+    return fit_streamed(transformer, parts, executor, progress=progress, desc=desc)
 
 
 def _trace_dump(fitted: Any) -> dict[str, Any]:
@@ -196,10 +200,14 @@ def _trace_load(template: Any, blob: dict[str, Any]) -> Any:
     return load_vocabulary(template, blob)
 
 
-def _attribution_terms(corpus: Any, vocabulary: Any, **kwargs: Any) -> Any:
+def _attribution_terms(
+    corpus: Any, vocabulary: Any, *, cache_dir: Any, use_cache: bool, progress: bool
+) -> Any:
     from .ngrams import lexical_counts
 
-    return lexical_counts(corpus, vocabulary, **kwargs)
+    return lexical_counts(
+        corpus, vocabulary, cache_dir=cache_dir, use_cache=use_cache, progress=progress
+    )
 
 
 def _trace_presence(rows: Any, names: list[str]) -> Any:
