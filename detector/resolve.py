@@ -30,7 +30,7 @@ from .errors import ProvenanceError
 from .evidence import Evidence, build_evidence
 from .features import FeatureOptions, Features
 from .panel import Panel
-from .release_dates import known_releases
+from .release_dates import KnownRelease, known_releases
 
 __all__ = [
     "Roles",
@@ -383,19 +383,68 @@ def resolve_roles(
         from .lineage import load_lineage
 
         lineage = load_lineage(lineage)
+    panel, table = _release_panel(data, lineage, [suspect, *cand, *ref], known_dates)
+    set_aside = _set_aside_later(panel, table, suspect, cand, ref, reasons, reference is None)
+    cand = [m for m in cand if m not in set_aside]
+    if not cand:
+        raise ProvenanceError(
+            "no candidate models left"
+            + (f" ({'; '.join(f'{m} {w}' for m, w in left_out.items())})" if left_out else "")
+            + "; the corpus needs at least two models that share prompts"
+        )
+    for m in left_out:
+        reasons.pop(m, None)
+    exclusions = panel.null_exclusions(suspect, cand, ref)
+    clades = panel.clades(suspect, cand, [*cand, *ref])
+    roled = (suspect, *cand, *ref, *set_aside)
+    from_table = {m: k.describe() for m, k in table.items() if m in roled}
+    dates = {m: d.text for m in roled if (d := panel.released(m)) is not None}
+    roles = Roles(
+        suspect, cand, ref, reasons, left_out, exclusions, clades, set_aside, from_table, dates
+    )
+    log.info(
+        "roles: suspect %s; %d candidate(s) (%s); %d reference model(s) (%s)",
+        suspect, len(cand), "given" if candidates is not None else "every other model",
+        len(ref), "given" if reference is not None else "the rest",
+    )  # fmt: skip
+    for line in roles.notes():
+        log.info("roles: %s", line)
+    log.debug("roles: candidates %s; reference %s", cand, ref)
+    return roles
+
+
+def _release_panel(
+    data: Data, lineage: pd.DataFrame | None, models: list[str], known_dates: bool
+) -> tuple[Panel, dict[str, KnownRelease]]:
+    """The known lineage with every release date: the user's first, then the bundled table's.
+
+    Returns the panel and the releases taken from the table (models the user
+    gave no date for).
+    """
     given = _data_release_dates(data)
     panel = Panel(lineage, given)
-    table = (
-        {
-            m: k
-            for m, k in known_releases([suspect, *cand, *ref]).items()
-            if panel.released(m) is None
-        }
-        if known_dates
-        else {}
-    )
+    if not known_dates:
+        return panel, {}
+    table = {m: k for m, k in known_releases(models).items() if panel.released(m) is None}
     if table:
         panel = Panel(lineage, {**{m: k.released for m, k in table.items()}, **given})
+    return panel, table
+
+
+def _set_aside_later(
+    panel: Panel,
+    table: dict[str, KnownRelease],
+    suspect: str,
+    cand: list[str],
+    ref: list[str],
+    reasons: dict[str, str],
+    defaulted_reference: bool,
+) -> dict[str, str]:
+    """Candidates released after the suspect, with the reason; a defaulted pool keeps them.
+
+    They join ``ref`` (as unrelated reference models) when the reference pool
+    was defaulted; ``reasons`` is updated either way.
+    """
     set_aside: dict[str, str] = {}
     for m in [m for m in cand if panel.later_than(m, suspect)]:
         released, own = panel.released(m), panel.released(suspect)
@@ -409,37 +458,12 @@ def resolve_roles(
                 else ""
             )
         )
-        if reference is None:  # a defaulted pool keeps it as an unrelated reference model
+        if defaulted_reference:  # a defaulted pool keeps it as an unrelated reference model
             ref.append(m)
             reasons[m] = "reference: released after the suspect"
         else:
             reasons.pop(m, None)
-    cand = [m for m in cand if m not in set_aside]
-    if not cand:
-        raise ProvenanceError(
-            "no candidate models left"
-            + (f" ({'; '.join(f'{m} {w}' for m, w in left_out.items())})" if left_out else "")
-            + "; the corpus needs at least two models that share prompts"
-        )
-    for m in left_out:
-        reasons.pop(m, None)
-    exclusions = panel.null_exclusions(suspect, cand, ref)
-    clades = panel.clades(suspect, cand, [*cand, *ref])
-    roled = (suspect, *cand, *ref, *set_aside)
-    known = {m: k.describe() for m, k in table.items() if m in roled}
-    dates = {m: d.text for m in roled if (d := panel.released(m)) is not None}
-    roles = Roles(
-        suspect, cand, ref, reasons, left_out, exclusions, clades, set_aside, known, dates
-    )
-    log.info(
-        "roles: suspect %s; %d candidate(s) (%s); %d reference model(s) (%s)",
-        suspect, len(cand), "given" if candidates is not None else "every other model",
-        len(ref), "given" if reference is not None else "the rest",
-    )  # fmt: skip
-    for line in roles.notes():
-        log.info("roles: %s", line)
-    log.debug("roles: candidates %s; reference %s", cand, ref)
-    return roles
+    return set_aside
 
 
 def _degenerate_models(data: Data) -> dict[str, str]:
