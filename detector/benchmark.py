@@ -120,6 +120,8 @@ class SuspectOutcome:
     related_after: list[str] = field(default_factory=list)
     top1_after: bool | None = None
     top: list[CandidateRank] = field(default_factory=list)
+    choice: str = ""
+    choice_right: bool | None = None
 
 
 @dataclass
@@ -146,6 +148,12 @@ _ROWS: tuple[tuple[str, str, str | None], ...] = (
     ("later_related", "later release: an earlier release declared related", "n_later"),
     ("stealth_top1_vendor", "stealth model: top-1 of its vendor", "n_stealth"),
     ("stealth_top1_family", "stealth model: top-1 of its family", "n_stealth"),
+    (
+        "teacher_choice_right",
+        "teacher family named by the which-candidate test (beats every other candidate)",
+        "n_teacher",
+    ),
+    ("teacher_choice_wrong", "another family named by the which-candidate test", "n_teacher"),
     ("human_data_positives", "human-data models with a candidate declared related", "n_negative"),
     ("unrelated_related", "unrelated pairs declared related", "n_unrelated"),
     ("auroc", "AUROC, documented answer vs unrelated (open pairs left out)", "n_pairs"),
@@ -155,7 +163,13 @@ _ROWS: tuple[tuple[str, str, str | None], ...] = (
 )
 _FRACTIONS = {"teacher_top1_family", "teacher_top1_exact", "parent_top1"}
 #: Metrics where fewer is better (false positives, dates violated).
-_LOWER_IS_BETTER = {"human_data_positives", "unrelated_related", "related_after", "top1_after"}
+_LOWER_IS_BETTER = {
+    "human_data_positives",
+    "unrelated_related",
+    "related_after",
+    "top1_after",
+    "teacher_choice_wrong",
+}
 
 
 def _versus(methods: list[MethodResult], key: str) -> str:
@@ -429,8 +443,13 @@ def _outcome(
     families: dict[str, str],
     seconds: float,
     best: str | None = None,
+    choice: str = "",
 ) -> SuspectOutcome:
-    """The outcome of one suspect from its ranked candidates (best first)."""
+    """The outcome of one suspect from its ranked candidates (best first).
+
+    ``choice``: the candidate the which-candidate test names (it beats every
+    other candidate; :mod:`detector.teacher_choice`), "" when none or not run.
+    """
     top = ranked[0]
     related = [c.model for c in ranked if c.related]
     expected, exact, fam, expected_related = "", None, None, None
@@ -474,6 +493,10 @@ def _outcome(
         related_after=[m for m in related if released_after(lin, m, s)],
         top1_after=released_after(lin, top.model, s),
         top=ranked[:3],
+        choice=choice,
+        choice_right=(choice in entry.family_models)
+        if entry.kind == "teacher" and choice
+        else None,
     )
 
 
@@ -482,8 +505,12 @@ def _metrics(
     outcomes: list[SuspectOutcome],
     values: list[dict[str, float]],
     ranked: list[list[CandidateRank]],
+    with_choice: bool = False,
 ) -> dict[str, float]:
-    """Every metric of one method (see the module docstring)."""
+    """Every metric of one method (see the module docstring).
+
+    ``with_choice``: the method ran the which-candidate test (ours).
+    """
     from sklearn.metrics import roc_auc_score
 
     by_kind: dict[str, list[SuspectOutcome]] = {}
@@ -531,6 +558,8 @@ def _metrics(
         "n_stealth": len(by_kind.get("stealth", [])),
         "stealth_top1_vendor": count("stealth", "family"),
         "stealth_top1_family": count("stealth", "exact"),
+        "teacher_choice_right": _choice_count(by_kind.get("teacher", []), True, with_choice),
+        "teacher_choice_wrong": _choice_count(by_kind.get("teacher", []), False, with_choice),
         "n_negative": len(by_kind.get("negative", [])),
         "human_data_positives": int(sum(o.n_related > 0 for o in by_kind.get("negative", []))),
         "n_unrelated": unrelated,
@@ -543,6 +572,11 @@ def _metrics(
         "related_after": int(sum(bool(o.related_after) for o in dated)),
         "top1_after": int(sum(bool(o.top1_after) for o in dated)),
     }
+
+
+def _choice_count(outcomes: list[SuspectOutcome], right: bool, ran: bool) -> float:
+    """Teachers named by the which-candidate test, right or wrong; NaN where it never ran (peers)."""
+    return float(sum(o.choice_right is right for o in outcomes)) if ran else float("nan")
 
 
 def _ours(
@@ -579,7 +613,16 @@ def _ours(
         values.append({c.model: float(c.z) for c in result.candidates})
         ranked_all.append(ranked)
         roles.append(dict(getattr(result, "roles", {}) or {}))
-        outcome = _outcome(entry, ranked, lin, families, time.perf_counter() - ts, best=result.best)
+        choice = result.choice or {}
+        outcome = _outcome(
+            entry,
+            ranked,
+            lin,
+            families,
+            time.perf_counter() - ts,
+            best=result.best,
+            choice=choice.get("best", "") if choice.get("distinct") else "",
+        )
         outcomes.append(outcome)
         if progress:
             print(
@@ -792,7 +835,7 @@ def run_benchmark(
         use_lineage=use_lineage,
     )
     t_scoring = time.perf_counter() - t1
-    metrics = _metrics(plan, outcomes, values, ranked)
+    metrics = _metrics(plan, outcomes, values, ranked, with_choice=True)
 
     t2 = time.perf_counter()
     peer_results, peer_names, notes = _run_peers(

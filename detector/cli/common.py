@@ -76,7 +76,7 @@ PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 #: The default evidence channels, and the attribution classifiers' channels (block order) and
 #: defaults: literal so that the parser does not import the registry (numpy, scipy); tests in
 #: tests/test_cli.py check every --help that names them against detector.channels.
-DEFAULT_CHANNELS = ("embedding", "style", "lexical", "identity")
+DEFAULT_CHANNELS = ("embedding", "style", "lexical", "opening", "identity")
 ATTRIBUTION_CHANNELS = ("lexical", "style", "embedding", "identity")
 DEFAULT_ATTRIBUTION_CHANNELS = ("lexical", "style")
 #: Column names recognised for each role, canonical first (a test checks they are
