@@ -495,7 +495,8 @@ def markdown(spec: DevCorpus, rows: list[dict[str, Any]], command: str, info: di
 def run_one(spec: DevCorpus, args: argparse.Namespace) -> None:
     from detector import build_evidence, load_corpus
     from detector.peers import SlopProfile
-    from detector.protocol import candidate_families, load_lineage
+    from detector.lineage import load_lineage
+    from detector.protocol import candidate_families
 
     if not spec.data.exists():
         print(f"{spec.name}: not found at {spec.data}; skipped", file=sys.stderr)
