@@ -36,10 +36,18 @@ again by the next run (:data:`FAILURE_KINDS`):
   ``max_tokens`` does not help;
 - ``length``: ``finish_reason: "length"`` with no answer (a reasoning model
   spent ``max_tokens`` thinking); rerun with a larger ``max_tokens``;
+- ``refusal``: no answer text but a structured refusal (OpenAI's
+  ``message.refusal``): the model's own answer, which a rerun usually
+  repeats;
 - ``empty``: any other response without answer text.
 
 An answer cut off by ``max_tokens`` (``finish_reason: "length"`` with text)
-is kept: it is the model's text, and ``finish_reason`` says it was cut.
+is kept: it is the model's text, and ``finish_reason`` says it was cut; the
+summary counts them apart from the failures.
+
+The API key is masked (``***``) in every message when it is at least
+:data:`MIN_SECRET_CHARS` characters long; a shorter value is a placeholder for
+a server that needs no key, and masking it would garble the messages.
 
 Samples
 -------
@@ -117,6 +125,9 @@ FILTER_REASONS = frozenset(
 )
 """``finish_reason`` values that mean the provider refused to answer."""
 
+MIN_SECRET_CHARS = 8
+"""A key shorter than this is a placeholder, not a secret: it is not masked in messages."""
+
 FAILURE_KINDS = {
     "provider_error": "provider errors are usually transient: rerun the same command to retry them",
     "content_filter": (
@@ -126,6 +137,11 @@ FAILURE_KINDS = {
     "length": (
         "the model spent `max_tokens` before answering (reasoning models think first): rerun "
         "with a larger `max_tokens` into the same `out`; what is collected is kept"
+    ),
+    "refusal": (
+        "the model declined to answer (its message carries a refusal): that is its answer to "
+        "these prompts, and a rerun usually gets the same; rephrase or leave out those prompts, "
+        "or leave the model out"
     ),
     "empty": "the server sent no answer text: rerun the same command to ask again",
     "http": "rerun the same command to retry them once the cause is fixed",
@@ -191,17 +207,23 @@ class CollectSummary(Result):
             lines.append(f"a torn last line was cut off {self.out} (saved to {self.out}.torn)")
         if self.truncated:
             lines.append(
-                f"{self.truncated} answer(s) were cut off at `max_tokens` (kept, with "
-                "finish_reason 'length')"
+                f"{self.truncated} answer(s) were cut off at `max_tokens`: saved as answers, "
+                "marked finish_reason 'length'; a rerun does not ask for them again (collect "
+                "them whole with a larger `max_tokens` into another `out`)"
             )
         if self.failed:
             for reason, n in sorted(self.errors.items(), key=lambda kv: -kv[1])[:5]:
                 lines.append(f"  {n} x {reason}")
             for kind in sorted(self.kinds, key=lambda k: -self.kinds[k]):
                 lines.append(f"{self.kinds[kind]} {kind.replace('_', ' ')}: {FAILURE_KINDS[kind]}")
+            kept = (
+                "apart from the cut-off answers above, nothing incomplete"
+                if self.truncated
+                else "nothing incomplete"
+            )
             lines.append(
-                f"failures are listed in {self.failures_path}; nothing incomplete was saved as "
-                "an answer, and a rerun asks for them again"
+                f"failures are listed in {self.failures_path}; {kept} was saved as an answer, "
+                "and a rerun asks for the failures again"
             )
         return "\n".join(lines)
 
@@ -322,6 +344,9 @@ def _parse_completion(data: Any) -> dict[str, Any]:
         message.get("reasoning")
     )
     reasoning = "\n\n".join(t for t in (given.strip(), trace) if t)
+    refusal = _content_text(message.get("refusal"))
+    if not answer.strip() and refusal.strip():
+        raise _Permanent(f"the model refused: {_one_line(refusal)}", "refusal")
     if not answer.strip():
         if finish_text == "length":
             spent = _int_or_none(details.get("reasoning_tokens"))
@@ -386,7 +411,15 @@ class _Collector:
         self.bar: Any = None
 
     def redact(self, text: str) -> str:
-        return text.replace(self.key, "***") if self.key else text
+        """``text`` with the API key masked, when the key is long enough to be a secret.
+
+        A dummy key (``x``, ``none``: any value a local server accepts) is not
+        masked: masking it would garble every message holding those letters
+        (field case 26: "no answer te***t").
+        """
+        if not self.key or len(self.key) < MIN_SECRET_CHARS:
+            return text
+        return text.replace(self.key, "***")
 
     def body(self, job: _Job) -> dict[str, Any]:
         messages = []

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import hashlib
 import html
+import logging
 import os
 import re
+import time
 import unicodedata
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -57,6 +59,8 @@ COLUMNS = ("model", "prompt_id", "sample", "prompt", "output", "reasoning")
 
 SAMPLE_SEP = "#s"
 """Separator of a sample number in a prompt id (``<id>#s<k>``, as ``collect`` writes)."""
+
+log = logging.getLogger(__name__)
 
 _SAMPLE_ID = re.compile(r"^(?P<base>.+)#s(?P<k>\d+)$")
 
@@ -334,7 +338,11 @@ def load_corpus(
             f"`sep` must be one character other than a quote or a line end (got {sep!r}); "
             "for a tab write '\\t'"
         )
+    start = time.perf_counter()
     tables = read_tables(source, format=format, sep=sep)
+    for table in tables:
+        log.debug("%s: %d records (columns: %s)", table.where, len(table.frame),
+                  ", ".join(map(str, table.frame.columns[:12])))  # fmt: skip
     frames = join_requests([canonical_frame(t, cols) for t in tables], cols.notes)
     where = describe(source)
     corpus = build_corpus(frames, where)
@@ -343,6 +351,12 @@ def load_corpus(
         warnings.warn(renamed, UserWarning, stacklevel=2)
     chats = chat_note(cols)
     corpus.notes.extend(cols.notes + [n for n in (renamed, chats) if n])
+    log.info(
+        "read %s: %d outputs of %d models on %d prompts from %d table(s) in %.2f s%s",
+        where, len(corpus.df), corpus.n_models, corpus.n_prompts, len(tables),
+        time.perf_counter() - start,
+        f"; {len(corpus.problems)} problem(s), see inspect" if corpus.problems else "",
+    )  # fmt: skip
     return corpus
 
 

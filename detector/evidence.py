@@ -30,6 +30,8 @@ carries no consistent signal on a corpus gets no weight there.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,11 +39,13 @@ from typing import Any
 import numpy as np
 
 from . import channels as registry
-from .corpus import Corpus
+from .corpus import Corpus, normalize_prompt
 from .errors import ProvenanceError
 from .features import Features, as_features, parse_channels
 from .similarity import SimilarityTensor, mean_over_prompts, prompt_centred_similarity
-from .streaming import bootstrap_counts, stream_by_default
+from .streaming import SPLIT_REPEATS, bootstrap_counts, split_halves, stream_by_default
+
+log = logging.getLogger(__name__)
 
 #: Affinities (SD units) spread less than this between pairs of models: the models'
 #: outputs are indistinguishable (identical outputs give exactly 0), and neither a
@@ -114,6 +118,11 @@ class Evidence:
         Combination weights (sum to 1).
     features : Features or None
         The per-text features the evidence was built from.
+    draw_order : numpy.ndarray or None, shape (n_prompts,)
+        Where each prompt stands when prompts are drawn at random (the split
+        halves, the bootstrap): the rank of its text (:func:`content_order`),
+        so the draws do not depend on how the ids are spelled; None: by
+        position.
     """
 
     models: list[str]
@@ -123,6 +132,7 @@ class Evidence:
     reliability: dict[str, float] = field(default_factory=dict)
     weights: dict[str, float] = field(default_factory=dict)
     features: Features | None = None
+    draw_order: np.ndarray | None = None
 
     @property
     def n_prompts(self) -> int:
@@ -255,18 +265,21 @@ def split_half_reliability(
     channel: Any,
     n_prompts: int,
     seed: int = 0,
-    repeats: int = 4,
+    repeats: int = SPLIT_REPEATS,
     pairs: np.ndarray | None = None,
+    order: np.ndarray | None = None,
 ) -> float:
     """Spearman-Brown corrected split-half reliability of a channel's affinity matrix.
 
+    The mean correlation over ``repeats`` random halves of the prompts
+    (:data:`~detector.streaming.SPLIT_REPEATS`, 32: with 4, one draw of halves
+    on 20 prompts could give a channel weight 0 or not, field case 27).
     ``pairs`` (n_models, n_models), when given, limits it to the model pairs
     that hold (those sharing some prompt in a channel of partial coverage).
+    ``order``: the prompts' draw order (:attr:`Evidence.draw_order`).
     """
-    rng = np.random.default_rng(seed)
     values = []
-    for _ in range(repeats):
-        half = rng.permutation(n_prompts) < n_prompts // 2
+    for half in split_halves(n_prompts, seed, repeats, order):
         a = _off_diagonal(channel.affinity(half.astype(float)), pairs)
         b = _off_diagonal(channel.affinity((~half).astype(float)), pairs)
         if len(a) < 2 or a.std() < 1e-12 or b.std() < 1e-12:
@@ -352,6 +365,8 @@ def build_evidence(
         raise ProvenanceError("no outputs left for the chosen models and prompts")
     sub = df.iloc[rows]
     pids = sorted(sub["prompt_id"].unique().tolist())
+    rank = {pid: k for k, pid in enumerate(content_order(sub))}
+    order = np.array([rank[p] for p in pids], dtype=np.int64)
     model_idx = sub["model"].map({m: i for i, m in enumerate(models)}).to_numpy()
     prompt_idx = sub["prompt_id"].map({p: i for i, p in enumerate(pids)}).to_numpy()
     kinds = {
@@ -372,7 +387,7 @@ def build_evidence(
         streamed = {n: k for n, k in kinds.items() if n not in partial}
         built = _streamed(
             features, streamed, models, pids, rows, model_idx, prompt_idx, control_format,
-            seed, n_bootstrap, feature_kwargs,
+            seed, n_bootstrap, feature_kwargs, order,
         )  # fmt: skip
         if partial:
             built.update(
@@ -382,8 +397,16 @@ def build_evidence(
         built = _in_memory(
             features, kinds, models, pids, rows, sub, model_idx, prompt_idx, control_format
         )
-    evidence = Evidence(list(models), pids, built, features=features)
+    evidence = Evidence(list(models), pids, built, features=features, draw_order=order)
     _weigh(evidence, seed, fixed_weights)
+    log.info(
+        "evidence: %d models x %d prompts, %s; weights %s (split-half reliability %s%s)",
+        len(models), len(pids), "streamed block by block" if streaming else "in memory",
+        ", ".join(f"{n} {w:.2f}" for n, w in evidence.weights.items()),
+        ", ".join(f"{n} {r:.2f}" for n, r in evidence.reliability.items()),
+        "; fixed weights given" if fixed_weights is not None else "",
+    )  # fmt: skip
+    log.debug("evidence channels: %s", kinds)
     return evidence
 
 
@@ -451,6 +474,7 @@ def _streamed(
     seed: int,
     n_bootstrap: int,
     feature_kwargs: dict[str, Any],
+    order: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """The channels from sums accumulated over blocks of prompts (:mod:`detector.streaming`)."""
     from . import streaming as st
@@ -492,7 +516,53 @@ def _streamed(
         n_bootstrap=n_bootstrap,
         executor=make_executor(feature_kwargs.get("executor")),
         progress=enabled(feature_kwargs.get("progress")),
+        order=order,
     )
+
+
+def content_order(df: Any) -> list[str]:
+    """The prompt ids of ``df``, ordered by their prompt's text (its hash), not their spelling.
+
+    Drawn in this order (:attr:`Evidence.draw_order`), the split halves of
+    the reliability weights and the bootstrap counts depend on what the
+    prompts are, not on how their ids are spelled: the same outputs with and
+    without a ``prompt_id`` column give the same numbers (field case 27).
+    Prompts without text are ordered by their id, after a hash too.
+    """
+    first = df.drop_duplicates("prompt_id")
+    texts = first["prompt"].fillna("").astype(str) if "prompt" in first else None
+
+    def key(pid: str, text: str) -> tuple[str, str]:
+        content = normalize_prompt(text) if text.strip() else f"\x00id:{pid}"
+        return hashlib.sha1(content.encode("utf-8", "surrogatepass")).hexdigest(), str(pid)
+
+    ids = first["prompt_id"].astype(str).tolist()
+    text = texts.tolist() if texts is not None else [""] * len(ids)
+    return [pid for pid, _ in sorted(zip(ids, text, strict=True), key=lambda p: key(*p))]
+
+
+def zero_weight_notes(evidence: Evidence) -> list[str]:
+    """One line per channel that should count but got weight 0 from its reliability.
+
+    A channel without any spread here (no identity leak in any output) is
+    not named: it has nothing to weigh, and the score table says so.
+    """
+    notes = []
+    for name, weight in evidence.weights.items():
+        spec = registry.get(name)
+        if weight != 0 or spec.base_weight <= 0:
+            continue
+        channel = evidence.channels[name]
+        pairs = _pairs_with_data(channel) if spec.coverage.masks_empty else None
+        off = _off_diagonal(channel.affinity(), pairs)
+        if len(off) > 1 and float(off.std()) > 1e-12:
+            notes.append(
+                f"the {spec.label} channel has weight 0: its similarities did not repeat "
+                f"between random halves of the {evidence.n_prompts} prompts (split-half "
+                "reliability 0), so the score rests on the other channels; more prompts "
+                "would let it count"
+            )
+    return notes
 
 
 def _weigh(evidence: Evidence, seed: int, fixed_weights: dict[str, float] | None) -> None:
@@ -504,7 +574,7 @@ def _weigh(evidence: Evidence, seed: int, fixed_weights: dict[str, float] | None
         sd = float(off.std()) if len(off) else 0.0
         evidence.scales[name] = (float(off.mean()) if len(off) else 0.0, sd if sd > 1e-12 else 1.0)
         evidence.reliability[name] = split_half_reliability(
-            ch, evidence.n_prompts, seed=seed, pairs=pairs
+            ch, evidence.n_prompts, seed=seed, pairs=pairs, order=evidence.draw_order
         )
     if fixed_weights is not None:
         raw = {n: float(fixed_weights.get(n, 0.0)) for n in built}
@@ -526,6 +596,8 @@ __all__ = [
     "IdentityProfile",
     "ShareProfile",
     "build_evidence",
+    "content_order",
     "mean_over_prompts",
+    "zero_weight_notes",
     "split_half_reliability",
 ]

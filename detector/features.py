@@ -12,7 +12,9 @@ whose features were computed once loads them in a second.
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +33,8 @@ from .featureset import Features, source_hash, transformer_input
 from .lexical import LexicalFingerprint
 from .progress import enabled as progress_enabled
 from .progress import stage as progress_stage
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .embeddings import Precision
@@ -172,8 +176,11 @@ def compute_features(
         cached = store.load(name, key, n_rows=n_rows) if store.enabled else None
         if cached is not None:
             matrices[name], names[name] = cached
+            log.info("features %s: %d x %d from the cache", name, n_rows, len(names[name]))
+            log.debug("features %s: cache key %s", name, key)
             continue
         progress_stage(f"{spec.label}: {n_rows} outputs ...", progress)
+        start = time.perf_counter()
         transformer = spec.make(options)
         matrix = transformer.fit_transform(transformer_input(corpus.df, spec))
         matrix = sp.csr_matrix(matrix, dtype=np.float64) if spec.sparse else np.asarray(matrix)
@@ -184,6 +191,10 @@ def compute_features(
         if isinstance(transformer, LexicalFingerprint):  # the answers' fingerprint
             lexical = transformer
         store.save(name, key, matrix, names[name])
+        log.info(
+            "features %s: %d x %d computed in %.2f s%s", name, n_rows, len(names[name]),
+            time.perf_counter() - start, "" if store.enabled else " (no cache)",
+        )  # fmt: skip
     info = {"embedding_model": embedding_model, "precision": precision}
     return Features(corpus, matrices, names, lexical, info)
 

@@ -15,6 +15,7 @@ any work is done; scoring, the tree and the report receive the same value.
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -43,6 +44,7 @@ __all__ = [
 ]
 
 Data = Corpus | Features | Evidence
+log = logging.getLogger(__name__)
 
 
 def as_corpus(data: Data) -> Corpus:
@@ -387,7 +389,16 @@ def resolve_roles(
         reasons.pop(m, None)
     exclusions = panel.null_exclusions(suspect, cand, ref)
     clades = panel.clades(suspect, cand, [*cand, *ref])
-    return Roles(suspect, cand, ref, reasons, left_out, exclusions, clades, set_aside)
+    roles = Roles(suspect, cand, ref, reasons, left_out, exclusions, clades, set_aside)
+    log.info(
+        "roles: suspect %s; %d candidate(s) (%s); %d reference model(s) (%s)",
+        suspect, len(cand), "given" if candidates is not None else "every other model",
+        len(ref), "given" if reference is not None else "the rest",
+    )  # fmt: skip
+    for line in roles.notes():
+        log.info("roles: %s", line)
+    log.debug("roles: candidates %s; reference %s", cand, ref)
+    return roles
 
 
 def _degenerate_models(data: Data) -> dict[str, str]:

@@ -25,6 +25,7 @@ Per candidate the result carries, all from one null and one distribution:
 from __future__ import annotations
 
 import html
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,7 +49,7 @@ from .calibration import (
 )
 from .corpus import Corpus
 from .errors import ProvenanceError
-from .evidence import INDISTINGUISHABLE, Evidence, bootstrap_counts
+from .evidence import INDISTINGUISHABLE, Evidence, bootstrap_counts, zero_weight_notes
 from .features import Features
 from .params import check_alpha, check_int, check_seed
 from .resolve import Roles, as_corpus, as_features_or_corpus, resolve_roles, suspect_evidence
@@ -57,6 +58,8 @@ from .verdicts import CandidateFacts, candidate_verdict, overall_verdict
 
 if TYPE_CHECKING:
     from .shift import ShiftResult
+
+log = logging.getLogger(__name__)
 
 MIN_PROMPTS = 20
 
@@ -280,7 +283,7 @@ def score(
     r_idx = [int(i) for i in evidence.index(list(ref))]
     clades, exclusions = _clades_and_exclusions(evidence, roles, c_idx)
     nulls, calibration = null_sets(c_idx, r_idx, min_reference, exclusions)
-    notes: list[str] = roles.notes()
+    notes: list[str] = roles.notes() + zero_weight_notes(evidence)
     if channels is None and not isinstance(data, Evidence):
         notes += registry.present_channels(as_corpus(data).df, suspect, roles.pool, min_prompts)[1]
     calibrated = calibration != "uncalibrated" and not degenerate
@@ -350,6 +353,16 @@ def score(
     )
     if verdict.level == "uncalibrated":
         notes.append(verdict.explanation)
+    log.info(
+        "score: verdict %s; %s; %d bootstrap resamplings",
+        verdict.level,
+        f"calibrated {calibration}" if calibrated else "not calibrated",
+        n_bootstrap,
+    )
+    for c in results[:3]:
+        log.info("score: %d. %s z %.2f, Holm p %s", c.rank, c.model, c.z,
+                 "-" if c.p_value is None else f"{c.p_value:.3g}")  # fmt: skip
+    log.debug("score: every candidate %s", [(c.model, round(c.z, 3)) for c in results])
     return ScoreResult(
         suspect=suspect,
         n_prompts=evidence.n_prompts,
@@ -545,7 +558,7 @@ def _calibrated_z(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Calibrated z of each candidate, shape (n_cand,), and over prompt resamplings (B, n_cand)."""
     z = calibrate(evidence.combined_affinity(), s, c_idx, nulls, null, clades)
-    counts = bootstrap_counts(evidence.n_prompts, n_bootstrap, seed)
+    counts = bootstrap_counts(evidence.n_prompts, n_bootstrap, seed, evidence.draw_order)
     boot = evidence.bootstrap_affinities(counts)["combined"]
     return z, calibrate(boot, s, c_idx, nulls, null, clades)
 

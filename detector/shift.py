@@ -723,7 +723,9 @@ def shift_score(
     both = answered_both(evidence, s, b).astype(np.float64)
     full = evidence.combined_affinity(both)
     shift = shift_vector(full, s, b)
-    counts = bootstrap_counts(evidence.n_prompts, n_bootstrap, seed) * both[None, :]
+    counts = (
+        bootstrap_counts(evidence.n_prompts, n_bootstrap, seed, evidence.draw_order) * both[None, :]
+    )
     boot = evidence.bootstrap_affinities(counts, rows=np.array([s, b]))
     shift_boot = shift_vector(boot["combined"], 0, 1)
     z = shift_z(shift, c_idx, nulls, clades)

@@ -56,7 +56,10 @@ STREAM_CELLS = 50_000_000
 #: Memory for one block's per-prompt arrays (the Gram matrices and their temporaries).
 BLOCK_BYTES = 256 * 2**20
 _BYTES_PER_CELL = 8 * 14  # float64 per-prompt arrays alive at once in block_similarity
-SPLIT_REPEATS = 4  # as split_half_reliability
+#: Random halves of the prompts for the split-half reliability weights (as
+#: :func:`detector.evidence.split_half_reliability`): 32 (was 4, whose one draw could
+#: decide whether a channel counts on 20 prompts, field case 27).
+SPLIT_REPEATS = 32
 #: The pairwise pass runs as this many groups of consecutive shards, each returning one
 #: partial sum (few large transfers from distributed workers; the same grouping locally,
 #: so both add in the same order and agree to the last bit).
@@ -68,19 +71,41 @@ def stream_by_default(n_prompts: int, n_models: int) -> bool:
     return n_prompts * n_models**2 > STREAM_CELLS
 
 
-def bootstrap_counts(n_prompts: int, n_bootstrap: int, seed: int) -> np.ndarray:
+def bootstrap_counts(
+    n_prompts: int, n_bootstrap: int, seed: int, order: np.ndarray | None = None
+) -> np.ndarray:
     """Multinomial prompt resampling counts, shape (n_bootstrap, n_prompts), float64.
 
     The draws every bootstrap of this package uses (scores, tree supports),
     so streamed evidence can prepare them in its one pass
-    (:func:`prepared_weights`).
+    (:func:`prepared_weights`). ``order`` (shape (n_prompts,)): prompt ``i``
+    takes the draw of position ``order[i]`` (:attr:`Evidence.draw_order
+    <detector.evidence.Evidence.draw_order>`, the rank of its text), so the
+    draws follow the prompts, not how their ids sort.
     """
     rng = np.random.default_rng(seed)
     uniform = np.full(n_prompts, 1 / n_prompts)
-    return rng.multinomial(n_prompts, uniform, size=n_bootstrap).astype(np.float64)
+    counts = rng.multinomial(n_prompts, uniform, size=n_bootstrap).astype(np.float64)
+    return counts if order is None else counts[:, order]
 
 
-def prepared_weights(n_prompts: int, seed: int, n_bootstrap: int = 0) -> np.ndarray:
+def split_halves(
+    n_prompts: int, seed: int, repeats: int = SPLIT_REPEATS, order: np.ndarray | None = None
+) -> np.ndarray:
+    """The random halves of the split-half reliability, shape (repeats, n_prompts), bool.
+
+    ``order`` as for :func:`bootstrap_counts`.
+    """
+    rng = np.random.default_rng(seed)
+    halves = np.array(
+        [rng.permutation(n_prompts) < n_prompts // 2 for _ in range(repeats)], dtype=bool
+    ).reshape(repeats, n_prompts)
+    return halves if order is None else halves[:, order]
+
+
+def prepared_weights(
+    n_prompts: int, seed: int, n_bootstrap: int = 0, order: np.ndarray | None = None
+) -> np.ndarray:
     """The prompt weights evidence asks for: ones, the split halves, the bootstrap counts.
 
     Returns
@@ -88,13 +113,11 @@ def prepared_weights(n_prompts: int, seed: int, n_bootstrap: int = 0) -> np.ndar
     numpy.ndarray, shape (1 + 2 * SPLIT_REPEATS + n_bootstrap, n_prompts), float64
     """
     rows = [np.ones(n_prompts)]
-    rng = np.random.default_rng(seed)
-    for _ in range(SPLIT_REPEATS):  # the same draws as split_half_reliability
-        half = rng.permutation(n_prompts) < n_prompts // 2
+    for half in split_halves(n_prompts, seed, order=order):  # as split_half_reliability
         rows += [half.astype(float), (~half).astype(float)]
     out = np.vstack(rows)
     if n_bootstrap:
-        out = np.vstack([out, bootstrap_counts(n_prompts, n_bootstrap, seed)])
+        out = np.vstack([out, bootstrap_counts(n_prompts, n_bootstrap, seed, order)])
     return out
 
 
@@ -555,6 +578,7 @@ def build_streamed_channels(
     n_bootstrap: int,
     executor: Executor | None = None,
     progress: bool = False,
+    order: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Run the passes and return the channels (:class:`StreamedSimilarity` / :class:`StreamedProfile`).
 
@@ -584,7 +608,7 @@ def build_streamed_channels(
                 else:
                     acc[name] = [xtc, ctc]
         setup.betas = {name: covariate_map(xtc, ctc) for name, (xtc, ctc) in acc.items()}
-    sums.ensure(prepared_weights(len(pids), seed, n_bootstrap))
+    sums.ensure(prepared_weights(len(pids), seed, n_bootstrap, order))
     built: dict[str, Any] = {}
     for name, kind in setup.kinds.items():
         if kind == "profile":

@@ -75,6 +75,7 @@ from __future__ import annotations
 
 import html
 import inspect
+import logging
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,6 +95,8 @@ from .params import check_int, check_seed
 from .progress import bar as progress_bar
 from .resolve import as_evidence, known_models, pairwise_shared
 from .results import Result
+
+log = logging.getLogger(__name__)
 
 DEFAULT_BOOTSTRAP = 100
 MIN_SHARED = 20
@@ -469,7 +472,7 @@ def _bootstrap_counts(
     seen: dict[int, int] = {}
     if not n_bootstrap:
         return seen
-    counts = bootstrap_counts(evidence.n_prompts, n_bootstrap, seed)
+    counts = bootstrap_counts(evidence.n_prompts, n_bootstrap, seed, evidence.draw_order)
     per_replicate = 8 * len(idx) * len(evidence.models) * (len(evidence.channels) + 1)
     batch = max(1, min(n_bootstrap, _BATCH_BYTES // per_replicate))
     pbar = progress_bar(total=n_bootstrap, desc="tree bootstrap", unit="tree", progress=progress)
@@ -631,6 +634,11 @@ def lineage_tree(
             f"partial coverage: pairs are compared on the prompts both answered "
             f"(fewest shared: {min_pair} of {evidence.n_prompts})"
         )
+    log.info(
+        "tree: %s of %d models on %d prompts, %d bootstrap resamplings; %d clade(s) with "
+        "support >= 0.9", method, n, evidence.n_prompts, n_bootstrap,
+        sum(1 for c in clades if c.support is not None and c.support >= 0.9),
+    )  # fmt: skip
     return TreeResult(
         models=list(names),
         distances=pd.DataFrame(dist, index=names, columns=names),

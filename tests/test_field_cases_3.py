@@ -2,8 +2,8 @@
 
 Each test builds the case's input (from the demo corpus) or reads the small synthetic files
 copied into ``tests/data/cases``, and checks what the case's README row says a user expects.
-Cases 13 and 14 are in ``test_attribution_files`` and ``test_report_escaping``, 25 in
-``test_logging``, 26 in ``test_collect_answers``, 27 in ``test_scoring``.
+Case 13 is in ``test_attribution_files``, 14 in ``faults/test_report_views``, 25 in
+``test_logging``, 26 in ``test_collect_answers``.
 """
 
 from __future__ import annotations
@@ -273,3 +273,42 @@ def test_24_json_keyed_by_model():
     assert json_object_frame(wrapped, "x.json")["model"].tolist() == ["m"]
     named = {"batch1": [{"generator": "g", "instruction": "p", "output": "o"}]}
     assert json_object_frame(named, "x.json")["generator"].tolist() == ["g"]
+
+
+# ----------------------------------------------------------------- 27 prompt id spelling
+def test_27_results_do_not_depend_on_how_prompt_ids_are_spelled(tmp_path):
+    """The same 120 outputs with their ids and without (ids from the text): the split halves
+    of the reliability weights and the bootstrap were drawn by the position of the sorted ids,
+    so two channels got weight 0 with one spelling and the teacher fell from 1st to 3rd."""
+    from detector.scoring import score
+
+    models = ["atlas", "borealis", "cirrus", "delta-open-7b", "ember-13b", "student-of-atlas"]
+    frame = demo()
+    frame = frame[frame["model"].isin(models)].reset_index(drop=True)
+    cache = tmp_path / "cache"
+    results = [
+        score(load_corpus(f), "student-of-atlas", n_bootstrap=50, cache_dir=cache, progress=False)
+        for f in (
+            frame,
+            frame.drop(columns=["prompt_id"]),
+            frame.assign(prompt_id="q-" + frame["prompt"]),
+        )
+    ]
+    first = results[0]
+    assert first.candidates[0].model == "atlas"
+    for other in results[1:]:
+        assert [c.model for c in other.candidates] == [c.model for c in first.candidates]
+        assert other.weights == pytest.approx(first.weights)
+        for a, b in zip(other.candidates, first.candidates, strict=True):
+            assert a.z == pytest.approx(b.z) and a.ci == pytest.approx(b.ci)
+
+
+def test_27_a_channel_whose_weight_falls_to_zero_is_named():
+    from detector.evidence import build_evidence, zero_weight_notes
+
+    evidence = build_evidence(load_corpus(demo(12)), channels="style,lexical,identity")
+    assert not zero_weight_notes(evidence)  # identity has no spread here: nothing to say
+    evidence.weights = {**evidence.weights, "lexical": 0.0}
+    notes = zero_weight_notes(evidence)
+    assert len(notes) == 1 and "words and phrases channel has weight 0" in notes[0]
+    assert "12 prompts" in notes[0]

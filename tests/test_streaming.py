@@ -239,7 +239,7 @@ def test_distributed_results_equal_local(features, corpus, tmp_path):
         a, b = local_features.matrices[name], remote_features.matrices[name]
         assert (abs(a - b)).max() == 0 if sp.issparse(a) else np.array_equal(a, b)
     _compare(remote, local)
-    counts = bootstrap_counts(local.n_prompts, 10, 1)
+    counts = bootstrap_counts(local.n_prompts, 10, 1, local.draw_order)  # as prepared
     np.testing.assert_array_equal(
         remote.bootstrap_affinities(counts)["combined"],
         local.bootstrap_affinities(counts)["combined"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -335,6 +336,10 @@ def attribute(
             "this classifier was saved without open-set settings: it never answers unknown; "
             "train it again to get them"
         )
+    logging.getLogger(__name__).info(
+        "attribute: %d texts of %d model(s) against %d classes%s",
+        len(texts), len(by_model), len(classes), f"; not classes: {', '.join(outside)}" if outside else "",
+    )  # fmt: skip
     return AttributionResult(
         classes=classes,
         texts=texts,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import platform
 import sys
@@ -246,4 +247,8 @@ def train(
         clf, corpus, chans, block_names, embedding, y, groups, evaluation, settings
     )
     _abstain_evaluation(evaluation, clf, y)
+    logging.getLogger(__name__).info(
+        "train: %d models, channels %s, %d texts, %d folds; estimator %s",
+        len(clf.models), ", ".join(chans), len(y), n_folds, estimator,
+    )  # fmt: skip
     return clf, evaluation

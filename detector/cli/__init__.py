@@ -32,6 +32,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..errors import ProvenanceError
+from ..progress import timed
 from ..terminal import printable
 from . import (
     attribution,
@@ -191,7 +192,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     with _console(args):
         try:
             args.paths = check_outputs(args)
-            return int(args.func(args) or 0)
+            log.debug(
+                "provenance %s", " ".join(map(str, argv if argv is not None else sys.argv[1:]))
+            )
+            with timed(f"{args.command}: done"):
+                return int(args.func(args) or 0)
         except ProvenanceError as exc:
             _error(str(exc), command)
             return exc.exit_code

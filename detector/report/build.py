@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -257,6 +258,9 @@ def build_report(
     timings = dict(report.provenance.timings)
     timings[fmt] = time.perf_counter() - t  # "pdf" or "html": the rendering
     timings["total"] = time.perf_counter() - t_start
+    logging.getLogger(__name__).info(
+        "report: %s of %d page(s) written in %.2f s", fmt, pages, timings[fmt]
+    )
     return ReportResult(
         out_path,
         pages,

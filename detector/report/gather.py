@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import logging
 import os
 import platform
 import shlex
@@ -83,6 +84,7 @@ class _Clock:
     def lap(self, step: str) -> None:
         now = time.perf_counter()
         self.timings[step] = self.timings.get(step, 0.0) + now - self.last
+        logging.getLogger(__name__).info("report: %s %.2f s", step, now - self.last)
         self.last = now
 
 
