@@ -89,7 +89,8 @@ def corpora() -> dict[str, DevCorpus]:
             "mtbench",
             mt / "model_answer",
             mt / "lineage.csv",
-            "The shift test on MT-Bench: LLaMA-13B fine-tunes against their base model",
+            "The shift test on MT-Bench: fine-tunes against their base model (llama-13b) or a chat "
+            "sibling on their base (guanaco-33b)",
             "closed",
             [
                 *(

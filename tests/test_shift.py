@@ -253,3 +253,21 @@ def test_matrix_shift_is_the_same_test_on_another_matrix():
         assert peer.loc[c.model, "rank"] == c.rank
     with pytest.raises(ProvenanceError, match="unknown model"):
         matrix_shift(frame.drop(index="t", columns="t"), r)
+
+
+def test_a_channel_over_part_of_the_outputs_is_left_out_and_said():
+    """Reasoning traces (only some models have them) are not part of the shift."""
+    from detector.similarity import SimilarityTensor
+
+    ev = points_evidence(toward_teacher)
+    style = ev.channels["style"]
+    mask = np.ones_like(style.pair_mask)
+    mask[:, 3:, :] = mask[:, :, 3:] = False  # only s, b and t have traces
+    ev.channels["reasoning"] = SimilarityTensor(
+        "reasoning", list(MODELS), ev.prompt_ids, style.sims, mask
+    )
+    ev.scales["reasoning"], ev.reliability["reasoning"] = (0.0, 1.0), 1.0
+    ev.weights["reasoning"] = 0.0
+    r = shift_score(ev, "s", "b", ["t", "r0"], REFS[1:])
+    assert r.best == "t" and "reasoning" not in r.candidates[0].channels
+    assert any("not compared in the shift test" in n for n in r.notes)
