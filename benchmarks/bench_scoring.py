@@ -219,7 +219,7 @@ def checks_table(result: Any, checks: list[Check]) -> list[str]:
 def run_one(corpus_spec: DevCorpus, args: argparse.Namespace) -> int:
     from detector.benchmark import load_lineage, run_benchmark
     from detector.corpus import load_corpus
-    from detector.features import compute_features
+    from detector.features import FeatureOptions, compute_features
     from detector.scoring import score
 
     if not corpus_spec.data.exists() or not corpus_spec.lineage.exists():
@@ -232,7 +232,7 @@ def run_one(corpus_spec: DevCorpus, args: argparse.Namespace) -> int:
     if args.speed and args.cold:
         with tempfile.TemporaryDirectory() as cold_dir:
             t = time.perf_counter()
-            score(corpus, suspect, cache_dir=cold_dir, progress=True)
+            score(corpus, suspect, options=FeatureOptions(cache_dir=cold_dir, progress=True))
             timings.append(
                 (f"one suspect ({suspect}) vs all models, cold cache", time.perf_counter() - t)
             )
@@ -240,7 +240,9 @@ def run_one(corpus_spec: DevCorpus, args: argparse.Namespace) -> int:
     one = None
     if args.speed:
         t = time.perf_counter()
-        one = score(corpus, suspect, cache_dir=args.cache_dir, progress=False)
+        one = score(
+            corpus, suspect, options=FeatureOptions(cache_dir=args.cache_dir, progress=False)
+        )
         timings.append(
             (f"one suspect ({suspect}) vs all models, features cached", time.perf_counter() - t)
         )

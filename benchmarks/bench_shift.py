@@ -505,7 +505,7 @@ def markdown(spec: DevCorpus, rows: list[dict[str, Any]], command: str, info: di
 
 # ------------------------------------------------------------------ one corpus
 def run_one(spec: DevCorpus, args: argparse.Namespace) -> None:
-    from detector import build_evidence, load_corpus
+    from detector import FeatureOptions, build_evidence, load_corpus
     from detector.lineage import load_lineage
     from detector.peers import SlopProfile
     from detector.protocol import candidate_families
@@ -522,8 +522,8 @@ def run_one(spec: DevCorpus, args: argparse.Namespace) -> None:
         m for m in corpus.models if m in lineage.index and lineage.loc[m, "weights"] == "closed"
     ]
     candidates = closed if spec.candidates == "closed" else None
-    feature_kwargs = {"cache_dir": args.cache_dir, "progress": False}
-    evidence = build_evidence(corpus, seed=0, **feature_kwargs)
+    options = FeatureOptions(cache_dir=args.cache_dir, progress=False)
+    evidence = build_evidence(corpus, seed=0, options=options)
     slop = SlopProfile().fit(corpus)
     rows = []
     for pair in spec.pairs:

@@ -11,6 +11,7 @@ CLI / report / notebook. The entry points are available here:
 :func:`load_corpus`       read outputs (JSONL, CSV, Parquet, JSON, AlpacaEval, HF)
 :func:`inspect`           models, coverage, lengths and problems of a corpus
 :func:`compute_features`  per-output features of every channel (cached)
+:class:`FeatureOptions`   how features are computed (every ``options=``)
 :func:`build_evidence`    per-channel similarities between models
 :func:`resolve_roles`     suspect, candidates and reference models, and why
 :func:`score`             candidate teachers/parents of a suspect, with a verdict
@@ -45,6 +46,7 @@ _ENTRY_POINTS = {
     "Inspection": "inspection",
     "inspect": "inspection",
     "load_corpus": "corpus",
+    "FeatureOptions": "featureset",
     "Features": "features",
     "compute_features": "features",
     "features_table": "features",
@@ -87,6 +89,7 @@ __all__ = [
     "Corpus",
     "Evaluation",
     "Evidence",
+    "FeatureOptions",
     "Features",
     "Inspection",
     "OverusedResult",
@@ -152,6 +155,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .demo_run import run_demo
     from .evidence import Evidence, build_evidence
     from .features import Features, compute_features, features_table
+    from .featureset import FeatureOptions
     from .inspection import Inspection, inspect
     from .lineage import load_lineage
     from .overuse import OverusedResult, overused

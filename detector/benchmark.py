@@ -37,7 +37,7 @@ import html
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -55,7 +55,7 @@ from .calibration import (
 from .corpus import Corpus
 from .errors import ProvenanceError
 from .evidence import Evidence
-from .features import Features
+from .features import FeatureOptions, Features
 from .lineage import load_lineage
 from .params import check_alpha, check_int, check_seed
 from .progress import enabled as progress_enabled
@@ -85,8 +85,6 @@ __all__ = [
     "peer_verdicts",
     "run_benchmark",
 ]
-
-_FEATURE_KEYS = ("embedding_model", "precision", "cache_dir", "use_cache", "device")
 
 
 @dataclass
@@ -572,7 +570,7 @@ def _ours(
     outcomes, values, ranked_all, roles = [], [], [], []
     for entry in plan:
         ts = time.perf_counter()
-        result: ScoreResult = score(
+        result = score(
             evidence,
             entry.suspect,
             entry.candidates,
@@ -582,6 +580,7 @@ def _ours(
             alpha=alpha,
             **({"lineage": lin} if use_lineage else {}),
         )
+        assert isinstance(result, ScoreResult)  # no baseline: a score, not a shift
         ranked = [
             CandidateRank(c.model, float(c.z), bool(c.related), float(c.score), list(c.ci))
             for c in result.candidates
@@ -662,7 +661,7 @@ def _run_peers(
     lin: pd.DataFrame,
     families: dict[str, str],
     peers: Sequence[str] | None,
-    evidence_kwargs: dict[str, Any] | None,
+    options: FeatureOptions,
     alpha: float,
     progress: bool,
     roles: list[dict],
@@ -686,9 +685,15 @@ def _run_peers(
             "llm-dna left out: the features hold no embeddings (build the evidence with "
             "the embedding channel, or name the peer in `peers` to compute them)"
         )
-    feature_kwargs = {k: v for k, v in (evidence_kwargs or {}).items() if k in _FEATURE_KEYS}
+    peer_options = FeatureOptions(  # the embedding settings only, as ever
+        embedding_model=options.embedding_model,
+        precision=options.precision,
+        cache_dir=options.cache_dir,
+        use_cache=options.use_cache,
+        device=options.device,
+    )
     results = []
-    for peer, distances in fit_peers(peer_data, names, **feature_kwargs).items():
+    for peer, distances in fit_peers(peer_data, names, peer_options).items():
         if progress:
             print(f"  peer {peer} fitted", file=sys.stderr, flush=True)
         distances = distances.loc[evidence.models, evidence.models]
@@ -704,7 +709,8 @@ def run_benchmark(
     n_bootstrap: int = 200,
     alpha: float = 0.05,
     progress: bool | None = None,
-    evidence_kwargs: dict[str, Any] | None = None,
+    channels: str | Sequence[str] | None = None,
+    options: FeatureOptions | None = None,
     source: str | None = None,
     peers: Sequence[str] | None = None,
     open_questions: Sequence[str] = (),
@@ -724,9 +730,12 @@ def run_benchmark(
         Passed to :func:`~detector.scoring.score`.
     progress : bool, optional
         One line per suspect on stderr (None: when stderr is a terminal or in a notebook).
-    evidence_kwargs : dict, optional
-        Passed to :func:`~detector.evidence.build_evidence` (and the feature
-        options among them to the LLM DNA peer's embeddings).
+    channels : str or sequence of str, optional
+        Evidence channels (default the registry's defaults); ignored when
+        ``data`` is already evidence.
+    options : FeatureOptions, optional
+        How features are computed when ``data`` lacks them (and the LLM DNA
+        peer's embeddings: its model, precision, caches and device).
     source : str, optional
         Name of the data for the tables.
     peers : sequence of str, optional
@@ -774,7 +783,8 @@ def run_benchmark(
             "name models the data holds"
         )
     name = source or _source_name(data)
-    evidence = as_evidence(data, seed=seed, progress=progress, **(evidence_kwargs or {}))
+    options = replace(options or FeatureOptions(), progress=progress)
+    evidence = as_evidence(data, channels=channels, seed=seed, options=options)
     t_features = time.perf_counter() - t0
     families = candidate_families(lin)
     plan = benchmark_plan(lin, evidence.models, open_questions)
@@ -795,7 +805,7 @@ def run_benchmark(
 
     t2 = time.perf_counter()
     peer_results, peer_names, notes = _run_peers(
-        data, evidence, plan, lin, families, peers, evidence_kwargs, alpha, progress, roles
+        data, evidence, plan, lin, families, peers, options, alpha, progress, roles
     )
     t_peers = time.perf_counter() - t2
 

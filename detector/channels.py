@@ -24,20 +24,17 @@ Each choice is measured in ``docs/method.md``.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from .errors import ProvenanceError
+from .featureset import FeatureOptions
 from .scaling import signed_log, standardize
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .embeddings import Precision
 
 __all__ = [
     "CHANNELS",
@@ -47,7 +44,6 @@ __all__ = [
     "ChannelSpec",
     "CorpusFit",
     "Coverage",
-    "FeatureOptions",
     "attribution_channels",
     "attribution_use",
     "covariate_rows",
@@ -58,36 +54,6 @@ __all__ = [
     "signed_log",
     "standardize",
 ]
-
-
-@dataclass(frozen=True)
-class FeatureOptions:
-    """Settings that change how per-text features are computed or cached.
-
-    Attributes
-    ----------
-    embedding_model : str, optional
-        sentence-transformers hub name or local path; None is the bundled
-        all-MiniLM-L6-v2.
-    precision : {"auto", "fp32", "bf16", "fp16"}
-        Embedding precision (:class:`~detector.embeddings.Embedder`).
-    cache_dir : path, optional
-        Cache folder (default ``PROVENANCE_CACHE_DIR`` or the user cache).
-    use_cache : bool
-        Read and write the on-disk caches.
-    progress : bool, optional
-        Progress on stderr; None shows it when stderr is a terminal.
-    device : str, optional
-        Torch device for embeddings (``"cpu"``, ``"cuda"``, ``"cuda:N"``);
-        default the GPU when there is one.
-    """
-
-    embedding_model: str | None = None
-    precision: Precision = "auto"
-    cache_dir: str | os.PathLike[str] | None = None
-    use_cache: bool = True
-    progress: bool | None = True
-    device: str | None = None
 
 
 # ------------------------------------------------------------------ preparation
@@ -194,10 +160,12 @@ def _trace_transformer(options: FeatureOptions) -> Any:
     return TraceFingerprint()
 
 
-def _lexical_fit(transformer: Any, parts: Any, executor: Any, **kwargs: Any) -> Any:
+def _lexical_fit(
+    transformer: Any, parts: Any, executor: Any, *, progress: bool | None, desc: str
+) -> Any:
     from .lexical_stream import fit_streamed
 
-    return fit_streamed(transformer, parts, executor, **kwargs)
+    return fit_streamed(transformer, parts, executor, progress=progress, desc=desc)
 
 
 def _lexical_dump(fitted: Any) -> dict[str, Any]:
@@ -212,10 +180,12 @@ def _lexical_load(template: Any, blob: dict[str, Any]) -> Any:
     return load_vocabulary(template, blob)
 
 
-def _trace_fit(transformer: Any, parts: Any, executor: Any, **kwargs: Any) -> Any:
+def _trace_fit(
+    transformer: Any, parts: Any, executor: Any, *, progress: bool | None, desc: str
+) -> Any:
     from .traces import fit_streamed
 
-    return fit_streamed(transformer, parts, executor, **kwargs)
+    return fit_streamed(transformer, parts, executor, progress=progress, desc=desc)
 
 
 def _trace_dump(fitted: Any) -> dict[str, Any]:
@@ -230,10 +200,14 @@ def _trace_load(template: Any, blob: dict[str, Any]) -> Any:
     return load_vocabulary(template, blob)
 
 
-def _attribution_terms(corpus: Any, vocabulary: Any, **kwargs: Any) -> Any:
+def _attribution_terms(
+    corpus: Any, vocabulary: Any, *, cache_dir: Any, use_cache: bool, progress: bool
+) -> Any:
     from .ngrams import lexical_counts
 
-    return lexical_counts(corpus, vocabulary, **kwargs)
+    return lexical_counts(
+        corpus, vocabulary, cache_dir=cache_dir, use_cache=use_cache, progress=progress
+    )
 
 
 def _trace_presence(rows: Any, names: list[str]) -> Any:

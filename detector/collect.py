@@ -639,6 +639,69 @@ def _run_coroutine(factory: Any) -> None:
             raise
 
 
+def _model_names(models: Sequence[str] | str) -> list[str]:
+    """The model names, stripped and deduplicated (a comma-separated string works)."""
+    names = models.split(",") if isinstance(models, str) else list(models)
+    names = list(dict.fromkeys(str(n).strip() for n in names if str(n).strip()))
+    if not names:
+        raise ProvenanceError("no models given; name them with `models`")
+    return names
+
+
+def _check_settings(
+    concurrency: int,
+    samples: int,
+    max_tries: int,
+    timeout: float,
+    temperature: float | None,
+    max_tokens: int | None,
+) -> None:
+    """Refuse a setting out of range (one line naming the parameter)."""
+    _check_number("concurrency", concurrency, 1)
+    _check_number("samples", samples, 1)
+    _check_number("max_tries", max_tries, 1)
+    if not (isinstance(timeout, (int, float)) and 0 < timeout < math.inf):
+        raise ProvenanceError(f"`timeout` must be a positive number of seconds, got {timeout!r}")
+    if temperature is not None and not (
+        isinstance(temperature, (int, float)) and 0 <= temperature <= 2
+    ):
+        raise ProvenanceError(f"`temperature` must be between 0 and 2, got {temperature!r}")
+    if max_tokens is not None:
+        _check_number("max_tokens", max_tokens, 1)
+
+
+def _plan(
+    names: list[str], plan_prompts: list[Prompt], samples: int
+) -> tuple[list[_Job], dict[tuple[str, str], str]]:
+    """Every (model, prompt, sample) request, and the normalized prompt of each (model, id)."""
+    jobs = [
+        _Job(model, p, k, p.prompt_id if k == 0 else f"{p.prompt_id}{SAMPLE_SEP}{k}")
+        for k in range(samples)
+        for p in plan_prompts
+        for model in names
+    ]
+    planned: dict[tuple[str, str], str] = {}
+    for job in jobs:
+        if (job.model, job.prompt_id) in planned:
+            raise ProvenanceError(
+                f"prompt id {job.prompt_id!r} names both a prompt and a sample of another "
+                f"prompt; rename the prompt ids ending in '{SAMPLE_SEP}<number>'"
+            )
+        planned[(job.model, job.prompt_id)] = normalize_prompt(job.prompt.prompt)
+    return jobs, planned
+
+
+def _output_path(out: str | os.PathLike[str]) -> Path:
+    """The output .jsonl file, its folder created; refuses another suffix or a folder."""
+    out_path = Path(out).expanduser()
+    if out_path.suffix.lower() not in (".jsonl", ".ndjson"):
+        raise ProvenanceError(f"`out` {out}: give a .jsonl file (records are JSON lines)")
+    if out_path.is_dir():
+        raise ProvenanceError(f"`out` {out}: is a directory; give a .jsonl file path")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    return out_path
+
+
 # ----------------------------------------------------------------- entry point
 def collect(
     endpoint: str,
@@ -718,47 +781,13 @@ def collect(
     progress = progress_enabled(progress)
     started = time.monotonic()
     url = chat_url(endpoint)
-    names = models.split(",") if isinstance(models, str) else list(models)
-    names = list(dict.fromkeys(str(n).strip() for n in names if str(n).strip()))
-    if not names:
-        raise ProvenanceError("no models given; name them with `models`")
-    _check_number("concurrency", concurrency, 1)
-    _check_number("samples", samples, 1)
-    _check_number("max_tries", max_tries, 1)
-    if not (isinstance(timeout, (int, float)) and 0 < timeout < math.inf):
-        raise ProvenanceError(f"`timeout` must be a positive number of seconds, got {timeout!r}")
-    if temperature is not None and not (
-        isinstance(temperature, (int, float)) and 0 <= temperature <= 2
-    ):
-        raise ProvenanceError(f"`temperature` must be between 0 and 2, got {temperature!r}")
-    if max_tokens is not None:
-        _check_number("max_tokens", max_tokens, 1)
+    names = _model_names(models)
+    _check_settings(concurrency, samples, max_tries, timeout, temperature, max_tokens)
     key = _api_key(api_key_env, url)
-
-    plan_prompts = as_prompts(prompts)
-    jobs = [
-        _Job(model, p, k, p.prompt_id if k == 0 else f"{p.prompt_id}{SAMPLE_SEP}{k}")
-        for k in range(samples)
-        for p in plan_prompts
-        for model in names
-    ]
-    planned: dict[tuple[str, str], str] = {}
-    for job in jobs:
-        if (job.model, job.prompt_id) in planned:
-            raise ProvenanceError(
-                f"prompt id {job.prompt_id!r} names both a prompt and a sample of another "
-                f"prompt; rename the prompt ids ending in '{SAMPLE_SEP}<number>'"
-            )
-        planned[(job.model, job.prompt_id)] = normalize_prompt(job.prompt.prompt)
+    jobs, planned = _plan(names, as_prompts(prompts), samples)
     if samples > 1 and temperature == 0:
         log.warning("%d samples at temperature 0 will be (nearly) identical", samples)
-
-    out_path = Path(out).expanduser()
-    if out_path.suffix.lower() not in (".jsonl", ".ndjson"):
-        raise ProvenanceError(f"`out` {out}: give a .jsonl file (records are JSON lines)")
-    if out_path.is_dir():
-        raise ProvenanceError(f"`out` {out}: is a directory; give a .jsonl file path")
-    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path = _output_path(out)
     params = {
         "temperature": None if temperature is None else float(temperature),
         "max_tokens": max_tokens,

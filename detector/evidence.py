@@ -41,7 +41,7 @@ import numpy as np
 from . import channels as registry
 from .corpus import Corpus, normalize_prompt
 from .errors import ProvenanceError
-from .features import Features, as_features, parse_channels
+from .features import FeatureOptions, Features, as_features, parse_channels
 from .similarity import SimilarityTensor, mean_over_prompts, prompt_centred_similarity
 from .streaming import SPLIT_REPEATS, bootstrap_counts, split_halves, stream_by_default
 
@@ -302,7 +302,7 @@ def build_evidence(
     seed: int = 0,
     streaming: bool | None = None,
     n_bootstrap: int = 0,
-    **feature_kwargs: Any,
+    options: FeatureOptions | None = None,
 ) -> Evidence:
     """Build the per-channel similarity evidence for a set of models.
 
@@ -341,10 +341,10 @@ def build_evidence(
         Bootstrap resamplings the caller will ask for with this ``seed``
         (:func:`bootstrap_counts`); streamed evidence prepares them in its
         one pass (others cost one more pass). Ignored in memory.
-    **feature_kwargs
-        Passed to :func:`~detector.features.compute_features`
-        (``embedding_model``, ``precision``, ``cache_dir``, ``progress``,
-        ``shard_rows``, ``executor``, ...).
+    options : FeatureOptions, optional
+        How features are computed where ``data`` lacks them
+        (:func:`~detector.features.compute_features`); its ``shard_rows``,
+        ``executor`` and ``progress`` also drive streamed evidence.
 
     Returns
     -------
@@ -352,7 +352,8 @@ def build_evidence(
     """
     wanted = parse_channels(channels)
     covariate_channel = [registry.COVARIATE_CHANNEL] if control_format else []
-    features = as_features(data, list(dict.fromkeys(wanted + covariate_channel)), **feature_kwargs)
+    options = options or FeatureOptions()
+    features = as_features(data, list(dict.fromkeys(wanted + covariate_channel)), options)
     corpus = features.corpus
     df = corpus.df
     models = corpus.models if models is None else list(models)
@@ -387,7 +388,7 @@ def build_evidence(
         streamed = {n: k for n, k in kinds.items() if n not in partial}
         built = _streamed(
             features, streamed, models, pids, rows, model_idx, prompt_idx, control_format,
-            seed, n_bootstrap, feature_kwargs, order,
+            seed, n_bootstrap, options, order,
         )  # fmt: skip
         if partial:
             built.update(
@@ -473,7 +474,7 @@ def _streamed(
     control_format: bool,
     seed: int,
     n_bootstrap: int,
-    feature_kwargs: dict[str, Any],
+    options: FeatureOptions,
     order: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """The channels from sums accumulated over blocks of prompts (:mod:`detector.streaming`)."""
@@ -500,7 +501,7 @@ def _streamed(
             {n: features.matrices[n] for n in needed if n not in sharded},
         )
     else:
-        block_rows = feature_kwargs.get("shard_rows") or DEFAULT_SHARD_ROWS
+        block_rows = options.shard_rows or DEFAULT_SHARD_ROWS
         plan = ShardPlan.of(features.corpus.df, block_rows)
         blocks = st.Blocks(plan.rows, memory={n: features.matrices[n] for n in needed})
     setup = st.Setup(
@@ -514,8 +515,8 @@ def _streamed(
         pids,
         seed=seed,
         n_bootstrap=n_bootstrap,
-        executor=make_executor(feature_kwargs.get("executor")),
-        progress=enabled(feature_kwargs.get("progress")),
+        executor=make_executor(options.executor),
+        progress=enabled(options.progress),
         order=order,
     )
 

@@ -16,6 +16,7 @@ import logging
 import os
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,12 +25,12 @@ import scipy.sparse as sp
 
 from . import channels as registry
 from .cache import FeatureCache, content_key
-from .channels import CHANNELS, FeatureOptions, parse_channels
+from .channels import CHANNELS, parse_channels
 from .cjk import CJK_TEXT_VERSION, corpus_has_cjk
 from .corpus import Corpus
 from .devices import check_device
 from .errors import ProvenanceError
-from .featureset import Features, source_hash, transformer_input
+from .featureset import FeatureOptions, Features, source_hash, transformer_input
 from .lexical import LexicalFingerprint
 from .progress import enabled as progress_enabled
 from .progress import stage as progress_stage
@@ -48,6 +49,7 @@ __all__ = [
     "AUTO_SHARD_OUTPUTS",
     "CHANNELS",
     "DEFAULT_SHARD_ROWS",
+    "FeatureOptions",
     "Features",
     "as_features",
     "compute_features",
@@ -82,6 +84,7 @@ def _check_prompt_counts(corpus: Corpus, wanted: list[str]) -> None:
 def compute_features(
     corpus: Corpus,
     channels: str | Sequence[str] | None = None,
+    options: FeatureOptions | None = None,
     *,
     embedding_model: str | None = None,
     precision: Precision = "auto",
@@ -100,6 +103,9 @@ def compute_features(
     channels : str or sequence of str, optional
         Channels of :data:`~detector.channels.REGISTRY`; default the default
         channels.
+    options : FeatureOptions, optional
+        Every setting below in one object (as the entry points pass them);
+        give either ``options`` or the keywords, not both.
     embedding_model : str, optional
         sentence-transformers name or local path; default the bundled
         all-MiniLM-L6-v2.
@@ -138,22 +144,30 @@ def compute_features(
     ------
     ProvenanceError
         An unknown channel, a channel that cannot be fitted on this few
-        prompts (``min_prompts`` of its spec: lexical needs 5), or an
-        embedding model that cannot be loaded.
+        prompts (``min_prompts`` of its spec: lexical needs 5), an embedding
+        model that cannot be loaded, or both ``options`` and keywords.
     """
-    wanted = parse_channels(channels)
-    progress = progress_enabled(progress)
-    options = FeatureOptions(
+    given = FeatureOptions(
         embedding_model=embedding_model,
         precision=precision,
         cache_dir=cache_dir,
         use_cache=use_cache,
         progress=progress,
         device=device,
+        shard_rows=shard_rows,
+        executor=executor,
     )
+    if options is not None and given != FeatureOptions():
+        raise ProvenanceError(
+            "give the feature settings either as `options` or as keywords, not both"
+        )
+    options = given if options is None else options
+    wanted = parse_channels(channels)
+    options = replace(options, progress=progress_enabled(options.progress))
     if any(registry.get(n).uses_embedding_model for n in wanted):
-        check_device(device)  # a bad option is said before anything about the data
+        check_device(options.device)  # a bad option is said before anything about the data
     _check_prompt_counts(corpus, wanted)
+    executor, shard_rows = options.executor, options.shard_rows
     if shard_rows is None or executor is not None:
         from .executor import make_executor
 
@@ -165,7 +179,12 @@ def compute_features(
         from .shards import compute_sharded_features
 
         return compute_sharded_features(corpus, wanted, options, int(shard_rows), executor)
-    store = FeatureCache(cache_dir if use_cache else False)
+    return _in_memory(corpus, wanted, options)
+
+
+def _in_memory(corpus: Corpus, wanted: list[str], options: FeatureOptions) -> Features:
+    """Every channel's whole matrix, from the cache or fitted on the whole corpus."""
+    store = FeatureCache(options.cache_dir if options.use_cache else False)
     matrices: dict[str, Any] = {}
     names: dict[str, list[str]] = {}
     lexical = None
@@ -179,7 +198,7 @@ def compute_features(
             log.info("features %s: %d x %d from the cache", name, n_rows, len(names[name]))
             log.debug("features %s: cache key %s", name, key)
             continue
-        progress_stage(f"{spec.label}: {n_rows} outputs ...", progress)
+        progress_stage(f"{spec.label}: {n_rows} outputs ...", options.progress)
         start = time.perf_counter()
         transformer = spec.make(options)
         matrix = transformer.fit_transform(transformer_input(corpus.df, spec))
@@ -195,12 +214,12 @@ def compute_features(
             "features %s: %d x %d computed in %.2f s%s", name, n_rows, len(names[name]),
             time.perf_counter() - start, "" if store.enabled else " (no cache)",
         )  # fmt: skip
-    info = {"embedding_model": embedding_model, "precision": precision}
+    info = {"embedding_model": options.embedding_model, "precision": options.precision}
     return Features(corpus, matrices, names, lexical, info)
 
 
 def as_features(
-    data: Corpus | Features, channels: Sequence[str], **feature_kwargs: Any
+    data: Corpus | Features, channels: Sequence[str], options: FeatureOptions | None = None
 ) -> Features:
     """Features holding at least ``channels``, from a corpus or from features.
 
@@ -212,22 +231,23 @@ def as_features(
     ----------
     data : Corpus or Features
     channels : sequence of str
-    **feature_kwargs
-        Passed to :func:`compute_features`.
+    options : FeatureOptions, optional
+        How missing channels are computed (:func:`compute_features`).
     """
+    options = options or FeatureOptions()
     if not isinstance(data, Features):
-        return compute_features(data, list(channels), **feature_kwargs)
+        return compute_features(data, list(channels), options)
     missing = [c for c in channels if c not in data.matrices]
     if missing:
         plan = getattr(data, "plan", None)
         if plan is not None:  # sharded: the missing channels in the same shards and folder
-            feature_kwargs = {
-                **feature_kwargs,
-                "shard_rows": plan.shard_rows,
-                "cache_dir": data.cache_root,  # type: ignore[attr-defined]
-                "use_cache": True,
-            }
-        extra = compute_features(data.corpus, missing, **feature_kwargs)
+            options = replace(
+                options,
+                shard_rows=plan.shard_rows,
+                cache_dir=data.cache_root,  # type: ignore[attr-defined]
+                use_cache=True,
+            )
+        extra = compute_features(data.corpus, missing, options)
         absorb = getattr(data, "absorb", None)
         if absorb is not None and getattr(extra, "plan", None) is not None:
             absorb(extra)

@@ -1,5 +1,9 @@
 """Features: every channel's per-text matrix for one corpus, and what computing them needs.
 
+:class:`FeatureOptions` holds every setting of the computation (embedding
+model and precision, caches, device, shards, executor, progress), one object
+that the library's entry points (``score``, ``lineage_tree``,
+``build_report``, ``train``, ``attribute``, ...) pass down unchanged.
 :func:`~detector.features.compute_features` fills a :class:`Features` in
 memory, or a :class:`~detector.shards.ShardedFeatures` (the same object, its
 matrices kept in Parquet shards) for a large corpus. Both paths give each
@@ -11,17 +15,72 @@ features of a column other than the answers by that column's texts
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .channels import ChannelSpec
     from .corpus import Corpus
+    from .embeddings import Precision
 
-__all__ = ["Features", "source_hash", "transformer_input"]
+__all__ = ["FeatureOptions", "Features", "source_hash", "transformer_input"]
+
+
+@dataclass(frozen=True)
+class FeatureOptions:
+    """Settings that change how per-text features are computed or cached.
+
+    One object, passed as ``options`` from the entry points down to
+    :func:`~detector.features.compute_features`; ``FeatureOptions()`` is the
+    default everywhere. Change a field with :func:`dataclasses.replace`.
+
+    Attributes
+    ----------
+    embedding_model : str, optional
+        sentence-transformers hub name or local path; None is the bundled
+        all-MiniLM-L6-v2.
+    precision : {"auto", "fp32", "bf16", "fp16"}
+        Embedding precision (:class:`~detector.embeddings.Embedder`).
+    cache_dir : path, optional
+        Cache folder (default ``PROVENANCE_CACHE_DIR`` or the user cache).
+    use_cache : bool
+        Read and write the on-disk caches.
+    progress : bool, optional
+        Progress on stderr; None shows it when stderr is a terminal (see
+        :mod:`detector.progress`).
+    device : str, optional
+        Torch device for embeddings (``"cpu"``, ``"cuda"``, ``"cuda:N"``);
+        default the GPU when there is one.
+    shard_rows : int, optional
+        Compute and store the features in shards of about this many outputs
+        (whole prompts; :mod:`detector.shards`). None (default): shards of
+        :data:`~detector.features.DEFAULT_SHARD_ROWS` when the corpus has
+        more than :data:`~detector.features.AUTO_SHARD_OUTPUTS` outputs or the
+        executor is distributed, else whole matrices; 0: never.
+    executor : Executor or str, optional
+        Where shards and the streamed pairwise stage run
+        (:mod:`detector.executor`): None or ``"local"`` this process,
+        ``"dask"`` a local Dask cluster, or an executor.
+
+    Examples
+    --------
+    >>> from dataclasses import replace
+    >>> options = FeatureOptions(cache_dir="/tmp/provenance-cache", progress=False)
+    >>> replace(options, precision="fp32").precision
+    'fp32'
+    """
+
+    embedding_model: str | None = None
+    precision: Precision = "auto"
+    cache_dir: str | os.PathLike[str] | None = None
+    use_cache: bool = True
+    progress: bool | None = None
+    device: str | None = None
+    shard_rows: int | None = None
+    executor: Any = None
 
 
 @dataclass
@@ -50,7 +109,17 @@ class Features:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def transformer_input(frame: pd.DataFrame, spec: ChannelSpec) -> Any:
+class ReadsText(Protocol):
+    """What :func:`transformer_input` reads of a channel spec (a :class:`~detector.channels.ChannelSpec`)."""
+
+    @property
+    def fit_on(self) -> str: ...
+
+    @property
+    def source(self) -> str: ...
+
+
+def transformer_input(frame: pd.DataFrame, spec: ReadsText) -> Any:
     """What a channel's transformer reads from rows of the corpus table.
 
     For a channel fitted on the table (``spec.fit_on == "frame"``), the rows

@@ -28,7 +28,7 @@ from . import channels as registry
 from .corpus import Corpus, check_known
 from .errors import ProvenanceError
 from .evidence import Evidence, build_evidence
-from .features import Features
+from .features import FeatureOptions, Features
 from .panel import Panel
 
 __all__ = [
@@ -103,7 +103,8 @@ def as_evidence(
     prompt_ids: Sequence[str] | None = None,
     channels: str | Sequence[str] | None = None,
     seed: int = 0,
-    **evidence_kwargs: Any,
+    n_bootstrap: int = 0,
+    options: FeatureOptions | None = None,
 ) -> Evidence:
     """Evidence over ``models`` and ``prompt_ids``, built unless it is given.
 
@@ -119,9 +120,11 @@ def as_evidence(
         Evidence channels (default the registry's defaults).
     seed : int
         Seed of the split-half reliability weights.
-    **evidence_kwargs
-        Passed to :func:`~detector.evidence.build_evidence` (feature options
-        such as ``cache_dir`` included).
+    n_bootstrap : int
+        Bootstrap resamplings the caller will ask for
+        (:func:`~detector.evidence.build_evidence` prepares them when it streams).
+    options : FeatureOptions, optional
+        How features are computed (:func:`~detector.features.compute_features`).
     """
     if isinstance(data, Evidence):
         return data
@@ -131,7 +134,8 @@ def as_evidence(
         prompt_ids=None if prompt_ids is None else list(prompt_ids),
         channels=channels,
         seed=seed,
-        **evidence_kwargs,
+        n_bootstrap=n_bootstrap,
+        options=options,
     )
 
 
@@ -433,14 +437,16 @@ def suspect_evidence(
     channels: str | Sequence[str] | None = None,
     seed: int = 0,
     min_prompts: int = 1,
-    **evidence_kwargs: Any,
+    n_bootstrap: int = 0,
+    options: FeatureOptions | None = None,
 ) -> Evidence:
     """Evidence over the roles' models, on the prompts the suspect answered.
 
     With the default channels, channels whose text only some outputs have
     (reasoning traces) are added when the suspect and another model of the
     pool both have it on ``min_prompts`` or more prompts
-    (:func:`~detector.channels.present_channels`).
+    (:func:`~detector.channels.present_channels`). ``n_bootstrap`` and
+    ``options`` are those of :func:`as_evidence`.
     """
     if isinstance(data, Evidence):
         return data
@@ -455,5 +461,6 @@ def suspect_evidence(
         prompt_ids=list(suspect_prompts),
         channels=channels,
         seed=seed,
-        **evidence_kwargs,
+        n_bootstrap=n_bootstrap,
+        options=options,
     )

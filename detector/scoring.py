@@ -50,7 +50,7 @@ from .calibration import (
 from .corpus import Corpus
 from .errors import ProvenanceError
 from .evidence import INDISTINGUISHABLE, Evidence, bootstrap_counts, zero_weight_notes
-from .features import Features
+from .features import FeatureOptions, Features
 from .params import check_alpha, check_int, check_seed
 from .resolve import Roles, as_corpus, as_features_or_corpus, resolve_roles, suspect_evidence
 from .results import Result
@@ -183,7 +183,7 @@ def score(
     roles: Roles | None = None,
     lineage: pd.DataFrame | str | Path | None = None,
     baseline: str | None = None,
-    **evidence_kwargs: Any,
+    options: FeatureOptions | None = None,
 ) -> ScoreResult | ShiftResult:
     """Score every candidate as the suspect's teacher or parent.
 
@@ -238,8 +238,10 @@ def score(
         to it (:func:`detector.shift.shift_score`, a
         :class:`~detector.shift.ShiftResult`; ``null`` and ``attribution``
         do not apply).
-    **evidence_kwargs
-        Passed to :func:`~detector.evidence.build_evidence`.
+    options : FeatureOptions, optional
+        How features are computed when ``data`` lacks them (embedding model,
+        caches, shards, executor, progress;
+        :func:`~detector.features.compute_features`).
 
     Returns
     -------
@@ -258,7 +260,7 @@ def score(
         return shift_score(
             data, suspect, baseline, candidates, reference, seed=seed, n_bootstrap=n_bootstrap,
             alpha=alpha, min_prompts=min_prompts, min_reference=min_reference, channels=channels,
-            lineage=lineage, roles=roles, **evidence_kwargs,
+            lineage=lineage, roles=roles, options=options,
         )  # fmt: skip
     seed, alpha = check_seed(seed), check_alpha(alpha)
     n_bootstrap = check_int(n_bootstrap, "n_bootstrap", 1)
@@ -274,7 +276,7 @@ def score(
         seed=seed,
         min_prompts=min_prompts,
         n_bootstrap=n_bootstrap,
-        **evidence_kwargs,
+        options=options,
     )
     degenerate, advice = _degenerate(evidence, roles, min_reference)
 
@@ -316,7 +318,7 @@ def score(
 
     if attribution:
         attribution_z, note = _attribution_channel(
-            data, suspect, list(cand), list(ref), seed, evidence_kwargs
+            data, suspect, list(cand), list(ref), seed, options or FeatureOptions()
         )
         notes.append(note)
     else:
@@ -631,7 +633,7 @@ def _attribution_channel(
     cand: list[str],
     ref: list[str],
     seed: int,
-    evidence_kwargs: dict[str, Any],
+    options: FeatureOptions,
 ) -> tuple[dict[str, float], str]:
     """Attribution-transfer z per candidate (reported, not combined) and a note about it."""
     from .attribution import MIN_REFERENCE as TRANSFER_MIN_REFERENCE
@@ -653,7 +655,8 @@ def _attribution_channel(
             group,
             ref + [c for c in cand if c not in group],
             seed=seed,
-            **{k: v for k, v in evidence_kwargs.items() if k in ("cache_dir", "progress")},
+            # the cache and progress only, as before options were one object
+            options=FeatureOptions(cache_dir=options.cache_dir, progress=options.progress),
         )
         values.update({c: float(transfer.z.loc[suspect, c]) for c in group})
     against = "" if len(groups) == 1 else ", each against the other candidates"

@@ -42,11 +42,10 @@ import scipy.sparse as sp
 
 from . import channels as registry
 from .cache import content_key, default_cache_dir
-from .channels import FeatureOptions
 from .corpus import Corpus
 from .errors import ProvenanceError
 from .executor import Executor, LocalExecutor
-from .featureset import Features, source_hash, transformer_input
+from .featureset import FeatureOptions, Features, source_hash, transformer_input
 from .progress import bar as progress_bar
 from .progress import stage as progress_stage
 from .shard_store import ShardStore, names_hash
@@ -311,9 +310,9 @@ def compute_sharded_features(
         keep_alive = tempfile.TemporaryDirectory(prefix="provenance-shards-")
         root = Path(keep_alive.name)
     store = ShardStore(root)
-    worker_options = options
+    worker_options = replace(options, executor=None)  # the jobs run on it, never carry it
     if executor.distributed:  # the shards are the cache; no shared SQLite across machines
-        worker_options = replace(options, use_cache=False, progress=False)
+        worker_options = replace(worker_options, use_cache=False, progress=False)
     features = ShardedFeatures(corpus, {}, {}, None, {}, plan=plan, store=store, cache_root=root)
     features.matrices = ShardedMatrices(features)
     features._tmp = keep_alive  # type: ignore[attr-defined]

@@ -71,7 +71,7 @@ from .calibration import (
 from .corpus import Corpus, check_known
 from .errors import ProvenanceError
 from .evidence import Evidence, bootstrap_counts
-from .features import Features
+from .features import FeatureOptions, Features
 from .params import check_alpha, check_int, check_seed
 from .resolve import Roles, as_corpus, as_evidence, known_models, resolve_roles
 from .results import Result
@@ -554,7 +554,7 @@ def baseline_check(
         return BaselineCheck(value, float("nan"), None, 0, len(members), None)
     null = affinity[s, members]
     z = float(robust_z(np.array(value), null))
-    p = float(tail_probability(z, max(len(members) - 1, 1)))
+    p = float(tail_probability(np.asarray(z), np.asarray(max(len(members) - 1, 1))))
     return BaselineCheck(value, z, p, int(np.sum(null < value)), len(members), p < alpha)
 
 
@@ -661,7 +661,7 @@ def shift_score(
     channels: str | list[str] | None = None,
     lineage: pd.DataFrame | str | Path | None = None,
     roles: Roles | None = None,
-    **evidence_kwargs: Any,
+    options: FeatureOptions | None = None,
 ) -> ShiftResult:
     """Did the suspect move toward a candidate, relative to a baseline? (see the module docstring)
 
@@ -688,8 +688,9 @@ def shift_score(
         any other model).
     roles : Roles, optional
         Roles resolved beforehand (the baseline is taken out of them).
-    **evidence_kwargs
-        Passed to :func:`~detector.evidence.build_evidence`.
+    options : FeatureOptions, optional
+        How features are computed when ``data`` lacks them
+        (:func:`~detector.features.compute_features`).
 
     Returns
     -------
@@ -712,7 +713,7 @@ def shift_score(
     else:
         roles = Roles(**roles.to_dict())  # a copy: the baseline is taken out below
     notes = _without_baseline(roles, baseline)
-    evidence = _evidence(data, roles, baseline, channels, seed, n_bootstrap, evidence_kwargs)
+    evidence = _evidence(data, roles, baseline, channels, seed, n_bootstrap, options)
     s, b = (int(i) for i in evidence.index([suspect, baseline]))
     c_idx = [int(i) for i in evidence.index(roles.candidates)]
     r_idx = [int(i) for i in evidence.index(roles.reference)]
@@ -848,7 +849,7 @@ def _evidence(
     channels: str | list[str] | None,
     seed: int,
     n_bootstrap: int,
-    evidence_kwargs: dict[str, Any],
+    options: FeatureOptions | None,
 ) -> Evidence:
     """Evidence over the roles' models and the baseline, on the prompts S and B both answered.
 
@@ -866,5 +867,5 @@ def _evidence(
         channels=channels,
         seed=seed,
         n_bootstrap=n_bootstrap,
-        **evidence_kwargs,
+        options=options,
     )

@@ -230,8 +230,8 @@ def shift_terms(
         return rows
 
     gained, lost = listed(1, y_s), listed(-1, y_b)
-    strong = [i for i in np.argsort(-z, kind="stable") if z[i] > OWNER_Z and y_s[i] >= min_count]
-    strong = terms[strong[:OWNER_TERMS]]
+    ranked = [i for i in np.argsort(-z, kind="stable") if z[i] > OWNER_Z and y_s[i] >= min_count]
+    strong = terms[ranked[:OWNER_TERMS]]
     owners: list[TermOwner] = []
     median, who = None, "reference model" if reference else "other candidate"
     if len(strong) and cands:

@@ -88,7 +88,7 @@ from scipy.spatial.distance import squareform
 from .corpus import Corpus, check_known
 from .errors import ProvenanceError
 from .evidence import INDISTINGUISHABLE, Evidence, bootstrap_counts
-from .features import Features
+from .features import FeatureOptions, Features
 from .newick import MIN_BRANCH, newick_name, to_newick
 from .nj import neighbour_joining, nj_linkage, nj_splits, split_key
 from .params import check_int, check_seed
@@ -533,7 +533,7 @@ def lineage_tree(
     *,
     method: str = DEFAULT_METHOD,
     min_shared: int = MIN_SHARED,
-    **evidence_kwargs: Any,
+    options: FeatureOptions | None = None,
 ) -> TreeResult:
     """Build the lineage tree of a set of models with bootstrap support.
 
@@ -551,16 +551,17 @@ def lineage_tree(
         is deterministic for a seed.
     channels : str or list of str, optional
         Evidence channels to combine (default all, as scoring). Ignored, like
-        ``evidence_kwargs``, when ``data`` is already an Evidence.
+        ``options``, when ``data`` is already an Evidence.
     method : {"nj", "average", "weighted", "complete", "single"}
         "nj" (default): neighbour joining, midpoint-rooted for display, with
         support counted per split; otherwise a SciPy linkage method
         ("average" is UPGMA) with support counted per rooted clade.
     min_shared : int
         Fewest prompts every pair of models must share.
-    **evidence_kwargs
-        Passed to :func:`~detector.evidence.build_evidence`
-        (``cache_dir``, ``progress``, ``embedding_model``, ...).
+    options : FeatureOptions, optional
+        How features are computed when ``data`` lacks them (embedding model,
+        caches, shards, executor, progress;
+        :func:`~detector.features.compute_features`).
 
     Returns
     -------
@@ -588,8 +589,9 @@ def lineage_tree(
     shared_before = pairwise_shared(data)  # fail before building evidence, when we can
     if shared_before is not None:
         _check_overlap(shared_before.loc[names, names].to_numpy(), names, min_shared)
+    options = options or FeatureOptions()
     evidence = as_evidence(
-        data, models=names, channels=channels, seed=seed, n_bootstrap=n_bootstrap, **evidence_kwargs
+        data, models=names, channels=channels, seed=seed, n_bootstrap=n_bootstrap, options=options
     )
     idx = evidence.index(names)
     shared = _shared_from_evidence(evidence, idx)
@@ -613,9 +615,7 @@ def lineage_tree(
     key = (lambda m: split_key(m, n)) if method == "nj" else (lambda m: m)
 
     supports: list[float | None] = [None] * (n - 1)
-    seen = _bootstrap_counts(
-        evidence, idx, method, n_bootstrap, seed, evidence_kwargs.get("progress")
-    )
+    seen = _bootstrap_counts(evidence, idx, method, n_bootstrap, seed, options.progress)
     if n_bootstrap:
         supports = [
             1.0 if m.bit_count() >= n - 1 else seen.get(key(m), 0) / n_bootstrap for m in ref_masks

@@ -159,6 +159,7 @@ code(
     from detector.consensus import consensus_tree
     from detector.demo_run import DEMO_DIR, demo_corpus
     from detector.evidence import build_evidence
+    from detector.features import FeatureOptions
     from detector.identity import find_leaks, leak_table
     from detector.lexical import LexicalFingerprint
     from detector.phrases import distinct_terms
@@ -269,7 +270,8 @@ md(
 code(
     "channels",
     """
-    evidence = build_evidence(corpus, channels=CHANNELS, seed=SEED, cache_dir=CACHE_DIR)
+    options = FeatureOptions(cache_dir=CACHE_DIR)
+    evidence = build_evidence(corpus, channels=CHANNELS, seed=SEED, options=options)
     features = evidence.features  # the per-answer features, reused in section 7
     print(f"{len(evidence.models)} models, {evidence.n_prompts} prompts, channels:", *evidence.channels)
     """,
@@ -553,7 +555,7 @@ md(
 code(
     "attribution",
     """
-    classifier, evaluation = train(features, seed=SEED, cache_dir=CACHE_DIR)
+    classifier, evaluation = train(features, seed=SEED, options=options)
     evaluation
     """,
 )
@@ -604,7 +606,7 @@ code(
     transfer_reference = REFERENCE or [m for m in corpus.models if m not in (SUSPECT, top)]
     if len(transfer_reference) >= 4:
         transfer = attribution_transfer(
-            features, SUSPECT, [top], transfer_reference, seed=SEED, cache_dir=CACHE_DIR
+            features, SUSPECT, [top], transfer_reference, seed=SEED, options=options
         )
         print(transfer.to_text())
     else:

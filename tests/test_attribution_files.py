@@ -30,7 +30,7 @@ from detector.attribution import (
 )
 from detector.cli import main
 from detector.errors import ProvenanceError
-from detector.features import Features
+from detector.features import FeatureOptions, Features
 from tests.test_attribution import synth
 
 
@@ -39,7 +39,12 @@ def valid(tmp_path_factory) -> dict[str, Any]:
     """A real classifier file, its loaded state, and a corpus file to attribute."""
     folder = tmp_path_factory.mktemp("files")
     corpus = synth(3, 24)
-    clf, _ = train(corpus, channels="lexical,style", n_folds=3, cache_dir=folder / "cache")
+    clf, _ = train(
+        corpus,
+        channels="lexical,style",
+        n_folds=3,
+        options=FeatureOptions(cache_dir=folder / "cache"),
+    )
     path = save_classifier(clf, folder / "valid.skops")
     data = folder / "data.csv"
     corpus.df.to_csv(data, index=False)

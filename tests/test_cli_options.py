@@ -134,7 +134,9 @@ def _library_messages() -> dict[str, set[str]]:
 
 
 #: Parameters that no command passes on from the user (so no flag can be wrong).
-LIBRARY_ONLY = {"threshold"}  # consensus_tree(threshold=): the CLI always uses 0.5
+#: consensus_tree(threshold=): the CLI always uses 0.5; compute_features(options=) and keywords
+#: together: the CLI passes options only.
+LIBRARY_ONLY = {"threshold", "options"}
 
 
 def test_library_messages_name_parameters_that_are_flags():

@@ -18,6 +18,7 @@ import pytest
 from detector.cli import main
 from detector.corpus import load_corpus
 from detector.errors import ProvenanceError
+from detector.features import FeatureOptions
 from detector.inspection import inspect
 from detector.resolve import resolve_roles
 
@@ -287,7 +288,12 @@ def test_27_results_do_not_depend_on_how_prompt_ids_are_spelled(tmp_path):
     frame = frame[frame["model"].isin(models)].reset_index(drop=True)
     cache = tmp_path / "cache"
     results = [
-        score(load_corpus(f), "student-of-atlas", n_bootstrap=50, cache_dir=cache, progress=False)
+        score(
+            load_corpus(f),
+            "student-of-atlas",
+            n_bootstrap=50,
+            options=FeatureOptions(cache_dir=cache, progress=False),
+        )
         for f in (
             frame,
             frame.drop(columns=["prompt_id"]),

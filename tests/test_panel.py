@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from detector.features import FeatureOptions
 from detector.panel import Panel, parse_released
 
 LINEAGE = pd.DataFrame(
@@ -70,7 +71,9 @@ def demo_evidence(tmp_path_factory):
     cache = tmp_path_factory.mktemp("cache")
     corpus = demo_corpus()
     return corpus, build_evidence(
-        corpus, channels=["style", "lexical"], cache_dir=cache, progress=False
+        corpus,
+        channels=["style", "lexical"],
+        options=FeatureOptions(cache_dir=cache, progress=False),
     )
 
 

@@ -19,6 +19,7 @@ from detector import load_corpus
 from detector.calibration import robust_z
 from detector.cli import main
 from detector.errors import ProvenanceError
+from detector.features import FeatureOptions
 from detector.scoring import score
 from detector.shift import ShiftResult, matrix_shift, per_prompt_shift, shift_score
 from detector.shift_table import shift_table
@@ -205,10 +206,12 @@ def text_corpus(tmp_path_factory):
 def test_text_corpus_moved_and_unmoved(text_corpus):
     path, cache = text_corpus
     corpus = load_corpus(path)
-    moved = shift_score(corpus, "tuned", "base", ["teacher", "r0"], cache_dir=cache)
+    moved = shift_score(
+        corpus, "tuned", "base", ["teacher", "r0"], options=FeatureOptions(cache_dir=cache)
+    )
     assert moved.level == "related" and moved.best == "teacher"
     # "again" is base drawn again, so it sits in the reference pool as a near twin of base
-    again = shift_score(corpus, "again", "base", cache_dir=cache)
+    again = shift_score(corpus, "again", "base", options=FeatureOptions(cache_dir=cache))
     assert again.level == "unmoved" and not again.movement.moved
 
 
@@ -279,9 +282,9 @@ def test_streamed_evidence_gives_the_same_shift(text_corpus):
 
     path, cache = text_corpus
     corpus = load_corpus(path)
-    kwargs = dict(channels="style,lexical", cache_dir=cache, progress=False)
-    memory = build_evidence(corpus, streaming=False, **kwargs)
-    streamed = build_evidence(corpus, streaming=True, shard_rows=60, **kwargs)
+    options = FeatureOptions(cache_dir=cache, progress=False, shard_rows=60)
+    memory = build_evidence(corpus, channels="style,lexical", streaming=False, options=options)
+    streamed = build_evidence(corpus, channels="style,lexical", streaming=True, options=options)
     one = shift_score(memory, "tuned", "base", ["teacher", "r0"], n_bootstrap=30)
     two = shift_score(streamed, "tuned", "base", ["teacher", "r0"], n_bootstrap=30)
     for a, b in zip(one.candidates, two.candidates, strict=True):

@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from detector.cli import main
 from detector.demo_run import DEMO_DIR
+from detector.features import FeatureOptions
 from detector.report import ReportData, gather_report_data, render, render_html
 from detector.report.data import SECTIONS, SHIFT_SECTION
 from detector.report.html import section_id
@@ -36,7 +37,12 @@ SETTINGS = dict(
 def report(tmp_path_factory):
     cache = tmp_path_factory.mktemp("cache")
     data = gather_report_data(
-        DEMO, SUSPECT, CANDIDATES, baseline=BASELINE, cache_dir=cache, progress=False, **SETTINGS
+        DEMO,
+        SUSPECT,
+        CANDIDATES,
+        baseline=BASELINE,
+        options=FeatureOptions(cache_dir=cache, progress=False),
+        **SETTINGS,
     )
     return data, cache
 

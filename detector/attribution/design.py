@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from .. import channels as registry
 from ..corpus import Corpus
 from ..errors import ProvenanceError
-from ..features import Features, as_features, parse_channels
+from ..features import FeatureOptions, Features, as_features, parse_channels
 from ..resolve import as_corpus
 
 __all__ = [
@@ -60,23 +60,6 @@ def model_channels(channels: Sequence[str]) -> list[str]:
     return [c for c in channels if registry.get(c).uses_embedding_model]
 
 
-def feature_kwargs(
-    embedding_model: str | None,
-    cache_dir: Any,
-    use_cache: bool,
-    progress: bool,
-    precision: str = "auto",
-) -> dict[str, Any]:
-    """Options of :func:`~detector.features.compute_features` for the channel features."""
-    return {
-        "embedding_model": embedding_model,
-        "precision": precision,
-        "cache_dir": cache_dir,
-        "use_cache": use_cache,
-        "progress": progress,
-    }
-
-
 def given_features(data: Data) -> Features | None:
     """The features the caller passed, or None when given a bare corpus."""
     return None if as_corpus(data) is data else as_features(data, ())
@@ -85,7 +68,7 @@ def given_features(data: Data) -> Features | None:
 def channel_matrices(
     data: Data,
     channels: Sequence[str],
-    kwargs: dict[str, Any],
+    options: FeatureOptions,
 ) -> tuple[Corpus, dict[str, Any], dict[str, list[str]]]:
     """Per-text matrices of the channels that are not counted here, rows aligned with the corpus.
 
@@ -96,7 +79,7 @@ def channel_matrices(
     wanted = [c for c in channels if not registry.attribution_use(c).own_terms]
     if not wanted:
         return corpus, {}, {}
-    features = as_features(data, wanted, **kwargs)
+    features = as_features(data, wanted, options)
     matrices = {c: features.matrices[c] for c in wanted}
     names = {c: list(features.names.get(c, [])) for c in wanted}
     return corpus, matrices, names
@@ -143,9 +126,7 @@ def build_blocks(
     names: dict[str, list[str]],
     *,
     vocabulary: Sequence[str] | None,
-    cache_dir: Any,
-    use_cache: bool,
-    progress: bool,
+    options: FeatureOptions,
     min_texts: int = 2,
     vocabulary_rows: np.ndarray | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -154,6 +135,7 @@ def build_blocks(
     When the vocabulary is learned (``vocabulary`` None), a term is kept if it
     occurs in at least ``min_texts`` of the outputs selected by
     ``vocabulary_rows`` (a boolean mask over ``rows``; default all of them).
+    Terms are counted with the cache and progress of ``options``.
     """
     blocks: dict[str, Any] = {}
     block_names: dict[str, list[str]] = {}
@@ -161,7 +143,11 @@ def build_blocks(
         own_terms = registry.attribution_use(c).own_terms
         if own_terms is not None:
             counts, terms = own_terms(
-                corpus, vocabulary, cache_dir=cache_dir, use_cache=use_cache, progress=progress
+                corpus,
+                vocabulary,
+                cache_dir=options.cache_dir,
+                use_cache=options.use_cache,
+                progress=bool(options.progress),
             )
             counts = counts[rows]
             if vocabulary is None:  # training: keep terms seen in >= min_texts training texts

@@ -30,6 +30,10 @@ from ..params import fraction_problem, int_problem, positive_problem, share_prob
 from ..terminal import printable
 
 __all__ = [
+    "ATTRIBUTION_CHANNELS",
+    "DEFAULT_ATTRIBUTION_CHANNELS",
+    "DEFAULT_CHANNELS",
+    "RECOGNISED_COLUMNS",
     "FORMATS",
     "INPUT_FORMATS",
     "PRECISIONS",
@@ -51,7 +55,7 @@ __all__ = [
     "add_suspect_options",
     "add_verbosity",
     "data_source",
-    "feature_kwargs",
+    "feature_options",
     "fraction",
     "integer",
     "load",
@@ -59,7 +63,6 @@ __all__ = [
     "positive",
     "progress_of",
     "say",
-    "scale_kwargs",
     "share",
     "split_names",
     "usable_cpus",
@@ -70,6 +73,29 @@ FORMATS = ("table", "json", "csv", "markdown")
 #: Embedding precisions (kept literal so that the parser does not import torch;
 #: a test checks they are detector.embeddings.PRECISIONS).
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+#: The default evidence channels, and the attribution classifiers' channels (block order) and
+#: defaults: literal so that the parser does not import the registry (numpy, scipy); tests in
+#: tests/test_cli.py check every --help that names them against detector.channels.
+DEFAULT_CHANNELS = ("embedding", "style", "lexical", "identity")
+ATTRIBUTION_CHANNELS = ("lexical", "style", "embedding", "identity")
+DEFAULT_ATTRIBUTION_CHANNELS = ("lexical", "style")
+#: Column names recognised for each role, canonical first (a test checks they are
+#: detector.shapes.CANDIDATES).
+RECOGNISED_COLUMNS = {
+    "model": ("model", "generator", "model_id", "model_name", "engine"),
+    "prompt": ("prompt", "instruction", "question", "query", "user_prompt"),
+    "output": (
+        "output",
+        "response",
+        "completion",
+        "answer",
+        "generation",
+        "generated_text",
+        "model_output",
+        "prediction",
+    ),
+    "prompt_id": ("prompt_id", "question_id"),
+}
 #: Input formats of load_corpus (a test checks they are detector.corpus.FORMATS).
 INPUT_FORMATS = (
     "jsonl",
@@ -263,28 +289,25 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
         "--model-col",
         default=None,
         metavar="COLUMN",
-        help="column holding the model name (default: recognised: model, generator, "
-        "model_id, model_name, engine)",
+        help=f"column holding the model name (default: recognised: {_recognised('model')})",
     )
     group.add_argument(
         "--prompt-col",
         default=None,
         metavar="COLUMN",
-        help="column holding the prompt text (default: recognised: prompt, instruction, "
-        "question, query, user_prompt)",
+        help=f"column holding the prompt text (default: recognised: {_recognised('prompt')})",
     )
     group.add_argument(
         "--output-col",
         default=None,
         metavar="COLUMN",
-        help="column holding the output text (default: recognised: output, response, "
-        "completion, answer, generation, generated_text, model_output, prediction)",
+        help=f"column holding the output text (default: recognised: {_recognised('output')})",
     )
     group.add_argument(
         "--id-col",
         default=None,
         metavar="COLUMN",
-        help="column holding the prompt id (default: recognised: prompt_id, question_id; "
+        help=f"column holding the prompt id (default: recognised: {_recognised('prompt_id')}; "
         "without one, ids come from the prompt text); --id-col '' ignores an id column and "
         "derives ids from the prompt text",
     )
@@ -362,11 +385,16 @@ def add_alpha(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_channels(parser: argparse.ArgumentParser, default_help: str) -> None:
+def _recognised(role: str) -> str:
+    return ", ".join(RECOGNISED_COLUMNS[role])
+
+
+def add_channels(parser: argparse.ArgumentParser) -> None:
+    """``--channels`` of the commands that build evidence (default: the registry's defaults)."""
     parser.add_argument(
         "--channels",
         default=None,
-        help=f"comma-separated evidence channels ({default_help})",
+        help=f"comma-separated evidence channels (default: {','.join(DEFAULT_CHANNELS)})",
     )
 
 
@@ -456,8 +484,10 @@ def add_scale_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def scale_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    """The scale options as library keyword arguments (an executor for --engine)."""
+def _scale_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The scale options (an executor for --engine), for commands that have them."""
+    if not hasattr(args, "engine"):
+        return {}
     from ..executor import make_executor
 
     if args.scheduler and args.engine != "dask":
@@ -638,14 +668,17 @@ def progress_of(args: argparse.Namespace) -> bool:
     return enabled(wanted)
 
 
-def feature_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    """The feature options as library keyword arguments."""
-    return {
-        "embedding_model": args.embedding_model,
-        "precision": args.precision,
-        "cache_dir": args.cache_dir,
-        "progress": progress_of(args),
-    }
+def feature_options(args: argparse.Namespace) -> Any:
+    """The feature (and, where the command has them, scale) options as one FeatureOptions."""
+    from ..featureset import FeatureOptions
+
+    return FeatureOptions(
+        embedding_model=args.embedding_model,
+        precision=args.precision,
+        cache_dir=args.cache_dir,
+        progress=progress_of(args),
+        **_scale_settings(args),
+    )
 
 
 def load(args: argparse.Namespace) -> Any:

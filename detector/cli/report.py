@@ -18,7 +18,7 @@ from .common import (
     add_output_options,
     add_seed,
     add_suspect_options,
-    feature_kwargs,
+    feature_options,
     integer,
     load,
     say,
@@ -68,7 +68,7 @@ def add_parser(sub: Any) -> None:
         help="the report to write: NAME.pdf, or NAME.html for one self-contained web page",
     )
     add_force(p)
-    add_channels(p, "default: embedding,style,lexical,identity")
+    add_channels(p)
     add_seed(p)
     add_bootstrap(p, default=200)
     add_bootstrap(
@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
         attribution_prompts=args.attribution_prompts or None,
         lineage=args.lineage,
         baseline=args.baseline,
-        **feature_kwargs(args),
+        options=feature_options(args),
     )
     say(result.to_text().splitlines()[0])
     for note in result.notes:

@@ -22,9 +22,8 @@ from .common import (
     add_scale_options,
     add_seed,
     add_suspect_options,
-    feature_kwargs,
+    feature_options,
     load,
-    scale_kwargs,
     split_names,
 )
 from .output import emit
@@ -55,7 +54,7 @@ def add_parser(sub: Any) -> None:
     add_data_options(p)
     add_suspect_options(p)
     add_baseline_option(p)
-    add_channels(p, "default: embedding,style,lexical,identity")
+    add_channels(p)
     add_output_options(p)
     p.add_argument(
         "--wide",
@@ -91,8 +90,7 @@ def run(args: argparse.Namespace) -> int:
         attribution=args.attribution,
         lineage=args.lineage,
         baseline=args.baseline,
-        **feature_kwargs(args),
-        **scale_kwargs(args),
+        options=feature_options(args),
     )
     if args.baseline is not None:
         from ..shift_table import shift_table

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..corpus import Corpus
 from ..errors import ProvenanceError
 from ..evidence import Evidence
-from ..features import Features
+from ..features import FeatureOptions, Features
 from ..files import check_output_path
 from ..results import Result
 from ..scoring import ScoreResult
@@ -163,7 +163,7 @@ def build_report(
     on_step: Callable[[str], None] | None = None,
     lineage: pd.DataFrame | str | os.PathLike[str] | None = None,
     baseline: str | None = None,
-    **feature_kwargs: Any,
+    options: FeatureOptions | None = None,
 ) -> ReportResult:
     """Write a self-contained report (PDF or HTML) on one suspect model.
 
@@ -215,9 +215,9 @@ def build_report(
         The suspect's predecessor or a sibling on its base model: the report
         then opens (page 1 and a first section) with whether the suspect moved
         toward a candidate relative to it (:func:`~detector.shift.shift_score`).
-    **feature_kwargs
-        Passed to :func:`~detector.features.compute_features`
-        (``embedding_model``, ``precision``, ``cache_dir``, ``progress``).
+    options : FeatureOptions, optional
+        How features are computed when ``data`` lacks them
+        (:func:`~detector.features.compute_features`).
 
     Returns
     -------
@@ -249,7 +249,7 @@ def build_report(
         on_step=on_step,
         lineage=lineage,
         baseline=baseline,
-        **feature_kwargs,
+        options=options or FeatureOptions(),
     )
     t = time.perf_counter()
     if on_step is not None:

@@ -35,7 +35,7 @@ from ..consensus import consensus_tree
 from ..corpus import Corpus, load_corpus
 from ..errors import ProvenanceError
 from ..evidence import Evidence
-from ..features import Features
+from ..features import FeatureOptions, Features
 from ..inspection import inspect
 from ..params import check_alpha, check_int, check_seed
 from ..resolve import Roles, as_corpus, known_models, resolve_roles, suspect_evidence
@@ -538,7 +538,7 @@ def _attribution(
     models: list[str],
     max_prompts: int | None,
     seed: int,
-    feature_kwargs: dict[str, Any],
+    options: FeatureOptions,
 ) -> tuple[Any, str]:
     """Train the attribution classifier of :mod:`detector.attribution` on ``models``.
 
@@ -552,13 +552,15 @@ def _attribution(
     except Exception as exc:  # not there, or broken: the report goes on without it
         return None, f"detector.attribution could not be imported ({type(exc).__name__})"
     data = _attribution_data(features, models, max_prompts, seed)  # type: ignore[arg-type]
-    kwargs = {
-        k: v
-        for k, v in feature_kwargs.items()
-        if k in ("embedding_model", "precision", "cache_dir", "use_cache") and v is not None
-    }
+    quiet = FeatureOptions(  # the features' settings; no shards, executor or progress
+        embedding_model=options.embedding_model,
+        precision=options.precision,
+        cache_dir=options.cache_dir,
+        use_cache=options.use_cache,
+        progress=False,
+    )
     try:
-        _, evaluation = train(data, seed=seed, progress=False, **kwargs)
+        _, evaluation = train(data, seed=seed, options=quiet)
         np.asarray(evaluation.confusion, dtype=float).reshape(len(evaluation.models), -1)
         float(evaluation.accuracy)
     except Exception as exc:  # a module developed separately must not sink the report
@@ -695,7 +697,7 @@ def gather_report_data(
     out: str | os.PathLike[str] | None = None,
     lineage: pd.DataFrame | str | os.PathLike[str] | None = None,
     baseline: str | None = None,
-    **feature_kwargs: Any,
+    options: FeatureOptions | None = None,
 ) -> ReportData:
     """Everything a report on ``suspect`` shows, computed once (no file is written).
 
@@ -731,9 +733,36 @@ def gather_report_data(
         out=out,
         lineage=lineage,
         baseline=baseline,
-        **feature_kwargs,
+        options=options or FeatureOptions(),
     )
     return report
+
+
+def _feature_params(result: ScoreResult, options: FeatureOptions) -> dict[str, str]:
+    """The feature settings the appendix lists: the embedding model's, when it was used."""
+    params: dict[str, str] = {}
+    if any(registry.get(n).uses_embedding_model for n in result.weights):
+        model = options.embedding_model
+        params["embedding model"] = model or "bundled all-MiniLM-L6-v2 (default)"
+        params["embedding precision"] = options.precision or "auto"
+    return params
+
+
+def _provenance(
+    command: str, feature_params: dict[str, str], timings: dict[str, float]
+) -> Provenance:
+    """How the report was made: the command, versions, settings, timings and machine."""
+    from .._version import __version__
+
+    return Provenance(
+        command=command,
+        version=__version__,
+        generated=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        versions=_versions(),
+        feature_params=feature_params,
+        timings=timings,
+        machine=f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}",
+    )
 
 
 def gather(
@@ -753,7 +782,7 @@ def gather(
     on_step: Callable[[str], None] | None = None,
     lineage: pd.DataFrame | str | os.PathLike[str] | None = None,
     baseline: str | None = None,
-    **feature_kwargs: Any,
+    options: FeatureOptions | None = None,
 ) -> tuple[ReportData, Any]:
     """:func:`gather_report_data`, also returning the attribution Evaluation (or None).
 
@@ -762,6 +791,7 @@ def gather(
     seed, alpha = check_seed(seed), check_alpha(alpha)
     _check_parameters(n_bootstrap, tree_bootstrap, attribution_prompts)
     say = on_step or (lambda step: None)
+    options = options or FeatureOptions()
     clock = _Clock()
     notes: list[str] = []
     candidates = None if candidates is None else list(candidates)
@@ -777,13 +807,14 @@ def gather(
     clock.lap("load")
     say("evidence")
     evidence = suspect_evidence(
-        data, roles, channels=channels, seed=seed, min_prompts=MIN_PROMPTS, **feature_kwargs
+        data, roles, channels=channels, seed=seed, min_prompts=MIN_PROMPTS, options=options
     )
     if evidence is data and channels is not None:
         notes.append("channels were taken from the evidence given; `channels` was ignored")
     features = evidence.features
     clock.lap("evidence")
     result = score(evidence, suspect, seed=seed, n_bootstrap=n_bootstrap, alpha=alpha, roles=roles)
+    assert isinstance(result, ScoreResult)  # no baseline: a score, not a shift
     top = result.best or result.candidates[0].model
     clock.lap("score")
     shift = None
@@ -816,7 +847,7 @@ def gather(
     if include_attribution and features is not None:
         say("attribution classifier")
         models = _attribution_models(result)
-        evaluation, note = _attribution(features, models, attribution_prompts, seed, feature_kwargs)
+        evaluation, note = _attribution(features, models, attribution_prompts, seed, options)
         if evaluation is None:
             notes.append(f"attribution section unavailable: {note}")
     elif include_attribution:
@@ -825,7 +856,7 @@ def gather(
     clock.lap("attribution")
     overview = _data_overview(corpus, roles, result)
     chan_list = list(result.weights) or registry.parse_channels(channels)
-    options = dict(
+    run_options = dict(
         channels=chan_list,
         seed=seed,
         n_bootstrap=n_bootstrap,
@@ -836,22 +867,8 @@ def gather(
         lineage=str(lineage) if isinstance(lineage, (str, os.PathLike)) else None,
         baseline=baseline,
     )
-    feature_params = {}
-    if any(registry.get(n).uses_embedding_model for n in result.weights):
-        model = feature_kwargs.get("embedding_model")
-        feature_params["embedding model"] = model or "bundled all-MiniLM-L6-v2 (default)"
-        feature_params["embedding precision"] = feature_kwargs.get("precision") or "auto"
-    from .._version import __version__
-
-    provenance = Provenance(
-        command=command_line(corpus.source, (candidates, reference), suspect, out, options),
-        version=__version__,
-        generated=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        versions=_versions(),
-        feature_params=feature_params,
-        timings=clock.timings,
-        machine=f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}",
-    )
+    command = command_line(corpus.source, (candidates, reference), suspect, out, run_options)
+    provenance = _provenance(command, _feature_params(result, options), clock.timings)
     report = ReportData(
         suspect=suspect,
         top=top,

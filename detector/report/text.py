@@ -44,16 +44,18 @@ def _shift(d: ReportData) -> ShiftSection | None:
 
 
 def title(d: ReportData) -> str:
-    if _shift(d) is not None:
-        return f"Did {d.suspect} move toward another model's outputs, relative to {d.shift.result.baseline}?"
+    shift = _shift(d)
+    if shift is not None:
+        return f"Did {d.suspect} move toward another model's outputs, relative to {shift.result.baseline}?"
     return f"Did {d.suspect} learn from another model's outputs?"
 
 
 def question(d: ReportData, e: Esc) -> str:
     cands = [c.model for c in d.score.candidates]
     every = "every other model in the corpus" if d.all_candidates else "chosen by the user"
-    if _shift(d) is not None:
-        r = d.shift.result
+    shift = _shift(d)
+    if shift is not None:
+        r = shift.result
         moved = [c.model for c in r.candidates]
         return (
             f"Compared with <b>{e(r.baseline)}</b> (its predecessor, or a sibling on the same "
@@ -369,8 +371,9 @@ def alt_text(d: ReportData, key: str) -> str:
         return f"Heatmap of distances between all models, in the tree's order; {DISTANCE_COLOURS}."
     if key == "mds":
         return f"Map of the models by similarity; stress {d.tree.stress or 0:.2f}."
-    if key == "shift" and _shift(d) is not None:
-        best = ", ".join(f"{c.model} {c.shift:+.2f}" for c in d.shift.result.candidates[:3])
+    shift = _shift(d) if key == "shift" else None
+    if shift is not None:
+        best = ", ".join(f"{c.model} {c.shift:+.2f}" for c in shift.result.candidates[:3])
         return f"Dot plot of each candidate's shift from the baseline with 95% intervals: {best}."
     if key == "attribution":
         went = ", ".join(f"{m} {s:.0%}" for m, s in d.attribution.suspect_row)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from detector.corpus import load_corpus
+from detector.features import FeatureOptions
 from detector.report import build_report, render
 
 from .conftest import CHANNELS, HOSTILE, RAW, clean, demo_records
@@ -45,8 +46,7 @@ def hostile_report(tmp_path_factory):
         n_bootstrap=10,
         tree_bootstrap=3,
         include_attribution=False,
-        cache_dir=folder / "cache",
-        progress=False,
+        options=FeatureOptions(cache_dir=folder / "cache", progress=False),
     )
     html_path = folder / "r.html"
     render(result.data, html_path)
