@@ -61,6 +61,7 @@ class Pair:
     why: str
     scored: bool = True  # counted in the goals (False: reported only)
     group: str = "the issue's pairs"
+    candidates: list[str] | None = None  # the candidates named (default: the corpus's rule)
 
 
 @dataclass
@@ -89,7 +90,8 @@ def corpora() -> dict[str, DevCorpus]:
             "mtbench",
             mt / "model_answer",
             mt / "lineage.csv",
-            "The shift test on MT-Bench: LLaMA-13B fine-tunes against their base model",
+            "The shift test on MT-Bench: fine-tunes against their base model (llama-13b) or a chat "
+            "sibling on their base (guanaco-33b)",
             "closed",
             [
                 *(
@@ -204,6 +206,14 @@ def corpora() -> dict[str, DevCorpus]:
                     None,
                     "a later DeepSeek against the January R1 (report)",
                     False,
+                ),
+                Pair(
+                    "deepseek-v3.2-exp",
+                    "deepseek-r1",
+                    None,
+                    "the same, with the claim's candidate named alone (report)",
+                    False,
+                    candidates=["gemini-2.5-flash"],
                 ),
             ],
             goals=[("gemma-3-27b-it-antislop declared toward a candidate", "0 of 1")],
@@ -351,7 +361,7 @@ def pair_rows(rows: list[dict[str, Any]]) -> list[list[str]]:
         declared = ", ".join(r["ours"]["declared"]) or "none"
         out.append(
             [
-                r["suspect"],
+                r["suspect"] + (" (one candidate named)" if r["n_candidates"] == 1 else ""),
                 r["baseline"],
                 r["expected"] or "none",
                 f"{_yes(r['baseline_related'])} (z {_fmt(r['baseline_z'], 1)})",
@@ -481,8 +491,10 @@ def markdown(spec: DevCorpus, rows: list[dict[str, Any]], command: str, info: di
         "",
     ]
     for r in rows:
+        alone = r["n_candidates"] == 1
+        given = f" (one candidate named: {r['top']['model']})" if alone else ""
         lines.append(
-            f"- **{r['suspect']}** from {r['baseline']}: {r['verdict']} {r['explanation']}"
+            f"- **{r['suspect']}** from {r['baseline']}{given}: {r['verdict']} {r['explanation']}"
         )
         for note in r["result"]["notes"]:
             if "left out" in note or "not a candidate" in note:
@@ -516,6 +528,7 @@ def run_one(spec: DevCorpus, args: argparse.Namespace) -> None:
     rows = []
     for pair in spec.pairs:
         cands = None if candidates is None else [c for c in candidates if c != pair.suspect]
+        cands = pair.candidates if pair.candidates is not None else cands
         rows.append(
             run_pair(
                 evidence,

@@ -57,6 +57,10 @@ _ENTRY_POINTS = {
     "resolve_roles": "resolve",
     "ScoreResult": "scoring",
     "score": "scoring",
+    "ShiftResult": "shift",
+    "shift_score": "shift",
+    "ShiftTerms": "shift_terms",
+    "shift_terms": "shift_terms",
     "TreeResult": "tree",
     "lineage_tree": "tree",
     "OverusedResult": "overuse",
@@ -94,6 +98,8 @@ __all__ = [
     "Result",
     "Roles",
     "ScoreResult",
+    "ShiftResult",
+    "ShiftTerms",
     "TreeResult",
     "__version__",
     "as_evidence",
@@ -114,6 +120,8 @@ __all__ = [
     "run_demo",
     "save_classifier",
     "score",
+    "shift_score",
+    "shift_terms",
     "train",
 ]
 

@@ -721,83 +721,16 @@ def shift_score(
     nulls, calibration = null_sets(c_idx, r_idx, min_reference, exclusions)
     calibrated = calibration != "uncalibrated"
 
-    both = answered_both(evidence, s, b).astype(np.float64)
-    full = evidence.combined_affinity(both)
-    shift = shift_vector(full, s, b)
-    counts = (
-        bootstrap_counts(evidence.n_prompts, n_bootstrap, seed, evidence.draw_order) * both[None, :]
-    )
-    boot = evidence.bootstrap_affinities(counts, rows=np.array([s, b]))
-    shift_boot = shift_vector(boot["combined"], 0, 1)
-    z = shift_z(shift, c_idx, nulls, clades)
-    z_boot = shift_z(shift_boot, c_idx, nulls, clades)
-    per_channel: dict[str, np.ndarray] = {}
-    for name in evidence.channels:
-        if registry.get(name).coverage.masks_empty:  # over part of the outputs: not in the shift
-            notes.append(f"{registry.get(name).label} are not compared in the shift test")
-            continue
-        ch = shift_vector(evidence.channel_affinity(name, both), s, b)
-        per_channel[name] = shift_z(ch, c_idx, nulls, clades)
-    if calibrated:
-        p_raw, p_adj, score_full, score_boot = _p_values(z, z_boot, nulls, clades)
-        lo, hi = np.percentile(score_boot, [2.5, 97.5], axis=0)
-    else:
-        p_raw = p_adj = score_full = lo = hi = np.full(len(c_idx), np.nan)
-    shift_lo, shift_hi = np.percentile(shift_boot[:, 0, :], [2.5, 97.5], axis=0)
-
+    st = _statistics(evidence, (s, b), c_idx, nulls, clades, (seed, n_bootstrap), notes)
     names = evidence.models
-    movement = movement_test(shift[0], shift_boot[:, 0, :], c_idx + r_idx, names, alpha, baseline)
+    movement = movement_test(
+        st.shift[0], st.shift_boot[:, 0, :], c_idx + r_idx, names, alpha, baseline
+    )
     members = r_idx if len(r_idx) >= min_reference else c_idx + r_idx
-    check = baseline_check(full, s, b, members, alpha)
+    check = baseline_check(st.full, s, b, members, alpha)
     if check.related is False:
         notes.append(unrelated_baseline_note(suspect, baseline, check))
-    shared = evidence.shared_prompts()
-    order = np.argsort(-np.nan_to_num(z, nan=0.0), kind="stable")
-    rows: list[CandidateShift] = []
-    facts: list[CandidateFacts] = []
-    for rank, k in enumerate(order, start=1):
-        c = c_idx[k]
-        below, size = (
-            null_rank(shift, 0, c, nulls[k], "suspect", clades[k]) if calibrated else (0, 0)
-        )
-        fact = CandidateFacts(
-            model=names[c],
-            rank=rank,
-            z=float(z[k]),
-            p_raw=float(p_raw[k]) if calibrated else None,
-            p_value=float(p_adj[k]) if calibrated else None,
-            related=bool(calibrated and p_adj[k] < alpha),
-            null_below=below,
-            null_size=size,
-        )
-        facts.append(fact)
-        value = float(shift[0, c])
-        n_shared = (
-            int(min(shared[s, c], shared[b, c])) if shared is not None else evidence.n_prompts
-        )
-        rows.append(
-            CandidateShift(
-                model=names[c],
-                shift=value,
-                shift_ci=[float(shift_lo[c]), float(shift_hi[c])],
-                suspect_affinity=float(full[s, c]),
-                baseline_affinity=float(full[b, c]),
-                score=float(score_full[k]),
-                ci=[float(lo[k]), float(hi[k])],
-                p_value=fact.p_value,
-                p_raw=fact.p_raw,
-                z=fact.z,
-                channels={n: float(v[k]) for n, v in per_channel.items()},
-                rank=rank,
-                verdict=shift_candidate_verdict(
-                    fact, [float(shift_lo[c]), float(shift_hi[c])], alpha
-                ),
-                related=fact.related,
-                n_prompts=n_shared,
-                null_below=below,
-                null_size=size,
-            )
-        )
+    rows, facts = _candidate_rows(evidence, (s, b), c_idx, (nulls, clades, calibrated), st, alpha)
     reason = None
     if not calibrated:
         reason = (
@@ -813,7 +746,7 @@ def shift_score(
         alpha,
         moved=movement.moved,
         movement=movement.words,
-        n_prompts=int(both.sum()),
+        n_prompts=int(st.both.sum()),
         reason_uncalibrated=reason,
     )
     if verdict.level == "uncalibrated":
@@ -821,7 +754,7 @@ def shift_score(
     return ShiftResult(
         suspect=suspect,
         baseline=baseline,
-        n_prompts=int(both.sum()),
+        n_prompts=int(st.both.sum()),
         candidates=rows,
         best=verdict.best,
         verdict=verdict.headline,
@@ -838,8 +771,133 @@ def shift_score(
         reliability={k: round(v, 4) for k, v in evidence.reliability.items()},
         notes=roles.notes() + notes,
         roles=roles.to_dict(),
-        shifts={names[m]: float(shift[0, m]) for m in c_idx + r_idx},
+        shifts={names[m]: float(st.shift[0, m]) for m in c_idx + r_idx},
     )
+
+
+@dataclass
+class _Statistics:
+    """The shift of every model and its calibration, full sample and resampled.
+
+    ``both`` (n_prompts,): the prompts S and B both answered, as weights;
+    ``full`` (n_models, n_models): the combined affinity on them; ``shift``
+    (1, n_models) and ``shift_boot`` (B, 1, n_models); ``z`` (n_cand,),
+    ``z_boot`` (B, n_cand); ``channels``: per channel, z (n_cand,); the
+    score's p-values, scores and intervals (NaN when uncalibrated).
+    """
+
+    both: np.ndarray
+    full: np.ndarray
+    shift: np.ndarray
+    shift_boot: np.ndarray
+    z: np.ndarray
+    channels: dict[str, np.ndarray]
+    p_raw: np.ndarray
+    p_adj: np.ndarray
+    score: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+
+
+def _statistics(
+    evidence: Evidence,
+    pair: tuple[int, int],
+    c_idx: list[int],
+    nulls: list[list[int]],
+    clades: list[list[int]],
+    resampling: tuple[int, int],
+    notes: list[str],
+) -> _Statistics:
+    """Shifts, their z per channel and combined, p-values and intervals (see :class:`_Statistics`).
+
+    ``pair`` is (S, B), ``resampling`` (seed, n_bootstrap); a channel over part
+    of the outputs is left out with a line in ``notes``.
+    """
+    s, b = pair
+    seed, n_bootstrap = resampling
+    both = answered_both(evidence, s, b).astype(np.float64)
+    full = evidence.combined_affinity(both)
+    shift = shift_vector(full, s, b)
+    draws = bootstrap_counts(evidence.n_prompts, n_bootstrap, seed, evidence.draw_order)
+    boot = evidence.bootstrap_affinities(draws * both[None, :], rows=np.array([s, b]))
+    shift_boot = shift_vector(boot["combined"], 0, 1)
+    z = shift_z(shift, c_idx, nulls, clades)
+    channels: dict[str, np.ndarray] = {}
+    for name in evidence.channels:
+        if registry.get(name).coverage.masks_empty:  # over part of the outputs: not in the shift
+            notes.append(f"{registry.get(name).label} are not compared in the shift test")
+            continue
+        ch = shift_vector(evidence.channel_affinity(name, both), s, b)
+        channels[name] = shift_z(ch, c_idx, nulls, clades)
+    if all(nulls):
+        p_raw, p_adj, score, score_boot = _p_values(
+            z, shift_z(shift_boot, c_idx, nulls, clades), nulls, clades
+        )
+        lo, hi = np.percentile(score_boot, [2.5, 97.5], axis=0)
+    else:
+        p_raw = p_adj = score = lo = hi = np.full(len(c_idx), np.nan)
+    return _Statistics(both, full, shift, shift_boot, z, channels, p_raw, p_adj, score, lo, hi)
+
+
+def _candidate_rows(
+    evidence: Evidence,
+    pair: tuple[int, int],
+    c_idx: list[int],
+    calibration: tuple[list[list[int]], list[list[int]], bool],
+    st: _Statistics,
+    alpha: float,
+) -> tuple[list[CandidateShift], list[CandidateFacts]]:
+    """The candidates' rows, largest z first, and the facts their words are built from.
+
+    ``pair`` is (S, B); ``calibration`` (nulls, clades, calibrated).
+    """
+    s, b = pair
+    nulls, clades, calibrated = calibration
+    names, shared = evidence.models, evidence.shared_prompts()
+    lo, hi = np.percentile(st.shift_boot[:, 0, :], [2.5, 97.5], axis=0)
+    rows: list[CandidateShift] = []
+    facts: list[CandidateFacts] = []
+    for rank, k in enumerate(np.argsort(-np.nan_to_num(st.z, nan=0.0), kind="stable"), start=1):
+        c = c_idx[k]
+        below, size = (
+            null_rank(st.shift, 0, c, nulls[k], "suspect", clades[k]) if calibrated else (0, 0)
+        )
+        fact = CandidateFacts(
+            model=names[c],
+            rank=rank,
+            z=float(st.z[k]),
+            p_raw=float(st.p_raw[k]) if calibrated else None,
+            p_value=float(st.p_adj[k]) if calibrated else None,
+            related=bool(calibrated and st.p_adj[k] < alpha),
+            null_below=below,
+            null_size=size,
+        )
+        facts.append(fact)
+        interval = [float(lo[c]), float(hi[c])]
+        rows.append(
+            CandidateShift(
+                model=names[c],
+                shift=float(st.shift[0, c]),
+                shift_ci=interval,
+                suspect_affinity=float(st.full[s, c]),
+                baseline_affinity=float(st.full[b, c]),
+                score=float(st.score[k]),
+                ci=[float(st.lo[k]), float(st.hi[k])],
+                p_value=fact.p_value,
+                p_raw=fact.p_raw,
+                z=fact.z,
+                channels={n: float(v[k]) for n, v in st.channels.items()},
+                rank=rank,
+                verdict=shift_candidate_verdict(fact, interval, alpha),
+                related=fact.related,
+                n_prompts=int(min(shared[s, c], shared[b, c]))
+                if shared is not None
+                else evidence.n_prompts,
+                null_below=below,
+                null_size=size,
+            )
+        )
+    return rows, facts
 
 
 def _evidence(

@@ -110,6 +110,7 @@ md(
     | `CHANNELS` | evidence channels to use, e.g. `"embedding,style"`; `None`: all four |
     | `LINEAGE` | a lineage CSV (`model, relation, teacher, ...`) to validate against; `None`: the demo's, or `lineage.csv` inside `DATA` when there is one |
     | `SEED` | seed of every resampling; results are deterministic for a seed |
+    | `BASELINE` | the suspect's predecessor, or a sibling on its base model: did the suspect *move* toward a candidate relative to it? `None`: no shift test (on the demo: `"delta-open-7b"`, trained on its own data on the base of student-of-atlas) |
 
     Paths are read the way the `provenance` command reads them when run from
     the repository root (the folder with `pyproject.toml`), as in the README:
@@ -132,6 +133,7 @@ code(
     CHANNELS = None  # None: embedding, style, lexical and identity
     LINEAGE = None  # None: the demo's lineage, or DATA/lineage.csv when present
     SEED = 0
+    BASELINE = "delta-open-7b"  # None: no shift test; else the suspect's predecessor or sibling
     """,
     kind="parameters",
 )
@@ -384,6 +386,34 @@ md(
 )
 
 code("score-plot", "figures.scores_figure(result)")
+
+md(
+    "shift-doc",
+    """
+    **Did it move? The shift from a baseline.** Models on one base model, or of
+    one era, resemble each other whoever taught them. With a `BASELINE` that
+    shares the suspect's base but not the suspected training data (its
+    predecessor, or a sibling fine-tuned on other data), `score(...,
+    baseline=BASELINE)` asks how much *more* the suspect resembles each
+    candidate than the baseline does (the shift, prompt by prompt, in the
+    units of the scores above), and places each candidate's shift among the
+    shifts toward unrelated models: the same null, z, Holm p-value and
+    verdict levels, plus whether the suspect moved at all and whether the
+    baseline resembles it more than unrelated models do.
+    """,
+)
+
+code(
+    "shift",
+    """
+    if BASELINE is not None:
+        moved = score(evidence, SUSPECT, CANDIDATES, REFERENCE, seed=SEED, baseline=BASELINE)
+        display(moved)
+        display(figures.shift_figure(moved))
+    else:
+        print("no BASELINE given: no shift test")
+    """,
+)
 
 # ----------------------------------------------------------------- 4. tree
 md(

@@ -18,7 +18,6 @@ LIMIT = 120
 #: module.function -> why it is still over the limit (issue 26).
 KNOWN_LONG = {
     "scoring.score": "rewritten with one calibration recipe (issue 26, item 4)",
-    "shift.shift_score": "new with the shift test (issue 23); to split with score",
 }
 
 

@@ -256,3 +256,44 @@ def test_matrix_shift_is_the_same_test_on_another_matrix():
         assert peer.loc[c.model, "rank"] == c.rank
     with pytest.raises(ProvenanceError, match="unknown model"):
         matrix_shift(frame.drop(index="t", columns="t"), r)
+
+
+def test_a_channel_over_part_of_the_outputs_is_left_out_and_said():
+    """Reasoning traces (only some models have them) are not part of the shift."""
+    from detector.similarity import SimilarityTensor
+
+    ev = points_evidence(toward_teacher)
+    style = ev.channels["style"]
+    mask = np.ones_like(style.pair_mask)
+    mask[:, 3:, :] = mask[:, :, 3:] = False  # only s, b and t have traces
+    ev.channels["reasoning"] = SimilarityTensor(
+        "reasoning", list(MODELS), ev.prompt_ids, style.sims, mask
+    )
+    ev.scales["reasoning"], ev.reliability["reasoning"] = (0.0, 1.0), 1.0
+    ev.weights["reasoning"] = 0.0
+    r = shift_score(ev, "s", "b", ["t", "r0"], REFS[1:])
+    assert r.best == "t" and "reasoning" not in r.candidates[0].channels
+    assert any("not compared in the shift test" in n for n in r.notes)
+
+
+def test_streamed_evidence_gives_the_same_shift(text_corpus):
+    """Evidence walked block by block (detector.streaming) gives the in-memory numbers."""
+    from detector.evidence import build_evidence
+
+    path, cache = text_corpus
+    corpus = load_corpus(path)
+    options = FeatureOptions(cache_dir=cache, progress=False, shard_rows=60)
+    memory = build_evidence(corpus, channels="style,lexical", streaming=False, options=options)
+    streamed = build_evidence(corpus, channels="style,lexical", streaming=True, options=options)
+    one = shift_score(memory, "tuned", "base", ["teacher", "r0"], n_bootstrap=30)
+    two = shift_score(streamed, "tuned", "base", ["teacher", "r0"], n_bootstrap=30)
+    for a, b in zip(one.candidates, two.candidates, strict=True):
+        assert a.model == b.model
+        assert a.shift == pytest.approx(b.shift, rel=1e-9, abs=1e-12)
+        assert a.shift_ci == pytest.approx(b.shift_ci, rel=1e-9, abs=1e-12)
+        assert a.z == pytest.approx(b.z, rel=1e-9, abs=1e-12)
+    assert one.level == two.level
+    series = per_prompt_shift(streamed, "tuned", "base", "teacher")
+    assert series.to_numpy() == pytest.approx(
+        per_prompt_shift(memory, "tuned", "base", "teacher").to_numpy(), rel=1e-9, abs=1e-12
+    )
