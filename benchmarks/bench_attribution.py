@@ -57,7 +57,7 @@ from detector.attribution import (  # noqa: E402
     train,
 )
 from detector.corpus import load_corpus  # noqa: E402
-from detector.features import compute_features  # noqa: E402
+from detector.features import FeatureOptions, compute_features  # noqa: E402
 
 DEFAULT_CORPUS = Path(
     os.environ.get("PROVENANCE_DEV_CORPUS", ROOT.parent / "shared/corpora/alpaca_eval")
@@ -108,7 +108,13 @@ def five_way(corpus, cache_dir, with_embedding: bool) -> tuple[list[dict], dict]
     for channels, est in configs:
         say(f"5-way: {channels} / {est} ...")
         t = time.perf_counter()
-        _, ev = train(feats, channels=channels, estimator=est, cache_dir=cache_dir, top_features=5)
+        _, ev = train(
+            feats,
+            channels=channels,
+            estimator=est,
+            options=FeatureOptions(cache_dir=cache_dir),
+            top_features=5,
+        )
         rows.append(
             {
                 "channels": channels,
@@ -156,7 +162,11 @@ def all_models(corpus, cache_dir) -> tuple[dict, object]:
         say(f"42-way: training (lexical, style), {jobs} process(es) ...")
         t = time.perf_counter()
         clf, ev = train(
-            feats, channels="lexical,style", cache_dir=cache_dir, top_features=5, n_jobs=jobs
+            feats,
+            channels="lexical,style",
+            options=FeatureOptions(cache_dir=cache_dir),
+            top_features=5,
+            n_jobs=jobs,
         )
         times[jobs] = time.perf_counter() - t
         times[f"accuracy_{jobs}"] = ev.accuracy
@@ -173,7 +183,12 @@ def transfer(corpus, cache_dir, lineage: pd.DataFrame) -> tuple[pd.DataFrame, ob
     say("transfer: 4 classifiers ...")
     t = time.perf_counter()
     result = attribution_transfer(
-        feats, suspects, candidates, reference, channels="lexical", cache_dir=cache_dir
+        feats,
+        suspects,
+        candidates,
+        reference,
+        channels="lexical",
+        options=FeatureOptions(cache_dir=cache_dir),
     )
     seconds = time.perf_counter() - t
     lin = lineage.set_index("model")

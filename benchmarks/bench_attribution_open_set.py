@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 from detector.attribution import UNKNOWN, attribute, grouped_folds, train  # noqa: E402
 from detector.attribution.openset import ALPHA, OpenSet  # noqa: E402
 from detector.corpus import Corpus, load_corpus  # noqa: E402
+from detector.features import FeatureOptions  # noqa: E402
 
 # the corpus, the five models and the output file of the attribution benchmark it belongs to
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -57,9 +58,11 @@ HEADING = "## Open set"
 
 def _judge(full: Corpus, classes: list[str], judged: list[str], train_p, test_p, cache_dir):
     """Train on ``classes`` x ``train_p``; per judged model on ``test_p``: abstain and test results."""
-    clf, _ = train(full.subset(models=classes, prompt_ids=train_p), cache_dir=cache_dir)
+    clf, _ = train(
+        full.subset(models=classes, prompt_ids=train_p), options=FeatureOptions(cache_dir=cache_dir)
+    )
     test = full.subset(models=judged, prompt_ids=test_p)
-    result = attribute(clf, test, cache_dir=cache_dir)
+    result = attribute(clf, test, options=FeatureOptions(cache_dir=cache_dir))
     rule = OpenSet(clf.metadata["open_set"], clf.models)
     proba = np.array([[t["probabilities"][c] for c in clf.models] for t in result.texts])
     model = np.array([t["model"] for t in result.texts])

@@ -404,14 +404,16 @@ def _floor(args: argparse.Namespace) -> dict[str, Any]:
     pairs = models * (models + 1) // 2
     out: dict[str, Any] = {"sample_prompts": sample, "n_weights": n_weights, "parts": {}}
     similarity = [c for c in _score_channels(args) if registry.get(c).similarity != "profile"]
-    width = _lexical_width(Path(args.cache), models) if "lexical" in similarity else 0
+    widths = {c: _union_width(Path(args.cache), c, models) for c in similarity
+              if registry.get(c).sparse}  # fmt: skip
     dims = {"embedding": 384, "style": _style_dim()}
     with threadpool_limits(limits=1, user_api="blas"):
         import torch
 
         torch.set_num_threads(1)
         for name in similarity:
-            if name == "lexical":  # int8 products on the prompt's columns
+            if name in widths:  # sparse 0/1 rows: int8 products on the prompt's columns
+                width = widths[name]
                 pattern = (rng.random((sample, models, max(width, 1))) < 0.07).astype(np.int8)
                 c = _cpu()
                 _int_counts(pattern)
@@ -434,7 +436,7 @@ def _floor(args: argparse.Namespace) -> dict[str, Any]:
             out["parts"][name] = {"gram_cpu_s": gram, "gram_macs": macs, "boot_cpu_s": boot,
                                   "boot_macs": n_weights * prompts * pairs}  # fmt: skip
     out["cpu_s"] = sum(p["gram_cpu_s"] + p["boot_cpu_s"] for p in out["parts"].values())
-    out["lexical_width"] = width
+    out["union_widths"] = widths
     return out
 
 
@@ -445,14 +447,14 @@ def _style_dim() -> int:
     return sum(len(FEATURE_GROUPS[g]) for g in registry.STYLE_GROUPS)
 
 
-def _lexical_width(cache: Path, models: int) -> int:
-    """Mean number of columns a prompt's outputs use, from the first assembled lexical shard."""
+def _union_width(cache: Path, channel: str, models: int) -> int:
+    """Mean number of columns a prompt's outputs use, from a channel's first assembled shard."""
     import pyarrow.parquet as pq
     import scipy.sparse as sp
 
     from detector.similarity import _union_columns
 
-    path = next(iter(sorted((cache / "features" / "shards").glob("lexical-*.parquet"))), None)
+    path = next(iter(sorted((cache / "features" / "shards").glob(f"{channel}-*.parquet"))), None)
     if path is None:
         return 0
     col = pq.read_table(path).column("indices").combine_chunks()
@@ -661,10 +663,10 @@ def _floor_section(scores: dict[str, Any]) -> list[str]:
     return ["", "## The BLAS floor of the score stage", "",
             "The same products alone, one BLAS thread, on random data of the same shapes "
             "(a sample of prompts, scaled): each similarity channel's per-prompt Gram matrices "
-            "(embedding 384 and style columns as float64 products, lexical as int8 products on "
-            "the mean width of a prompt's columns in the assembled features) and the bootstrap's "
-            "weighted sums (1 + 8 split-half + bootstrap weight vectors x prompts x model pairs, "
-            "float64). Everything else the stage does (reading shards, centring, the relative "
+            "(embedding 384 and style columns as float64 products, the sparse 0/1 channels "
+            "(lexical, opening) as int8 products on the mean width of a prompt's columns in the "
+            "assembled features) and the bootstrap's weighted sums (1 + 2 x 32 split-half + "
+            "bootstrap weight vectors x prompts x model pairs, float64). Everything else the stage does (reading shards, centring, the relative "
             "nearness, calibration) is above the floor.", "",
             "| models x prompts | channel | Gram multiply-adds | Gram CPU s | bootstrap "
             "multiply-adds | bootstrap CPU s |", "| --- | --- | --- | --- | --- | --- |", *rows]  # fmt: skip
@@ -761,7 +763,7 @@ def _target_section(
     lines.append(
         f"- the texts themselves: about {_gib(n_out * 1500)} on disk (1.5 KB per output; Parquet "
         "sources above 2 GiB load in batches with their texts memory-mapped, "
-        "`detector.corpus_stream`), plus the short columns in memory (about 40 bytes per "
+        "`detector.corpus.load_corpus_streamed`), plus the short columns in memory (about 40 bytes per "
         f"output: {_gib(n_out * 40)})."
     )
     return lines

@@ -1,18 +1,21 @@
-"""Scoring accuracy on both development corpora, ours and the peer baselines side by side.
+"""Scoring accuracy on the three development corpora, ours and the peer baselines side by side.
 
 Runs the lineage benchmark (``provenance benchmark``, :func:`detector.benchmark.run_benchmark`)
-on AlpacaEval (teacher-format lineage) and creative_2025 (family-format lineage),
-with the peers of :mod:`detector.peers` (LLM DNA, slop-forensics profile,
+on AlpacaEval and MT-Bench (teacher-format lineage) and creative_2025 (family-format
+lineage), with the peers of :mod:`detector.peers` (LLM DNA, slop-forensics profile,
 Burrows' Delta) measured in the same run, and writes
 
 - ``benchmarks/results/scoring.md`` / ``scoring.json`` (AlpacaEval),
+- ``benchmarks/results/scoring_mtbench.md`` / ``scoring_mtbench.json`` (MT-Bench),
 - ``benchmarks/results/scoring_creative.md`` / ``scoring_creative.json`` (creative_2025),
 
-each with the goals of the scoring issue next to the measured figures.
+each with the goals of the power issue next to the measured figures. Without
+``--use-lineage`` the release dates of well-known models come from the bundled
+table (:mod:`detector.release_dates`), as for a user who gives no lineage.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_scoring.py [--corpus alpaca_eval|creative_2025|all]
+    .venv/bin/python benchmarks/bench_scoring.py [--corpus alpaca_eval|mtbench|creative_2025|all]
         [--cache-dir DIR] [--speed [--cold]] [--suspect vicuna-13b] [--use-lineage]
 
 ``--use-lineage`` passes the lineage to scoring (its known-lineage null and
@@ -22,8 +25,8 @@ stay side by side. ``--speed`` also times one suspect against every other model 
 benchmark with warm caches (run it on a quiet machine: timings from a shared
 machine mean nothing); ``--cold`` adds a run from an empty cache (embedding
 33,800 outputs takes tens of minutes on 2 CPU cores). The corpora are read from
-``PROVENANCE_DEV_CORPUS`` / ``PROVENANCE_CREATIVE_CORPUS`` or
-``../shared/corpora/{alpaca_eval,creative_2025}``; a corpus that is absent is
+``PROVENANCE_DEV_CORPUS`` / ``PROVENANCE_MTBENCH_CORPUS`` / ``PROVENANCE_CREATIVE_CORPUS`` or
+``../shared/corpora/{alpaca_eval,mtbench,creative_2025}``; a corpus that is absent is
 skipped with a message.
 """
 
@@ -141,6 +144,7 @@ def _lands(suspect: str) -> Callable[[Any], str]:
 def corpora() -> dict[str, DevCorpus]:
     alpaca = Path(os.environ.get("PROVENANCE_DEV_CORPUS", SHARED / "alpaca_eval"))
     creative = Path(os.environ.get("PROVENANCE_CREATIVE_CORPUS", SHARED / "creative_2025"))
+    mtbench = Path(os.environ.get("PROVENANCE_MTBENCH_CORPUS", SHARED / "mtbench"))
     return {
         "alpaca_eval": DevCorpus(
             "alpaca_eval",
@@ -150,12 +154,30 @@ def corpora() -> dict[str, DevCorpus]:
             "Provenance scoring on the AlpacaEval dev corpus",
             protocol=TEACHER_PROTOCOL,
             goals={
-                "teacher_family_related": ">= 7 of 9",
-                "teacher_top1_family": "9 of 9",
+                "teacher_family_related": ">= 7 of 10",
+                "teacher_top1_family": ">= 9 of 10",
                 "parent_top1": "6 of 6",
-                "human_data_positives": "0 of 3",
+                "human_data_positives": "0 of 2",
                 "auroc": ">= 0.97",
-                "auroc_family": ">= 0.90",
+                "related_after": "0 (a later model cannot be a teacher)",
+            },
+        ),
+        "mtbench": DevCorpus(
+            "mtbench",
+            mtbench / "model_answer",
+            mtbench / "lineage.csv",
+            "scoring_mtbench",
+            "Provenance scoring on the MT-Bench dev corpus (80 two-turn questions, 160 prompts)",
+            protocol=TEACHER_PROTOCOL.replace("the 13 closed API models", "the closed API models")
+            + " On MT-Bench the closed models are gpt-3.5-turbo, gpt-4, claude-v1, "
+            "claude-instant-v1 and palm-2-chat-bison-001; alpaca-13b's teacher "
+            "(text-davinci-003) is not in the pool, so it is a reference model only. Each turn "
+            "of a question is its own prompt.",
+            goals={
+                "teacher_family_related": ">= 12 of 17",
+                "teacher_top1_family": ">= 14 of 17",
+                "human_data_positives": "0 of 6",
+                "auroc": ">= 0.90",
                 "related_after": "0 (a later model cannot be a teacher)",
             },
         ),
@@ -219,7 +241,7 @@ def checks_table(result: Any, checks: list[Check]) -> list[str]:
 def run_one(corpus_spec: DevCorpus, args: argparse.Namespace) -> int:
     from detector.benchmark import load_lineage, run_benchmark
     from detector.corpus import load_corpus
-    from detector.features import compute_features
+    from detector.features import FeatureOptions, compute_features
     from detector.scoring import score
 
     if not corpus_spec.data.exists() or not corpus_spec.lineage.exists():
@@ -232,7 +254,7 @@ def run_one(corpus_spec: DevCorpus, args: argparse.Namespace) -> int:
     if args.speed and args.cold:
         with tempfile.TemporaryDirectory() as cold_dir:
             t = time.perf_counter()
-            score(corpus, suspect, cache_dir=cold_dir, progress=True)
+            score(corpus, suspect, options=FeatureOptions(cache_dir=cold_dir, progress=True))
             timings.append(
                 (f"one suspect ({suspect}) vs all models, cold cache", time.perf_counter() - t)
             )
@@ -240,7 +262,9 @@ def run_one(corpus_spec: DevCorpus, args: argparse.Namespace) -> int:
     one = None
     if args.speed:
         t = time.perf_counter()
-        one = score(corpus, suspect, cache_dir=args.cache_dir, progress=False)
+        one = score(
+            corpus, suspect, options=FeatureOptions(cache_dir=args.cache_dir, progress=False)
+        )
         timings.append(
             (f"one suspect ({suspect}) vs all models, features cached", time.perf_counter() - t)
         )
@@ -252,7 +276,7 @@ def run_one(corpus_spec: DevCorpus, args: argparse.Namespace) -> int:
         source=str(corpus_spec.data),
         open_questions=corpus_spec.open_questions,
         use_lineage=args.use_lineage,
-        evidence_kwargs={"cache_dir": args.cache_dir} if args.cache_dir else None,
+        options=FeatureOptions(cache_dir=args.cache_dir) if args.cache_dir else None,
     )
     if args.speed:
         timings.append(

@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from detector.corpus import load_corpus  # noqa: E402
 from detector.evidence import build_evidence  # noqa: E402
+from detector.features import FeatureOptions  # noqa: E402
 from detector.figures import (  # noqa: E402
     dendrogram_figure,
     heatmap_figure,
@@ -405,7 +406,10 @@ def main(argv: list[str] | None = None) -> int:
     lineage = pd.read_csv(corpus_path / "lineage.csv", dtype=str, keep_default_na=False)
     lineage = lineage.set_index("model")
     evidence = build_evidence(
-        corpus, channels=args.channels, seed=args.seed, cache_dir=args.cache_dir, progress=False
+        corpus,
+        channels=args.channels,
+        seed=args.seed,
+        options=FeatureOptions(cache_dir=args.cache_dir, progress=False),
     )
     result = lineage_tree(evidence, n_bootstrap=args.bootstrap, seed=args.seed, method=args.method)
     other_method = "average" if args.method == "nj" else "nj"

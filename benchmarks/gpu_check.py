@@ -147,6 +147,7 @@ def _max_rel(a: np.ndarray, b: np.ndarray) -> float:
 def _pairwise_check(features: Any, channels: list[str], device: str, bootstrap: int,
                     threads: int) -> dict[str, Any]:  # fmt: skip
     from detector.evidence import bootstrap_counts, build_evidence
+    from detector.features import FeatureOptions
 
     out: dict[str, Any] = {}
     import detector.similarity_torch as simt
@@ -157,7 +158,7 @@ def _pairwise_check(features: Any, channels: list[str], device: str, bootstrap: 
         simt.backend_for = kernel  # type: ignore[assignment]
         t = time.perf_counter()
         ev = build_evidence(features, channels=channels, streaming=True, n_bootstrap=bootstrap,
-                            seed=0, device=where)  # fmt: skip
+                            seed=0, options=FeatureOptions(device=where))  # fmt: skip
         counts = bootstrap_counts(ev.n_prompts, bootstrap, 0)
         boot = ev.bootstrap_affinities(counts, np.arange(min(8, len(ev.models))))
         out[f"{label}_s"] = time.perf_counter() - t
@@ -231,11 +232,12 @@ def main(argv: list[str] | None = None) -> int:
             + ", ".join(f"{k} {v:.1e}" for k, v in pw["max_rel_diff"].items())
         )
         print(lines[-1], flush=True)
+        from detector.features import FeatureOptions
         from detector.scoring import score
 
         t = time.perf_counter()
         result = score(features, features.corpus.models[0], channels=channels,
-                       n_bootstrap=args.bootstrap, device=args.device)  # fmt: skip
+                       n_bootstrap=args.bootstrap, options=FeatureOptions(device=args.device))  # fmt: skip
         lines.append(f"- one suspect scored end to end on the GPU: {time.perf_counter() - t:.1f} "
                      f"s ({result.level})")  # fmt: skip
         print(lines[-1], flush=True)

@@ -11,6 +11,7 @@ CLI / report / notebook. The entry points are available here:
 :func:`load_corpus`       read outputs (JSONL, CSV, Parquet, JSON, AlpacaEval, HF)
 :func:`inspect`           models, coverage, lengths and problems of a corpus
 :func:`compute_features`  per-output features of every channel (cached)
+:class:`FeatureOptions`   how features are computed (every ``options=``)
 :func:`build_evidence`    per-channel similarities between models
 :func:`resolve_roles`     suspect, candidates and reference models, and why
 :func:`score`             candidate teachers/parents of a suspect, with a verdict
@@ -36,16 +37,16 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ._version import __version__
 from .errors import ProvenanceError
-
-__version__ = "0.1.0"
 
 #: Public name -> the module that defines it.
 _ENTRY_POINTS = {
     "Corpus": "corpus",
-    "Inspection": "corpus",
-    "inspect": "corpus",
+    "Inspection": "inspection",
+    "inspect": "inspection",
     "load_corpus": "corpus",
+    "FeatureOptions": "featureset",
     "Features": "features",
     "compute_features": "features",
     "features_table": "features",
@@ -56,6 +57,10 @@ _ENTRY_POINTS = {
     "resolve_roles": "resolve",
     "ScoreResult": "scoring",
     "score": "scoring",
+    "ShiftResult": "shift",
+    "shift_score": "shift",
+    "ShiftTerms": "shift_terms",
+    "shift_terms": "shift_terms",
     "TreeResult": "tree",
     "lineage_tree": "tree",
     "OverusedResult": "overuse",
@@ -71,7 +76,7 @@ _ENTRY_POINTS = {
     "ReportResult": "report",
     "build_report": "report",
     "BenchmarkResult": "benchmark",
-    "load_lineage": "benchmark",
+    "load_lineage": "lineage",
     "run_benchmark": "benchmark",
     "run_demo": "demo_run",
     "Result": "results",
@@ -84,6 +89,7 @@ __all__ = [
     "Corpus",
     "Evaluation",
     "Evidence",
+    "FeatureOptions",
     "Features",
     "Inspection",
     "OverusedResult",
@@ -92,6 +98,8 @@ __all__ = [
     "Result",
     "Roles",
     "ScoreResult",
+    "ShiftResult",
+    "ShiftTerms",
     "TreeResult",
     "__version__",
     "as_evidence",
@@ -112,6 +120,8 @@ __all__ = [
     "run_demo",
     "save_classifier",
     "score",
+    "shift_score",
+    "shift_terms",
     "train",
 ]
 
@@ -140,11 +150,14 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         save_classifier,
         train,
     )
-    from .benchmark import BenchmarkResult, load_lineage, run_benchmark
-    from .corpus import Corpus, Inspection, inspect, load_corpus
+    from .benchmark import BenchmarkResult, run_benchmark
+    from .corpus import Corpus, load_corpus
     from .demo_run import run_demo
     from .evidence import Evidence, build_evidence
     from .features import Features, compute_features, features_table
+    from .featureset import FeatureOptions
+    from .inspection import Inspection, inspect
+    from .lineage import load_lineage
     from .overuse import OverusedResult, overused
     from .report import ReportResult, build_report
     from .resolve import Roles, as_evidence, resolve_roles

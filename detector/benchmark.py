@@ -37,25 +37,18 @@ import html
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .calibration import (
-    MIN_REFERENCE,
-    NULL,
-    calibrate,
-    clade_tests,
-    holm,
-    null_sets,
-    tail_probability,
-)
+from .calibration import MIN_REFERENCE, calibrate_candidates
 from .corpus import Corpus
 from .errors import ProvenanceError
 from .evidence import Evidence
-from .features import Features
+from .features import FeatureOptions, Features
+from .lineage import load_lineage
 from .params import check_alpha, check_int, check_seed
 from .progress import enabled as progress_enabled
 from .protocol import (
@@ -63,7 +56,6 @@ from .protocol import (
     benchmark_plan,
     candidate_families,
     lineage_format,
-    load_lineage,
     pair_label,
     release_span,
     released_after,
@@ -85,8 +77,6 @@ __all__ = [
     "peer_verdicts",
     "run_benchmark",
 ]
-
-_FEATURE_KEYS = ("embedding_model", "precision", "cache_dir", "use_cache", "device")
 
 
 @dataclass
@@ -130,6 +120,8 @@ class SuspectOutcome:
     related_after: list[str] = field(default_factory=list)
     top1_after: bool | None = None
     top: list[CandidateRank] = field(default_factory=list)
+    choice: str = ""
+    choice_right: bool | None = None
 
 
 @dataclass
@@ -156,6 +148,12 @@ _ROWS: tuple[tuple[str, str, str | None], ...] = (
     ("later_related", "later release: an earlier release declared related", "n_later"),
     ("stealth_top1_vendor", "stealth model: top-1 of its vendor", "n_stealth"),
     ("stealth_top1_family", "stealth model: top-1 of its family", "n_stealth"),
+    (
+        "teacher_choice_right",
+        "teacher family named by the which-candidate test (beats every other candidate)",
+        "n_teacher",
+    ),
+    ("teacher_choice_wrong", "another family named by the which-candidate test", "n_teacher"),
     ("human_data_positives", "human-data models with a candidate declared related", "n_negative"),
     ("unrelated_related", "unrelated pairs declared related", "n_unrelated"),
     ("auroc", "AUROC, documented answer vs unrelated (open pairs left out)", "n_pairs"),
@@ -165,7 +163,13 @@ _ROWS: tuple[tuple[str, str, str | None], ...] = (
 )
 _FRACTIONS = {"teacher_top1_family", "teacher_top1_exact", "parent_top1"}
 #: Metrics where fewer is better (false positives, dates violated).
-_LOWER_IS_BETTER = {"human_data_positives", "unrelated_related", "related_after", "top1_after"}
+_LOWER_IS_BETTER = {
+    "human_data_positives",
+    "unrelated_related",
+    "related_after",
+    "top1_after",
+    "teacher_choice_wrong",
+}
 
 
 def _versus(methods: list[MethodResult], key: str) -> str:
@@ -416,21 +420,20 @@ def peer_verdicts(
     sd = float(off.std()) if off.size else 1.0
     affinity = -(d - float(off.mean() if off.size else 0.0)) / (sd if sd > 1e-12 else 1.0)
     pos = {m: i for i, m in enumerate(models)}
-    s = pos[suspect]
-    c_idx = [pos[c] for c in candidates]
-    r_idx = [pos[r] for r in reference]
-    clade_idx = [[pos[m] for m in (clades or {}).get(c, []) if m in pos] for c in candidates]
-    excluded = {
-        pos[c]: {pos[m] for m in (exclusions or {}).get(c, []) if m in pos} | set(extra)
-        for c, extra in zip(candidates, clade_idx, strict=True)
-    }
-    nulls, how = null_sets(c_idx, r_idx, min_reference, excluded)
-    if how == "uncalibrated":
-        return affinity[s, c_idx], np.zeros(len(c_idx), dtype=bool)
-    z = calibrate(affinity, s, c_idx, nulls, NULL, clade_idx)
-    dof = np.array([max(len(n) - 1, 1) for n in nulls])
-    p_raw = np.minimum(1.0, clade_tests(clade_idx, len(c_idx)) * tail_probability(z, dof))
-    return np.asarray(z, dtype=float), holm(p_raw) < alpha
+    cal = calibrate_candidates(
+        affinity,
+        pos[suspect],
+        [pos[c] for c in candidates],
+        [pos[r] for r in reference],
+        min_reference=min_reference,
+        exclusions={
+            pos[c]: {pos[m] for m in members if m in pos}
+            for c, members in (exclusions or {}).items()
+            if c in pos
+        },
+        clades=[[pos[m] for m in (clades or {}).get(c, []) if m in pos] for c in candidates],
+    )
+    return np.asarray(cal.z, dtype=float), cal.related(alpha)
 
 
 def _outcome(
@@ -440,8 +443,13 @@ def _outcome(
     families: dict[str, str],
     seconds: float,
     best: str | None = None,
+    choice: str = "",
 ) -> SuspectOutcome:
-    """The outcome of one suspect from its ranked candidates (best first)."""
+    """The outcome of one suspect from its ranked candidates (best first).
+
+    ``choice``: the candidate the which-candidate test names (it beats every
+    other candidate; :mod:`detector.teacher_choice`), "" when none or not run.
+    """
     top = ranked[0]
     related = [c.model for c in ranked if c.related]
     expected, exact, fam, expected_related = "", None, None, None
@@ -485,6 +493,10 @@ def _outcome(
         related_after=[m for m in related if released_after(lin, m, s)],
         top1_after=released_after(lin, top.model, s),
         top=ranked[:3],
+        choice=choice,
+        choice_right=(choice in entry.family_models)
+        if entry.kind == "teacher" and choice
+        else None,
     )
 
 
@@ -493,8 +505,12 @@ def _metrics(
     outcomes: list[SuspectOutcome],
     values: list[dict[str, float]],
     ranked: list[list[CandidateRank]],
+    with_choice: bool = False,
 ) -> dict[str, float]:
-    """Every metric of one method (see the module docstring)."""
+    """Every metric of one method (see the module docstring).
+
+    ``with_choice``: the method ran the which-candidate test (ours).
+    """
     from sklearn.metrics import roc_auc_score
 
     by_kind: dict[str, list[SuspectOutcome]] = {}
@@ -542,6 +558,8 @@ def _metrics(
         "n_stealth": len(by_kind.get("stealth", [])),
         "stealth_top1_vendor": count("stealth", "family"),
         "stealth_top1_family": count("stealth", "exact"),
+        "teacher_choice_right": _choice_count(by_kind.get("teacher", []), True, with_choice),
+        "teacher_choice_wrong": _choice_count(by_kind.get("teacher", []), False, with_choice),
         "n_negative": len(by_kind.get("negative", [])),
         "human_data_positives": int(sum(o.n_related > 0 for o in by_kind.get("negative", []))),
         "n_unrelated": unrelated,
@@ -554,6 +572,11 @@ def _metrics(
         "related_after": int(sum(bool(o.related_after) for o in dated)),
         "top1_after": int(sum(bool(o.top1_after) for o in dated)),
     }
+
+
+def _choice_count(outcomes: list[SuspectOutcome], right: bool, ran: bool) -> float:
+    """Teachers named by the which-candidate test, right or wrong; NaN where it never ran (peers)."""
+    return float(sum(o.choice_right is right for o in outcomes)) if ran else float("nan")
 
 
 def _ours(
@@ -572,7 +595,7 @@ def _ours(
     outcomes, values, ranked_all, roles = [], [], [], []
     for entry in plan:
         ts = time.perf_counter()
-        result: ScoreResult = score(
+        result = score(
             evidence,
             entry.suspect,
             entry.candidates,
@@ -582,6 +605,7 @@ def _ours(
             alpha=alpha,
             **({"lineage": lin} if use_lineage else {}),
         )
+        assert isinstance(result, ScoreResult)  # no baseline: a score, not a shift
         ranked = [
             CandidateRank(c.model, float(c.z), bool(c.related), float(c.score), list(c.ci))
             for c in result.candidates
@@ -589,7 +613,16 @@ def _ours(
         values.append({c.model: float(c.z) for c in result.candidates})
         ranked_all.append(ranked)
         roles.append(dict(getattr(result, "roles", {}) or {}))
-        outcome = _outcome(entry, ranked, lin, families, time.perf_counter() - ts, best=result.best)
+        choice = result.choice or {}
+        outcome = _outcome(
+            entry,
+            ranked,
+            lin,
+            families,
+            time.perf_counter() - ts,
+            best=result.best,
+            choice=choice.get("best", "") if choice.get("distinct") else "",
+        )
         outcomes.append(outcome)
         if progress:
             print(
@@ -662,7 +695,7 @@ def _run_peers(
     lin: pd.DataFrame,
     families: dict[str, str],
     peers: Sequence[str] | None,
-    evidence_kwargs: dict[str, Any] | None,
+    options: FeatureOptions,
     alpha: float,
     progress: bool,
     roles: list[dict],
@@ -686,9 +719,15 @@ def _run_peers(
             "llm-dna left out: the features hold no embeddings (build the evidence with "
             "the embedding channel, or name the peer in `peers` to compute them)"
         )
-    feature_kwargs = {k: v for k, v in (evidence_kwargs or {}).items() if k in _FEATURE_KEYS}
+    peer_options = FeatureOptions(  # the embedding settings only, as ever
+        embedding_model=options.embedding_model,
+        precision=options.precision,
+        cache_dir=options.cache_dir,
+        use_cache=options.use_cache,
+        device=options.device,
+    )
     results = []
-    for peer, distances in fit_peers(peer_data, names, **feature_kwargs).items():
+    for peer, distances in fit_peers(peer_data, names, peer_options).items():
         if progress:
             print(f"  peer {peer} fitted", file=sys.stderr, flush=True)
         distances = distances.loc[evidence.models, evidence.models]
@@ -704,7 +743,8 @@ def run_benchmark(
     n_bootstrap: int = 200,
     alpha: float = 0.05,
     progress: bool | None = None,
-    evidence_kwargs: dict[str, Any] | None = None,
+    channels: str | Sequence[str] | None = None,
+    options: FeatureOptions | None = None,
     source: str | None = None,
     peers: Sequence[str] | None = None,
     open_questions: Sequence[str] = (),
@@ -719,14 +759,17 @@ def run_benchmark(
         Peers need the outputs: with bare evidence (built without its
         features) they are left out, with a note.
     lineage : DataFrame or path
-        Lineage table in either format (:func:`~detector.protocol.load_lineage`).
+        Lineage table in either format (:func:`~detector.lineage.load_lineage`).
     seed, n_bootstrap, alpha
         Passed to :func:`~detector.scoring.score`.
     progress : bool, optional
         One line per suspect on stderr (None: when stderr is a terminal or in a notebook).
-    evidence_kwargs : dict, optional
-        Passed to :func:`~detector.evidence.build_evidence` (and the feature
-        options among them to the LLM DNA peer's embeddings).
+    channels : str or sequence of str, optional
+        Evidence channels (default the registry's defaults); ignored when
+        ``data`` is already evidence.
+    options : FeatureOptions, optional
+        How features are computed when ``data`` lacks them (and the LLM DNA
+        peer's embeddings: its model, precision, caches and device).
     source : str, optional
         Name of the data for the tables.
     peers : sequence of str, optional
@@ -774,7 +817,8 @@ def run_benchmark(
             "name models the data holds"
         )
     name = source or _source_name(data)
-    evidence = as_evidence(data, seed=seed, progress=progress, **(evidence_kwargs or {}))
+    options = replace(options or FeatureOptions(), progress=progress)
+    evidence = as_evidence(data, channels=channels, seed=seed, options=options)
     t_features = time.perf_counter() - t0
     families = candidate_families(lin)
     plan = benchmark_plan(lin, evidence.models, open_questions)
@@ -791,11 +835,11 @@ def run_benchmark(
         use_lineage=use_lineage,
     )
     t_scoring = time.perf_counter() - t1
-    metrics = _metrics(plan, outcomes, values, ranked)
+    metrics = _metrics(plan, outcomes, values, ranked, with_choice=True)
 
     t2 = time.perf_counter()
     peer_results, peer_names, notes = _run_peers(
-        data, evidence, plan, lin, families, peers, evidence_kwargs, alpha, progress, roles
+        data, evidence, plan, lin, families, peers, options, alpha, progress, roles
     )
     t_peers = time.perf_counter() - t2
 

@@ -554,7 +554,7 @@ class FeatureCache:
         """Store an entry atomically; a folder that cannot be written only warns."""
         if self.folder is None:
             return
-        arrays = _arrays(matrix)
+        arrays: dict[str, Any] = _arrays(matrix)
         names = [str(n) for n in names]
         meta = {"key": key, "n_rows": int(matrix.shape[0]), "checksum": ""}
         meta["checksum"] = _arrays_checksum(arrays, names)

@@ -26,10 +26,14 @@ across candidates, and the interval of ``score`` over prompt resamplings.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 from scipy import stats
 
 __all__ = [
+    "Calibration",
+    "calibrate_candidates",
     "MIN_REFERENCE",
     "MIN_SPREAD",
     "NULL",
@@ -247,3 +251,168 @@ def null_rank(
         if float(z) > best_z:
             best_z, best = float(z), (int(np.sum(side < value)), len(side))
     return best
+
+
+@dataclass
+class Calibration:
+    """Where each candidate sits among unrelated models: every number a result states.
+
+    Built by :func:`calibrate_candidates`, the one recipe behind
+    :func:`~detector.scoring.score`, the peers of the benchmark and the shift
+    test, so that a z, a p-value and a score mean the same thing everywhere.
+
+    Attributes
+    ----------
+    suspect : int
+        Row of the suspect in the affinity matrices.
+    candidates : list of int
+        Columns of the candidates.
+    nulls : list of list of int
+        For each candidate, the models forming its null (empty when uncalibrated).
+    how : str
+        How the null was formed, or ``"uncalibrated"``.
+    null : {"both", "suspect"}
+        Sides of the null (:func:`calibrate`).
+    clades : list of list of int
+        For each candidate, the models documented as having learned from it.
+    z : numpy.ndarray, shape (n_candidates,)
+        Calibrated z (the raw affinity when uncalibrated).
+    z_boot : numpy.ndarray, shape (n_bootstrap, n_candidates)
+        The same over prompt resamplings (empty when none were given).
+    p_raw, p_value : numpy.ndarray, shape (n_candidates,)
+        One-sided Student-t tail of z on the null's degrees of freedom (doubled
+        where a clade was tested too), and its Holm correction; NaN when
+        uncalibrated.
+    score : numpy.ndarray, shape (n_candidates,)
+        ``1 - tail``: the share of unrelated models expected to be less
+        similar; uncalibrated, the affinity rescaled to the matrix's range.
+    score_boot : numpy.ndarray, shape (n_bootstrap, n_candidates)
+    """
+
+    suspect: int
+    candidates: list[int]
+    nulls: list[list[int]]
+    how: str
+    null: str
+    clades: list[list[int]]
+    z: np.ndarray
+    z_boot: np.ndarray
+    p_raw: np.ndarray
+    p_value: np.ndarray
+    score: np.ndarray
+    score_boot: np.ndarray
+
+    @property
+    def calibrated(self) -> bool:
+        """Enough null models for every candidate."""
+        return self.how != "uncalibrated"
+
+    def void(self) -> Calibration:
+        """The same candidates with no numbers (NaN) and no calibration: degenerate evidence."""
+        nan = np.full(len(self.candidates), np.nan)
+        return replace(
+            self,
+            how="uncalibrated",
+            z=nan,
+            z_boot=np.full_like(self.z_boot, np.nan),
+            p_raw=nan.copy(),
+            p_value=nan.copy(),
+            score=nan.copy(),
+            score_boot=np.full_like(self.score_boot, np.nan),
+        )
+
+    def z_of(self, affinity: np.ndarray) -> np.ndarray:
+        """The candidates' z in another affinity (one channel) with the same nulls, (..., n_cand)."""
+        return calibrate(
+            affinity, self.suspect, self.candidates, self.nulls, self.null, self.clades
+        )
+
+    def related(self, alpha: float) -> np.ndarray:
+        """Holm p-value below ``alpha``, shape (n_candidates,); all False when uncalibrated."""
+        return np.nan_to_num(self.p_value, nan=1.0) < alpha
+
+    def rank_in_null(self, affinity: np.ndarray, k: int) -> tuple[int, int]:
+        """How many null models candidate ``k`` beats, and the null's size (:func:`null_rank`)."""
+        if not self.calibrated:
+            return 0, 0
+        return null_rank(
+            affinity, self.suspect, self.candidates[k], self.nulls[k], self.null, self.clades[k]
+        )
+
+
+def calibrate_candidates(
+    affinity: np.ndarray,
+    suspect: int,
+    candidates: list[int],
+    reference: list[int],
+    *,
+    min_reference: int = MIN_REFERENCE,
+    exclusions: dict[int, set[int]] | None = None,
+    clades: list[list[int]] | None = None,
+    null: str = NULL,
+    boot: np.ndarray | None = None,
+) -> Calibration:
+    """The calibration recipe: nulls, z, p-values (raw and Holm) and scores of every candidate.
+
+    Parameters
+    ----------
+    affinity : numpy.ndarray, shape (n_models, n_models)
+        Affinities in standard-deviation units (:meth:`~detector.evidence.Evidence.combined_affinity`).
+    suspect : int
+        Row of the suspect.
+    candidates, reference : list of int
+        Columns of the candidates and of the reference models.
+    min_reference : int
+        Fewest null models (:func:`null_sets`).
+    exclusions : dict of int to set of int, optional
+        Per candidate, models that must not be in its null (documented relatives).
+    clades : list of list of int, optional
+        Per candidate, the models documented as having learned from it: they
+        never calibrate it, and its z is the larger of its own and its clade's
+        (:func:`calibrate`), its p-value doubled (:func:`clade_tests`).
+    null : {"both", "suspect"}
+        Sides of the null.
+    boot : numpy.ndarray, shape (n_bootstrap, n_models, n_models), optional
+        The affinity over prompt resamplings, for the scores' intervals.
+
+    Returns
+    -------
+    Calibration
+
+    Notes
+    -----
+    Method: robust z of the suspect's affinity to a candidate among its
+    affinities to unrelated models (and, with ``null="both"``, among unrelated
+    models' affinities to the candidate), as a Student t on the null's size;
+    Holm-Bonferroni across candidates, as Model Provenance Testing corrects its
+    parent tests (Nikolic et al., NeurIPS 2025). docs/method.md, sections 4 and 8.
+    """
+    n = len(candidates)
+    clades = [list(c) for c in clades] if clades else [[] for _ in candidates]
+    excluded = {
+        c: set((exclusions or {}).get(c, ())) | set(extra)
+        for c, extra in zip(candidates, clades, strict=True)
+    }
+    nulls, how = null_sets(candidates, reference, min_reference, excluded)
+    z = calibrate(affinity, suspect, candidates, nulls, null, clades)
+    z_boot = (
+        calibrate(boot, suspect, candidates, nulls, null, clades)
+        if boot is not None
+        else np.zeros((0, n))
+    )
+    if how != "uncalibrated":
+        dof = np.array([max(len(m) - 1, 1) for m in nulls])
+        tail = tail_probability(z, dof)
+        p_raw = np.minimum(1.0, clade_tests(clades, n) * tail)
+        p_value, score = holm(p_raw), 1.0 - tail
+        score_boot = 1.0 - tail_probability(z_boot, dof) if len(z_boot) else z_boot
+    else:
+        p_raw, p_value = np.full(n, np.nan), np.full(n, np.nan)
+        # the affinity rescaled to the matrix's range; a resample can leave it, so clip
+        low, span = float(affinity.min()), max(float(np.ptp(affinity)), 1e-12)
+        score = np.clip((z - low) / span, 0.0, 1.0)
+        score_boot = np.clip((z_boot - low) / span, 0.0, 1.0)
+    return Calibration(
+        suspect, list(candidates), nulls, how, null, clades, z, z_boot, p_raw, p_value, score,
+        score_boot,
+    )  # fmt: skip

@@ -36,10 +36,18 @@ again by the next run (:data:`FAILURE_KINDS`):
   ``max_tokens`` does not help;
 - ``length``: ``finish_reason: "length"`` with no answer (a reasoning model
   spent ``max_tokens`` thinking); rerun with a larger ``max_tokens``;
+- ``refusal``: no answer text but a structured refusal (OpenAI's
+  ``message.refusal``): the model's own answer, which a rerun usually
+  repeats;
 - ``empty``: any other response without answer text.
 
 An answer cut off by ``max_tokens`` (``finish_reason: "length"`` with text)
-is kept: it is the model's text, and ``finish_reason`` says it was cut.
+is kept: it is the model's text, and ``finish_reason`` says it was cut; the
+summary counts them apart from the failures.
+
+The API key is masked (``***``) in every message when it is at least
+:data:`MIN_SECRET_CHARS` characters long; a shorter value is a placeholder for
+a server that needs no key, and masking it would garble the messages.
 
 Samples
 -------
@@ -117,6 +125,9 @@ FILTER_REASONS = frozenset(
 )
 """``finish_reason`` values that mean the provider refused to answer."""
 
+MIN_SECRET_CHARS = 8
+"""A key shorter than this is a placeholder, not a secret: it is not masked in messages."""
+
 FAILURE_KINDS = {
     "provider_error": "provider errors are usually transient: rerun the same command to retry them",
     "content_filter": (
@@ -126,6 +137,11 @@ FAILURE_KINDS = {
     "length": (
         "the model spent `max_tokens` before answering (reasoning models think first): rerun "
         "with a larger `max_tokens` into the same `out`; what is collected is kept"
+    ),
+    "refusal": (
+        "the model declined to answer (its message carries a refusal): that is its answer to "
+        "these prompts, and a rerun usually gets the same; rephrase or leave out those prompts, "
+        "or leave the model out"
     ),
     "empty": "the server sent no answer text: rerun the same command to ask again",
     "http": "rerun the same command to retry them once the cause is fixed",
@@ -191,17 +207,23 @@ class CollectSummary(Result):
             lines.append(f"a torn last line was cut off {self.out} (saved to {self.out}.torn)")
         if self.truncated:
             lines.append(
-                f"{self.truncated} answer(s) were cut off at `max_tokens` (kept, with "
-                "finish_reason 'length')"
+                f"{self.truncated} answer(s) were cut off at `max_tokens`: saved as answers, "
+                "marked finish_reason 'length'; a rerun does not ask for them again (collect "
+                "them whole with a larger `max_tokens` into another `out`)"
             )
         if self.failed:
             for reason, n in sorted(self.errors.items(), key=lambda kv: -kv[1])[:5]:
                 lines.append(f"  {n} x {reason}")
             for kind in sorted(self.kinds, key=lambda k: -self.kinds[k]):
                 lines.append(f"{self.kinds[kind]} {kind.replace('_', ' ')}: {FAILURE_KINDS[kind]}")
+            kept = (
+                "apart from the cut-off answers above, nothing incomplete"
+                if self.truncated
+                else "nothing incomplete"
+            )
             lines.append(
-                f"failures are listed in {self.failures_path}; nothing incomplete was saved as "
-                "an answer, and a rerun asks for them again"
+                f"failures are listed in {self.failures_path}; {kept} was saved as an answer, "
+                "and a rerun asks for the failures again"
             )
         return "\n".join(lines)
 
@@ -313,7 +335,8 @@ def _parse_completion(data: Any) -> dict[str, Any]:
             f"blocked by the provider's content filter (finish_reason {finish!r})",
             "content_filter",
         )
-    usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+    usage = data.get("usage")
+    usage = usage if isinstance(usage, dict) else {}
     details = usage.get("completion_tokens_details")
     details = details if isinstance(details, dict) else {}
     answer, trace = split_reasoning(_content_text(message.get("content")))
@@ -321,6 +344,9 @@ def _parse_completion(data: Any) -> dict[str, Any]:
         message.get("reasoning")
     )
     reasoning = "\n\n".join(t for t in (given.strip(), trace) if t)
+    refusal = _content_text(message.get("refusal"))
+    if not answer.strip() and refusal.strip():
+        raise _Permanent(f"the model refused: {_one_line(refusal)}", "refusal")
     if not answer.strip():
         if finish_text == "length":
             spent = _int_or_none(details.get("reasoning_tokens"))
@@ -385,7 +411,15 @@ class _Collector:
         self.bar: Any = None
 
     def redact(self, text: str) -> str:
-        return text.replace(self.key, "***") if self.key else text
+        """``text`` with the API key masked, when the key is long enough to be a secret.
+
+        A dummy key (``x``, ``none``: any value a local server accepts) is not
+        masked: masking it would garble every message holding those letters
+        (field case 26: "no answer te***t").
+        """
+        if not self.key or len(self.key) < MIN_SECRET_CHARS:
+            return text
+        return text.replace(self.key, "***")
 
     def body(self, job: _Job) -> dict[str, Any]:
         messages = []
@@ -605,6 +639,69 @@ def _run_coroutine(factory: Any) -> None:
             raise
 
 
+def _model_names(models: Sequence[str] | str) -> list[str]:
+    """The model names, stripped and deduplicated (a comma-separated string works)."""
+    names = models.split(",") if isinstance(models, str) else list(models)
+    names = list(dict.fromkeys(str(n).strip() for n in names if str(n).strip()))
+    if not names:
+        raise ProvenanceError("no models given; name them with `models`")
+    return names
+
+
+def _check_settings(
+    concurrency: int,
+    samples: int,
+    max_tries: int,
+    timeout: float,
+    temperature: float | None,
+    max_tokens: int | None,
+) -> None:
+    """Refuse a setting out of range (one line naming the parameter)."""
+    _check_number("concurrency", concurrency, 1)
+    _check_number("samples", samples, 1)
+    _check_number("max_tries", max_tries, 1)
+    if not (isinstance(timeout, (int, float)) and 0 < timeout < math.inf):
+        raise ProvenanceError(f"`timeout` must be a positive number of seconds, got {timeout!r}")
+    if temperature is not None and not (
+        isinstance(temperature, (int, float)) and 0 <= temperature <= 2
+    ):
+        raise ProvenanceError(f"`temperature` must be between 0 and 2, got {temperature!r}")
+    if max_tokens is not None:
+        _check_number("max_tokens", max_tokens, 1)
+
+
+def _plan(
+    names: list[str], plan_prompts: list[Prompt], samples: int
+) -> tuple[list[_Job], dict[tuple[str, str], str]]:
+    """Every (model, prompt, sample) request, and the normalized prompt of each (model, id)."""
+    jobs = [
+        _Job(model, p, k, p.prompt_id if k == 0 else f"{p.prompt_id}{SAMPLE_SEP}{k}")
+        for k in range(samples)
+        for p in plan_prompts
+        for model in names
+    ]
+    planned: dict[tuple[str, str], str] = {}
+    for job in jobs:
+        if (job.model, job.prompt_id) in planned:
+            raise ProvenanceError(
+                f"prompt id {job.prompt_id!r} names both a prompt and a sample of another "
+                f"prompt; rename the prompt ids ending in '{SAMPLE_SEP}<number>'"
+            )
+        planned[(job.model, job.prompt_id)] = normalize_prompt(job.prompt.prompt)
+    return jobs, planned
+
+
+def _output_path(out: str | os.PathLike[str]) -> Path:
+    """The output .jsonl file, its folder created; refuses another suffix or a folder."""
+    out_path = Path(out).expanduser()
+    if out_path.suffix.lower() not in (".jsonl", ".ndjson"):
+        raise ProvenanceError(f"`out` {out}: give a .jsonl file (records are JSON lines)")
+    if out_path.is_dir():
+        raise ProvenanceError(f"`out` {out}: is a directory; give a .jsonl file path")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    return out_path
+
+
 # ----------------------------------------------------------------- entry point
 def collect(
     endpoint: str,
@@ -635,7 +732,8 @@ def collect(
     models : sequence of str or str
         Model names as the server knows them (a comma-separated string works).
     prompts : path or sequence of Prompt or str
-        A prompts file (see :func:`load_prompts`) or the prompts themselves.
+        A prompts file, or any corpus the readers read, whose prompts and prompt ids
+        are taken (see :func:`load_prompts`), or the prompts themselves.
     out : path
         The output ``.jsonl`` file. Existing records are kept and skipped;
         nothing in it is ever overwritten.
@@ -683,47 +781,13 @@ def collect(
     progress = progress_enabled(progress)
     started = time.monotonic()
     url = chat_url(endpoint)
-    names = models.split(",") if isinstance(models, str) else list(models)
-    names = list(dict.fromkeys(str(n).strip() for n in names if str(n).strip()))
-    if not names:
-        raise ProvenanceError("no models given; name them with `models`")
-    _check_number("concurrency", concurrency, 1)
-    _check_number("samples", samples, 1)
-    _check_number("max_tries", max_tries, 1)
-    if not (isinstance(timeout, (int, float)) and 0 < timeout < math.inf):
-        raise ProvenanceError(f"`timeout` must be a positive number of seconds, got {timeout!r}")
-    if temperature is not None and not (
-        isinstance(temperature, (int, float)) and 0 <= temperature <= 2
-    ):
-        raise ProvenanceError(f"`temperature` must be between 0 and 2, got {temperature!r}")
-    if max_tokens is not None:
-        _check_number("max_tokens", max_tokens, 1)
+    names = _model_names(models)
+    _check_settings(concurrency, samples, max_tries, timeout, temperature, max_tokens)
     key = _api_key(api_key_env, url)
-
-    plan_prompts = as_prompts(prompts)
-    jobs = [
-        _Job(model, p, k, p.prompt_id if k == 0 else f"{p.prompt_id}{SAMPLE_SEP}{k}")
-        for k in range(samples)
-        for p in plan_prompts
-        for model in names
-    ]
-    planned: dict[tuple[str, str], str] = {}
-    for job in jobs:
-        if (job.model, job.prompt_id) in planned:
-            raise ProvenanceError(
-                f"prompt id {job.prompt_id!r} names both a prompt and a sample of another "
-                f"prompt; rename the prompt ids ending in '{SAMPLE_SEP}<number>'"
-            )
-        planned[(job.model, job.prompt_id)] = normalize_prompt(job.prompt.prompt)
+    jobs, planned = _plan(names, as_prompts(prompts), samples)
     if samples > 1 and temperature == 0:
         log.warning("%d samples at temperature 0 will be (nearly) identical", samples)
-
-    out_path = Path(out).expanduser()
-    if out_path.suffix.lower() not in (".jsonl", ".ndjson"):
-        raise ProvenanceError(f"`out` {out}: give a .jsonl file (records are JSON lines)")
-    if out_path.is_dir():
-        raise ProvenanceError(f"`out` {out}: is a directory; give a .jsonl file path")
-    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path = _output_path(out)
     params = {
         "temperature": None if temperature is None else float(temperature),
         "max_tokens": max_tokens,

@@ -17,35 +17,42 @@ columns (:mod:`detector.shapes`) and then makes alignment safe:
 Every problem a user can fix raises :class:`~detector.errors.ProvenanceError`
 with one line naming the file (and line) and what to do. Problems that are
 tolerated (empty outputs, exact duplicate rows, partial coverage) are kept in
-:attr:`Corpus.problems` and shown by :func:`inspect`.
+:attr:`Corpus.problems` and shown by :func:`~detector.inspection.inspect`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
+import logging
 import os
 import re
+import time
 import unicodedata
-from collections.abc import Iterable, Sequence
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .dumps import join_requests
 from .errors import ProvenanceError
 from .readers import FORMATS, describe, json_lines, read_tables, read_utf8
 from .reasoning import split_reasoning_series
-from .shapes import Columns, canonical_frame
+from .shapes import CONTEXT, CONTEXT_SEP, Columns, canonical_frame, chat_note, mtbench_rename_note
 
 __all__ = [
+    "BATCH_ROWS",
     "FORMATS",
+    "STREAM_BYTES",
     "Corpus",
-    "Inspection",
     "check_known",
-    "inspect",
     "json_lines",
     "load_corpus",
+    "load_corpus_streamed",
     "normalize_prompt",
     "prompt_id",
     "read_utf8",
@@ -57,12 +64,30 @@ COLUMNS = ("model", "prompt_id", "sample", "prompt", "output", "reasoning")
 SAMPLE_SEP = "#s"
 """Separator of a sample number in a prompt id (``<id>#s<k>``, as ``collect`` writes)."""
 
+log = logging.getLogger(__name__)
+
 _SAMPLE_ID = re.compile(r"^(?P<base>.+)#s(?P<k>\d+)$")
 
 
-def check_known(names: Iterable[str], known: Sequence[str], what: str = "model") -> None:
-    """Raise a one-line error naming the unknown ``names`` and listing ``known``."""
+def check_known(
+    names: Iterable[str],
+    known: Sequence[str],
+    what: str = "model",
+    absent: Mapping[str, str] | None = None,
+) -> None:
+    """Raise a one-line error naming the unknown ``names`` and listing ``known``.
+
+    ``absent`` maps models that were in the data but have no usable output
+    left (:attr:`Corpus.excluded`) to why: such a name is reported as that,
+    not as unknown.
+    """
     unknown = [n for n in names if n not in set(known)]
+    gone = [n for n in unknown if absent and n in absent]
+    if gone and absent:
+        raise ProvenanceError(
+            f"{what} {gone[0]!r} has no usable outputs ({absent[gone[0]]}); collect its "
+            "outputs again, or leave it out"
+        )
     if unknown:
         raise ProvenanceError(
             f"unknown {what} {', '.join(map(repr, unknown))}; known models: {', '.join(known)}"
@@ -111,11 +136,20 @@ class Corpus:
     problems : list of str
         Tolerated problems found while loading (excluded rows, duplicates,
         repeated samples, partial coverage).
+    notes : list of str
+        What loading did that a reader should know and that is not a problem
+        (MT-Bench models named by their answer file, ...); shown by
+        :func:`inspect`.
+    excluded : dict of str to str
+        Models of the source with no usable output left (every output empty,
+        or only a reasoning trace), with why: a role naming one is told so.
     """
 
     df: pd.DataFrame
     source: str = "<memory>"
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    excluded: dict[str, str] = field(default_factory=dict)
 
     # ----------------------------------------------------------- alignment
     @property
@@ -175,7 +209,7 @@ class Corpus:
 
     def check_models(self, names: Iterable[str], what: str = "model") -> None:
         """Raise a one-line error if any name is not a model of this corpus."""
-        check_known(names, self.models, what)
+        check_known(names, self.models, what, self.excluded)
 
     def subset(
         self, models: Iterable[str] | None = None, prompt_ids: Iterable[str] | None = None
@@ -188,7 +222,13 @@ class Corpus:
             mask &= self.df["model"].isin(models)
         if prompt_ids is not None:
             mask &= self.df["prompt_id"].isin(set(prompt_ids))
-        return Corpus(self.df[mask].reset_index(drop=True), self.source, list(self.problems))
+        return Corpus(
+            self.df[mask].reset_index(drop=True),
+            self.source,
+            list(self.problems),
+            list(self.notes),
+            dict(self.excluded),
+        )
 
     def outputs(
         self, model: str, prompt_ids: Sequence[str] | None = None, sample: int = 0
@@ -242,7 +282,9 @@ class Corpus:
         )
 
     def _repr_html_(self) -> str:
-        return inspect(self)._repr_html_()
+        """The repr and the outputs per model (``detector.inspect`` shows the rest)."""
+        counts = self.df.groupby("model", sort=True).size().rename("outputs").to_frame()
+        return f"<p>{html.escape(repr(self))}</p>" + counts.to_html()
 
 
 # --------------------------------------------------------------- loading
@@ -255,6 +297,7 @@ def load_corpus(
     output_col: str | None = None,
     id_col: str | None = None,
     questions: str | os.PathLike[str] | None = None,
+    sep: str | None = None,
     texts_on_disk: bool | None = None,
 ) -> Corpus:
     """Load a corpus of model outputs.
@@ -278,11 +321,14 @@ def load_corpus(
     questions : path, optional
         The MT-Bench ``question.jsonl`` of MT-Bench answers, when it is not
         beside their ``model_answer`` folder.
+    sep : str, optional
+        The delimiter of CSV and TSV files (``";"``, ``"\\t"``, ...); sniffed
+        from each file's header when omitted.
     texts_on_disk : bool, optional
         For Parquet sources: read them in batches and keep the texts on disk,
-        memory-mapped (:mod:`detector.corpus_stream`), so memory holds the
+        memory-mapped (:func:`load_corpus_streamed`), so memory holds the
         short columns only. None (default): when the files are larger than
-        :data:`~detector.corpus_stream.STREAM_BYTES` (2 GiB).
+        :data:`STREAM_BYTES` (2 GiB).
 
     Returns
     -------
@@ -297,13 +343,6 @@ def load_corpus(
         samples, or no usable outputs.
     """
     if texts_on_disk is not False and format in (None, "parquet") and questions is None:
-        from .corpus_stream import (
-            STREAM_BYTES,
-            load_corpus_streamed,
-            parquet_bytes,
-            parquet_sources,
-        )
-
         files = parquet_sources(source)
         if files and (texts_on_disk or parquet_bytes(files) > STREAM_BYTES):
             return load_corpus_streamed(
@@ -317,16 +356,39 @@ def load_corpus(
         prompt_id=id_col,
         questions=None if questions is None else os.fspath(questions),  # type: ignore[arg-type]
     )
-    tables = read_tables(source, format=format)
-    frames = [canonical_frame(t, cols) for t in tables]
+    if sep is not None and (not isinstance(sep, str) or len(sep) != 1 or sep in '"\n\r'):
+        raise ProvenanceError(
+            f"`sep` must be one character other than a quote or a line end (got {sep!r}); "
+            "for a tab write '\\t'"
+        )
+    start = time.perf_counter()
+    tables = read_tables(source, format=format, sep=sep)
+    for table in tables:
+        log.debug("%s: %d records (columns: %s)", table.where, len(table.frame),
+                  ", ".join(map(str, table.frame.columns[:12])))  # fmt: skip
+    frames = join_requests([canonical_frame(t, cols) for t in tables], cols.notes)
     where = describe(source)
-    return build_corpus(frames, where)
+    corpus = build_corpus(frames, where)
+    renamed = mtbench_rename_note(cols)
+    if renamed:  # names the user will not find in the files: said at once
+        warnings.warn(renamed, UserWarning, stacklevel=2)
+    chats = chat_note(cols)
+    corpus.notes.extend(cols.notes + [n for n in (renamed, chats) if n])
+    log.info(
+        "read %s: %d outputs of %d models on %d prompts from %d table(s) in %.2f s%s",
+        where, len(corpus.df), corpus.n_models, corpus.n_prompts, len(tables),
+        time.perf_counter() - start,
+        f"; {len(corpus.problems)} problem(s), see inspect" if corpus.problems else "",
+    )  # fmt: skip
+    return corpus
 
 
 def build_corpus(frames: list[pd.DataFrame], source: str) -> Corpus:
     """Validate and normalize canonical frames (see :mod:`detector.shapes`) into a corpus."""
     problems: list[str] = []
     has_ids = [("prompt_id" in f.columns and bool(f["prompt_id"].notna().all())) for f in frames]
+    if any("sample" in f.columns for f in frames):  # a source without samples holds sample 0
+        frames = [f if "sample" in f.columns else f.assign(sample=0) for f in frames]
     frame = pd.concat(frames, ignore_index=True, sort=False)
     if frame.empty:
         raise ProvenanceError(f"{source}: no records; give a table with model outputs")
@@ -356,15 +418,23 @@ def build_corpus(frames: list[pd.DataFrame], source: str) -> Corpus:
                 f"{int(np.flatnonzero(missing.to_numpy())[0]) + 1}) and no prompt id; fill the "
                 "prompts or give ids with `id_col`"
             )
-        out["prompt_id"] = [prompt_id(p) for p in out["prompt"]]
-    meta = [c for c in frame.columns if c not in COLUMNS and c not in out.columns]
+        context = frame[CONTEXT].fillna("") if CONTEXT in frame.columns else None
+        if context is None:
+            out["prompt_id"] = [prompt_id(p) for p in out["prompt"]]
+        else:  # a later exchange of a chat: its id covers the earlier user turns
+            out["prompt_id"] = [
+                prompt_id(f"{c}{CONTEXT_SEP}{p}" if c else p)
+                for c, p in zip(context, out["prompt"], strict=True)
+            ]
+    meta = [c for c in frame.columns if c not in COLUMNS and c not in out.columns and c != CONTEXT]
     for c in meta:
         out[c] = frame[c].to_numpy()
-    out = _drop_empty(out, source, problems)
+    excluded: dict[str, str] = {}
+    out = _drop_empty(out, source, problems, excluded)
     out = _dedupe(out, source, problems, explicit_samples)
     out["sample"] = out["sample"].astype(np.int64)
     out = out[list(COLUMNS) + [c for c in out.columns if c not in COLUMNS]]
-    corpus = Corpus(out.reset_index(drop=True), source, problems)
+    corpus = Corpus(out.reset_index(drop=True), source, problems, excluded=excluded)
     cov = corpus.coverage()
     if cov.nunique() > 1:
         full = corpus.n_prompts
@@ -454,7 +524,10 @@ def _check_one_text_per_id(out: pd.DataFrame, source: str) -> None:
         out.loc[missing, "prompt"] = out.loc[missing, "prompt_id"].map(lookup).fillna("")
 
 
-def _drop_empty(out: pd.DataFrame, source: str, problems: list[str]) -> pd.DataFrame:
+def _drop_empty(
+    out: pd.DataFrame, source: str, problems: list[str], excluded: dict[str, str]
+) -> pd.DataFrame:
+    """Rows without an answer dropped; ``excluded`` receives the models left with none."""
     trace_only = out.pop("_trace_only") if "_trace_only" in out.columns else False
     empty = out["output"].isna() | (out["output"].astype(str).str.strip() == "")
     plain = empty & ~trace_only
@@ -463,6 +536,23 @@ def _drop_empty(out: pd.DataFrame, source: str, problems: list[str]) -> pd.DataF
         problems.append(
             f"{int(plain.sum())} null or empty output(s) excluded: "
             + ", ".join(f"{m} ({n})" for m, n in by_model.items())
+        )
+    kept = set(out.loc[~empty, "model"])
+    for model, rows in out.loc[empty].groupby("model"):
+        if model not in kept:
+            traces = (
+                int(trace_only.loc[rows.index].sum()) if isinstance(trace_only, pd.Series) else 0
+            )
+            n = len(rows)
+            excluded[str(model)] = (
+                f"all {n} of its outputs are null or empty"
+                if not traces
+                else f"all {n} of its outputs are empty or only a reasoning trace"
+            )
+    if excluded:
+        problems.append(
+            "model(s) with no usable output, left out: "
+            + ", ".join(f"{m} ({why})" for m, why in sorted(excluded.items()))
         )
     out = out.loc[~empty].copy()
     if out.empty:
@@ -502,4 +592,137 @@ def _dedupe(
     return out
 
 
-from .inspection import Inspection, inspect  # noqa: E402  (inspection imports Corpus)
+# --------------------------------------------------------------- larger than memory
+# Parquet sources larger than STREAM_BYTES are read record batch by record batch: every
+# batch is normalized by load_corpus (the same shapes, column names, reasoning traces and
+# checks), its texts (prompt, output, reasoning) go to a TextSpool (detector.text_store:
+# flat files, memory-mapped back as ordinary str columns) and only the short columns
+# (model, prompt id, sample) stay in memory. What spans batches is checked again over the
+# whole corpus: one prompt text per prompt id (by a hash of the normalized text), and
+# repeated answers of one model to one prompt, numbered as samples in file order (as the
+# whole file would be).
+#: Parquet sources larger than this (bytes on disk, all files) load with their texts on disk.
+STREAM_BYTES = 2 * 2**30
+#: Records per batch.
+BATCH_ROWS = 250_000
+_TEXT = ("prompt", "output", "reasoning")
+_PARTIAL = "partial coverage"
+
+
+def parquet_sources(source: Any) -> list[Path] | None:
+    """The Parquet files of ``source`` (a file, a folder of them, or several paths), else None."""
+    if isinstance(source, (str, os.PathLike)):
+        paths = [Path(source)]
+    elif isinstance(source, (list, tuple)) and all(
+        isinstance(s, (str, os.PathLike)) for s in source
+    ):
+        paths = [Path(s) for s in source]
+    else:
+        return None
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found = sorted(q for q in p.rglob("*") if q.is_file() and not q.name.startswith("."))
+            if not found or any(q.suffix.lower() not in (".parquet", ".pq") for q in found):
+                return None
+            files += found
+        elif p.is_file() and p.suffix.lower() in (".parquet", ".pq"):
+            files.append(p)
+        else:
+            return None
+    return files or None
+
+
+def load_corpus_streamed(
+    files: Sequence[str | os.PathLike[str]],
+    *,
+    batch_rows: int = BATCH_ROWS,
+    texts: str | os.PathLike[str] | None = None,
+    **load_kwargs: Any,
+) -> Any:
+    """Load Parquet files batch by batch, the texts to disk (see the module docstring).
+
+    Parameters
+    ----------
+    files : sequence of path
+        Parquet files, read in order as one corpus.
+    batch_rows : int
+        Records per batch.
+    texts : path, optional
+        Folder for the texts (default: a temporary folder removed with the
+        corpus).
+    **load_kwargs
+        Column options of :func:`~detector.corpus.load_corpus`
+        (``model_col``, ``prompt_col``, ``output_col``, ``id_col``).
+
+    Returns
+    -------
+    Corpus
+
+    Raises
+    ------
+    ProvenanceError
+        As :func:`~detector.corpus.load_corpus`, for any batch or across them.
+    """
+    import pyarrow.parquet as pq
+
+    from .text_store import TextSpool
+
+    spool = TextSpool(_TEXT, None if texts is None else Path(texts))
+    metas: list[pd.DataFrame] = []
+    problems: list[str] = []
+    where = ", ".join(str(f) for f in files)
+    for path in files:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=int(batch_rows)):
+            part = load_corpus(batch.to_pandas(), **load_kwargs)
+            df = part.df
+            spool.append(df)
+            keep = [c for c in df.columns if c not in _TEXT]
+            meta = df[keep].copy()
+            meta["_prompt_hash"] = pd.util.hash_pandas_object(
+                df["prompt"].map(normalize_prompt), index=False
+            ).to_numpy()
+            metas.append(meta)
+            # partial coverage is a property of the whole corpus: said once, below
+            problems += [
+                p for p in part.problems if p not in problems and not p.startswith(_PARTIAL)
+            ]
+    if not metas:
+        raise ProvenanceError(f"{where}: no records; give a table with model outputs")
+    meta = pd.concat(metas, ignore_index=True, sort=False)
+    _check_across_batches(meta, where)
+    if meta.duplicated(["model", "prompt_id", "sample"]).any():  # repeats split across batches
+        meta["sample"] = meta.groupby(["model", "prompt_id"], sort=False).cumcount()
+        problems.append("answers repeated across batches numbered as samples in file order")
+    frame = meta.drop(columns="_prompt_hash")
+    for c in _TEXT:
+        frame[c] = spool.column(c)
+    order = ["model", "prompt_id", "sample", *_TEXT]
+    frame = frame[order + [c for c in frame.columns if c not in order]]
+    corpus = Corpus(frame, where, problems)
+    cov = corpus.coverage()
+    if cov.nunique() > 1:  # as build_corpus says it
+        partial = cov[cov < corpus.n_prompts]
+        problems.append(
+            f"{_PARTIAL} (compared on shared prompts): "
+            + ", ".join(f"{m} answers {n} of {corpus.n_prompts}" for m, n in partial.items())
+        )
+    return corpus
+
+
+def _check_across_batches(meta: pd.DataFrame, where: str) -> None:
+    """One prompt text per prompt id over the whole corpus (empty texts aside)."""
+    empty = pd.util.hash_pandas_object(pd.Series([""]), index=False).iloc[0]
+    has = meta["_prompt_hash"].to_numpy() != empty
+    texts = meta.loc[has].groupby("prompt_id")["_prompt_hash"].nunique()
+    clash = texts[texts > 1]
+    if len(clash):
+        raise ProvenanceError(
+            f"{where}: prompt id {clash.index[0]!r} names {int(clash.iloc[0])} different prompt "
+            'texts in different parts of the data; pass `id_col` "" to derive ids from the text'
+        )
+
+
+def parquet_bytes(files: Sequence[Path]) -> int:
+    """Bytes on disk of the files."""
+    return int(np.sum([f.stat().st_size for f in files]))

@@ -32,6 +32,15 @@ Flags of one output (thresholds are the module constants below):
     text, so one question asked under several ids counts once; by id when
     the prompt text is missing).
 
+``placeholder``
+    Not an answer but the printed form of a program object: a streaming
+    placeholder such as ``ModelResponseStream(id=..., choices=[...])``
+    (LiteLLM), a ``ChatCompletion(...)`` or ``Message(...)`` repr, or
+    ``<generator object ... at 0x...>``: what a collection script saves when
+    it stores the object instead of its text (:data:`PLACEHOLDER`). Prose
+    that merely mentions such a call is not flagged: the whole output must be
+    one ``Name(key=...)`` expression or one ``<... object at 0x...>``.
+
 A model is degenerate when at least :data:`DEGENERATE_SHARE` of its outputs
 are flagged.
 
@@ -51,6 +60,7 @@ over half of each long output).
 
 from __future__ import annotations
 
+import re
 import zlib
 from typing import TYPE_CHECKING
 
@@ -67,6 +77,7 @@ __all__ = [
     "LOOP_SAMPLE",
     "LOOP_WINDOW_BITS",
     "NEAR_EMPTY_CHARS",
+    "PLACEHOLDER",
     "REPEAT_MIN_PROMPTS",
     "degenerate_models",
     "degenerate_outputs",
@@ -94,7 +105,13 @@ DEGENERATE_SHARE = 0.5
 LOOP_SAMPLE = 200
 """Outputs per model whose loop ratio is measured first (:func:`degenerate_models`)."""
 
-FLAGS = ("near_empty", "loop", "repeated")
+FLAGS = ("near_empty", "loop", "repeated", "placeholder")
+
+PLACEHOLDER = re.compile(
+    r"\A\s*(?:[A-Z][A-Za-z0-9_.]*\((?:\)|[a-z_][a-z0-9_]*=[\s\S]*\))"
+    r"|<[\w.]+ object(?: [\w.<>]+)? at 0x[0-9a-fA-F]+>)\s*\Z"
+)
+"""The printed form of a program object (``Name(key=...)``, ``<x object at 0x...>``)."""
 
 _INVISIBLE = r"[\s\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
 
@@ -124,7 +141,7 @@ def degenerate_outputs(corpus: Corpus) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Index aligned with ``corpus.df``; boolean columns ``near_empty``,
-        ``loop``, ``repeated`` and ``any``, and ``loop_ratio`` (float, NaN
+        ``loop``, ``repeated``, ``placeholder`` and ``any``, and ``loop_ratio`` (float, NaN
         for outputs too short to test).
     """
     return _flags(corpus)
@@ -144,9 +161,11 @@ def _flags(corpus: Corpus, loop_rows: np.ndarray | None = None) -> pd.DataFrame:
     lengths = np.zeros(n, dtype=np.int64)
     text_hash = np.zeros(n, dtype=np.uint64)
     asked_hash = np.zeros(n, dtype=np.uint64)
+    placeholder = np.zeros(n, dtype=bool)
     for rows in row_slices(n):
         text = df["output"].iloc[rows].astype(str)
         lengths[rows] = text.str.len().to_numpy()
+        placeholder[rows] = text.str.match(PLACEHOLDER).to_numpy(dtype=bool)
         text_hash[rows] = pd.util.hash_pandas_object(text.str.strip(), index=False).to_numpy()
         # a prompt is its text (the same question under two ids is one prompt), else its id
         part = df.iloc[rows]
@@ -181,6 +200,7 @@ def _flags(corpus: Corpus, loop_rows: np.ndarray | None = None) -> pd.DataFrame:
             "near_empty": near_empty,
             "loop": np.nan_to_num(ratio, nan=1.0) < LOOP_RATIO,
             "repeated": repeated,
+            "placeholder": placeholder,
         },
         index=df.index,
     )
@@ -228,6 +248,10 @@ def degenerate_models(corpus: Corpus, flags: pd.DataFrame | None = None) -> dict
             parts.append(f"{int(row['near_empty'])} of {n} outputs empty or near-empty")
         if row["loop"]:
             parts.append(f"{int(row['loop'])} of {n} outputs are repetition loops")
+        if row["placeholder"]:
+            parts.append(
+                f"{int(row['placeholder'])} of {n} outputs are printed program objects, not answers"
+            )
         result[str(model)] = "; ".join(parts)
     return result
 

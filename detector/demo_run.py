@@ -12,7 +12,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from .corpus import Corpus, inspect, load_corpus
+from .corpus import Corpus, load_corpus
+from .inspection import inspect
 from .params import check_seed
 from .score_table import score_table
 
@@ -39,6 +40,7 @@ def run_demo(
 ) -> str:
     """Run inspect and score on the demo corpus; return the printed summary."""
     from .evidence import build_evidence
+    from .featureset import FeatureOptions
     from .scoring import score
 
     seed = check_seed(seed)
@@ -49,7 +51,8 @@ def run_demo(
         inspect(corpus).to_text(),
         "",
     ]
-    evidence = build_evidence(corpus, cache_dir=cache_dir, progress=progress, seed=seed)
+    options = FeatureOptions(cache_dir=cache_dir, progress=progress)
+    evidence = build_evidence(corpus, seed=seed, options=options)
     expected = {
         "student-of-atlas": "documented: distilled from atlas",
         "human-sft-13b": "documented: human-written data only (negative control)",

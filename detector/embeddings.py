@@ -64,7 +64,7 @@ _BF16_VERDICTS: dict[tuple[str, str], tuple[bool, float]] = {}
 def embedding_space(
     model: str | os.PathLike[str] | None = None,
     *,
-    precision: str = "auto",
+    precision: Precision = "auto",
     cache_dir: str | os.PathLike[str] | None | Literal[False] = None,
     device: str | None = None,
 ) -> str:
@@ -96,7 +96,7 @@ def embedding_space(
         model,
         cache_dir=cache_dir,
         precision=precision,
-        device=device,  # type: ignore[arg-type]
+        device=device,
         show_progress=False,
     )
     return embedder.space
@@ -240,8 +240,11 @@ class Embedder:
             )
         self.tokenizer = tokenizer
         self._template = _template(tokenizer, self.name)
-        model_window = self.model.max_seq_length or getattr(tokenizer, "model_max_length", 512)
-        model_window = int(min(model_window, 1_000_000))
+        seq_length = self.model.max_seq_length
+        if seq_length:
+            model_window = min(int(seq_length), 1_000_000)
+        else:
+            model_window = min(int(getattr(tokenizer, "model_max_length", 512)), 1_000_000)
         self.window = min(int(chunk_tokens), model_window)
         self.content_tokens = self.window - self._template.n_special
         if self.content_tokens < 1:
@@ -666,9 +669,12 @@ class EmbeddingFeatures(TransformerMixin, BaseEstimator):
         self.device = device
         self.show_progress = show_progress
 
+    embedder_: Embedder | None  # fitted: the loaded model (None until fit)
+
     def _embedder(self) -> Embedder:
-        if getattr(self, "embedder_", None) is None:
-            self.embedder_ = Embedder(
+        embedder: Embedder | None = getattr(self, "embedder_", None)
+        if embedder is None:
+            embedder = self.embedder_ = Embedder(
                 self.model,
                 cache_dir=self.cache_dir,
                 precision=self.precision,
@@ -679,8 +685,8 @@ class EmbeddingFeatures(TransformerMixin, BaseEstimator):
                 device=self.device,
                 show_progress=self.show_progress,
             )
-            self.n_features_out_ = self.embedder_.dim
-        return self.embedder_
+            self.n_features_out_ = embedder.dim
+        return embedder
 
     def fit(self, X: Iterable[str] | None = None, y: Any = None) -> EmbeddingFeatures:
         """Load the model; X and y are ignored."""

@@ -30,17 +30,22 @@ carries no consistent signal on a corpus gets no weight there.
 
 from __future__ import annotations
 
+import hashlib
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from . import channels as registry
-from .corpus import Corpus
+from .corpus import Corpus, normalize_prompt
 from .errors import ProvenanceError
-from .features import Features, as_features, parse_channels
+from .features import FeatureOptions, Features, as_features, parse_channels
 from .similarity import SimilarityTensor, mean_over_prompts, prompt_centred_similarity
-from .streaming import stream_by_default
+from .streaming import SPLIT_REPEATS, bootstrap_counts, split_halves, stream_by_default
+
+log = logging.getLogger(__name__)
 
 #: Affinities (SD units) spread less than this between pairs of models: the models'
 #: outputs are indistinguishable (identical outputs give exactly 0), and neither a
@@ -113,6 +118,11 @@ class Evidence:
         Combination weights (sum to 1).
     features : Features or None
         The per-text features the evidence was built from.
+    draw_order : numpy.ndarray or None, shape (n_prompts,)
+        Where each prompt stands when prompts are drawn at random (the split
+        halves, the bootstrap): the rank of its text (:func:`content_order`),
+        so the draws do not depend on how the ids are spelled; None: by
+        position.
     """
 
     models: list[str]
@@ -122,6 +132,7 @@ class Evidence:
     reliability: dict[str, float] = field(default_factory=dict)
     weights: dict[str, float] = field(default_factory=dict)
     features: Features | None = None
+    draw_order: np.ndarray | None = None
 
     @property
     def n_prompts(self) -> int:
@@ -138,7 +149,7 @@ class Evidence:
         None when every such channel is a model-level profile.
         """
         for name, channel in self.channels.items():
-            if registry.get(name).masks_empty:  # over part of the outputs only
+            if registry.get(name).coverage.masks_empty:  # over part of the outputs only
                 continue
             shared = getattr(channel, "shared_counts", None)
             if shared is not None:
@@ -261,34 +272,25 @@ def _partial_channel(
     )
 
 
-def bootstrap_counts(n_prompts: int, n_bootstrap: int, seed: int) -> np.ndarray:
-    """Multinomial prompt resampling counts, shape (n_bootstrap, n_prompts), float64.
-
-    The draws every bootstrap of this package uses (scores, tree supports),
-    so streamed evidence (:mod:`detector.streaming`) can prepare them in
-    its one pass.
-    """
-    rng = np.random.default_rng(seed)
-    uniform = np.full(n_prompts, 1 / n_prompts)
-    return rng.multinomial(n_prompts, uniform, size=n_bootstrap).astype(np.float64)
-
-
 def split_half_reliability(
     channel: Any,
     n_prompts: int,
     seed: int = 0,
-    repeats: int = 4,
+    repeats: int = SPLIT_REPEATS,
     pairs: np.ndarray | None = None,
+    order: np.ndarray | None = None,
 ) -> float:
     """Spearman-Brown corrected split-half reliability of a channel's affinity matrix.
 
+    The mean correlation over ``repeats`` random halves of the prompts
+    (:data:`~detector.streaming.SPLIT_REPEATS`, 32: with 4, one draw of halves
+    on 20 prompts could give a channel weight 0 or not, field case 27).
     ``pairs`` (n_models, n_models), when given, limits it to the model pairs
     that hold (those sharing some prompt in a channel of partial coverage).
+    ``order``: the prompts' draw order (:attr:`Evidence.draw_order`).
     """
-    rng = np.random.default_rng(seed)
     values = []
-    for _ in range(repeats):
-        half = rng.permutation(n_prompts) < n_prompts // 2
+    for half in split_halves(n_prompts, seed, repeats, order):
         a = _off_diagonal(channel.affinity(half.astype(float)), pairs)
         b = _off_diagonal(channel.affinity((~half).astype(float)), pairs)
         if len(a) < 2 or a.std() < 1e-12 or b.std() < 1e-12:
@@ -302,7 +304,7 @@ def split_half_reliability(
 def build_evidence(
     data: Corpus | Features,
     *,
-    channels: str | list[str] | tuple[str, ...] | None = None,
+    channels: str | Sequence[str] | None = None,
     models: list[str] | None = None,
     prompt_ids: list[str] | None = None,
     control_format: bool = True,
@@ -311,7 +313,7 @@ def build_evidence(
     seed: int = 0,
     streaming: bool | None = None,
     n_bootstrap: int = 0,
-    **feature_kwargs: Any,
+    options: FeatureOptions | None = None,
 ) -> Evidence:
     """Build the per-channel similarity evidence for a set of models.
 
@@ -350,10 +352,10 @@ def build_evidence(
         Bootstrap resamplings the caller will ask for with this ``seed``
         (:func:`bootstrap_counts`); streamed evidence prepares them in its
         one pass (others cost one more pass). Ignored in memory.
-    **feature_kwargs
-        Passed to :func:`~detector.features.compute_features`
-        (``embedding_model``, ``precision``, ``cache_dir``, ``progress``,
-        ``shard_rows``, ``executor``, ...).
+    options : FeatureOptions, optional
+        How features are computed where ``data`` lacks them
+        (:func:`~detector.features.compute_features`); its ``shard_rows``,
+        ``executor`` and ``progress`` also drive streamed evidence.
 
     Returns
     -------
@@ -361,7 +363,8 @@ def build_evidence(
     """
     wanted = parse_channels(channels)
     covariate_channel = [registry.COVARIATE_CHANNEL] if control_format else []
-    features = as_features(data, list(dict.fromkeys(wanted + covariate_channel)), **feature_kwargs)
+    options = options or FeatureOptions()
+    features = as_features(data, list(dict.fromkeys(wanted + covariate_channel)), options)
     corpus = features.corpus
     df = corpus.df
     models = corpus.models if models is None else list(models)
@@ -373,9 +376,13 @@ def build_evidence(
     if len(rows) == 0:
         raise ProvenanceError("no outputs left for the chosen models and prompts")
     # only the columns read below (a partial channel's source text), not every output's text
-    sources = [registry.get(n).source for n in wanted if registry.get(n).masks_empty]
+    sources = [registry.get(n).source for n in wanted if registry.get(n).coverage.masks_empty]
     sub = df[[c for c in dict.fromkeys(["model", "prompt_id", *sources]) if c in df]].iloc[rows]
     pids = sorted(sub["prompt_id"].unique().tolist())
+    first = rows[~sub["prompt_id"].duplicated().to_numpy()]  # one row per prompt: its text
+    texts = df[[c for c in ("prompt_id", "prompt") if c in df]].iloc[first]
+    rank = {pid: k for k, pid in enumerate(content_order(texts))}
+    order = np.array([rank[p] for p in pids], dtype=np.int64)
     model_idx = sub["model"].map({m: i for i, m in enumerate(models)}).to_numpy()
     prompt_idx = sub["prompt_id"].map({p: i for i, p in enumerate(pids)}).to_numpy()
     kinds = {
@@ -392,11 +399,11 @@ def build_evidence(
     if streaming:
         # A channel over part of the outputs (reasoning traces) is small by nature:
         # it is built in memory beside the streamed ones.
-        partial = {n: k for n, k in kinds.items() if registry.get(n).masks_empty}
+        partial = {n: k for n, k in kinds.items() if registry.get(n).coverage.masks_empty}
         streamed = {n: k for n, k in kinds.items() if n not in partial}
         built = _streamed(
             features, streamed, models, pids, rows, model_idx, prompt_idx, control_format,
-            seed, n_bootstrap, feature_kwargs,
+            seed, n_bootstrap, options, order,
         )  # fmt: skip
         if partial:
             built.update(
@@ -406,8 +413,16 @@ def build_evidence(
         built = _in_memory(
             features, kinds, models, pids, rows, sub, model_idx, prompt_idx, control_format
         )
-    evidence = Evidence(list(models), pids, built, features=features)
+    evidence = Evidence(list(models), pids, built, features=features, draw_order=order)
     _weigh(evidence, seed, fixed_weights)
+    log.info(
+        "evidence: %d models x %d prompts, %s; weights %s (split-half reliability %s%s)",
+        len(models), len(pids), "streamed block by block" if streaming else "in memory",
+        ", ".join(f"{n} {w:.2f}" for n, w in evidence.weights.items()),
+        ", ".join(f"{n} {r:.2f}" for n, r in evidence.reliability.items()),
+        "; fixed weights given" if fixed_weights is not None else "",
+    )  # fmt: skip
+    log.debug("evidence channels: %s", kinds)
     return evidence
 
 
@@ -437,7 +452,7 @@ def _in_memory(
         spec = registry.get(name)
         matrix = features.matrices[name]
         picked = matrix[rows] if hasattr(matrix, "tocsr") else np.asarray(matrix)[rows]
-        if spec.masks_empty:  # only the outputs that have the channel's text
+        if spec.coverage.masks_empty:  # only the outputs that have the channel's text
             built[name] = _partial_channel(
                 spec, picked, features.names[name], sub, model_idx, prompt_idx, models, pids, kinds
             )
@@ -474,13 +489,15 @@ def _streamed(
     control_format: bool,
     seed: int,
     n_bootstrap: int,
-    feature_kwargs: dict[str, Any],
+    options: FeatureOptions,
+    order: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """The channels from sums accumulated over blocks of prompts (:mod:`detector.streaming`)."""
     from . import streaming as st
     from .executor import make_executor
+    from .features import DEFAULT_SHARD_ROWS
     from .progress import enabled
-    from .shards import DEFAULT_SHARD_ROWS, ShardPlan
+    from .shards import ShardPlan
 
     n_rows = len(features.corpus.df)
     model_of_row = np.full(n_rows, -1, dtype=np.int64)
@@ -499,7 +516,7 @@ def _streamed(
             {n: features.matrices[n] for n in needed if n not in sharded},
         )
     else:
-        block_rows = feature_kwargs.get("shard_rows") or DEFAULT_SHARD_ROWS
+        block_rows = options.shard_rows or DEFAULT_SHARD_ROWS
         plan = ShardPlan.of(features.corpus.df, block_rows)
         blocks = st.Blocks(plan.rows, memory={n: features.matrices[n] for n in needed})
     setup = st.Setup(
@@ -508,7 +525,7 @@ def _streamed(
         {n: features.names[n] for n in needed},
         len(models),
         control_format,
-        device=feature_kwargs.get("device"),
+        device=options.device,
     )
     tasks = st.tasks_of(plan.rows, keep, model_of_row, prompt_of_row)
     return st.build_streamed_channels(
@@ -518,21 +535,67 @@ def _streamed(
         pids,
         seed=seed,
         n_bootstrap=n_bootstrap,
-        executor=make_executor(feature_kwargs.get("executor")),
-        progress=enabled(feature_kwargs.get("progress")),
+        executor=make_executor(options.executor),
+        progress=enabled(options.progress),
+        order=order,
     )
+
+
+def content_order(df: Any) -> list[str]:
+    """The prompt ids of ``df``, ordered by their prompt's text (its hash), not their spelling.
+
+    Drawn in this order (:attr:`Evidence.draw_order`), the split halves of
+    the reliability weights and the bootstrap counts depend on what the
+    prompts are, not on how their ids are spelled: the same outputs with and
+    without a ``prompt_id`` column give the same numbers (field case 27).
+    Prompts without text are ordered by their id, after a hash too.
+    """
+    first = df.drop_duplicates("prompt_id")
+    texts = first["prompt"].fillna("").astype(str) if "prompt" in first else None
+
+    def key(pid: str, text: str) -> tuple[str, str]:
+        content = normalize_prompt(text) if text.strip() else f"\x00id:{pid}"
+        return hashlib.sha1(content.encode("utf-8", "surrogatepass")).hexdigest(), str(pid)
+
+    ids = first["prompt_id"].astype(str).tolist()
+    text = texts.tolist() if texts is not None else [""] * len(ids)
+    return [pid for pid, _ in sorted(zip(ids, text, strict=True), key=lambda p: key(*p))]
+
+
+def zero_weight_notes(evidence: Evidence) -> list[str]:
+    """One line per channel that should count but got weight 0 from its reliability.
+
+    A channel without any spread here (no identity leak in any output) is
+    not named: it has nothing to weigh, and the score table says so.
+    """
+    notes = []
+    for name, weight in evidence.weights.items():
+        spec = registry.get(name)
+        if weight != 0 or spec.base_weight <= 0:
+            continue
+        channel = evidence.channels[name]
+        pairs = _pairs_with_data(channel) if spec.coverage.masks_empty else None
+        off = _off_diagonal(channel.affinity(), pairs)
+        if len(off) > 1 and float(off.std()) > 1e-12:
+            notes.append(
+                f"the {spec.label} channel has weight 0: its similarities did not repeat "
+                f"between random halves of the {evidence.n_prompts} prompts (split-half "
+                "reliability 0), so the score rests on the other channels; more prompts "
+                "would let it count"
+            )
+    return notes
 
 
 def _weigh(evidence: Evidence, seed: int, fixed_weights: dict[str, float] | None) -> None:
     """Scales, split-half reliabilities and combination weights of the channels."""
     built = evidence.channels
     for name, ch in built.items():
-        pairs = _pairs_with_data(ch) if registry.get(name).masks_empty else None
+        pairs = _pairs_with_data(ch) if registry.get(name).coverage.masks_empty else None
         off = _off_diagonal(ch.affinity(), pairs)
         sd = float(off.std()) if len(off) else 0.0
         evidence.scales[name] = (float(off.mean()) if len(off) else 0.0, sd if sd > 1e-12 else 1.0)
         evidence.reliability[name] = split_half_reliability(
-            ch, evidence.n_prompts, seed=seed, pairs=pairs
+            ch, evidence.n_prompts, seed=seed, pairs=pairs, order=evidence.draw_order
         )
     if fixed_weights is not None:
         raw = {n: float(fixed_weights.get(n, 0.0)) for n in built}
@@ -554,6 +617,8 @@ __all__ = [
     "IdentityProfile",
     "ShareProfile",
     "build_evidence",
+    "content_order",
     "mean_over_prompts",
+    "zero_weight_notes",
     "split_half_reliability",
 ]

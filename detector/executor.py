@@ -193,7 +193,7 @@ class DaskExecutor:
 
 def ordered_threads(
     fn: Callable[[T], R],
-    items: Sequence[T] | range,
+    items: Sequence[T],
     threads: int,
     window: int | None = None,
     single_blas: bool = False,
@@ -249,13 +249,10 @@ def ordered_threads(
                 break
         while pending:
             result = pending.pop(0).result()
-            nxt = next(todo, _DONE)
-            if nxt is not _DONE:
+            for nxt in todo:  # at most one more item in flight
                 pending.append(pool.submit(fn, nxt))
+                break
             yield result
-
-
-_DONE = object()
 
 
 class one_torch_thread:  # noqa: N801 - a context manager used as a function

@@ -12,12 +12,12 @@ whose features were computed once loads them in a second.
 
 from __future__ import annotations
 
-import hashlib
+import logging
 import os
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -25,15 +25,21 @@ import scipy.sparse as sp
 
 from . import channels as registry
 from .cache import FeatureCache, content_key
-from .channels import CHANNELS, FeatureOptions, parse_channels
+from .channels import CHANNELS, parse_channels
 from .cjk import CJK_TEXT_VERSION, corpus_has_cjk
 from .corpus import Corpus
 from .devices import check_device
 from .errors import ProvenanceError
+from .featureset import FeatureOptions, Features, source_hash, transformer_input
 from .lexical import LexicalFingerprint
 from .progress import enabled as progress_enabled
 from .progress import finished as progress_finished
 from .progress import stage as progress_stage
+
+log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .embeddings import Precision
 
 #: Corpora with more outputs than this are sharded when ``shard_rows`` is not given.
 AUTO_SHARD_OUTPUTS = 200_000
@@ -41,7 +47,10 @@ AUTO_SHARD_OUTPUTS = 200_000
 DEFAULT_SHARD_ROWS = 20_000
 
 __all__ = [
+    "AUTO_SHARD_OUTPUTS",
     "CHANNELS",
+    "DEFAULT_SHARD_ROWS",
+    "FeatureOptions",
     "Features",
     "as_features",
     "compute_features",
@@ -51,64 +60,10 @@ __all__ = [
 ]
 
 
-@dataclass
-class Features:
-    """Per-text channel matrices for one corpus.
-
-    Attributes
-    ----------
-    corpus : Corpus
-    matrices : dict of str to array-like
-        Channel name -> matrix of shape (n_outputs, d), rows aligned with
-        ``corpus.df`` (dense numpy, or scipy sparse for sparse channels).
-    names : dict of str to list of str
-        Column names per channel.
-    lexical : LexicalFingerprint or None
-        The fitted fingerprint (over-used terms per model), when it was
-        computed in this call rather than loaded from the cache.
-    info : dict
-        Settings the features were computed with (``embedding_model``, ...).
-    """
-
-    corpus: Corpus
-    matrices: dict[str, Any]
-    names: dict[str, list[str]]
-    lexical: Any = None
-    info: dict[str, Any] = field(default_factory=dict)
-
-
-def _texts_of(corpus: Corpus, spec: registry.ChannelSpec) -> Any:
-    """What a channel's transformer is fitted on: the texts, or the table."""
-    df = corpus.df
-    if spec.fit_on == "frame":
-        if spec.source == "output":
-            return df
-        return df.assign(output=df[spec.source].fillna(""))
-    return df[spec.source].fillna("") if spec.source in df else pd.Series([""] * len(df))
-
-
-def _source_hash(corpus: Corpus, column: str) -> str:
-    """SHA-256 of a text column other than ``output`` (reasoning traces), by row; 16 hex digits.
-
-    The corpus's content hash covers the answers only, so features of another
-    column need its texts in their key too.
-    """
-    memo = corpus.__dict__.setdefault("_source_hash", {})
-    if column not in memo:
-        df = corpus.df
-        table = df[["model", "prompt_id", "sample"]].astype(str)
-        table["text"] = df[column].fillna("").astype(str) if column in df else ""
-        digest = hashlib.sha256()
-        for row in table.sort_values(["model", "prompt_id", "sample"]).itertuples(index=False):
-            digest.update("\x1f".join(row).encode("utf-8", "surrogatepass") + b"\x1e")
-        memo[column] = digest.hexdigest()[:16]
-    return str(memo[column])
-
-
 def _cache_key(corpus: Corpus, spec: registry.ChannelSpec, options: FeatureOptions) -> str:
     parts = [corpus.content_hash(), spec.name, spec.source, spec.identity(options)]
     if spec.source != "output":  # the content hash covers the answers only
-        parts.append({"source": _source_hash(corpus, spec.source)})
+        parts.append({"source": source_hash(corpus, spec.source)})
     # CJK characters are tokens of their own since CJK_TEXT_VERSION (embeddings never changed)
     if not spec.uses_embedding_model and corpus_has_cjk(corpus, spec.source):
         parts.append({"cjk": CJK_TEXT_VERSION})
@@ -130,9 +85,10 @@ def _check_prompt_counts(corpus: Corpus, wanted: list[str]) -> None:
 def compute_features(
     corpus: Corpus,
     channels: str | Sequence[str] | None = None,
+    options: FeatureOptions | None = None,
     *,
     embedding_model: str | None = None,
-    precision: str = "auto",
+    precision: Precision = "auto",
     cache_dir: str | os.PathLike[str] | None = None,
     use_cache: bool = True,
     progress: bool | None = None,
@@ -148,6 +104,9 @@ def compute_features(
     channels : str or sequence of str, optional
         Channels of :data:`~detector.channels.REGISTRY`; default the default
         channels.
+    options : FeatureOptions, optional
+        Every setting below in one object (as the entry points pass them);
+        give either ``options`` or the keywords, not both.
     embedding_model : str, optional
         sentence-transformers name or local path; default the bundled
         all-MiniLM-L6-v2.
@@ -168,8 +127,8 @@ def compute_features(
         (whole prompts; :mod:`detector.shards`): memory bounded by the shard,
         progress per shard, and an interrupted run resumes from the shards
         already written. None (default): shards of
-        :data:`~detector.shards.DEFAULT_SHARD_ROWS` when the corpus has more
-        than :data:`~detector.shards.AUTO_SHARD_OUTPUTS` outputs or the
+        :data:`DEFAULT_SHARD_ROWS` when the corpus has more
+        than :data:`AUTO_SHARD_OUTPUTS` outputs or the
         executor is distributed, else whole matrices; 0: never.
     executor : Executor or str, optional
         Where shards are computed (:mod:`detector.executor`): None or
@@ -186,22 +145,30 @@ def compute_features(
     ------
     ProvenanceError
         An unknown channel, a channel that cannot be fitted on this few
-        prompts (``min_prompts`` of its spec: lexical needs 5), or an
-        embedding model that cannot be loaded.
+        prompts (``min_prompts`` of its spec: lexical needs 5), an embedding
+        model that cannot be loaded, or both ``options`` and keywords.
     """
-    wanted = parse_channels(channels)
-    progress = progress_enabled(progress)
-    options = FeatureOptions(
+    given = FeatureOptions(
         embedding_model=embedding_model,
         precision=precision,
         cache_dir=cache_dir,
         use_cache=use_cache,
         progress=progress,
         device=device,
+        shard_rows=shard_rows,
+        executor=executor,
     )
+    if options is not None and given != FeatureOptions():
+        raise ProvenanceError(
+            "give the feature settings either as `options` or as keywords, not both"
+        )
+    options = given if options is None else options
+    wanted = parse_channels(channels)
+    options = replace(options, progress=progress_enabled(options.progress))
     if any(registry.get(n).uses_embedding_model for n in wanted):
-        check_device(device)  # a bad option is said before anything about the data
+        check_device(options.device)  # a bad option is said before anything about the data
     _check_prompt_counts(corpus, wanted)
+    executor, shard_rows = options.executor, options.shard_rows
     if shard_rows is None or executor is not None:
         from .executor import make_executor
 
@@ -213,22 +180,29 @@ def compute_features(
         from .shards import compute_sharded_features
 
         return compute_sharded_features(corpus, wanted, options, int(shard_rows), executor)
-    store = FeatureCache(cache_dir if use_cache else False)
+    return _in_memory(corpus, wanted, options)
+
+
+def _in_memory(corpus: Corpus, wanted: list[str], options: FeatureOptions) -> Features:
+    """Every channel's whole matrix, from the cache or fitted on the whole corpus."""
+    store = FeatureCache(options.cache_dir if options.use_cache else False)
     matrices: dict[str, Any] = {}
     names: dict[str, list[str]] = {}
     lexical = None
     n_rows = len(corpus.df)
-    for name in computation_order(wanted):
+    for name in registry.computation_order(wanted):
         spec = registry.get(name)
         key = _cache_key(corpus, spec, options) if store.enabled else ""
         cached = store.load(name, key, n_rows=n_rows) if store.enabled else None
         if cached is not None:
             matrices[name], names[name] = cached
+            log.info("features %s: %d x %d from the cache", name, n_rows, len(names[name]))
+            log.debug("features %s: cache key %s", name, key)
             continue
-        progress_stage(f"{spec.label}: {n_rows} outputs ...", progress)
-        started = time.perf_counter()
+        progress_stage(f"{spec.label}: {n_rows} outputs ...", options.progress)
+        start = time.perf_counter()
         transformer = spec.make(options)
-        matrix = transformer.fit_transform(_texts_of(corpus, spec))
+        matrix = transformer.fit_transform(transformer_input(corpus.df, spec))
         matrix = sp.csr_matrix(matrix, dtype=np.float64) if spec.sparse else np.asarray(matrix)
         if not spec.sparse and not spec.uses_embedding_model:  # vectors stay float32
             matrix = matrix.astype(np.float64)
@@ -237,26 +211,20 @@ def compute_features(
         if isinstance(transformer, LexicalFingerprint):  # the answers' fingerprint
             lexical = transformer
         store.save(name, key, matrix, names[name])
-        progress_finished(spec.label, time.perf_counter() - started, progress)
-    info = {"embedding_model": embedding_model, "precision": precision}
+        log.info(
+            "features %s: %d x %d computed in %.2f s%s", name, n_rows, len(names[name]),
+            time.perf_counter() - start, "" if store.enabled else " (no cache)",
+        )  # fmt: skip
+        if not log.isEnabledFor(logging.INFO):  # said once: logged, else on the progress line
+            progress_finished(spec.label, time.perf_counter() - start, options.progress)
+    info = {"embedding_model": options.embedding_model, "precision": options.precision}
     matrices = {n: matrices[n] for n in wanted}  # in the order asked for
     names = {n: names[n] for n in wanted}
     return Features(corpus, matrices, names, lexical, info)
 
 
-def computation_order(channels: Sequence[str]) -> list[str]:
-    """Channels in the order they are computed: the embedding model's last.
-
-    The embedding stage takes most of a cold run (on 2 cores, some 30 ms
-    of CPU per text against about 0.5 ms for the other channels together),
-    so the quick channels finish first and the embedding bar's remaining
-    time is then the run's.
-    """
-    return sorted(channels, key=lambda n: registry.get(n).uses_embedding_model)
-
-
 def as_features(
-    data: Corpus | Features, channels: Sequence[str], **feature_kwargs: Any
+    data: Corpus | Features, channels: Sequence[str], options: FeatureOptions | None = None
 ) -> Features:
     """Features holding at least ``channels``, from a corpus or from features.
 
@@ -268,22 +236,23 @@ def as_features(
     ----------
     data : Corpus or Features
     channels : sequence of str
-    **feature_kwargs
-        Passed to :func:`compute_features`.
+    options : FeatureOptions, optional
+        How missing channels are computed (:func:`compute_features`).
     """
+    options = options or FeatureOptions()
     if not isinstance(data, Features):
-        return compute_features(data, list(channels), **feature_kwargs)
+        return compute_features(data, list(channels), options)
     missing = [c for c in channels if c not in data.matrices]
     if missing:
         plan = getattr(data, "plan", None)
         if plan is not None:  # sharded: the missing channels in the same shards and folder
-            feature_kwargs = {
-                **feature_kwargs,
-                "shard_rows": plan.shard_rows,
-                "cache_dir": data.cache_root,  # type: ignore[attr-defined]
-                "use_cache": True,
-            }
-        extra = compute_features(data.corpus, missing, **feature_kwargs)
+            options = replace(
+                options,
+                shard_rows=plan.shard_rows,
+                cache_dir=data.cache_root,  # type: ignore[attr-defined]
+                use_cache=True,
+            )
+        extra = compute_features(data.corpus, missing, options)
         absorb = getattr(data, "absorb", None)
         if absorb is not None and getattr(extra, "plan", None) is not None:
             absorb(extra)

@@ -496,7 +496,7 @@ def _scan(texts: pd.Series, kinds: Iterable[str] = KINDS, fast: bool = True) -> 
     kinds = set(kinds)
     values = texts.tolist()
     keys = _Keywords(values) if fast else None
-    every = {r: None for r in range(len(values))}
+    every: dict[int, list[tuple[int, int]] | None] = {r: None for r in range(len(values))}
 
     def places(keywords: Iterable[str]) -> dict[int, list[tuple[int, int]] | None]:
         if keys is None:

@@ -25,7 +25,12 @@ if TYPE_CHECKING:
 
 __all__ = ["Inspection", "inspect"]
 
-_FLAG_WORDS = {"near_empty": "near-empty", "loop": "repetition loops", "repeated": "repeated"}
+_FLAG_WORDS = {
+    "near_empty": "near-empty",
+    "loop": "repetition loops",
+    "repeated": "repeated",
+    "placeholder": "placeholder",
+}
 
 
 @dataclass
@@ -53,8 +58,8 @@ class Inspection(Result):
     degenerate : dict
         model -> why it is degenerate (see :func:`detector.degenerate.degenerate_models`).
     flagged : dict
-        model -> {"near_empty", "loop", "repeated": number of outputs}, for
-        models with any flagged output.
+        model -> {"near_empty", "loop", "repeated", "placeholder": number of outputs},
+        for models with any flagged output.
     problems : list of str
         What may make an analysis wrong, one line each.
     notes : list of str
@@ -182,7 +187,7 @@ def inspect(
         langs = model_languages(corpus)
         problems += embedding_warnings(langs, embedding_model)
     traced = df.loc[df["reasoning"] != "", "model"].value_counts()
-    notes = []
+    notes = list(getattr(corpus, "notes", []))
     if len(traced):
         notes.append(
             f"{int(traced.sum())} of {len(df)} outputs carried a reasoning trace ("
@@ -239,6 +244,8 @@ def _flag_problems(df: pd.DataFrame, flags: pd.DataFrame, skip: set[str]) -> lis
                 "near_empty": "near-empty output(s) (fewer than 2 visible characters)",
                 "loop": "output(s) ending in a repetition loop",
                 "repeated": "output(s) repeating the model's answer to 3+ other prompts",
+                "placeholder": "output(s) that are a printed program object, not an answer "
+                "(e.g. a streaming placeholder ModelResponseStream(...)): fix the collection",
             }[flag]
             lines.append(
                 f"{int(hit.sum())} {what}: " + ", ".join(f"{m} ({n})" for m, n in by_model.items())

@@ -516,7 +516,11 @@ class LexicalFingerprint(TransformerMixin, BaseEstimator):
         keep_mask[chosen] = True
 
         words = np.asarray(toks.word_index, dtype=object)
-        rows, cols, terms, order_of_term, corpus_count = [], [], [], [], []
+        rows: list[np.ndarray] = []
+        cols: list[np.ndarray] = []
+        terms: list[str] = []
+        order_parts: list[np.ndarray] = []
+        count_parts: list[np.ndarray] = []
         self._vocab_ids: list[np.ndarray] = []
         start = 0
         for k, (n, codes, doc, uniq, cand, total) in enumerate(per_order):
@@ -531,12 +535,12 @@ class LexicalFingerprint(TransformerMixin, BaseEstimator):
             rows.append(doc[hit])
             cols.append(col[hit])
             terms += _join_terms(words, ids, n, base)
-            order_of_term.append(np.full(len(sel), k))
-            corpus_count.append(total[sel])
+            order_parts.append(np.full(len(sel), k))
+            count_parts.append(total[sel])
             start += len(sel)
         counts_x = _count_matrix(np.concatenate(rows), np.concatenate(cols), n_docs, start)
-        order_of_term = np.concatenate(order_of_term)
-        corpus_count = np.concatenate(corpus_count).astype(float)
+        order_of_term = np.concatenate(order_parts)
+        corpus_count = np.concatenate(count_parts).astype(float)
 
         # aggregate: per model, and per model's pool (others, same prompts)
         g_model = sp.csr_matrix(

@@ -14,7 +14,10 @@ over shards of whole prompts (:mod:`detector.shards`):
    count, its number of distinct prompts and its first occurrence (corpus
    row, then position), which breaks ties exactly as the in-memory fit does.
 
-:func:`fitted_vocabulary` turns the totals into a fingerprint whose
+:func:`fit_streamed` runs both passes on an executor (the lexical channel's
+``corpus_fit`` in :data:`detector.channels.REGISTRY`, which
+:mod:`detector.shards` calls); :func:`fitted_vocabulary` turns the totals into a
+fingerprint whose
 :meth:`~detector.lexical.LexicalFingerprint.transform` gives, shard by
 shard, the same counts (same terms, same columns) as ``fit_transform`` on
 the whole corpus. The per-model z-scores (``z_pool_`` ...) are not part of
@@ -26,7 +29,7 @@ in-memory fit); the per-shard work is bounded by the shard.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -34,9 +37,13 @@ import pandas as pd
 
 from .errors import ProvenanceError
 from .lexical import _MAX_KEY, LexicalFingerprint, _join_terms, _Tokens
+from .progress import bar as progress_bar
 
 __all__ = [
+    "dump_vocabulary",
+    "fit_streamed",
     "fitted_vocabulary",
+    "load_vocabulary",
     "merge_ngram_stats",
     "merge_word_stats",
     "ngram_stats",
@@ -257,3 +264,103 @@ def fitted_vocabulary(
 def _names(words: pd.DataFrame, name_share: float) -> np.ndarray:
     mid, cap = words["mid"].to_numpy(), words["cap"].to_numpy()
     return (mid > 0) & (cap >= name_share * mid)
+
+
+# ------------------------------------------------------------------ the channel's corpus-wide fit
+def _word_job(frame: pd.DataFrame, state: dict[str, Any]) -> pd.DataFrame:
+    return word_stats(frame, name_share=state["name_share"])
+
+
+def _ngram_job(part: tuple[pd.DataFrame, np.ndarray], state: dict[str, Any]) -> list[pd.DataFrame]:
+    frame, rows = part
+    return ngram_stats(frame, rows, state["words"], state["names"], state["ngram_range"])
+
+
+def fit_streamed(
+    fp: LexicalFingerprint,
+    parts: Sequence[tuple[pd.DataFrame, np.ndarray]],
+    executor: Any,
+    *,
+    progress: bool | None = None,
+    desc: str = "vocabulary",
+) -> LexicalFingerprint:
+    """The corpus-wide vocabulary of ``fp``'s settings, in two passes over shards.
+
+    Parameters
+    ----------
+    fp : LexicalFingerprint
+        Unfitted; its parameters are used.
+    parts : sequence of (pandas.DataFrame, numpy.ndarray)
+        Per shard of whole prompts, its table (``prompt_id``, ``prompt``,
+        ``output``) and its rows of the corpus (for first occurrences).
+    executor : Executor
+        Runs the per-shard jobs (:mod:`detector.executor`), results in order.
+    progress : bool, optional
+    desc : str
+        The progress bar's label.
+
+    Returns
+    -------
+    LexicalFingerprint
+        Its ``transform`` counts any shard over the vocabulary that
+        ``fit_transform`` of the concatenated shards would keep.
+
+    Raises
+    ------
+    ProvenanceError
+        No term occurs on ``min_df`` prompts, or too many distinct words.
+    """
+    pbar = progress_bar(total=2 * len(parts), desc=desc, unit="shard", progress=progress)
+    frames = [frame for frame, _ in parts]
+    found = []
+    for part in executor.map(_word_job, frames, shared={"name_share": fp.name_share}):
+        found.append(part)
+        pbar.update(1)
+    words = merge_word_stats(found)
+    del found
+    lo, hi = fp._orders()
+    state = {
+        "words": pd.Index(words.index, dtype=object),
+        "names": _names(words, fp.name_share),
+        "ngram_range": (lo, hi),
+    }
+    totals = NgramTotals(hi - lo + 1)
+    for part in executor.map(_ngram_job, list(parts), shared=state):
+        totals.add(part)
+        pbar.update(1)
+    pbar.close()
+    return fitted_vocabulary(words, totals.result(), fp.get_params())
+
+
+def dump_vocabulary(fp: LexicalFingerprint) -> dict[str, Any]:
+    """A fitted vocabulary as JSON-ready lists (kept in the shards' cache folder)."""
+    return {
+        "words": [str(w) for w in fp._word_index],
+        "names": np.flatnonzero(fp._names).tolist(),
+        "ids": [ids.tolist() for ids in fp._vocab_ids],
+        "terms": [str(t) for t in fp._terms],
+    }
+
+
+def load_vocabulary(template: LexicalFingerprint, blob: dict[str, Any]) -> LexicalFingerprint:
+    """The fingerprint :func:`dump_vocabulary` wrote, with ``template``'s parameters.
+
+    Raises
+    ------
+    ValueError, KeyError
+        A blob that does not hold a consistent vocabulary.
+    """
+    fp = LexicalFingerprint(**template.get_params())
+    words = pd.Index(blob["words"], dtype=object)
+    names = np.zeros(len(words), bool)
+    names[np.asarray(blob["names"], dtype=np.int64)] = True
+    fp._word_index, fp._names, fp._base = words, names, len(words)
+    fp._vocab_ids = [np.asarray(ids, dtype=np.int64) for ids in blob["ids"]]
+    fp._terms = np.asarray(blob["terms"], dtype=object)
+    fp._order_of_term = np.concatenate(
+        [np.full(len(ids), k) for k, ids in enumerate(fp._vocab_ids)] or [np.zeros(0, int)]
+    )
+    if len(fp._terms) != len(fp._order_of_term):
+        raise ValueError("vocabulary entry is inconsistent")
+    fp.vocabulary_ = {t: i for i, t in enumerate(fp._terms)}
+    return fp

@@ -68,7 +68,8 @@ def to_newick(
     for row, (a, b) in enumerate(z[:, :2].astype(int)):
         node = n + row
         label = ""
-        if supports is not None and row < n - 2 and supports[row] is not None:
-            label = format_support(float(supports[row]))
+        support = supports[row] if supports is not None and row < n - 2 else None
+        if support is not None:
+            label = format_support(float(support))
         text.append(f"({text[a]}:{length(a, node)},{text[b]}:{length(b, node)}){label}")
     return text[-1] + ";"

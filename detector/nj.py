@@ -157,7 +157,8 @@ def nj_linkage(edges: np.ndarray, lengths: np.ndarray, n: int) -> tuple[np.ndarr
             if v != up:
                 above[v] = length
                 stack.append((v, u))
-    height, size = {}, {}
+    height: dict[int, float] = {}
+    size: dict[int, int] = {}
     for u in _post_order(root, children):
         kids = children.get(u, [])
         height[u] = max((height[c] + above[c] for c in kids), default=0.0)

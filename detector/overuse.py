@@ -27,6 +27,7 @@ words of each output's own prompt (see :mod:`detector.lexical`).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -290,6 +291,9 @@ def overused(
             "against English: words only (wordfreq has no phrase frequencies); compare with "
             "the pool (`against` pool) for phrases"
         )
+    logging.getLogger(__name__).info(
+        "overused: %d model(s) against %s, top %d", len(names), against, top
+    )
     return OverusedResult(
         against=against,
         baseline=_BASELINE[against],

@@ -30,20 +30,20 @@ __all__ = [
 
 def int_problem(value: Any, minimum: int) -> str | None:
     """Why ``value`` is not an integer of at least ``minimum`` (None when it is)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < minimum:
         return f"must be an integer of at least {minimum}, got {value!r}"
     return None
 
 
 def fraction_problem(value: Any) -> str | None:
     """Why ``value`` is not a number strictly between 0 and 1 (None when it is)."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and 0 < value < 1
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and 0 < float(value) < 1
     return None if ok else f"must be a number between 0 and 1 (exclusive), got {value!r}"
 
 
 def share_problem(value: Any) -> str | None:
     """Why ``value`` is not a number above 0 and at most 1 (None when it is)."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and 0 < value <= 1
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and 0 < float(value) <= 1
     return None if ok else f"must be a number above 0 and at most 1, got {value!r}"
 
 
@@ -53,7 +53,7 @@ def positive_problem(value: Any, *, allow_zero: bool = False) -> str | None:
         isinstance(value, numbers.Real)
         and not isinstance(value, bool)
         and math.isfinite(value)
-        and (value >= 0 if allow_zero else value > 0)
+        and (float(value) >= 0 if allow_zero else float(value) > 0)
     )
     if ok:
         return None

@@ -47,7 +47,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .corpus import Corpus
 from .errors import ProvenanceError
-from .features import Features, as_features
+from .features import FeatureOptions, Features, as_features
 
 __all__ = ["PEERS", "BurrowsDelta", "LLMDNA", "SlopProfile", "fit_peers", "make_peer"]
 
@@ -123,19 +123,21 @@ class LLMDNA(BaseEstimator):
         self.dna_dim = dna_dim
         self.seed = seed
 
-    def fit(self, data: Corpus | Features, y: Any = None, **feature_kwargs: Any) -> LLMDNA:
+    def fit(
+        self, data: Corpus | Features, y: Any = None, options: FeatureOptions | None = None
+    ) -> LLMDNA:
         """Fit on a corpus or its features (embeddings computed or loaded from the cache).
 
         Parameters
         ----------
         data : Corpus or Features
         y : ignored
-        **feature_kwargs
-            Passed to :func:`~detector.features.compute_features` (``cache_dir``, ...).
+        options : FeatureOptions, optional
+            How the embeddings are computed (:func:`~detector.features.compute_features`).
         """
         from sklearn.random_projection import GaussianRandomProjection
 
-        features = as_features(data, ["embedding"], **feature_kwargs)
+        features = as_features(data, ["embedding"], options)
         corpus = features.corpus
         emb = np.asarray(features.matrices["embedding"], dtype=np.float32)
         models, pids = corpus.models, corpus.prompt_ids
@@ -257,9 +259,10 @@ class SlopProfile(BaseEstimator):
         """
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-        words, word_prompts = Counter(), Counter()
-        grams = {2: Counter(), 3: Counter()}
-        gram_prompts = {2: Counter(), 3: Counter()}
+        words: Counter[str] = Counter()
+        word_prompts: Counter[str] = Counter()
+        grams: dict[int, Counter[str]] = {2: Counter(), 3: Counter()}
+        gram_prompts: dict[int, Counter[str]] = {2: Counter(), 3: Counter()}
         for text in texts:
             tokens = _WORD.findall(_normalize(text))
             kept = [w for w in self._words(tokens) if w not in ENGLISH_STOP_WORDS]
@@ -387,7 +390,9 @@ def make_peer(name: str) -> BaseEstimator:
 
 
 def fit_peers(
-    data: Corpus | Features, names: Iterable[str] | None = None, **feature_kwargs: Any
+    data: Corpus | Features,
+    names: Iterable[str] | None = None,
+    options: FeatureOptions | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Fit each named peer on ``data`` and return its distance matrix.
 
@@ -396,8 +401,8 @@ def fit_peers(
     data : Corpus or Features
     names : iterable of str, optional
         Peers of :data:`PEERS` (default all).
-    **feature_kwargs
-        Passed to the embedding features of :class:`LLMDNA` (``cache_dir``, ...).
+    options : FeatureOptions, optional
+        How the embedding features of :class:`LLMDNA` are computed.
 
     Returns
     -------
@@ -407,7 +412,7 @@ def fit_peers(
     out = {}
     for name in list(PEERS) if names is None else list(names):
         peer = make_peer(name)
-        fitted = peer.fit(data, **feature_kwargs) if name == "llm-dna" else peer.fit(data)
+        fitted = peer.fit(data, options=options) if name == "llm-dna" else peer.fit(data)
         check_is_fitted(fitted, "distances_")
         out[name] = fitted.distances_
     return out

@@ -15,11 +15,16 @@ this argument.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sys
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-__all__ = ["bar", "enabled", "finished", "stage"]
+__all__ = ["bar", "enabled", "finished", "stage", "timed"]
+
+log = logging.getLogger("detector")
 
 
 def enabled(progress: bool | None = None) -> bool:
@@ -35,9 +40,23 @@ def enabled(progress: bool | None = None) -> bool:
 
 
 def stage(message: str, progress: bool | None = None) -> None:
-    """Print one line on stderr saying which long step starts (when progress is on)."""
-    if enabled(progress):
+    """Say which long step starts: logged at info level, else printed when progress is on.
+
+    With the ``detector`` logger at info (``-v`` on the command line) the
+    stage is a log line, so it is said once, with progress on or off.
+    """
+    if log.isEnabledFor(logging.INFO):
+        log.info(message)
+    elif enabled(progress):
         print(message, file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def timed(what: str, logger: logging.Logger | None = None) -> Iterator[None]:
+    """Log at info level how long ``what`` took (``-v``), when it ends without an error."""
+    start = time.perf_counter()
+    yield
+    (logger or log).info("%s: %.2f s", what, time.perf_counter() - start)
 
 
 def bar(
@@ -71,9 +90,8 @@ def bar(
 
 
 def finished(what: str, seconds: float, progress: bool | None = None) -> None:
-    """Say on stderr that a long step ended and how long it took (when progress is on)."""
-    if enabled(progress):
-        print(f"{what}: done in {_clock(seconds)}", file=sys.stderr, flush=True)
+    """Say that a long step ended and how long it took, as :func:`stage` says it started."""
+    stage(f"{what}: done in {_clock(seconds)}", progress)
 
 
 def _clock(seconds: float) -> str:

@@ -1,7 +1,7 @@
 """The benchmark protocol: which suspects are scored against which models, and what is expected.
 
-:func:`load_lineage` reads a lineage file in either format of
-:mod:`detector.lineage`; :func:`benchmark_plan` turns it into one
+:func:`~detector.lineage.load_lineage` reads a lineage file in either format;
+:func:`benchmark_plan` turns it into one
 :class:`PlanEntry` per scored suspect: its candidates, its reference models, the
 models the lineage documents as the answer, and how every (suspect, candidate)
 pair is labelled for the AUROC (:meth:`PlanEntry.label`).
@@ -59,144 +59,24 @@ candidate released after the suspect (it cannot be its teacher).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
 from .errors import ProvenanceError
-from .lineage import FAMILY_COLUMNS, RELATIONS, REQUIRED_COLUMNS
+from .lineage import READ_COLUMNS, RELEASE_DATE
 
 __all__ = [
     "PlanEntry",
     "benchmark_plan",
     "candidate_families",
     "lineage_format",
-    "load_lineage",
     "pair_label",
-    "parse_release_dates",
     "release_span",
     "released_after",
     "vendor",
 ]
-
-#: Columns the protocol reads; a file without some gets them empty.
-_READ_COLUMNS = ("teacher", "teacher_family", "parent", "base_model", "weights", "family")
-_DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
-
-
-def parse_release_dates(
-    values: Sequence[str], source: str = "lineage"
-) -> tuple[pd.Series, pd.Series]:
-    """Parse release dates: ``YYYY-MM-DD`` or ``YYYY-MM`` (first of the month); empty is NaT.
-
-    Returns
-    -------
-    released : pandas.Series of Timestamp (NaT where unknown)
-    precision : pandas.Series of str
-        ``"day"``, ``"month"`` or ``""``.
-
-    Raises
-    ------
-    ProvenanceError
-        A value in another form (names the row).
-    """
-    dates, precision = [], []
-    for i, raw in enumerate(values):
-        text = str(raw).strip()
-        if not text:
-            dates.append(pd.NaT)
-            precision.append("")
-            continue
-        match = _DATE.match(text)
-        stamp = None
-        if match:
-            year, month, day = match.groups()
-            try:
-                stamp = pd.Timestamp(int(year), int(month), int(day or 1))
-            except ValueError:
-                stamp = None
-        if stamp is None:
-            raise ProvenanceError(
-                f"{source}: row {i + 2}: released {text!r} is not a date; write YYYY-MM-DD "
-                "or YYYY-MM (or leave it empty)"
-            )
-        dates.append(stamp)
-        precision.append("day" if match and match.group(3) else "month")
-    return pd.Series(pd.to_datetime(dates), dtype="datetime64[ns]"), pd.Series(precision)
-
-
-def load_lineage(path: str | Path) -> pd.DataFrame:
-    """Read and validate a lineage CSV in the teacher or the family format.
-
-    Parameters
-    ----------
-    path : str or Path
-        A CSV with ``model, relation`` and either the teacher-format columns
-        (``teacher, teacher_family, parent, base_model, weights``) or the
-        family-format ones (``parent, family``); ``source`` and ``released``
-        are optional.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Index ``model``; string columns (empty where not documented), every
-        column the protocol reads present; ``released`` as written,
-        ``released_date`` as Timestamps (month-only dates at the first of the
-        month, NaT where missing) and ``released_precision`` (``"day"``,
-        ``"month"`` or ``""``).
-
-    Raises
-    ------
-    ProvenanceError
-        Missing file or columns, unknown relations, duplicate models, a teacher
-        or parent that is not a model of the file, a malformed date.
-    """
-    p = Path(path)
-    if not p.exists():
-        raise ProvenanceError(f"{path}: no such lineage file; give a CSV like lineage.csv")
-    try:
-        frame = pd.read_csv(p, dtype=str, keep_default_na=False)
-    except Exception as exc:
-        raise ProvenanceError(f"{path}: not a readable CSV ({type(exc).__name__})") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    has = set(frame.columns)
-    if not set(REQUIRED_COLUMNS) <= has and not set(FAMILY_COLUMNS) <= has:
-        missing = [c for c in REQUIRED_COLUMNS if c not in has]
-        missing_family = [c for c in FAMILY_COLUMNS if c not in has]
-        raise ProvenanceError(
-            f"{path}: missing lineage column(s) {', '.join(missing)} (teacher format) or "
-            f"{', '.join(missing_family)} (family format); see the lineage.csv of a dev corpus"
-        )
-    frame = frame.map(lambda v: v.strip() if isinstance(v, str) else v)
-    bad = sorted(set(frame["relation"]) - set(RELATIONS))
-    if bad:
-        raise ProvenanceError(
-            f"{path}: unknown relation(s) {', '.join(bad)}; use {', '.join(RELATIONS)}"
-        )
-    dup = frame["model"][frame["model"].duplicated()].tolist()
-    if dup:
-        raise ProvenanceError(f"{path}: model(s) listed twice: {', '.join(dup)}; keep one row each")
-    for col in _READ_COLUMNS:
-        if col not in frame.columns:
-            frame[col] = ""
-    known = set(frame["model"])
-    for col, relations in (("teacher", ("distilled",)), ("parent", ("derived", "variant"))):
-        rows = frame[frame["relation"].isin(relations)]
-        for model, named in zip(rows["model"], rows[col], strict=True):
-            if not named or named not in known:
-                raise ProvenanceError(
-                    f"{path}: {model} is {rows.loc[rows['model'] == model, 'relation'].iloc[0]} "
-                    f"but its {col} {named!r} is not a model of the file; name one of its rows"
-                )
-    if "released" not in frame.columns:
-        frame["released"] = ""
-    released, precision = parse_release_dates(frame["released"], str(path))
-    frame["released_date"] = released.to_numpy()
-    frame["released_precision"] = precision.to_numpy()
-    return frame.set_index("model")
 
 
 def lineage_format(lineage: pd.DataFrame) -> str:
@@ -439,7 +319,7 @@ def benchmark_plan(
     Parameters
     ----------
     lineage : pandas.DataFrame
-        From :func:`load_lineage` (every model of ``models`` must have a row).
+        From :func:`~detector.lineage.load_lineage` (every model of ``models`` must have a row).
     models : list of str
         The models of the data.
     open_questions : sequence of str
@@ -458,7 +338,7 @@ def benchmark_plan(
             f"lineage has no row for model(s) {', '.join(missing)}; add them to the CSV"
         )
     lin = lineage.loc[list(models)].copy()
-    for col in ("relation", *_READ_COLUMNS):
+    for col in ("relation", *READ_COLUMNS):
         if col not in lin.columns:
             lin[col] = ""
     families = candidate_families(lin)
@@ -510,7 +390,7 @@ def pair_label(
 def release_span(lineage: pd.DataFrame, model: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """First and last day a model may have been released (None when undated).
 
-    Reads ``released_date`` and ``released_precision`` (from :func:`load_lineage`)
+    Reads ``released_date`` and ``released_precision`` (from :func:`~detector.lineage.load_lineage`)
     or, failing them, ``released`` (a ``YYYY-MM[-DD]`` text or a Timestamp); a
     month-only date spans its month.
     """
@@ -528,7 +408,7 @@ def release_span(lineage: pd.DataFrame, model: str) -> tuple[pd.Timestamp, pd.Ti
         if isinstance(value, pd.Timestamp) or pd.isna(value):
             start, precision = value, "day"
         else:
-            match = _DATE.match(str(value).strip())
+            match = RELEASE_DATE.match(str(value).strip())
             if not match:
                 return None
             start = pd.Timestamp(f"{match.group(1)}-{match.group(2)}-{match.group(3) or '01'}")

@@ -14,7 +14,12 @@ then maps each table's record shape onto the corpus columns and
 - a folder of such files, or a list of paths, read as one corpus;
 - an AlpacaEval results tree (``results/<model>/model_outputs.json``), a
   FastChat MT-Bench folder (``model_answer/*.jsonl`` beside
-  ``question.jsonl``), a saved Hugging Face dataset (``save_to_disk``);
+  ``question.jsonl``), an lm-evaluation-harness ``--log_samples`` folder
+  (``<model>/samples_<task>_<time>.jsonl``; ``results_*.json`` names the
+  model), a saved Hugging Face dataset (``save_to_disk``);
+- CSV and TSV files whose delimiter (``,``, ``;``, tab, ``|``) is found in
+  the header line, or given as ``sep``; a byte-order mark and Windows line
+  ends are handled;
 - ``hf://datasets/ORG/NAME/PATH`` files (globs allowed), the paths pandas and
   Polars use, read through the ``hf`` filesystem that ``huggingface_hub``
   registers with fsspec; ``hf:NAME[:CONFIG[:SPLIT]]`` hub datasets through
@@ -26,14 +31,10 @@ the file (and line, where there is one).
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import io
 import json
-import lzma
 import os
-import zlib
-from collections.abc import Iterator
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,13 @@ from typing import Any
 import pandas as pd
 
 from .errors import ProvenanceError
+from .textfiles import (
+    COMPRESSION_SUFFIX,
+    clean_records,
+    json_lines,
+    read_bytes,
+    read_utf8,
+)
 
 __all__ = [
     "FORMATS",
@@ -50,7 +58,18 @@ __all__ = [
     "read_utf8",
 ]
 
-FORMATS = ("jsonl", "json", "csv", "parquet", "alpaca_eval", "mtbench", "hf_disk", "hf")
+FORMATS = (
+    "jsonl",
+    "json",
+    "csv",
+    "tsv",
+    "parquet",
+    "alpaca_eval",
+    "mtbench",
+    "lm_eval",
+    "hf_disk",
+    "hf",
+)
 """Names accepted by ``format``; inferred from the path when omitted."""
 
 _SUFFIX_FORMAT = {
@@ -58,11 +77,11 @@ _SUFFIX_FORMAT = {
     ".ndjson": "jsonl",
     ".json": "json",
     ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
     ".parquet": "parquet",
     ".pq": "parquet",
 }
-_COMPRESSION_SUFFIX = {".gz": "gzip", ".gzip": "gzip", ".bz2": "bzip2", ".xz": "xz"}
-_MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"))
 _SIDECARS = (".failures.jsonl", ".torn")  # files `collect` writes beside its output
 
 
@@ -81,16 +100,21 @@ class Table:
         ``question.jsonl`` beside it).
     model : str or None
         The model name the layout implies (AlpacaEval folders), if any.
+    file_model : str or None
+        The model name FastChat gives an answer file of a ``model_answer``
+        folder: its file name without suffixes. Used by the MT-Bench shape
+        only (other records in such a folder keep their own names).
     """
 
     frame: pd.DataFrame
     where: str
     path: Path | None = None
     model: str | None = None
+    file_model: str | None = None
 
 
 # ----------------------------------------------------------------- entry point
-def read_tables(source: Any, *, format: str | None = None) -> list[Table]:
+def read_tables(source: Any, *, format: str | None = None, sep: str | None = None) -> list[Table]:
     """Read ``source`` (a path, a list of paths, a table) into raw tables.
 
     Parameters
@@ -99,6 +123,9 @@ def read_tables(source: Any, *, format: str | None = None) -> list[Table]:
         See the module docstring for what is read.
     format : str, optional
         One of :data:`FORMATS`; inferred from each path when omitted.
+    sep : str, optional
+        The delimiter of CSV and TSV files; sniffed from the header when
+        omitted (``,``, ``;``, tab or ``|``).
 
     Returns
     -------
@@ -119,120 +146,99 @@ def read_tables(source: Any, *, format: str | None = None) -> list[Table]:
     if isinstance(source, (list, tuple)):
         if not source:
             raise ProvenanceError("no input given; name at least one file or folder")
-        return [t for item in source for t in read_tables(item, format=format)]
+        return [t for item in source for t in read_tables(item, format=format, sep=sep)]
     text = os.fspath(source)
     if text.startswith("hf://"):
-        return _read_remote(text, format)
+        return _read_remote(text, format, sep)
     if format == "hf" or (format is None and text.startswith("hf:")):
         return [Table(_hub_frame(text), text)]
     path = Path(text).expanduser()
     if not path.exists():
         raise ProvenanceError(f"{text}: no such file or directory; check the path")
     if path.is_dir():
-        return _read_folder(path, format)
-    return [_read_file(path, format or infer_format(path))]
+        return _read_folder(path, format, sep)
+    return [_read_file(path, format or infer_format(path), sep=sep)]
 
 
 def infer_format(path: Path) -> str:
     """The format of ``path`` from its suffixes (a compression suffix is skipped)."""
     suffixes = [s.lower() for s in path.suffixes]
-    while suffixes and suffixes[-1] in _COMPRESSION_SUFFIX:
+    while suffixes and suffixes[-1] in COMPRESSION_SUFFIX:
         suffixes.pop()
     if suffixes and suffixes[-1] in _SUFFIX_FORMAT:
         return _SUFFIX_FORMAT[suffixes[-1]]
     raise ProvenanceError(
         f"{path}: unknown format {path.suffix or '(no extension)'!r}; use a .jsonl, .json, "
-        ".csv or .parquet file (optionally .gz), a folder of them, or pass `format`"
+        ".csv, .tsv or .parquet file (optionally .gz), a folder of them, or pass `format`"
     )
 
 
-# ----------------------------------------------------------------- bytes and text
-def read_bytes(path: Path, data: bytes | None = None) -> bytes:
-    """The bytes of ``path``, decompressed when they are gzip, bzip2 or xz."""
-    raw = path.read_bytes() if data is None else data
-    for magic, kind in _MAGIC:
-        if raw.startswith(magic):
-            return _decompress(path, raw, kind)
-    suffix = path.suffix.lower()
-    if suffix in _COMPRESSION_SUFFIX and raw:
-        kind = _COMPRESSION_SUFFIX[suffix]
-        raise ProvenanceError(
-            f"{path}: named like a {kind} file but is not {kind}-compressed; rename it or "
-            "re-compress it"
-        )
-    return raw
-
-
-def _decompress(path: Path, raw: bytes, kind: str) -> bytes:
-    opener = {"gzip": gzip.decompress, "bzip2": bz2.decompress, "xz": lzma.decompress}[kind]
-    try:
-        return opener(raw)
-    except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ProvenanceError(
-            f"{path}: is a {kind} file that cannot be decompressed ({reason}); the file may "
-            f"be cut short: download or compress it again"
-        ) from None
-
-
-def read_utf8(path: Path, data: bytes | None = None) -> str:
-    """The text of a UTF-8 file (decompressed; a byte-order mark dropped); one error line otherwise."""
-    raw = read_bytes(path, data)
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ProvenanceError(
-            f"{path}:{line}: undecodable bytes (not UTF-8) at byte {exc.start}; "
-            "re-save the file as UTF-8"
-        ) from None
-
-
-def _clean(value: Any) -> Any:
-    """Replace lone UTF-16 surrogates (from JSON escapes like \\ud83d) with U+FFFD."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return value
-
-
-def clean_records(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Records with lone surrogates in their top-level strings replaced."""
-    return [{k: _clean(v) for k, v in row.items()} for row in rows]
-
-
-def json_lines(path: Path, text: str) -> Iterator[tuple[int, Any]]:
-    """(line number, value) of each non-blank line of JSON Lines ``text`` read from ``path``.
-
-    A line that is not JSON is one error line naming ``path`` and the line.
-    """
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ProvenanceError(
-                f"{path}:{number}: malformed JSON line ({exc.msg}); fix or remove that line"
-            ) from None
-        yield number, value
-
-
 # ----------------------------------------------------------------- files
-def _read_file(path: Path, fmt: str, data: bytes | None = None, where: str | None = None) -> Table:
+def _read_file(
+    path: Path,
+    fmt: str,
+    data: bytes | None = None,
+    where: str | None = None,
+    sep: str | None = None,
+) -> Table:
     where = where or str(path)
-    if fmt in ("alpaca_eval", "mtbench", "hf_disk", "hf"):
+    if fmt in ("alpaca_eval", "mtbench", "lm_eval", "hf_disk", "hf"):
         raise ProvenanceError(f"{where}: format {fmt!r} is for a folder or hub id, not a file")
     if data is None and path.stat().st_size == 0:
         raise ProvenanceError(f"{where}: file is empty; give a file with model outputs")
-    reader = {"jsonl": _jsonl_frame, "json": _json_frame, "csv": _csv_frame}
     if fmt == "parquet":
         frame = _parquet_frame(path, data, where)
+    elif fmt in ("csv", "tsv"):
+        delimiter = sep if sep is not None else ("\t" if fmt == "tsv" else None)
+        frame = _csv_frame(Path(where), read_utf8(path, data), delimiter)
     else:
+        reader = {"jsonl": _jsonl_frame, "json": _json_frame}
         frame = reader[fmt](Path(where), read_utf8(path, data))
-    return Table(frame, where, path if data is None else None)
+    table = Table(frame, where, path if data is None else None)
+    if data is None and path.parent.name == "model_answer":
+        table.file_model = file_stem(path)
+    elif data is None and _LM_EVAL_SAMPLES.match(path.name):
+        table.file_model = lm_eval_model(path.parent)
+    return table
+
+
+_LM_EVAL_SAMPLES = re.compile(r"^samples_.+\.jsonl$", re.IGNORECASE)
+_MODEL_ARG = re.compile(r"(?:^|,)\s*(?:model|pretrained|model_name|engine)=([^,]+)")
+
+
+def lm_eval_model(folder: Path) -> str:
+    """The model of an lm-evaluation-harness output folder (``<output_path>/<model>/``).
+
+    The ``model_name`` of its newest ``results_*.json``, else the ``model=`` or
+    ``pretrained=`` of its ``model_args``, else the folder's name with
+    lm-eval's ``__`` read back as ``/``.
+    """
+    for results in sorted(folder.glob("results_*.json"), reverse=True):
+        try:
+            data = json.loads(read_utf8(results))
+        except (ProvenanceError, ValueError):
+            continue
+        if not isinstance(data, dict):
+            continue
+        if isinstance(data.get("model_name"), str) and data["model_name"].strip():
+            return data["model_name"].strip()
+        config: dict[str, Any] = data["config"] if isinstance(data.get("config"), dict) else {}
+        match = _MODEL_ARG.search(str(config.get("model_args") or ""))
+        if match:
+            return match.group(1).strip()
+    return folder.name.replace("__", "/")
+
+
+def file_stem(path: Path) -> str:
+    """The file name without its format and compression suffixes (``a.jsonl.gz`` -> ``a``)."""
+    name = path.name
+    lower = name.lower()
+    for suffixes in (COMPRESSION_SUFFIX, _SUFFIX_FORMAT):
+        for suffix in suffixes:
+            if lower.endswith(suffix) and len(name) > len(suffix):
+                name, lower = name[: -len(suffix)], lower[: -len(suffix)]
+                break
+    return name
 
 
 def _jsonl_frame(path: Path, text: str) -> pd.DataFrame:
@@ -278,13 +284,47 @@ def _json_frame(path: Path, text: str) -> pd.DataFrame:
     return json_object_frame(data, str(path))
 
 
-def _csv_frame(path: Path, text: str) -> pd.DataFrame:
+_DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter of delimited ``text``, from its header line.
+
+    The header is the first line; of ``,``, ``;``, tab and ``|``, the one it
+    holds most often outside double quotes wins (``,`` when it holds none, a
+    one-column file). Excel writes ``;`` where the decimal mark is a comma.
+    """
+    header = text.split("\n", 1)[0]
+    outside = "".join(part for i, part in enumerate(header.split('"')) if i % 2 == 0)
+    counts = {d: outside.count(d) for d in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda d: counts[d])  # ties: the earlier, ',' first
+    return best if counts[best] else ","
+
+
+def _csv_frame(path: Path, text: str, sep: str | None = None) -> pd.DataFrame:
+    """A delimited file (CSV, TSV, Excel's ';'): the delimiter ``sep`` or sniffed.
+
+    A byte-order mark is already gone (:func:`read_utf8`); Windows line ends
+    (CRLF) are read as plain ones, inside quoted cells too.
+    """
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
+    delimiter = sep if sep is not None else sniff_delimiter(text)
+    how = "given as `sep`" if sep is not None else "found in the header"
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
+        frame = pd.read_csv(
+            io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, na_values=[""]
+        )
     except pd.errors.EmptyDataError:
         raise ProvenanceError(f"{path}: file is empty; give a file with model outputs") from None
-    except pd.errors.ParserError as exc:
-        raise ProvenanceError(f"{path}: malformed CSV ({str(exc).strip()})") from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        reason = str(exc).strip().splitlines()[0]
+        raise ProvenanceError(
+            f"{path}: malformed delimited file read with delimiter "
+            f"{_DELIMITER_NAMES.get(delimiter, repr(delimiter))} ({how}): {reason}; name the "
+            "delimiter with `sep`, or fix the quoting of that line"
+        ) from None
     if frame.empty:
         raise ProvenanceError(f"{path}: file has a header but no rows")
     return frame
@@ -319,15 +359,28 @@ def _data_files(folder: Path) -> list[Path]:
     return files
 
 
-def _read_folder(path: Path, format: str | None) -> list[Table]:
+def _read_folder(path: Path, format: str | None, sep: str | None = None) -> list[Table]:
     fmt = format or _folder_format(path)
     if fmt == "alpaca_eval":
         return _alpaca_eval_tables(path)
     if fmt == "hf_disk":
         return [Table(_hf_disk_frame(path), str(path))]
+    if fmt == "lm_eval":
+        files = sorted(path.glob("samples_*.jsonl")) + sorted(path.glob("*/samples_*.jsonl"))
+        if not files:
+            raise ProvenanceError(
+                f"{path}: no lm-evaluation-harness samples_*.jsonl files here or one folder "
+                "down; run lm-eval with its log_samples option"
+            )
+        return [_read_file(p, "jsonl") for p in files]
     if fmt == "mtbench":
         answers = path / "model_answer" if (path / "model_answer").is_dir() else path
-        return [_read_file(p, infer_format(p)) for p in _data_files(answers)]
+        tables = []
+        for file in _data_files(answers):
+            table = _read_file(file, infer_format(file))
+            table.file_model = file_stem(file)  # FastChat names a model by its answer file
+            tables.append(table)
+        return tables
     files = _data_files(path)
     if format is not None:
         files = [p for p in files if infer_format(p) == format]
@@ -338,7 +391,7 @@ def _read_folder(path: Path, format: str | None) -> list[Table]:
             "(model_answer/*.jsonl) nor a saved Hugging Face dataset; give a file or such a "
             "folder"
         )
-    return [_read_file(p, infer_format(p)) for p in files]
+    return [_read_file(p, infer_format(p), sep=sep) for p in files]
 
 
 def _folder_format(path: Path) -> str:
@@ -348,6 +401,8 @@ def _folder_format(path: Path) -> str:
         return "hf_disk"
     if (path / "model_answer").is_dir() and (path / "question.jsonl").is_file():
         return "mtbench"
+    if any(path.glob("samples_*.jsonl")) or any(path.glob("*/samples_*.jsonl")):
+        return "lm_eval"
     return "folder"
 
 
@@ -371,7 +426,7 @@ def _alpaca_eval_tables(path: Path) -> list[Table]:
 
 
 # ----------------------------------------------------------------- remote and hub
-def _read_remote(url: str, format: str | None) -> list[Table]:
+def _read_remote(url: str, format: str | None, sep: str | None = None) -> list[Table]:
     """Read ``hf://...`` files through fsspec (``huggingface_hub`` registers ``hf``)."""
     try:
         import fsspec
@@ -395,7 +450,7 @@ def _read_remote(url: str, format: str | None) -> list[Table]:
         if not data:
             raise ProvenanceError(f"{shown}: file is empty; give a file with model outputs")
         fake = Path(name)
-        tables.append(_read_file(fake, format or infer_format(fake), data, shown))
+        tables.append(_read_file(fake, format or infer_format(fake), data, shown, sep))
     return tables
 
 

@@ -15,7 +15,9 @@ any work is done; scoring, the tree and the report receive the same value.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,8 +28,9 @@ from . import channels as registry
 from .corpus import Corpus, check_known
 from .errors import ProvenanceError
 from .evidence import Evidence, build_evidence
-from .features import Features
+from .features import FeatureOptions, Features
 from .panel import Panel
+from .release_dates import KnownRelease, known_releases
 
 __all__ = [
     "Roles",
@@ -42,6 +45,7 @@ __all__ = [
 ]
 
 Data = Corpus | Features | Evidence
+log = logging.getLogger(__name__)
 
 
 def as_corpus(data: Data) -> Corpus:
@@ -100,7 +104,8 @@ def as_evidence(
     prompt_ids: Sequence[str] | None = None,
     channels: str | Sequence[str] | None = None,
     seed: int = 0,
-    **evidence_kwargs: Any,
+    n_bootstrap: int = 0,
+    options: FeatureOptions | None = None,
 ) -> Evidence:
     """Evidence over ``models`` and ``prompt_ids``, built unless it is given.
 
@@ -116,9 +121,11 @@ def as_evidence(
         Evidence channels (default the registry's defaults).
     seed : int
         Seed of the split-half reliability weights.
-    **evidence_kwargs
-        Passed to :func:`~detector.evidence.build_evidence` (feature options
-        such as ``cache_dir`` included).
+    n_bootstrap : int
+        Bootstrap resamplings the caller will ask for
+        (:func:`~detector.evidence.build_evidence` prepares them when it streams).
+    options : FeatureOptions, optional
+        How features are computed (:func:`~detector.features.compute_features`).
     """
     if isinstance(data, Evidence):
         return data
@@ -128,7 +135,8 @@ def as_evidence(
         prompt_ids=None if prompt_ids is None else list(prompt_ids),
         channels=channels,
         seed=seed,
-        **evidence_kwargs,
+        n_bootstrap=n_bootstrap,
+        options=options,
     )
 
 
@@ -161,6 +169,13 @@ class Roles:
         Models that cannot be candidates because they were released after the
         suspect, with the dates (they stay reference models when the
         reference pool was defaulted).
+    known_dates : dict of str to str
+        Release dates taken from the bundled table of well-known models
+        (:mod:`detector.release_dates`) because the user gave none, as
+        ``"date (source)"``.
+    released : dict of str to str
+        Every known release date of the suspect, candidates, reference models
+        and set-aside models (given by the user or from the table), as written.
     """
 
     suspect: str
@@ -171,6 +186,8 @@ class Roles:
     null_exclusions: dict[str, dict[str, str]] = field(default_factory=dict)
     clades: dict[str, list[str]] = field(default_factory=dict)
     set_aside: dict[str, str] = field(default_factory=dict)
+    known_dates: dict[str, str] = field(default_factory=dict)
+    released: dict[str, str] = field(default_factory=dict)
 
     @property
     def pool(self) -> list[str]:
@@ -194,19 +211,23 @@ def check_roles(
     suspect: str,
     candidates: Sequence[str] | None,
     reference: Sequence[str] | None,
+    absent: Mapping[str, str] | None = None,
 ) -> None:
     """Check the names given for each role, before any work is done.
+
+    ``absent``: models of the data left without a usable output
+    (:attr:`~detector.corpus.Corpus.excluded`), named as such when given.
 
     Raises
     ------
     ProvenanceError
-        A name not in ``known``, the suspect among the candidates, an empty
-        candidate list, or a model that is both reference and suspect or
-        candidate.
+        A name not in ``known`` (or one without usable outputs), the suspect
+        among the candidates, an empty candidate list, or a model that is
+        both reference and suspect or candidate.
     """
-    check_known([suspect], known, "suspect")
+    check_known([suspect], known, "suspect", absent)
     if candidates is not None:
-        check_known(candidates, known, "candidate")
+        check_known(candidates, known, "candidate", absent)
         if suspect in candidates:
             raise ProvenanceError(
                 f"the suspect {suspect!r} is also among the candidates; remove it from `candidates`"
@@ -214,7 +235,7 @@ def check_roles(
         if not candidates:
             raise ProvenanceError("no candidates given; name at least one in `candidates`")
     if reference is not None:
-        check_known(reference, known, "reference model")
+        check_known(reference, known, "reference model", absent)
         overlap = sorted(set(reference) & ({suspect} | set(candidates or [])))
         if overlap:
             raise ProvenanceError(
@@ -253,6 +274,7 @@ def resolve_roles(
     *,
     min_prompts: int | None = None,
     lineage: pd.DataFrame | str | Path | None = None,
+    known_dates: bool = True,
 ) -> Roles:
     """Fill in the default roles and check them.
 
@@ -276,10 +298,14 @@ def resolve_roles(
     lineage : pandas.DataFrame, str or Path, optional
         Known lineage of the pool, indexed by model (models missing from it
         are unknown), or the path of a lineage CSV
-        (:func:`~detector.protocol.load_lineage`). Candidates released after the suspect are left out, and
+        (:func:`~detector.lineage.load_lineage`). Candidates released after the suspect are left out, and
         each candidate's documented relatives leave its null
         (:class:`~detector.panel.Panel`). Release dates may also come from a
         ``released`` column of the data.
+    known_dates : bool
+        Take the release dates of well-known models the user gave no date for
+        from the bundled table (:mod:`detector.release_dates`), with their
+        sources in :attr:`Roles.known_dates`.
 
     Returns
     -------
@@ -292,13 +318,43 @@ def resolve_roles(
         shares too few prompts with every other model.
     """
     known = known_models(data)
-    check_roles(known, suspect, candidates, reference)
+    absent = None if isinstance(data, Evidence) and data.features is None else as_corpus(data)
+    check_roles(known, suspect, candidates, reference, absent.excluded if absent else None)
     left_out: dict[str, str] = {}
+    named = {suspect, *(candidates or []), *(reference or [])}
+    all_degenerate = _degenerate_models(data)
     if candidates is None or reference is None:  # defaults never take a degenerate model
-        named = {suspect, *(candidates or []), *(reference or [])}
-        degenerate = {m: w for m, w in _degenerate_models(data).items() if m not in named}
+        degenerate = {m: w for m, w in all_degenerate.items() if m not in named}
         left_out.update({m: f"degenerate: {why}" for m, why in degenerate.items()})
         known = [m for m in known if m not in left_out]
+        if degenerate and not [m for m in known if m != suspect]:
+            listed = "; ".join(f"{m}: {why}" for m, why in degenerate.items())
+            also = (
+                f"; the suspect is degenerate too ({all_degenerate[suspect]})"
+                if suspect in all_degenerate
+                else ""
+            )
+            raise ProvenanceError(
+                f"nothing to compare {suspect!r} with: every other model is degenerate "
+                f"({listed}){also}; degenerate outputs carry no sign of lineage: fix or "
+                "re-collect them (inspect lists them), or name models in `candidates` and "
+                "`reference` to use them anyway"
+            )
+    for m in sorted(named & set(all_degenerate)):  # kept (asked for), but never silently
+        if m == suspect:
+            warning = f"the suspect {m} is degenerate ({all_degenerate[m]}): its scores say little"
+        else:
+            option = "reference" if m in (reference or []) else "candidates"
+            effect = (
+                "as a reference model it moves every candidate's z"
+                if option == "reference"
+                else "its score says little"
+            )
+            warning = (
+                f"{m} is degenerate ({all_degenerate[m]}) but was named in `{option}`, so it "
+                f"is used: {effect}; leave it out unless that is meant"
+            )
+        warnings.warn(warning, UserWarning, stacklevel=2)
     reasons: dict[str, str] = {suspect: "the suspect"}
     if candidates is not None:
         cand = list(dict.fromkeys(candidates))
@@ -324,23 +380,11 @@ def resolve_roles(
         cand = [m for m in cand if m not in left_out]
         ref = [m for m in ref if m not in left_out]
     if isinstance(lineage, str | Path):
-        from .protocol import load_lineage
+        from .lineage import load_lineage
 
         lineage = load_lineage(lineage)
-    panel = Panel(lineage, _data_release_dates(data))
-    set_aside: dict[str, str] = {}
-    for m in [m for m in cand if panel.later_than(m, suspect)]:
-        released, own = panel.released(m), panel.released(suspect)
-        assert released is not None and own is not None
-        set_aside[m] = (
-            f"released {released.text}, after {suspect} ({own.text}), so it cannot be its "
-            "teacher or parent"
-        )
-        if reference is None:  # a defaulted pool keeps it as an unrelated reference model
-            ref.append(m)
-            reasons[m] = "reference: released after the suspect"
-        else:
-            reasons.pop(m, None)
+    panel, table = _release_panel(data, lineage, [suspect, *cand, *ref], known_dates)
+    set_aside = _set_aside_later(panel, table, suspect, cand, ref, reasons, reference is None)
     cand = [m for m in cand if m not in set_aside]
     if not cand:
         raise ProvenanceError(
@@ -352,7 +396,74 @@ def resolve_roles(
         reasons.pop(m, None)
     exclusions = panel.null_exclusions(suspect, cand, ref)
     clades = panel.clades(suspect, cand, [*cand, *ref])
-    return Roles(suspect, cand, ref, reasons, left_out, exclusions, clades, set_aside)
+    roled = (suspect, *cand, *ref, *set_aside)
+    from_table = {m: k.describe() for m, k in table.items() if m in roled}
+    dates = {m: d.text for m in roled if (d := panel.released(m)) is not None}
+    roles = Roles(
+        suspect, cand, ref, reasons, left_out, exclusions, clades, set_aside, from_table, dates
+    )
+    log.info(
+        "roles: suspect %s; %d candidate(s) (%s); %d reference model(s) (%s)",
+        suspect, len(cand), "given" if candidates is not None else "every other model",
+        len(ref), "given" if reference is not None else "the rest",
+    )  # fmt: skip
+    for line in roles.notes():
+        log.info("roles: %s", line)
+    log.debug("roles: candidates %s; reference %s", cand, ref)
+    return roles
+
+
+def _release_panel(
+    data: Data, lineage: pd.DataFrame | None, models: list[str], known_dates: bool
+) -> tuple[Panel, dict[str, KnownRelease]]:
+    """The known lineage with every release date: the user's first, then the bundled table's.
+
+    Returns the panel and the releases taken from the table (models the user
+    gave no date for).
+    """
+    given = _data_release_dates(data)
+    panel = Panel(lineage, given)
+    if not known_dates:
+        return panel, {}
+    table = {m: k for m, k in known_releases(models).items() if panel.released(m) is None}
+    if table:
+        panel = Panel(lineage, {**{m: k.released for m, k in table.items()}, **given})
+    return panel, table
+
+
+def _set_aside_later(
+    panel: Panel,
+    table: dict[str, KnownRelease],
+    suspect: str,
+    cand: list[str],
+    ref: list[str],
+    reasons: dict[str, str],
+    defaulted_reference: bool,
+) -> dict[str, str]:
+    """Candidates released after the suspect, with the reason; a defaulted pool keeps them.
+
+    They join ``ref`` (as unrelated reference models) when the reference pool
+    was defaulted; ``reasons`` is updated either way.
+    """
+    set_aside: dict[str, str] = {}
+    for m in [m for m in cand if panel.later_than(m, suspect)]:
+        released, own = panel.released(m), panel.released(suspect)
+        assert released is not None and own is not None
+        set_aside[m] = (
+            f"released {released.text}, after {suspect} ({own.text}), so it cannot be its "
+            "teacher or parent"
+            + (
+                " (dates of well-known models: pass --lineage to give your own)"
+                if {m, suspect} & set(table)
+                else ""
+            )
+        )
+        if defaulted_reference:  # a defaulted pool keeps it as an unrelated reference model
+            ref.append(m)
+            reasons[m] = "reference: released after the suspect"
+        else:
+            reasons.pop(m, None)
+    return set_aside
 
 
 def _degenerate_models(data: Data) -> dict[str, str]:
@@ -387,14 +498,16 @@ def suspect_evidence(
     channels: str | Sequence[str] | None = None,
     seed: int = 0,
     min_prompts: int = 1,
-    **evidence_kwargs: Any,
+    n_bootstrap: int = 0,
+    options: FeatureOptions | None = None,
 ) -> Evidence:
     """Evidence over the roles' models, on the prompts the suspect answered.
 
     With the default channels, channels whose text only some outputs have
     (reasoning traces) are added when the suspect and another model of the
     pool both have it on ``min_prompts`` or more prompts
-    (:func:`~detector.channels.present_channels`).
+    (:func:`~detector.channels.present_channels`). ``n_bootstrap`` and
+    ``options`` are those of :func:`as_evidence`.
     """
     if isinstance(data, Evidence):
         return data
@@ -409,5 +522,6 @@ def suspect_evidence(
         prompt_ids=list(suspect_prompts),
         channels=channels,
         seed=seed,
-        **evidence_kwargs,
+        n_bootstrap=n_bootstrap,
+        options=options,
     )

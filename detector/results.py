@@ -157,10 +157,10 @@ def render(result: Any, format: str = "table", *, text: Callable[[Any], str] | N
     if format == "csv":
         frame = _frame(result)
         named = frame.index.name is not None
-        text = frame.to_csv(index=named)
-        if "\r" in text:  # the csv module leaves a lone \r unquoted; quote every text field
-            text = frame.to_csv(index=named, quoting=csv.QUOTE_NONNUMERIC)
-        return text
+        table = frame.to_csv(index=named)
+        if "\r" in table:  # the csv module leaves a lone \r unquoted; quote every text field
+            table = frame.to_csv(index=named, quoting=csv.QUOTE_NONNUMERIC)
+        return table
     if format == "markdown":
         if hasattr(result, "to_markdown"):
             return result.to_markdown()

@@ -25,9 +25,10 @@ Per candidate the result carries, all from one null and one distribution:
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+import logging
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -37,22 +38,29 @@ from .calibration import (
     MIN_REFERENCE,
     MIN_SPREAD,
     NULL,
+    Calibration,
     calibrate,
-    clade_tests,
+    calibrate_candidates,
     holm,
-    null_rank,
     null_sets,
     robust_z,
-    tail_probability,
     transfer_groups,
 )
 from .corpus import Corpus
-from .evidence import INDISTINGUISHABLE, Evidence, bootstrap_counts
-from .features import Features
+from .errors import ProvenanceError
+from .evidence import INDISTINGUISHABLE, Evidence, bootstrap_counts, zero_weight_notes
+from .features import FeatureOptions, Features
 from .params import check_alpha, check_int, check_seed
 from .resolve import Roles, as_corpus, as_features_or_corpus, resolve_roles, suspect_evidence
 from .results import Result
+from .sample_size import prompts_needed
+from .teacher_choice import CandidateChoice, which_candidate
 from .verdicts import CandidateFacts, candidate_verdict, overall_verdict
+
+if TYPE_CHECKING:
+    from .shift import ShiftResult
+
+log = logging.getLogger(__name__)
 
 MIN_PROMPTS = 20
 
@@ -110,6 +118,9 @@ class ScoreResult(Result):
     level: str = "nothing"
     explanation: str = ""
     roles: dict[str, Any] = field(default_factory=dict)
+    which: str = ""
+    choice: dict[str, Any] | None = None
+    prompts_needed: int | str | None = None
 
     @property
     def headline(self) -> str:
@@ -145,6 +156,8 @@ class ScoreResult(Result):
             f"verdict ({self.level}): {self.verdict}",
             f"why: {self.explanation}",
         ]
+        if self.which:
+            lines.append(f"which: {self.which}")
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -154,6 +167,7 @@ class ScoreResult(Result):
             f"{self.n_prompts} &nbsp; <b>calibration:</b> {html.escape(self.calibration)}</p>"
             f"<p><b>Verdict:</b> {html.escape(self.verdict)}</p>"
             f"<p>{html.escape(self.explanation)}</p>"
+            + (f"<p><b>Which candidate:</b> {html.escape(self.which)}</p>" if self.which else "")
             + self.to_frame().to_html()
             + self._html_notes()
         )
@@ -175,8 +189,9 @@ def score(
     attribution: bool = False,
     roles: Roles | None = None,
     lineage: pd.DataFrame | str | Path | None = None,
-    **evidence_kwargs: Any,
-) -> ScoreResult:
+    baseline: str | None = None,
+    options: FeatureOptions | None = None,
+) -> ScoreResult | ShiftResult:
     """Score every candidate as the suspect's teacher or parent.
 
     Parameters
@@ -218,24 +233,42 @@ def score(
         and a note says why.
     lineage : pandas.DataFrame, str or Path, optional
         Known lineage of the pool, or a lineage CSV's path
-        (:func:`~detector.protocol.load_lineage`):
+        (:func:`~detector.lineage.load_lineage`):
         documented relatives of a candidate leave its null, and candidates
         released after the suspect are set aside (:mod:`detector.panel`).
     roles : Roles, optional
         Roles resolved beforehand (:func:`~detector.resolve.resolve_roles`);
         then ``suspect``, ``candidates`` and ``reference`` are taken from it.
-    **evidence_kwargs
-        Passed to :func:`~detector.evidence.build_evidence`.
+    baseline : str, optional
+        The suspect's predecessor or a sibling on its base model: then the
+        question is whether the suspect *moved* toward a candidate relative
+        to it (:func:`detector.shift.shift_score`, a
+        :class:`~detector.shift.ShiftResult`; ``null`` and ``attribution``
+        do not apply).
+    options : FeatureOptions, optional
+        How features are computed when ``data`` lacks them (embedding model,
+        caches, shards, executor, progress;
+        :func:`~detector.features.compute_features`).
 
     Returns
     -------
-    ScoreResult
+    ScoreResult, or ShiftResult with ``baseline``
 
     Raises
     ------
     ProvenanceError
         Unknown model, suspect among candidates, too few shared prompts.
     """
+    if baseline is not None:  # did the suspect move toward a candidate? (issue 23)
+        from .shift import shift_score
+
+        if attribution:
+            raise ProvenanceError("`attribution` is not part of the shift test; drop `baseline`")
+        return shift_score(
+            data, suspect, baseline, candidates, reference, seed=seed, n_bootstrap=n_bootstrap,
+            alpha=alpha, min_prompts=min_prompts, min_reference=min_reference, channels=channels,
+            lineage=lineage, roles=roles, options=options,
+        )  # fmt: skip
     seed, alpha = check_seed(seed), check_alpha(alpha)
     n_bootstrap = check_int(n_bootstrap, "n_bootstrap", 1)
     if roles is None:
@@ -250,7 +283,7 @@ def score(
         seed=seed,
         min_prompts=min_prompts,
         n_bootstrap=n_bootstrap,
-        **evidence_kwargs,
+        options=options,
     )
     degenerate, advice = _degenerate(evidence, roles, min_reference)
 
@@ -258,20 +291,32 @@ def score(
     c_idx = [int(i) for i in evidence.index(list(cand))]
     r_idx = [int(i) for i in evidence.index(list(ref))]
     clades, exclusions = _clades_and_exclusions(evidence, roles, c_idx)
-    nulls, calibration = null_sets(c_idx, r_idx, min_reference, exclusions)
-    notes: list[str] = roles.notes()
+    notes: list[str] = roles.notes() + zero_weight_notes(evidence)
     if channels is None and not isinstance(data, Evidence):
         notes += registry.present_channels(as_corpus(data).df, suspect, roles.pool, min_prompts)[1]
-    calibrated = calibration != "uncalibrated" and not degenerate
     full = evidence.combined_affinity()
-    z, z_boot = _calibrated_z(evidence, s, c_idx, nulls, null, seed, n_bootstrap, clades)
+    counts = bootstrap_counts(evidence.n_prompts, n_bootstrap, seed, evidence.draw_order)
+    boot = evidence.bootstrap_affinities(counts, channels=False)["combined"]
+    cal = calibrate_candidates(
+        full,
+        s,
+        c_idx,
+        r_idx,
+        min_reference=min_reference,
+        exclusions=exclusions,
+        clades=clades,
+        null=null,
+        boot=boot,
+    )
+    calibration = cal.how
+    calibrated = cal.calibrated and not degenerate
     per_channel: dict[str, dict[int, float]] = {}
     for name in evidence.channels:
-        if not registry.get(name).masks_empty:
-            z_ch = calibrate(evidence.channel_affinity(name), s, c_idx, nulls, null, clades)
+        if not registry.get(name).coverage.masks_empty:
+            z_ch = cal.z_of(evidence.channel_affinity(name))
             per_channel[name] = {c: float(v) for c, v in zip(c_idx, z_ch, strict=True)}
     for name in evidence.channels:
-        if registry.get(name).masks_empty:  # only candidates that have the text
+        if registry.get(name).coverage.masks_empty:  # only candidates that have the text
             per_channel[name], note = _partial_channel_z(
                 evidence,
                 name,
@@ -282,17 +327,13 @@ def score(
             )
             notes.append(note)
     if degenerate:  # numbers from this evidence would look meaningful but are not
-        z = np.full(len(cand), np.nan)
-        z_boot = np.full((n_bootstrap, len(cand)), np.nan)
+        cal = cal.void()
         per_channel = {name: dict.fromkeys(c_idx, float("nan")) for name in per_channel}
-    p_raw, p_adj, score_full, score_boot = _p_values_and_scores(
-        z, z_boot, full, nulls, clades, calibrated
-    )
-    lo, hi = np.percentile(score_boot, [2.5, 97.5], axis=0)
+    lo, hi = np.percentile(cal.score_boot, [2.5, 97.5], axis=0)
 
     if attribution:
         attribution_z, note = _attribution_channel(
-            data, suspect, list(cand), list(ref), seed, evidence_kwargs
+            data, suspect, list(cand), list(ref), seed, options or FeatureOptions()
         )
         notes.append(note)
     else:
@@ -302,17 +343,10 @@ def score(
     channel_z = {n: {names[i]: v for i, v in z_ch.items()} for n, z_ch in per_channel.items()}
     if attribution_z:
         channel_z["attribution"] = attribution_z
-    results, facts = _candidate_scores(
-        evidence,
-        s,
-        list(cand),
-        c_idx,
-        full,
-        {"z": z, "p_raw": p_raw, "p_adj": p_adj, "score": score_full, "lo": lo, "hi": hi},
-        (nulls, null, clades, calibrated, alpha),
-        channel_z,
-    )
-    tied_with = _tied_with(results, list(cand), z_boot, notes)
+    results, facts = _candidate_scores(evidence, list(cand), full, cal, (lo, hi), alpha, channel_z)
+    tied_with = _tied_with(results, list(cand), cal.z_boot, notes)
+    notes += _date_to_check(roles, results)
+    choice, needed = _choice_and_prompts(evidence, full, boot, cal, list(cand), alpha, degenerate)
     if not calibrated and not degenerate:
         degenerate = (
             f"only {len(ref) + len(cand) - 1} models to calibrate against (need "
@@ -326,9 +360,20 @@ def score(
         n_prompts=evidence.n_prompts,
         reason_uncalibrated=degenerate or None,
         advice=advice or None,
+        prompts_needed=needed,
     )
     if verdict.level == "uncalibrated":
         notes.append(verdict.explanation)
+    log.info(
+        "score: verdict %s; %s; %d bootstrap resamplings",
+        verdict.level,
+        f"calibrated {calibration}" if calibrated else "not calibrated",
+        n_bootstrap,
+    )
+    for c in results[:3]:
+        log.info("score: %d. %s z %.2f, Holm p %s", c.rank, c.model, c.z,
+                 "-" if c.p_value is None else f"{c.p_value:.3g}")  # fmt: skip
+    log.debug("score: every candidate %s", [(c.model, round(c.z, 3)) for c in results])
     return ScoreResult(
         suspect=suspect,
         n_prompts=evidence.n_prompts,
@@ -346,46 +391,46 @@ def score(
         level=verdict.level,
         explanation=verdict.explanation,
         roles=roles.to_dict(),
+        which=choice.sentence(evidence.n_prompts, verdict.level != "nothing") if choice else "",
+        choice=asdict(choice) if choice else None,
+        prompts_needed=needed,
     )
 
 
 def _candidate_scores(
     evidence: Evidence,
-    s: int,
     cand: list[str],
-    c_idx: list[int],
     full: np.ndarray,
-    values: dict[str, np.ndarray],
-    calibration: tuple[list[list[int]], str, list[list[int]], bool, float],
+    cal: Calibration,
+    interval: tuple[np.ndarray, np.ndarray],
+    alpha: float,
     channel_z: dict[str, dict[str, float]],
 ) -> tuple[list[CandidateScore], list[CandidateFacts]]:
     """The candidates' rows, best first, and the facts their verdicts are worded from.
 
-    ``full`` is the combined affinity, shape (n_models, n_models); ``values``
-    holds arrays of shape (n_cand,): ``z``, ``p_raw``, ``p_adj``, ``score``,
-    ``lo`` and ``hi`` (the score's interval); ``calibration`` is (nulls,
-    null, clades, calibrated, alpha); ``channel_z`` maps a channel to each
+    ``full`` is the combined affinity, shape (n_models, n_models); ``cal`` its
+    calibration; ``interval`` the score's 2.5 and 97.5 percentiles over prompt
+    resamplings, each shape (n_cand,); ``channel_z`` maps a channel to each
     candidate's z in it, by model name (a candidate without the channel is
     absent).
     """
-    nulls, null, clades, calibrated, alpha = calibration
-    z = values["z"]
+    s, c_idx, z = cal.suspect, cal.candidates, cal.z
+    calibrated = cal.calibrated
+    related = cal.related(alpha)
     # degenerate evidence ranks nothing: the candidates keep their given order
     order = np.argsort(-np.nan_to_num(z, nan=0.0), kind="stable")
     shared = _shared_counts(evidence, s)
     results: list[CandidateScore] = []
     facts: list[CandidateFacts] = []
     for rank, k in enumerate(order, start=1):
-        below, size = (
-            null_rank(full, s, c_idx[k], nulls[k], null, clades[k]) if calibrated else (0, 0)
-        )
+        below, size = cal.rank_in_null(full, k)
         fact = CandidateFacts(
             model=cand[k],
             rank=rank,
             z=float(z[k]),
-            p_raw=float(values["p_raw"][k]) if calibrated else None,
-            p_value=float(values["p_adj"][k]) if calibrated else None,
-            related=bool(calibrated and values["p_adj"][k] < alpha),
+            p_raw=float(cal.p_raw[k]) if calibrated else None,
+            p_value=float(cal.p_value[k]) if calibrated else None,
+            related=bool(related[k]),
             null_below=below,
             null_size=size,
         )
@@ -393,8 +438,8 @@ def _candidate_scores(
         results.append(
             CandidateScore(
                 model=cand[k],
-                score=float(values["score"][k]),
-                ci=[float(values["lo"][k]), float(values["hi"][k])],
+                score=float(cal.score[k]),
+                ci=[float(interval[0][k]), float(interval[1][k])],
                 p_value=fact.p_value,
                 rank=rank,
                 verdict=candidate_verdict(fact, alpha),
@@ -433,32 +478,52 @@ def _clades_and_exclusions(
     return clades, exclusions
 
 
-def _p_values_and_scores(
-    z: np.ndarray,
-    z_boot: np.ndarray,
+def _choice_and_prompts(
+    evidence: Evidence,
     full: np.ndarray,
-    nulls: list[list[int]],
-    clades: list[list[int]],
-    calibrated: bool,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Raw and Holm p-values, shape (n_cand,), and scores, (n_cand,) and (B, n_cand).
+    boot: np.ndarray,
+    cal: Calibration,
+    cand: list[str],
+    alpha: float,
+    degenerate: str,
+) -> tuple[CandidateChoice | None, int | Literal["never"] | None]:
+    """Which candidate (the top one against every other) and the prompts a verdict needs.
 
-    Calibrated: score = 1 - raw tail probability of z (Student t on the
-    null's size), the same distribution as the p-value. Uncalibrated: no
-    p-values (NaN), and the score is the affinity rescaled to the corpus's range.
+    The prompts needed are for the top candidate, when it is not declared
+    related: an int, ``"never"`` when more prompts alone would not do, or
+    None when there is nothing to estimate (uncalibrated, declared already).
     """
-    n_cand = len(z)
-    if calibrated:
-        dof = np.array([max(len(n) - 1, 1) for n in nulls])
-        tail = tail_probability(z, dof)
-        # a candidate whose clade was tested too has two chances: Bonferroni over them
-        p_raw = np.minimum(1.0, clade_tests(clades, n_cand) * tail)
-        return p_raw, holm(p_raw), 1.0 - tail, 1.0 - tail_probability(z_boot, dof)
-    nan = np.full(n_cand, np.nan)
-    # the affinity rescaled to the corpus's range; a resample can leave it, so clip
-    span = max(float(np.ptp(full)), 1e-12)
-    score_full = np.clip((z - full.min()) / span, 0.0, 1.0)
-    return nan, nan.copy(), score_full, np.clip((z_boot - full.min()) / span, 0.0, 1.0)
+    if degenerate or not np.isfinite(cal.z).all():
+        return None, None
+    order = np.argsort(-cal.z, kind="stable")
+    choice = which_candidate(
+        full[cal.suspect], boot[:, cal.suspect], cal.candidates, cand, order, alpha,
+        evidence.n_prompts,
+    )  # fmt: skip
+    top = int(order[0])
+    if not cal.calibrated or cal.related(alpha)[top]:
+        return choice, None
+    needed = prompts_needed(cal, full, boot, top, alpha, evidence.n_prompts)
+    return choice, "never" if needed is None else needed
+
+
+def _date_to_check(roles: Roles, results: list[CandidateScore]) -> list[str]:
+    """A note when the top candidate's release date is known but the suspect's is not.
+
+    A teacher must predate its student; the user can check the suspect's date
+    and rerun with it (issue 22: two 2023 students were declared related to
+    gemini-pro, released in December 2023).
+    """
+    if not results or roles.suspect in roles.released:
+        return []
+    top = results[0].model
+    if top not in roles.released:
+        return []
+    source = roles.known_dates.get(top, roles.released[top])
+    return [
+        f"{top} was released {source}; if {roles.suspect} is older it cannot have learned "
+        f"from it: pass --lineage with a `released` column giving {roles.suspect}'s date"
+    ]
 
 
 def _tied_with(
@@ -510,23 +575,6 @@ def _degenerate(evidence: Evidence, roles: Roles, min_reference: int) -> tuple[s
             "Choose reference models that differ from one another, or other `channels`.",
         )
     return "", ""
-
-
-def _calibrated_z(
-    evidence: Evidence,
-    s: int,
-    c_idx: list[int],
-    nulls: list[list[int]],
-    null: str,
-    seed: int,
-    n_bootstrap: int,
-    clades: list[list[int]],
-) -> tuple[np.ndarray, np.ndarray]:
-    """Calibrated z of each candidate, shape (n_cand,), and over prompt resamplings (B, n_cand)."""
-    z = calibrate(evidence.combined_affinity(), s, c_idx, nulls, null, clades)
-    counts = bootstrap_counts(evidence.n_prompts, n_bootstrap, seed)
-    boot = evidence.bootstrap_affinities(counts, channels=False)["combined"]
-    return z, calibrate(boot, s, c_idx, nulls, null, clades)
 
 
 def _shared_counts(evidence: Evidence, s: int) -> np.ndarray:
@@ -597,7 +645,7 @@ def _attribution_channel(
     cand: list[str],
     ref: list[str],
     seed: int,
-    evidence_kwargs: dict[str, Any],
+    options: FeatureOptions,
 ) -> tuple[dict[str, float], str]:
     """Attribution-transfer z per candidate (reported, not combined) and a note about it."""
     from .attribution import MIN_REFERENCE as TRANSFER_MIN_REFERENCE
@@ -619,7 +667,8 @@ def _attribution_channel(
             group,
             ref + [c for c in cand if c not in group],
             seed=seed,
-            **{k: v for k, v in evidence_kwargs.items() if k in ("cache_dir", "progress")},
+            # the cache and progress only, as before options were one object
+            options=FeatureOptions(cache_dir=options.cache_dir, progress=options.progress),
         )
         values.update({c: float(transfer.z.loc[suspect, c]) for c in group})
     against = "" if len(groups) == 1 else ", each against the other candidates"

@@ -26,7 +26,8 @@ column as metadata. Shapes recognised without flags:
   prompt id ``<question_id>-t<turn>`` and the turn's question text from
   ``question.jsonl`` (found beside the answers file, beside its
   ``model_answer`` folder, or given as ``questions``); choice ``k`` is
-  sample ``k``.
+  sample ``k``. A file of a ``model_answer`` folder names its model, as in
+  FastChat (the ``model_id`` inside is kept, and a difference is noted).
 - **Per-model result files** of the slop-score kind
   (``{model: {..., "samples": [{"prompt", "output", ...}]}}``).
 
@@ -36,18 +37,37 @@ strings, are refused with one line naming the column and what it holds.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
 
+from .chats import (
+    CONTEXT,
+    CONTEXT_SEP,
+)
+from .chats import chat_exchanges as _chat_exchanges
+from .chats import chat_request as _chat_request
+from .chats import parse_json_text as _parse_json_text
+from .chats import short_repr as _short
+from .chats import turns_list as _turns_list
+from .chats import value_kind as _kind
 from .errors import ProvenanceError
+from .textfiles import clean_records, json_lines, read_utf8
 
-__all__ = ["CANDIDATES", "Columns", "canonical_frame", "json_object_frame"]
+__all__ = [
+    "CANDIDATES",
+    "CONTEXT",
+    "CONTEXT_SEP",
+    "Columns",
+    "chat_note",
+    "canonical_frame",
+    "json_object_frame",
+    "mtbench_rename_note",
+]
 
 CANDIDATES: dict[str, tuple[str, ...]] = {
     "model": ("model", "generator", "model_id", "model_name", "engine"),
@@ -79,17 +99,6 @@ _WHAT = {
     "prompt_id": "prompt ids",
 }
 _CHAT_COLUMNS = ("messages", "conversation", "conversations")
-_ROLES = {
-    "system": "system",
-    "developer": "system",
-    "user": "user",
-    "human": "user",
-    "assistant": "assistant",
-    "gpt": "assistant",
-    "model": "assistant",
-    "bot": "assistant",
-    "chatbot": "assistant",
-}
 _ARENA = ("model_a", "model_b", "conversation_a", "conversation_b")
 
 
@@ -108,7 +117,11 @@ class Columns:
     output: str | None = None
     prompt_id: str | None = None
     questions: Path | None = None
+    notes: list[str] = field(default_factory=list)
+    """What reading did that a reader should know (filled while reading; one line each)."""
     _question_cache: dict[Path, dict[str, tuple[list[str], Any]]] = field(default_factory=dict)
+    _renamed: list[tuple[str, str, str]] = field(default_factory=list)
+    _chats: list[int] = field(default_factory=lambda: [0, 0])  # chats, with several exchanges
 
     def given(self, role: str) -> str | None:
         value = getattr(self, role)
@@ -144,29 +157,54 @@ def canonical_frame(table: Any, cols: Columns) -> pd.DataFrame:
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
     if all(c in columns for c in _ARENA):
-        return _arena_frame(frame, where)
+        return _arena_frame(frame, where, cols)
     if "choices" in columns and _holds(frame["choices"], _is_choice_list):
-        return _mtbench_frame(frame, where, table.path, cols)
+        _refuse_flags(
+            cols, ("prompt", "output"), "MT-Bench answers", "question.jsonl and 'choices'"
+        )
+        return _mtbench_frame(frame, where, table.path, cols, table.file_model)
+    from .dumps import dump_frame, dump_kind
+
+    kind = dump_kind(frame)
+    if kind is not None:
+        _refuse_flags(
+            cols,
+            ("model", "prompt", "output"),
+            "this file (an API or evaluation dump)",
+            "where the dump keeps them",
+        )
+        return dump_frame(kind, frame, where, cols.notes, table.file_model)
     output = _resolve(columns, "output", cols, where, required=False)
     chat = next((c for c in _CHAT_COLUMNS if c in columns and _holds(frame[c], _is_turns)), None)
     if chat is not None and output is None:
         return _chat_frame(frame, chat, where, cols)
     if output is None:
-        _resolve(columns, "output", cols, where, required=True)  # raises the missing-column line
+        output = _resolve(columns, "output", cols, where, required=True)  # raises: it is missing
     return _flat_frame(frame, where, cols, output)
 
 
 def json_object_frame(data: Any, where: str) -> pd.DataFrame:
     """A raw table from a parsed JSON document.
 
-    Accepts a list of records, a ``{"key": [records]}`` wrapper, per-model
-    result objects (``{model: {..., "samples": [...]}}``) and column-oriented
-    objects (``{"model": [...], "output": [...]}``).
-    """
-    from .readers import clean_records
+    Accepts a list of records, a ``{"key": [records]}`` wrapper, records
+    keyed by model (``{model: [records]}``, see :func:`_is_model_keyed`),
+    per-model result objects (``{model: {..., "samples": [...]}}``) and
+    column-oriented objects (``{"model": [...], "output": [...]}``).
 
+    Raises
+    ------
+    ProvenanceError
+        Not a table of records, no records, or a result this tool wrote.
+    """
     if isinstance(data, dict) and data and all(_is_result(v) for v in data.values()):
         return _results_frame(data, where)
+    if isinstance(data, dict) and _is_results_document(data):
+        raise ProvenanceError(
+            f"{where}: a result written by provenance ({', '.join(list(data)[:3])}, ...), not "
+            "model outputs; move it out of the folder of model outputs"
+        )
+    if isinstance(data, dict) and _is_model_keyed(data):
+        return _model_keyed_frame(data, where)
     if isinstance(data, dict):
         lists = [v for v in data.values() if isinstance(v, list)]
         if len(data) == 1 and lists and all(isinstance(r, dict) for r in lists[0]):
@@ -185,7 +223,55 @@ def json_object_frame(data: Any, where: str) -> pd.DataFrame:
     return pd.DataFrame(clean_records(data))
 
 
+_WRAPPER_KEYS = frozenset(
+    ("data", "records", "rows", "items", "results", "examples", "outputs", "samples",
+     "generations", "completions", "responses", "train", "test", "validation", "dev")
+)  # fmt: skip
+_RESULT_KEYS = frozenset(("suspect", "candidates", "verdict", "roles"))
+
+
+def _is_results_document(data: dict[str, Any]) -> bool:
+    """A ``score`` result (JSON) of this tool, which a folder of outputs may come to hold."""
+    return set(data) >= _RESULT_KEYS
+
+
+def _is_model_keyed(data: dict[str, Any]) -> bool:
+    """``{model: [records]}``: every value a list of records, none naming its model.
+
+    A single key that is a common wrapper name (``data``, ``records``,
+    ``results``, ...) is a wrapper, not a model; records that carry a model
+    column are a wrapper too (the key is then ignored, as before).
+    """
+    if not data or not all(
+        isinstance(v, list) and v and all(isinstance(r, dict) for r in v) for v in data.values()
+    ):
+        return False
+    if len(data) == 1 and str(next(iter(data))).lower() in _WRAPPER_KEYS:
+        return False
+    names = {n for n in CANDIDATES["model"]}
+    return not any(str(k).lower() in names for v in data.values() for k in v[0])
+
+
+def _model_keyed_frame(data: dict[str, Any], where: str) -> pd.DataFrame:
+    """One row per record of ``{model: [records]}``, the key as the model name."""
+    rows = [
+        {**record, "model": str(name)}
+        for name, records in data.items()
+        for record in records
+        if isinstance(record, dict)
+    ]
+    return pd.DataFrame(clean_records(rows))
+
+
 # ----------------------------------------------------------------- columns
+@overload
+def _resolve(
+    columns: list[str], role: str, cols: Columns, where: str, *, required: Literal[True]
+) -> str: ...
+@overload
+def _resolve(
+    columns: list[str], role: str, cols: Columns, where: str, *, required: bool
+) -> str | None: ...
 def _resolve(
     columns: list[str], role: str, cols: Columns, where: str, *, required: bool
 ) -> str | None:
@@ -220,28 +306,6 @@ def _resolve(
             f"{', '.join(columns)}; name it with `{param}`"
         )
     return None
-
-
-def _kind(value: Any) -> str | None:
-    """What a non-text value is, for messages; ``None`` for text and nulls."""
-    if value is None or isinstance(value, str):
-        return None
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    if isinstance(value, dict):
-        return "objects (dicts)"
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return "lists"
-    if isinstance(value, (bool, np.bool_)):
-        return "booleans"
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return "numbers"
-    return type(value).__name__ + " values"
-
-
-def _short(value: Any, n: int = 70) -> str:
-    text = repr(value.tolist() if isinstance(value, np.ndarray) else value)
-    return text if len(text) <= n else text[: n - 3] + "..."
 
 
 def _text_column(series: pd.Series, column: str, role: str, where: str) -> pd.Series:
@@ -300,10 +364,11 @@ def _flat_frame(frame: pd.DataFrame, where: str, cols: Columns, output: str) -> 
     out["model"] = _text_column(frame[model], model, "model", where)
     if prompt is not None:
         out["prompt"] = _text_column(frame[prompt], prompt, "prompt", where)
-    elif chat is not None and _holds(frame[chat], _is_turns):  # prompt from the chat turns
-        parts = frame[chat].map(lambda v: _chat_parts(v, where, chat))
+    elif chat is not None and _holds(frame[chat], _is_turns):  # the request's chat turns
+        parts = frame[chat].map(lambda v: _chat_request(v, where, chat))
         out["prompt"] = parts.map(lambda p: p["prompt"])
         out["system"] = parts.map(lambda p: p["system"])
+        out[CONTEXT] = parts.map(lambda p: p["context"])
     else:
         out["prompt"] = None
     out["output"] = _text_column(frame[output], output, "output", where)
@@ -330,16 +395,6 @@ def _holds(series: pd.Series, test: Callable[[Any], bool]) -> bool:
     return bool(len(values)) and test(_parse_json_text(values.iloc[0]))
 
 
-def _parse_json_text(value: Any) -> Any:
-    """A list stored as JSON text (CSV exports) parsed; anything else unchanged."""
-    if isinstance(value, str) and value.lstrip().startswith("["):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value.tolist() if isinstance(value, np.ndarray) else value
-
-
 def _is_turns(value: Any) -> bool:
     return (
         isinstance(value, list)
@@ -359,76 +414,93 @@ def _is_choice_list(value: Any) -> bool:
     )
 
 
-def _turn_text(value: Any) -> str | None:
-    """A message's content: a string, or the text parts of a list."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if isinstance(value, list):
-        return "".join(
-            p if isinstance(p, str) else str(p.get("text") or "")
-            for p in value
-            if isinstance(p, (str, dict))
-        )
-    return None
+def _exchange_rows(
+    frame: pd.DataFrame, chat: str, where: str, cols: Columns, pid: str | None, *, count: bool
+) -> tuple[pd.DataFrame, pd.Index]:
+    """One row per exchange of each chat of ``frame[chat]``, and the source row of each.
+
+    Columns ``prompt``, ``output``, ``reasoning``, ``system``, ``exchange``
+    (1-based), :data:`CONTEXT` and, with an id column ``pid``, ``prompt_id``
+    (``<id>`` for the first exchange, ``<id>-t<k>`` for exchange ``k``, as
+    MT-Bench turns). With ``count``, counts the chats with several
+    exchanges in ``cols``.
+    """
+    rows: list[dict[str, Any]] = []
+    source: list[Any] = []
+    ids = frame[pid] if pid is not None else None
+    for index, value in frame[chat].items():
+        system, exchanges = _chat_exchanges(value, where, chat)
+        if count:
+            cols._chats[0] += 1
+            cols._chats[1] += len(exchanges) > 1
+        for k, ex in enumerate(exchanges, start=1):
+            row = {
+                "prompt": ex["prompt"],
+                "output": ex["output"],
+                "reasoning": ex["reasoning"],
+                "system": system,
+                "exchange": k,
+                CONTEXT: ex["context"],
+            }
+            if ids is not None:
+                base = ids.loc[index]
+                row["prompt_id"] = base if k == 1 or _missing(base) else f"{base}-t{k}"
+            rows.append(row)
+            source.append(index)
+    return pd.DataFrame(rows), pd.Index(source)
 
 
-def _chat_parts(turns: Any, where: str, column: str) -> dict[str, Any]:
-    """System prompt, first user turn, last assistant turn (and its reasoning) of a chat."""
-    turns = _parse_json_text(turns)
-    if turns is None or (isinstance(turns, float) and np.isnan(turns)):
-        turns = []
-    if not isinstance(turns, list):
-        raise ProvenanceError(
-            f"{where}: column {column!r} holds {_kind(turns) or 'text'}, not a list of chat "
-            f"turns (e.g. {_short(turns)})"
-        )
-    system = prompt = output = reasoning = None
-    for turn in turns:
-        if not isinstance(turn, dict):
-            continue
-        role = _ROLES.get(str(turn.get("role", turn.get("from", ""))).lower())
-        text = _turn_text(turn.get("content", turn.get("value")))
-        if role == "system" and system is None:
-            system = text
-        elif role == "user" and prompt is None:
-            prompt = text
-        elif role == "assistant" and prompt is not None:
-            output = text
-            reasoning = _turn_text(turn.get("reasoning_content") or turn.get("reasoning"))
-    return {
-        "system": system,
-        "prompt": prompt,
-        "output": output,
-        "reasoning": reasoning or "",
-        "turns": len(turns),
-    }
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def chat_note(cols: Columns) -> str | None:
+    """One line saying how many chats had several exchanges (None when none had)."""
+    total, several = cols._chats
+    if not several:
+        return None
+    return (
+        f"{several} of {total} conversation(s) have several exchanges: each exchange is its "
+        "own record (column `exchange`), its answer paired with the user turn it answers "
+        "(a prompt id of its own, as MT-Bench turns)"
+    )
 
 
 def _chat_frame(frame: pd.DataFrame, chat: str, where: str, cols: Columns) -> pd.DataFrame:
     columns = list(frame.columns)
+    _refuse_flags(cols, ("prompt", "output"), "chat records", f"the turns of {chat!r}")
     model = _resolve(columns, "model", cols, where, required=True)
     pid = _resolve(columns, "prompt_id", cols, where, required=False)
-    parts = pd.DataFrame([_chat_parts(v, where, chat) for v in frame[chat]], index=frame.index)
-    out = pd.DataFrame(
-        {
-            "model": _text_column(frame[model], model, "model", where),
-            "prompt": parts["prompt"],
-            "output": parts["output"],
-            "reasoning": parts["reasoning"],
-            "system": parts["system"],
-            "turns": parts["turns"],
-        },
-        index=frame.index,
+    rows, source = _exchange_rows(frame, chat, where, cols, pid, count=True)
+    rows.index = source
+    out = rows.assign(model=_text_column(frame[model], model, "model", where).loc[source])
+    meta = _meta(frame, {model, chat, pid}).loc[source]
+    meta = meta.rename(columns={c: f"source_{c}" for c in meta.columns if c in out.columns})
+    out = pd.concat([out, meta], axis=1)
+    out["turns"] = frame[chat].map(lambda v: len(_turns_list(v, where, chat))).loc[source]
+    return out.reset_index(drop=True)
+
+
+def _refuse_flags(cols: Columns, roles: tuple[str, ...], shape: str, source: str) -> None:
+    """A column option the shape cannot use is an error naming it, not silently ignored."""
+    given = [r for r in roles if cols.given(r) not in (None, "")]
+    if given:
+        params = " and ".join(f"`{_PARAM[r]}`" for r in given)
+        raise ProvenanceError(
+            f"{params} cannot apply to {shape}: the {' and '.join(_WHAT[r] for r in given)} "
+            f"come from {source}; drop {'them' if len(given) > 1 else 'it'}"
+        )
+
+
+def _arena_frame(frame: pd.DataFrame, where: str, cols: Columns) -> pd.DataFrame:
+    """One record per side and exchange of each battle."""
+    _refuse_flags(
+        cols,
+        ("model", "prompt", "output"),
+        "arena battles",
+        "model_a/model_b and conversation_a/conversation_b (both sides of every battle; "
+        "choose models afterwards with `models` or `candidates`)",
     )
-    if pid is not None:
-        out["prompt_id"] = frame[pid]
-    return pd.concat([out, _meta(frame, {model, chat, pid})], axis=1)
-
-
-def _arena_frame(frame: pd.DataFrame, where: str) -> pd.DataFrame:
-    """One record per side of each battle."""
     scalar = [
         c
         for c in frame.columns
@@ -436,22 +508,15 @@ def _arena_frame(frame: pd.DataFrame, where: str) -> pd.DataFrame:
     ]
     sides = []
     for side in ("a", "b"):
-        parts = pd.DataFrame(
-            [_chat_parts(v, where, f"conversation_{side}") for v in frame[f"conversation_{side}"]],
-            index=frame.index,
+        # a battle is one conversation put to two models: counted once
+        rows, source = _exchange_rows(
+            frame, f"conversation_{side}", where, cols, None, count=side == "a"
         )
-        part = pd.DataFrame(
-            {
-                "model": _text_column(frame[f"model_{side}"], f"model_{side}", "model", where),
-                "prompt": parts["prompt"],
-                "output": parts["output"],
-                "reasoning": parts["reasoning"],
-                "system": parts["system"],
-                "side": side,
-            },
-            index=frame.index,
-        )
-        meta = frame[scalar].rename(columns={"question_id": "battle_id"})
+        rows.index = source
+        models = _text_column(frame[f"model_{side}"], f"model_{side}", "model", where)
+        part = rows.assign(model=models.loc[source], side=side)
+        meta = frame[scalar].rename(columns={"question_id": "battle_id"}).loc[source]
+        meta = meta.rename(columns={c: f"source_{c}" for c in meta.columns if c in part.columns})
         sides.append(pd.concat([part, meta], axis=1))
     return pd.concat(sides, ignore_index=True)
 
@@ -474,8 +539,6 @@ def _questions_path(path: Path | None, cols: Columns, where: str) -> Path:
 
 
 def _load_questions(path: Path, cols: Columns) -> dict[str, tuple[list[str], Any]]:
-    from .readers import json_lines, read_utf8
-
     if path not in cols._question_cache:
         table: dict[str, tuple[list[str], Any]] = {}
         for number, obj in json_lines(path, read_utf8(path)):
@@ -489,16 +552,60 @@ def _load_questions(path: Path, cols: Columns) -> dict[str, tuple[list[str], Any
     return cols._question_cache[path]
 
 
+def _mtbench_model(
+    frame: pd.DataFrame, model: str, where: str, cols: Columns, file_model: str | None
+) -> pd.Series:
+    """The model name of each answer record: FastChat's answer file name, where there is one.
+
+    FastChat names a model by its ``model_answer/<name>.jsonl`` file, not by
+    the ``model_id`` inside, and every published MT-Bench table uses the file
+    names. A file whose records name one other ``model_id`` is named by the
+    file and recorded in ``cols`` (said once, see :func:`mtbench_rename_note`);
+    a file holding several models' answers keeps each record's own name.
+    """
+    names = _text_column(frame[model], model, "model", where)
+    if file_model is None or cols.given("model") is not None:
+        return names
+    inside = sorted({str(n).strip() for n in names.dropna()})
+    if len(inside) > 1:
+        cols.notes.append(
+            f"{where}: an MT-Bench answer file holding {len(inside)} models "
+            f"({', '.join(inside[:3])}{', ...' if len(inside) > 3 else ''}): each record is "
+            "named by its own model_id, not by the file"
+        )
+        return names
+    if inside and inside[0] != file_model:
+        cols._renamed.append((where, file_model, inside[0]))
+    return pd.Series(file_model, index=frame.index, dtype=object)
+
+
+def mtbench_rename_note(cols: Columns) -> str | None:
+    """One line naming the MT-Bench models named by their file, not their ``model_id``."""
+    if not cols._renamed:
+        return None
+    shown = ", ".join(f"{name!r} (model_id {inside!r})" for _, name, inside in cols._renamed[:5])
+    more = f" and {len(cols._renamed) - 5} more" if len(cols._renamed) > 5 else ""
+    return (
+        f"{len(cols._renamed)} MT-Bench answer file(s) name another model inside than their "
+        f"file name; named by the file, as FastChat and the published MT-Bench tables do: "
+        f"{shown}{more}; the records' own names are kept in their column"
+    )
+
+
 def _mtbench_frame(
-    frame: pd.DataFrame, where: str, path: Path | None, cols: Columns
+    frame: pd.DataFrame, where: str, path: Path | None, cols: Columns, file_model: str | None
 ) -> pd.DataFrame:
     """One record per (answer, choice, turn), joined with the question text."""
     columns = list(frame.columns)
     model = _resolve(columns, "model", cols, where, required=True)
+    names = _mtbench_model(frame, model, where, cols, file_model)
+    own = frame[model].tolist()
     qpath = _questions_path(path, cols, where)
     questions = _load_questions(qpath, cols)
     rows = []
-    for number, rec in enumerate(frame.to_dict("records"), start=1):
+    for number, (rec, name, inside) in enumerate(
+        zip(frame.to_dict("records"), names, own, strict=True), start=1
+    ):
         qid = str(rec.get("question_id"))
         if qid not in questions:
             raise ProvenanceError(
@@ -520,7 +627,8 @@ def _mtbench_frame(
                     )
                 rows.append(
                     {
-                        "model": rec[model],
+                        "model": name,
+                        (model if model != "model" else "source_model"): inside,
                         "prompt_id": f"{qid}-t{t + 1}",
                         "prompt": texts[t],
                         "output": answer,
@@ -546,8 +654,6 @@ def _is_result(value: Any) -> bool:
 
 def _results_frame(data: dict[str, Any], where: str) -> pd.DataFrame:
     """Per-model result objects (slop-score, EQ-Bench style): one row per sample."""
-    from .readers import clean_records
-
     rows = []
     for name, result in data.items():
         for sample in result["samples"]:

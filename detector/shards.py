@@ -1,6 +1,6 @@
 """Features of large corpora, computed and stored shard by shard.
 
-A corpus of more than :data:`AUTO_SHARD_OUTPUTS` outputs (or any corpus,
+A corpus of more than :data:`~detector.features.AUTO_SHARD_OUTPUTS` outputs (or any corpus,
 when ``shard_rows`` is given to :func:`~detector.features.compute_features`)
 is cut into shards of whole prompts (:class:`ShardPlan`: consecutive prompt
 ids, about ``shard_rows`` outputs each). Every channel's transformer runs on
@@ -15,9 +15,10 @@ the shard's content), so:
 - the pairwise stage reads one shard (a block of whole prompts) at a time
   (:mod:`detector.streaming`).
 
-The lexical channel's vocabulary is corpus-wide; it is fitted first, in two
-streaming passes over the shards (:mod:`detector.lexical_stream`), and
-kept in the cache, then each shard is counted against it. The result is a
+A channel whose transformer learns from the whole corpus (the lexical and
+reasoning-trace vocabularies) says how in its spec (``corpus_fit``): that fit
+runs first, in streamed passes over the shards (:mod:`detector.lexical_stream`),
+and is kept in the cache, then each shard is transformed with it. The result is a
 :class:`ShardedFeatures`, which behaves like
 :class:`~detector.features.Features` (its ``matrices`` load a whole channel
 on first access, for the consumers that need one) and reads single shards
@@ -42,19 +43,16 @@ import scipy.sparse as sp
 
 from . import channels as registry
 from .cache import content_key, default_cache_dir
-from .channels import FeatureOptions
 from .corpus import Corpus
 from .errors import ProvenanceError
 from .executor import Executor, LocalExecutor
-from .features import AUTO_SHARD_OUTPUTS, DEFAULT_SHARD_ROWS, Features, computation_order
+from .featureset import FeatureOptions, Features, source_hash, transformer_input
 from .progress import bar as progress_bar
 from .progress import finished as progress_finished
 from .progress import stage as progress_stage
 from .shard_store import ShardStore, names_hash
 
 __all__ = [
-    "AUTO_SHARD_OUTPUTS",
-    "DEFAULT_SHARD_ROWS",
     "ShardPlan",
     "ShardedFeatures",
     "compute_sharded_features",
@@ -219,25 +217,15 @@ class _StageState:
     vocabulary: Any = None
 
 
-def _transformer_input(frame: pd.DataFrame, spec: registry.ChannelSpec) -> Any:
-    if spec.fit_on == "frame":
-        if spec.source == "output":
-            return frame
-        return frame.assign(output=frame[spec.source].fillna(""))
-    if spec.source in frame:
-        return frame[spec.source].fillna("").reset_index(drop=True)
-    return pd.Series([""] * len(frame))
-
-
 def _run_shard(job: _ShardJob, state: _StageState) -> list[str]:
     """Compute and store one channel's shard; returns its column names."""
     spec = registry.get(job.channel)
     if state.vocabulary is not None:
         transformer = state.vocabulary
-        matrix = transformer.transform(_transformer_input(job.frame, spec))
+        matrix = transformer.transform(transformer_input(job.frame, spec))
     else:
         transformer = spec.make(state.options)
-        matrix = transformer.fit_transform(_transformer_input(job.frame, spec))
+        matrix = transformer.fit_transform(transformer_input(job.frame, spec))
     matrix = _as_stored(matrix, spec)
     names = [str(n) for n in transformer.get_feature_names_out()]
     state.store.save(job.channel, job.key, matrix, names)
@@ -252,100 +240,42 @@ def _as_stored(matrix: Any, spec: registry.ChannelSpec) -> Any:
     return matrix if spec.uses_embedding_model else matrix.astype(np.float64)
 
 
-def _word_job(job: _ShardJob, state: Any) -> pd.DataFrame:
-    from .lexical_stream import word_stats
-
-    return word_stats(job.frame, name_share=state["name_share"])
-
-
-def _ngram_job(job: tuple[pd.DataFrame, np.ndarray], state: Any) -> list[pd.DataFrame]:
-    from .lexical_stream import ngram_stats
-
-    frame, rows = job
-    return ngram_stats(frame, rows, state["words"], state["names"], state["ngram_range"])
-
-
-def _vocabulary(
+def _corpus_fit(
     corpus: Corpus,
     spec: registry.ChannelSpec,
     plan: ShardPlan,
     executor: Executor,
     folder: Path,
-    progress: bool,
+    progress: bool | None,
 ) -> tuple[Any, str]:
-    """The corpus-wide vocabulary and its key: from the cache, or two streamed passes."""
-    from . import lexical_stream as ls
-
+    """A channel's corpus-wide fit (``spec.corpus_fit``) and its key: cached, or fitted now."""
+    fit = spec.corpus_fit
+    assert fit is not None
     template = spec.make(FeatureOptions())
     params = template.get_params()
-    key = content_key(corpus.content_hash(), spec.name, spec.source, "vocabulary", params)
+    texts = [] if spec.source == "output" else [{"source": source_hash(corpus, spec.source)}]
+    key = content_key(corpus.content_hash(), spec.name, spec.source, "vocabulary", params, *texts)
     path = folder / f"{spec.name}-vocabulary-{key}.json"
     if path.exists():
         try:
-            return _load_vocabulary(path, params), key
-        except (OSError, ValueError, KeyError):
+            return fit.load(template, json.loads(path.read_text(encoding="utf-8"))), key
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
             path.unlink(missing_ok=True)
-    frames = [_frame(corpus, spec, rows) for rows in plan.rows]
-    jobs = [_ShardJob(spec.name, "", f) for f in frames]
-    pbar = progress_bar(total=2 * len(plan), desc=f"{spec.name} vocabulary", unit="shard",
-                        progress=progress)  # fmt: skip
-    parts = []
-    for part in executor.map(_word_job, jobs, shared={"name_share": template.name_share}):
-        parts.append(part)
-        pbar.update(1)
-    words = ls.merge_word_stats(parts)
-    del parts
-    lo, hi = template._orders()
-    state = {
-        "words": pd.Index(words.index, dtype=object),
-        "names": ls._names(words, template.name_share),
-        "ngram_range": (lo, hi),
-    }
-    totals = ls.NgramTotals(hi - lo + 1)
-    for part in executor.map(_ngram_job, list(zip(frames, plan.rows, strict=True)), shared=state):
-        totals.add(part)
-        pbar.update(1)
-    pbar.close()
-    vocabulary = ls.fitted_vocabulary(words, totals.result(), params)
-    _save_vocabulary(path, vocabulary)
-    return vocabulary, key
+    parts = [(transformer_input(_frame(corpus, spec, rows), spec), rows) for rows in plan.rows]
+    fitted = fit.fit(template, parts, executor, progress=progress, desc=f"{spec.name} vocabulary")
+    _save_fit(path, fit.dump(fitted))
+    return fitted, key
 
 
-def _save_vocabulary(path: Path, fp: Any) -> None:
+def _save_fit(path: Path, blob: dict[str, Any]) -> None:
     from .files import atomic_path
 
-    blob = {
-        "words": [str(w) for w in fp._word_index],
-        "names": np.flatnonzero(fp._names).tolist(),
-        "ids": [ids.tolist() for ids in fp._vocab_ids],
-        "terms": [str(t) for t in fp._terms],
-    }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path) as tmp:
             tmp.write_text(json.dumps(blob), encoding="utf-8")
     except (OSError, ProvenanceError):
-        pass  # only a cache: the vocabulary is refitted next time
-
-
-def _load_vocabulary(path: Path, params: dict[str, Any]) -> Any:
-    from .lexical import LexicalFingerprint
-
-    blob = json.loads(path.read_text(encoding="utf-8"))
-    fp = LexicalFingerprint(**params)
-    words = pd.Index(blob["words"], dtype=object)
-    names = np.zeros(len(words), bool)
-    names[np.asarray(blob["names"], dtype=np.int64)] = True
-    fp._word_index, fp._names, fp._base = words, names, len(words)
-    fp._vocab_ids = [np.asarray(ids, dtype=np.int64) for ids in blob["ids"]]
-    fp._terms = np.asarray(blob["terms"], dtype=object)
-    fp._order_of_term = np.concatenate(
-        [np.full(len(ids), k) for k, ids in enumerate(fp._vocab_ids)] or [np.zeros(0, int)]
-    )
-    if len(fp._terms) != len(fp._order_of_term):
-        raise ValueError("vocabulary entry is inconsistent")
-    fp.vocabulary_ = {t: i for i, t in enumerate(fp._terms)}
-    return fp
+        pass  # only a cache: the fit is made again next time
 
 
 def _frame(corpus: Corpus, spec: registry.ChannelSpec, rows: np.ndarray) -> pd.DataFrame:
@@ -386,14 +316,14 @@ def compute_sharded_features(
         keep_alive = tempfile.TemporaryDirectory(prefix="provenance-shards-")
         root = Path(keep_alive.name)
     store = ShardStore(root)
-    worker_options = options
+    worker_options = replace(options, executor=None)  # the jobs run on it, never carry it
     if executor.distributed:  # the shards are the cache; no shared SQLite across machines
-        worker_options = replace(options, use_cache=False, progress=False)
+        worker_options = replace(worker_options, use_cache=False, progress=False)
     features = ShardedFeatures(corpus, {}, {}, None, {}, plan=plan, store=store, cache_root=root)
     features.matrices = ShardedMatrices(features)
     features._tmp = keep_alive  # type: ignore[attr-defined]
     hashes: dict[str, list[str]] = {}
-    for name in computation_order(wanted):
+    for name in registry.computation_order(wanted):
         spec = registry.get(name)
         started = time.perf_counter()
         if spec.source not in hashes:
@@ -401,9 +331,9 @@ def compute_sharded_features(
                 shard_hash(_frame(corpus, spec, r), spec.source) for r in plan.rows
             ]
         vocabulary = None
-        if spec.fit_on == "frame":
-            # the shards' counts depend on the whole vocabulary (words, names, terms): its key
-            vocabulary, extra = _vocabulary(
+        if spec.corpus_fit is not None:
+            # the shards' rows depend on the corpus-wide fit (a vocabulary): its key
+            vocabulary, extra = _corpus_fit(
                 corpus, spec, plan, executor, store.folder, options.progress
             )
         else:

@@ -275,6 +275,25 @@ def last_per_cell(
     return np.sort(len(cell) - 1 - first_from_end)
 
 
+def raw_gram(
+    features: np.ndarray | sp.spmatrix,
+    model_idx: np.ndarray,
+    prompt_idx: np.ndarray,
+    n_models: int,
+    n_prompts: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Inner products of outputs on the same prompt, not centred: (G (P, M, M), mask (P, M))."""
+    last = last_per_cell(model_idx, prompt_idx, n_models)
+    if last is not None:
+        features, model_idx, prompt_idx = features[last], model_idx[last], prompt_idx[last]
+    mask = np.zeros((n_prompts, n_models), dtype=bool)
+    mask[prompt_idx, model_idx] = True
+    if sp.issparse(features):
+        return _sparse_gram(features, model_idx, prompt_idx, n_models, n_prompts), mask
+    x = _scatter(np.asarray(features, np.float64), model_idx, prompt_idx, n_models, n_prompts)
+    return np.matmul(x, x.transpose(0, 2, 1)), mask
+
+
 def residual_gram(
     features: np.ndarray | sp.spmatrix,
     model_idx: np.ndarray,
@@ -314,7 +333,7 @@ def residual_gram(
     mask = np.zeros((n_prompts, n_models), dtype=bool)
     mask[prompt_idx, model_idx] = True
     regress = covariates is not None and beta is not None
-    cc = None
+    cc: np.ndarray | None = None
     if regress:
         cov = np.asarray(covariates, dtype=np.float64)
         cc = _centre(_scatter(cov, model_idx, prompt_idx, n_models, n_prompts), mask)
@@ -335,16 +354,16 @@ def residual_gram(
     t = r.sum(axis=1) / n
     left = [r[..., None], m[..., None]]
     k = 0
-    if regress:
+    if regress and cc is not None and beta is not None:
         q = np.asarray(features @ beta.T)
         qc = _centre(_scatter(q, model_idx, prompt_idx, n_models, n_prompts), mask)
         left += [qc, cc]
-        k = cc.shape[2]  # type: ignore[union-attr]
+        k = cc.shape[2]
     lmat = np.concatenate(left, axis=2)  # (P, M, 2 + 2k)
     w = np.zeros((n_prompts, 2 + 2 * k, 2 + 2 * k))
     w[:, 0, 1] = w[:, 1, 0] = -1.0
     w[:, 1, 1] = t
-    if k:
+    if k and beta is not None:
         eye = np.eye(k)
         w[:, 2 : 2 + k, 2 + k :] = -eye
         w[:, 2 + k :, 2 : 2 + k] = -eye
@@ -363,7 +382,8 @@ def similarity_from_gram(gram: np.ndarray, mask: np.ndarray, kind: str = "cosine
         :func:`residual_gram` (overwritten).
     mask : numpy.ndarray, shape (P, M), bool
     kind : {"cosine", "distance"}
-        Cosine of the residuals, or relative nearness (:func:`_relative_nearness`).
+        Cosine of the residuals, or relative nearness (:func:`_relative_nearness`);
+        ``"overlap"`` is computed from the raw Gram (:func:`jaccard_from_gram`).
 
     Returns
     -------
@@ -378,6 +398,21 @@ def similarity_from_gram(gram: np.ndarray, mask: np.ndarray, kind: str = "cosine
                   where=diag > 1e-24)  # fmt: skip
     gram *= s[:, :, None]
     gram *= s[:, None, :]
+    return gram
+
+
+def jaccard_from_gram(gram: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Jaccard overlap of binary rows from their raw Gram matrices (P, M, M), in place.
+
+    ``|a & b| = G_ab`` and ``|a| = G_aa`` for 0/1 rows, so the overlap is
+    ``G_ab / (G_aa + G_bb - G_ab)`` (0 when both sets are empty, or where
+    either model did not answer: its row of ``G`` is 0).
+    """
+    diag = np.einsum("pii->pi", gram).copy()
+    union = diag[:, :, None] + diag[:, None, :]
+    union -= gram
+    np.divide(gram, union, out=gram, where=union > 0)
+    gram[union <= 0] = 0.0
     return gram
 
 
@@ -488,6 +523,10 @@ def prompt_similarities(
         first = starts[g]
         rows = order[bounds[g] : bounds[g + 1]]
         count = min(size, n_prompts - first)
+        if kind == "overlap":  # binary rows compared as sets: neither centred nor regressed
+            gram, mask = raw_gram(x[rows], model_idx[rows], prompt_idx[rows] - first, n_models,
+                                  count)  # fmt: skip
+            return first, jaccard_from_gram(gram, mask), mask
         gram, mask = residual_gram(
             x[rows], model_idx[rows], prompt_idx[rows] - first, n_models, count,
             None if cov is None else cov[rows], beta,
@@ -562,8 +601,10 @@ def prompt_centred_similarity(
     models, prompt_ids : list of str
     covariates : numpy.ndarray, shape (n_texts, k), optional
         Length and format covariates to regress out after centring.
-    kind : {"cosine", "distance"}
-        Cosine of the residuals, or relative nearness (:func:`_relative_nearness`).
+    kind : {"cosine", "distance", "overlap"}
+        Cosine of the residuals, relative nearness (:func:`_relative_nearness`),
+        or the Jaccard overlap of binary rows, neither centred nor
+        length-controlled (:func:`jaccard_from_gram`).
     threads : int, optional
         Groups of prompts computed at once; default the available cores.
 

@@ -40,11 +40,8 @@ def backend_for(device: str | None) -> str:
         one, like the embeddings).
     """
     if device is None:
-        import sys
+        import torch
 
-        torch = sys.modules.get("torch")
-        if torch is None:
-            import torch
         return "torch" if torch.cuda.is_available() else "numpy"
     return "torch" if device.startswith("cuda") else "numpy"
 
@@ -80,8 +77,12 @@ def residual_gram(
     covariates: np.ndarray | None,
     beta: np.ndarray | None,
     device: Any,
+    centre: bool = True,
 ) -> tuple[Any, Any]:
-    """:func:`detector.similarity.residual_gram` on ``device``: (G (P, M, M), mask (P, M)) tensors."""
+    """:func:`detector.similarity.residual_gram` on ``device``: (G (P, M, M), mask (P, M)) tensors.
+
+    ``centre=False`` gives the raw Gram (:func:`detector.similarity.raw_gram`).
+    """
     import torch
 
     last = last_per_cell(model_idx, prompt_idx, n_models)
@@ -100,7 +101,10 @@ def residual_gram(
         cc = _centre(_scatter(covariates, pidx, midx, shape, dev), m)
         b = torch.as_tensor(beta, dtype=torch.float64, device=dev)
     if not sp.issparse(features):
-        r = _centre(_scatter(np.asarray(features), pidx, midx, shape, dev), m)
+        r = _scatter(np.asarray(features), pidx, midx, shape, dev)
+        if not centre:
+            return torch.bmm(r, r.transpose(1, 2)), m
+        r = _centre(r, m)
         if cc is not None:
             r = r - cc @ b
         return torch.bmm(r, r.transpose(1, 2)), m
@@ -122,6 +126,8 @@ def residual_gram(
         dense = torch.zeros((n_prompts, n_models, width), dtype=torch.float64, device=dev)
         dense[where] = torch.as_tensor(x.data, dtype=torch.float64, device=dev)
         g = torch.bmm(dense, dense.transpose(1, 2))
+    if not centre:
+        return g, m
     n = m.sum(dim=1).clamp(min=1.0)
     r = g.sum(dim=2) / n.unsqueeze(1)
     t = r.sum(dim=1) / n
@@ -144,6 +150,15 @@ def residual_gram(
         w[:, 2 + k :, 2 + k :] = b @ b.T
     g += torch.bmm(torch.bmm(lmat, w), lmat.transpose(1, 2))
     return g, m
+
+
+def jaccard_from_gram(gram: Any) -> Any:
+    """:func:`detector.similarity.jaccard_from_gram` on tensors (overwrites ``gram``)."""
+    import torch
+
+    diag = torch.diagonal(gram, dim1=1, dim2=2).clone()
+    union = diag.unsqueeze(2) + diag.unsqueeze(1) - gram
+    return torch.where(union > 0, gram / torch.where(union > 0, union, 1.0), 0.0)
 
 
 def similarity_from_gram(gram: Any, m: Any, kind: str = "cosine") -> Any:
@@ -213,6 +228,11 @@ def prompt_similarities(
     for g, first in enumerate(range(0, n_prompts, size)):
         rows = order[bounds[g] : bounds[g + 1]]
         count = min(size, n_prompts - first)
+        if kind == "overlap":  # binary rows compared as sets: the raw Gram
+            gram, m = residual_gram(x[rows], model_idx[rows], prompt_idx[rows] - first,
+                                    n_models, count, None, None, dev, centre=False)  # fmt: skip
+            yield first, jaccard_from_gram(gram), m
+            continue
         gram, m = residual_gram(
             x[rows], model_idx[rows], prompt_idx[rows] - first, n_models, count,
             None if cov is None else cov[rows], beta, dev,

@@ -9,7 +9,7 @@ similarities, M the pair mask), and the weights are known in advance:
 - all ones (the affinity itself, and the channel scales);
 - the split-half reliability halves (drawn from the seed);
 - the bootstrap's prompt counts, drawn up front with the seed
-  (:func:`~detector.evidence.bootstrap_counts`), shape (n_bootstrap, n_prompts).
+  (:func:`bootstrap_counts`), shape (n_bootstrap, n_prompts).
 
 So :func:`build_streamed_channels` walks the prompts block by block (a
 block is a feature shard: :class:`~detector.shards.ShardPlan`) and adds each
@@ -32,9 +32,9 @@ pass over the blocks, all such vectors of one request together.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -48,6 +48,7 @@ __all__ = [
     "STREAM_CELLS",
     "StreamedProfile",
     "StreamedSimilarity",
+    "bootstrap_counts",
     "build_streamed_channels",
     "prepared_weights",
     "stream_by_default",
@@ -59,7 +60,10 @@ STREAM_CELLS = 50_000_000
 BUFFER_BYTES = 64 * 2**20
 #: Columns (pairs of models) per panel of that product; fixed, so sums do not depend on threads.
 PANEL = 16_384
-SPLIT_REPEATS = 4  # as split_half_reliability
+#: Random halves of the prompts for the split-half reliability weights (as
+#: :func:`detector.evidence.split_half_reliability`): 32 (was 4, whose one draw could
+#: decide whether a channel counts on 20 prompts, field case 27).
+SPLIT_REPEATS = 32
 #: The pairwise pass runs as this many groups of consecutive shards, each returning one
 #: partial sum (few large transfers from distributed workers; the same grouping locally,
 #: so both add in the same order and agree to the last bit).
@@ -71,23 +75,53 @@ def stream_by_default(n_prompts: int, n_models: int) -> bool:
     return n_prompts * n_models**2 > STREAM_CELLS
 
 
-def prepared_weights(n_prompts: int, seed: int, n_bootstrap: int = 0) -> np.ndarray:
+def bootstrap_counts(
+    n_prompts: int, n_bootstrap: int, seed: int, order: np.ndarray | None = None
+) -> np.ndarray:
+    """Multinomial prompt resampling counts, shape (n_bootstrap, n_prompts), float64.
+
+    The draws every bootstrap of this package uses (scores, tree supports),
+    so streamed evidence can prepare them in its one pass
+    (:func:`prepared_weights`). ``order`` (shape (n_prompts,)): prompt ``i``
+    takes the draw of position ``order[i]`` (:attr:`Evidence.draw_order
+    <detector.evidence.Evidence.draw_order>`, the rank of its text), so the
+    draws follow the prompts, not how their ids sort.
+    """
+    rng = np.random.default_rng(seed)
+    uniform = np.full(n_prompts, 1 / n_prompts)
+    counts = rng.multinomial(n_prompts, uniform, size=n_bootstrap).astype(np.float64)
+    return counts if order is None else counts[:, order]
+
+
+def split_halves(
+    n_prompts: int, seed: int, repeats: int = SPLIT_REPEATS, order: np.ndarray | None = None
+) -> np.ndarray:
+    """The random halves of the split-half reliability, shape (repeats, n_prompts), bool.
+
+    ``order`` as for :func:`bootstrap_counts`.
+    """
+    rng = np.random.default_rng(seed)
+    halves = np.array(
+        [rng.permutation(n_prompts) < n_prompts // 2 for _ in range(repeats)], dtype=bool
+    ).reshape(repeats, n_prompts)
+    return halves if order is None else halves[:, order]
+
+
+def prepared_weights(
+    n_prompts: int, seed: int, n_bootstrap: int = 0, order: np.ndarray | None = None
+) -> np.ndarray:
     """The prompt weights evidence asks for: ones, the split halves, the bootstrap counts.
 
     Returns
     -------
     numpy.ndarray, shape (1 + 2 * SPLIT_REPEATS + n_bootstrap, n_prompts), float64
     """
-    from .evidence import bootstrap_counts
-
     rows = [np.ones(n_prompts)]
-    rng = np.random.default_rng(seed)
-    for _ in range(SPLIT_REPEATS):  # the same draws as split_half_reliability
-        half = rng.permutation(n_prompts) < n_prompts // 2
+    for half in split_halves(n_prompts, seed, order=order):  # as split_half_reliability
         rows += [half.astype(float), (~half).astype(float)]
     out = np.vstack(rows)
     if n_bootstrap:
-        out = np.vstack([out, bootstrap_counts(n_prompts, n_bootstrap, seed)])
+        out = np.vstack([out, bootstrap_counts(n_prompts, n_bootstrap, seed, order)])
     return out
 
 
@@ -221,6 +255,7 @@ def _merge_moments(
 def _regression_job(task: Task, setup: Setup) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per channel, the block's ``X^T C`` and ``C^T C`` (:func:`covariate_sums`)."""
     cov = _covariates(setup, _rows(setup, registry.COVARIATE_CHANNEL, task))
+    assert cov is not None, "the regression pass runs only with control_format"
     out = {}
     for name, kind in setup.kinds.items():
         if kind == "profile":
@@ -421,6 +456,10 @@ def _profile_part(
 
 
 # ------------------------------------------------------------------ the accumulated sums
+_Job = TypeVar("_Job")
+_Out = TypeVar("_Out")
+
+
 class StreamedSums:
     """Numerators and denominators of every prepared weight vector, for all channels.
 
@@ -455,7 +494,9 @@ class StreamedSums:
         self.cells = triangle_index(m)
         self._pair: tuple[tuple[int, int], dict[str, np.ndarray]] | None = None
 
-    def _run(self, job: Callable[[Any, Setup], Any], tasks: list[Any], desc: str) -> Any:
+    def _run(
+        self, job: Callable[[_Job, Setup], _Out], tasks: list[_Job], desc: str
+    ) -> Iterator[_Out]:
         pbar = progress_bar(total=len(tasks), desc=desc, unit="block", progress=self.progress)
         for result in self.executor.map(job, tasks, shared=self.setup):
             yield result
@@ -721,6 +762,7 @@ def build_streamed_channels(
     n_bootstrap: int,
     executor: Executor | None = None,
     progress: bool = False,
+    order: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Run the passes and return the channels (:class:`StreamedSimilarity` / :class:`StreamedProfile`).
 
@@ -746,15 +788,15 @@ def build_streamed_channels(
         setup.stats = {k: (mean, np.sqrt(m2 / max(n, 1))) for k, (n, mean, m2) in total.items()}
     if setup.control_format:
         acc: dict[str, list[Any]] = {}
-        for part in sums._run(_regression_job, tasks, "regression"):
-            for name, (xtc, ctc) in part.items():
+        for block_sums in sums._run(_regression_job, tasks, "regression"):
+            for name, (xtc, ctc) in block_sums.items():
                 if name in acc:
                     acc[name][0] = acc[name][0] + xtc
                     acc[name][1] = acc[name][1] + ctc
                 else:
                     acc[name] = [xtc, ctc]
         setup.betas = {name: covariate_map(xtc, ctc) for name, (xtc, ctc) in acc.items()}
-    sums.ensure(prepared_weights(len(pids), seed, n_bootstrap))
+    sums.ensure(prepared_weights(len(pids), seed, n_bootstrap, order))
     built: dict[str, Any] = {}
     for name, kind in setup.kinds.items():
         if kind == "profile":

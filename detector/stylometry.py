@@ -165,8 +165,9 @@ def _full_width(name: str) -> str:
     return f", with the full-width {' '.join(marks)}" if marks else ""
 
 
-def _build_features() -> list[Feature]:
-    f: list[Feature] = [
+def _text_features() -> list[Feature]:
+    """The length, sentence and vocabulary-diversity groups."""
+    return [
         Feature("n_chars", "length", "characters", "length of the text in Unicode code points"),
         Feature("n_words", "length", "words", "number of word tokens"),
         Feature(
@@ -206,7 +207,11 @@ def _build_features() -> list[Feature]:
             "segments (the whole text when shorter)",
         ),
     ]
-    f += [
+
+
+def _mark_features() -> list[Feature]:
+    """The function-word, punctuation, markdown and emoji groups."""
+    f = [
         Feature(f"fw_{w}", "function_words", _PER_KW, f"occurrences of the word {w!r}")
         for w in FUNCTION_WORDS
     ]
@@ -238,8 +243,13 @@ def _build_features() -> list[Feature]:
             "emoji and pictographic symbols (U+1F000-U+1FAFF, U+2600-U+27BF and a few others)",
         ),
     ]
+    return f
+
+
+def _discourse_features() -> list[Feature]:
+    """Openers, closers, hedges and person: the discourse group."""
     opener = "1 if the text (after leading whitespace and markdown marks) starts with "
-    f += [
+    return [
         Feature("opener_certainly", "discourse", _BINARY, opener + "'Certainly'"),
         Feature("opener_sure", "discourse", _BINARY, opener + "the word 'Sure'"),
         Feature("opener_of_course", "discourse", _BINARY, opener + "'Of course'"),
@@ -299,7 +309,10 @@ def _build_features() -> list[Feature]:
             "first-person singular words: " + ", ".join(_FIRST_PERSON_I),
         ),
     ]
-    return f
+
+
+def _build_features() -> list[Feature]:
+    return [*_text_features(), *_mark_features(), *_discourse_features()]
 
 
 #: Every feature, in column order of :meth:`StyleFeatures.transform`.
@@ -640,7 +653,7 @@ def _transform_batch(texts: list[str], mattr_window: int, hapax_window: int) -> 
     del prose
     for name in ("md_bold", "md_italic", "md_code_fence", "md_inline_code"):
         f[name] = _rate(raw[name], n_chars, 1000.0)
-    f["md_any"] = (sum(raw.values()) > 0).astype(np.float64)
+    f["md_any"] = np.asarray(sum(raw.values()) > 0, dtype=np.float64)
 
     # emoji
     f["emoji"] = _rate(_count_regex(texts, _EMOJI, ~ascii_mask), n_chars, 1000.0)

@@ -129,7 +129,7 @@ def mapped_column(
     arr = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), data)
     out = pd.array(pa.chunked_array([arr]), dtype=pd.StringDtype("pyarrow", na_value=np.nan))
     if owner is not None:
-        out._provenance_spool = owner  # type: ignore[attr-defined]
+        out._provenance_spool = owner
     return out
 
 

@@ -75,6 +75,7 @@ from __future__ import annotations
 
 import html
 import inspect
+import logging
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,13 +88,15 @@ from scipy.spatial.distance import squareform
 from .corpus import Corpus, check_known
 from .errors import ProvenanceError
 from .evidence import INDISTINGUISHABLE, Evidence, bootstrap_counts
-from .features import Features
+from .features import FeatureOptions, Features
 from .newick import MIN_BRANCH, newick_name, to_newick
 from .nj import neighbour_joining, nj_linkage, nj_splits, split_key
 from .params import check_int, check_seed
 from .progress import bar as progress_bar
 from .resolve import as_evidence, known_models, pairwise_shared
 from .results import Result
+
+log = logging.getLogger(__name__)
 
 DEFAULT_BOOTSTRAP = 100
 MIN_SHARED = 20
@@ -469,7 +472,7 @@ def _bootstrap_counts(
     seen: dict[int, int] = {}
     if not n_bootstrap:
         return seen
-    counts = bootstrap_counts(evidence.n_prompts, n_bootstrap, seed)
+    counts = bootstrap_counts(evidence.n_prompts, n_bootstrap, seed, evidence.draw_order)
     per_replicate = 8 * len(idx) * len(evidence.models) * (len(evidence.channels) + 1)
     batch = max(1, min(n_bootstrap, _BATCH_BYTES // per_replicate))
     pbar = progress_bar(total=n_bootstrap, desc="tree bootstrap", unit="tree", progress=progress)
@@ -532,7 +535,7 @@ def lineage_tree(
     *,
     method: str = DEFAULT_METHOD,
     min_shared: int = MIN_SHARED,
-    **evidence_kwargs: Any,
+    options: FeatureOptions | None = None,
 ) -> TreeResult:
     """Build the lineage tree of a set of models with bootstrap support.
 
@@ -550,16 +553,17 @@ def lineage_tree(
         is deterministic for a seed.
     channels : str or list of str, optional
         Evidence channels to combine (default all, as scoring). Ignored, like
-        ``evidence_kwargs``, when ``data`` is already an Evidence.
+        ``options``, when ``data`` is already an Evidence.
     method : {"nj", "average", "weighted", "complete", "single"}
         "nj" (default): neighbour joining, midpoint-rooted for display, with
         support counted per split; otherwise a SciPy linkage method
         ("average" is UPGMA) with support counted per rooted clade.
     min_shared : int
         Fewest prompts every pair of models must share.
-    **evidence_kwargs
-        Passed to :func:`~detector.evidence.build_evidence`
-        (``cache_dir``, ``progress``, ``embedding_model``, ...).
+    options : FeatureOptions, optional
+        How features are computed when ``data`` lacks them (embedding model,
+        caches, shards, executor, progress;
+        :func:`~detector.features.compute_features`).
 
     Returns
     -------
@@ -587,8 +591,9 @@ def lineage_tree(
     shared_before = pairwise_shared(data)  # fail before building evidence, when we can
     if shared_before is not None:
         _check_overlap(shared_before.loc[names, names].to_numpy(), names, min_shared)
+    options = options or FeatureOptions()
     evidence = as_evidence(
-        data, models=names, channels=channels, seed=seed, n_bootstrap=n_bootstrap, **evidence_kwargs
+        data, models=names, channels=channels, seed=seed, n_bootstrap=n_bootstrap, options=options
     )
     idx = evidence.index(names)
     shared = _shared_from_evidence(evidence, idx)
@@ -612,9 +617,7 @@ def lineage_tree(
     key = (lambda m: split_key(m, n)) if method == "nj" else (lambda m: m)
 
     supports: list[float | None] = [None] * (n - 1)
-    seen = _bootstrap_counts(
-        evidence, idx, method, n_bootstrap, seed, evidence_kwargs.get("progress")
-    )
+    seen = _bootstrap_counts(evidence, idx, method, n_bootstrap, seed, options.progress)
     if n_bootstrap:
         supports = [
             1.0 if m.bit_count() >= n - 1 else seen.get(key(m), 0) / n_bootstrap for m in ref_masks
@@ -633,6 +636,11 @@ def lineage_tree(
             f"partial coverage: pairs are compared on the prompts both answered "
             f"(fewest shared: {min_pair} of {evidence.n_prompts})"
         )
+    log.info(
+        "tree: %s of %d models on %d prompts, %d bootstrap resamplings; %d clade(s) with "
+        "support >= 0.9", method, n, evidence.n_prompts, n_bootstrap,
+        sum(1 for c in clades if c.support is not None and c.support >= 0.9),
+    )  # fmt: skip
     return TreeResult(
         models=list(names),
         distances=pd.DataFrame(dist, index=names, columns=names),
@@ -760,17 +768,3 @@ __all__ = [
     "supported_groups",
     "to_newick",
 ]
-
-_MOVED_TO_FIGURES = ("dendrogram_figure", "heatmap_figure", "mds_figure", "save_figure")
-
-
-def __getattr__(name: str) -> Any:
-    """The figures moved to :mod:`detector.figures`; the old names still resolve there.
-
-    Looked up only on use, so importing this module never imports matplotlib.
-    """
-    if name in _MOVED_TO_FIGURES:
-        from . import figures
-
-        return getattr(figures, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

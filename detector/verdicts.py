@@ -119,6 +119,7 @@ def overall_verdict(
     n_prompts: int | None = None,
     reason_uncalibrated: str | None = None,
     advice: str | None = None,
+    prompts_needed: int | str | None = None,
 ) -> Verdict:
     """The suspect's verdict from its candidates' numbers.
 
@@ -141,6 +142,10 @@ def overall_verdict(
         What would make a statement possible, when the evidence is
         degenerate (candidates with a NaN z: nothing is ranked, no model is
         named).
+    prompts_needed : int or "never", optional
+        Prompts at which the top candidate would be declared related if its
+        resemblance held (:func:`~detector.sample_size.prompts_needed`), or
+        ``"never"`` when more prompts alone would not do it.
     """
     if not facts:
         return Verdict(
@@ -188,7 +193,7 @@ def overall_verdict(
         )
         return Verdict("related", headline, explanation, best.model)
     if top.p_raw < alpha:
-        more = ["more prompts"]
+        more = [_more_prompts(prompts_needed, n_prompts)]
         if top.null_size < 20:
             more.append("more unrelated reference models")
         if n > 1:
@@ -200,9 +205,9 @@ def overall_verdict(
             f"{top.model} is {_share(top.null_below, top.null_size)} (z = {top.z:.1f}, "
             f"p = {top.p_raw:.2g} on its own), which is not significant after correcting for "
             f"{n} candidates (p = {top.p_value:.2g}, needs {alpha:g}). What would settle it: "
-            + ", ".join(more)
-            + (f" (now {n_prompts} prompts)" if n_prompts else "")
-            + ".",
+            + ", ".join(m for m in more if m)
+            + "."
+            + (f" {_settle(prompts_needed, n_prompts)}" if prompts_needed == "never" else ""),
         )
     closest = (
         f"the closest, {top.model}, is {_share(top.null_below, top.null_size)}"
@@ -215,6 +220,35 @@ def overall_verdict(
         f"Compared with unrelated models, {closest} (z = {top.z:.1f}"
         + (f", p = {top.p_raw:.2g} on its own" if top.p_raw is not None else "")
         + "): not beyond what chance produces. "
-        "This is not proof of independence: heavy preference tuning, paraphrasing or a "
+        + (
+            f"{_settle(prompts_needed, n_prompts)} "
+            if top.z > 0 and prompts_needed is not None
+            else ""
+        )
+        + "This is not proof of independence: heavy preference tuning, paraphrasing or a "
         "different language can wash the signal out.",
+    )
+
+
+def _more_prompts(prompts_needed: int | str | None, n_prompts: int | None) -> str:
+    """What more prompts would do, as an item of "what would settle it"."""
+    now = f" (now {n_prompts})" if n_prompts else ""
+    if prompts_needed == "never":
+        return ""
+    if isinstance(prompts_needed, int) and prompts_needed > 0:
+        return f"about {prompts_needed:,} prompts if the resemblance holds{now}"
+    return f"more prompts{now}"
+
+
+def _settle(prompts_needed: int | str | None, n_prompts: int | None) -> str:
+    """One sentence on whether more prompts could lead to a verdict."""
+    if prompts_needed == "never":
+        return (
+            "More prompts alone would not change this: unrelated models already differ "
+            "from one another by as much."
+        )
+    now = f" (now {n_prompts})" if n_prompts else ""
+    return (
+        f"About {prompts_needed:,} prompts would be needed to call it related if the "
+        f"resemblance held{now}."
     )

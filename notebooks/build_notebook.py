@@ -110,6 +110,7 @@ md(
     | `CHANNELS` | evidence channels to use, e.g. `"embedding,style"`; `None`: all four |
     | `LINEAGE` | a lineage CSV (`model, relation, teacher, ...`) to validate against; `None`: the demo's, or `lineage.csv` inside `DATA` when there is one |
     | `SEED` | seed of every resampling; results are deterministic for a seed |
+    | `BASELINE` | the suspect's predecessor, or a sibling on its base model: did the suspect *move* toward a candidate relative to it? `None`: no shift test (on the demo: `"delta-open-7b"`, trained on its own data on the base of student-of-atlas) |
 
     Paths are read the way the `provenance` command reads them when run from
     the repository root (the folder with `pyproject.toml`), as in the README:
@@ -132,6 +133,7 @@ code(
     CHANNELS = None  # None: embedding, style, lexical and identity
     LINEAGE = None  # None: the demo's lineage, or DATA/lineage.csv when present
     SEED = 0
+    BASELINE = "delta-open-7b"  # None: no shift test; else the suspect's predecessor or sibling
     """,
     kind="parameters",
 )
@@ -157,6 +159,7 @@ code(
     from detector.consensus import consensus_tree
     from detector.demo_run import DEMO_DIR, demo_corpus
     from detector.evidence import build_evidence
+    from detector.features import FeatureOptions
     from detector.identity import find_leaks, leak_table
     from detector.lexical import LexicalFingerprint
     from detector.phrases import distinct_terms
@@ -267,7 +270,8 @@ md(
 code(
     "channels",
     """
-    evidence = build_evidence(corpus, channels=CHANNELS, seed=SEED, cache_dir=CACHE_DIR)
+    options = FeatureOptions(cache_dir=CACHE_DIR)
+    evidence = build_evidence(corpus, channels=CHANNELS, seed=SEED, options=options)
     features = evidence.features  # the per-answer features, reused in section 7
     print(f"{len(evidence.models)} models, {evidence.n_prompts} prompts, channels:", *evidence.channels)
     """,
@@ -382,6 +386,34 @@ md(
 )
 
 code("score-plot", "figures.scores_figure(result)")
+
+md(
+    "shift-doc",
+    """
+    **Did it move? The shift from a baseline.** Models on one base model, or of
+    one era, resemble each other whoever taught them. With a `BASELINE` that
+    shares the suspect's base but not the suspected training data (its
+    predecessor, or a sibling fine-tuned on other data), `score(...,
+    baseline=BASELINE)` asks how much *more* the suspect resembles each
+    candidate than the baseline does (the shift, prompt by prompt, in the
+    units of the scores above), and places each candidate's shift among the
+    shifts toward unrelated models: the same null, z, Holm p-value and
+    verdict levels, plus whether the suspect moved at all and whether the
+    baseline resembles it more than unrelated models do.
+    """,
+)
+
+code(
+    "shift",
+    """
+    if BASELINE is not None:
+        moved = score(evidence, SUSPECT, CANDIDATES, REFERENCE, seed=SEED, baseline=BASELINE)
+        display(moved)
+        display(figures.shift_figure(moved))
+    else:
+        print("no BASELINE given: no shift test")
+    """,
+)
 
 # ----------------------------------------------------------------- 4. tree
 md(
@@ -523,7 +555,7 @@ md(
 code(
     "attribution",
     """
-    classifier, evaluation = train(features, seed=SEED, cache_dir=CACHE_DIR)
+    classifier, evaluation = train(features, seed=SEED, options=options)
     evaluation
     """,
 )
@@ -574,7 +606,7 @@ code(
     transfer_reference = REFERENCE or [m for m in corpus.models if m not in (SUSPECT, top)]
     if len(transfer_reference) >= 4:
         transfer = attribution_transfer(
-            features, SUSPECT, [top], transfer_reference, seed=SEED, cache_dir=CACHE_DIR
+            features, SUSPECT, [top], transfer_reference, seed=SEED, options=options
         )
         print(transfer.to_text())
     else:

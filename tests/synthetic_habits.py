@@ -90,3 +90,41 @@ def habit_corpus(
                 }
             )
     return pd.DataFrame(rows)
+
+
+def shift_corpus(n_prompts: int = 30, n_others: int = 8, seed: int = 0) -> pd.DataFrame:
+    """Records of two models built from ``base``: one moved toward ``teacher``, one did not.
+
+    ``base`` (the baseline) and ``teacher`` have their own word profiles and
+    habits, as do the unrelated models ``r0``, ``r1``, ... ``tuned`` writes
+    from an even mix of ``base``'s and ``teacher``'s profiles and takes half
+    its habits from each: it moved toward ``teacher``. ``again`` is ``base``
+    drawn again (the same profile and habits, other random words): it did
+    not move.
+    """
+    rng = np.random.default_rng(seed)
+    names = ["base", "teacher", *(f"r{i}" for i in range(n_others))]
+    profiles = {m: rng.dirichlet(np.full(len(FUNCTION_WORDS), 0.7)) for m in names}
+    habits = {m: _pseudo_words(rng, 10) for m in names}
+    profiles["tuned"] = 0.5 * profiles["base"] + 0.5 * profiles["teacher"]
+    habits["tuned"] = habits["base"][:5] + habits["teacher"][:5]
+    profiles["again"], habits["again"] = profiles["base"], habits["base"]
+    topics = [_pseudo_words(rng, 6) for _ in range(n_prompts)]
+    rows = []
+    for j in range(n_prompts):
+        for m in ["tuned", "again", *names]:
+            kinds = rng.choice(3, size=80, p=[0.6, 0.25, 0.15])
+            words = [
+                rng.choice(FUNCTION_WORDS, p=profiles[m])
+                if k == 0
+                else (rng.choice(topics[j]) if k == 1 else rng.choice(habits[m]))
+                for k in kinds
+            ]
+            rows.append(
+                {
+                    "model": m,
+                    "prompt": f"Tell me about subject {j}: {' '.join(topics[j][:2])}.",
+                    "output": " ".join(words).capitalize() + ".",
+                }
+            )
+    return pd.DataFrame(rows)

@@ -23,7 +23,6 @@ from detector.attribution import (
     attribution_shares,
     attribution_transfer,
     attribution_z,
-    confusion_figure,
     grouped_folds,
     load_classifier,
     save_classifier,
@@ -32,7 +31,8 @@ from detector.attribution import (
 from detector.cli import main
 from detector.corpus import load_corpus
 from detector.errors import ProvenanceError
-from detector.features import Features, compute_features
+from detector.features import FeatureOptions, Features, compute_features
+from detector.figures import confusion_figure
 
 # start, joiner between sentences, filler, closing: each applied with probability 0.75
 HABITS = {
@@ -109,7 +109,9 @@ def corpus():
 @pytest.fixture(scope="module")
 def trained(corpus, tmp_path_factory):
     cache = tmp_path_factory.mktemp("attr-cache")
-    clf, evaluation = train(corpus, channels="lexical,style", n_folds=4, cache_dir=cache)
+    clf, evaluation = train(
+        corpus, channels="lexical,style", n_folds=4, options=FeatureOptions(cache_dir=cache)
+    )
     return clf, evaluation, cache
 
 
@@ -175,7 +177,12 @@ def test_shuffled_labels_stay_near_chance(tmp_path):
     frame = synth_frame(dict(list(HABITS.items())[:4]), 60, seed=2)
     rng = np.random.default_rng(0)
     frame["model"] = frame.groupby("prompt")["model"].transform(lambda s: rng.permutation(s.values))
-    _, ev = train(load_corpus(frame), channels="lexical,style", n_folds=4, cache_dir=tmp_path)
+    _, ev = train(
+        load_corpus(frame),
+        channels="lexical,style",
+        n_folds=4,
+        options=FeatureOptions(cache_dir=tmp_path),
+    )
     assert ev.accuracy < 0.4
 
 
@@ -186,9 +193,10 @@ def test_evaluation_renders(trained):
     text = ev.to_text()
     assert "held-out accuracy per text" in text and "alpha" in text
     assert "<table" in ev._repr_html_()
-    fig = ev.confusion_figure()
-    assert type(fig).__name__ == "Figure"
-    assert type(confusion_figure((None, ev))).__name__ == "Figure"
+    from matplotlib.figure import Figure
+
+    assert isinstance(confusion_figure(ev), Figure)
+    assert isinstance(confusion_figure((None, ev)), Figure)
     with pytest.raises(ProvenanceError):
         confusion_figure("nope")
 
@@ -204,9 +212,19 @@ def test_calibrated_probabilities(trained, corpus):
 
 def test_training_is_deterministic_and_threads_do_not_matter(tmp_path):
     small = synth(3, 30, seed=4)
-    _, a = train(small, channels="lexical,style", n_folds=3, cache_dir=tmp_path)
-    clf_b, b = train(small, channels="lexical,style", n_folds=3, cache_dir=tmp_path, n_jobs=2)
-    clf_c, _ = train(small, channels="lexical,style", n_folds=3, cache_dir=tmp_path)
+    _, a = train(
+        small, channels="lexical,style", n_folds=3, options=FeatureOptions(cache_dir=tmp_path)
+    )
+    clf_b, b = train(
+        small,
+        channels="lexical,style",
+        n_folds=3,
+        options=FeatureOptions(cache_dir=tmp_path),
+        n_jobs=2,
+    )
+    clf_c, _ = train(
+        small, channels="lexical,style", n_folds=3, options=FeatureOptions(cache_dir=tmp_path)
+    )
     assert a.to_dict() | {"fit_seconds": 0} == b.to_dict() | {"fit_seconds": 0}
     assert np.array_equal(clf_b.oof_proba_, clf_c.oof_proba_)
 
@@ -216,8 +234,8 @@ def test_save_load_round_trip_identical(trained, corpus, tmp_path):
     clf, _, cache = trained
     path = save_classifier(clf, tmp_path / "clf.skops")
     loaded = load_classifier(path)
-    a = attribute(clf, corpus, cache_dir=cache)
-    b = attribute(loaded, corpus, cache_dir=cache)
+    a = attribute(clf, corpus, options=FeatureOptions(cache_dir=cache))
+    b = attribute(loaded, corpus, options=FeatureOptions(cache_dir=cache))
     pa = np.array([list(t["probabilities"].values()) for t in a.texts])
     pb = np.array([list(t["probabilities"].values()) for t in b.texts])
     assert np.array_equal(pa, pb)
@@ -281,7 +299,9 @@ def _fake_embedding_features(corpus, name: str, dim: int, seed: int = 0) -> Feat
 
 def test_embedding_model_mismatch_is_one_line_error(corpus, tmp_path):
     feats = _fake_embedding_features(corpus, "fake/model-a", 16)
-    clf, ev = train(feats, channels="style,embedding", n_folds=3, cache_dir=tmp_path)
+    clf, ev = train(
+        feats, channels="style,embedding", n_folds=3, options=FeatureOptions(cache_dir=tmp_path)
+    )
     assert ev.accuracy > 0.5
     assert clf.metadata["embedding_model"]["name"] == "fake/model-a"
     path = save_classifier(clf, tmp_path / "emb.skops")
@@ -296,7 +316,7 @@ def test_embedding_model_mismatch_is_one_line_error(corpus, tmp_path):
             attribute(loaded, other)
         assert "embedding model" in _one_line(exc)
     with pytest.raises(ProvenanceError) as exc:
-        attribute(loaded, feats, embedding_model="another/model")
+        attribute(loaded, feats, options=FeatureOptions(embedding_model="another/model"))
     assert "trained on embeddings of fake/model-a" in _one_line(exc)
 
 
@@ -304,7 +324,7 @@ def test_embedding_model_mismatch_is_one_line_error(corpus, tmp_path):
 def test_attribute_json_schema(trained, tmp_path):
     clf, _, cache = trained
     new = synth(4, 20, seed=7)  # new prompts and texts, same habits
-    result = attribute(clf, new, cache_dir=cache)
+    result = attribute(clf, new, options=FeatureOptions(cache_dir=cache))
     data = json.loads(result.to_json())
     assert len(data["texts"]) == len(new)
     for t in data["texts"]:
@@ -321,10 +341,10 @@ def test_attribute_json_schema(trained, tmp_path):
         assert sum(shares.values()) == pytest.approx(1.0)
         assert max(shares, key=shares.get) == model  # habits carry over to new prompts
     assert "alpha" in result.to_text() and "<table" in result._repr_html_()
-    only = attribute(clf, new, models=["beta"], cache_dir=cache)
+    only = attribute(clf, new, models=["beta"], options=FeatureOptions(cache_dir=cache))
     assert set(only.by_model) == {"beta"}
     with pytest.raises(ProvenanceError, match="unknown model"):
-        attribute(clf, new, models=["nobody"], cache_dir=cache)
+        attribute(clf, new, models=["nobody"], options=FeatureOptions(cache_dir=cache))
 
 
 # ------------------------------------------------------------------ CLI
@@ -378,8 +398,12 @@ def test_svms_stop_after_a_fixed_number_of_passes(corpus):
     for name in ("lexical", "style"):
         pipe = AttributionClassifier(blocks=((name, 5),))._make_pipeline(name)
         assert pipe.named_steps["svm"].max_iter == SVM_MAX_ITER
-    capped, ev = train(corpus, channels="lexical", n_folds=3, seed=1, use_cache=False)
-    again, _ = train(corpus, channels="lexical", n_folds=3, seed=1, use_cache=False)
+    capped, ev = train(
+        corpus, channels="lexical", n_folds=3, seed=1, options=FeatureOptions(use_cache=False)
+    )
+    again, _ = train(
+        corpus, channels="lexical", n_folds=3, seed=1, options=FeatureOptions(use_cache=False)
+    )
     assert np.array_equal(capped.oof_proba_, again.oof_proba_)
     assert ev.accuracy > 0.9
 
@@ -395,7 +419,7 @@ def test_transfer_names_the_teacher_not_unrelated_models(tmp_path):
     reference = ["gamma", "delta", "eps", "theta", "eta"]
     result = attribution_transfer(
         corpus, ["student", "zeta"], candidates, reference, channels="lexical,style", seed=0,
-        cache_dir=tmp_path,
+        options=FeatureOptions(cache_dir=tmp_path),
     )  # fmt: skip
     assert list(result.shares.columns) == candidates
     assert set(result.shares.index) == {"student", "zeta", *reference}
@@ -408,10 +432,14 @@ def test_transfer_names_the_teacher_not_unrelated_models(tmp_path):
     assert result.shares.loc["student", "alpha"] > 0.8
     assert "student" in result.to_text()
     json.loads(result.to_json())
-    shares = attribution_shares(corpus, "student", candidates, reference, cache_dir=tmp_path)
+    shares = attribution_shares(
+        corpus, "student", candidates, reference, options=FeatureOptions(cache_dir=tmp_path)
+    )
     assert shares.index.tolist() == candidates
     assert shares["alpha"] == pytest.approx(result.shares.loc["student", "alpha"])
-    z = attribution_z(corpus, "student", candidates, reference, cache_dir=tmp_path)
+    z = attribution_z(
+        corpus, "student", candidates, reference, options=FeatureOptions(cache_dir=tmp_path)
+    )
     assert z == pytest.approx(result.z.loc["student"].to_dict())
 
 

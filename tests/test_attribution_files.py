@@ -30,7 +30,7 @@ from detector.attribution import (
 )
 from detector.cli import main
 from detector.errors import ProvenanceError
-from detector.features import Features
+from detector.features import FeatureOptions, Features
 from tests.test_attribution import synth
 
 
@@ -39,7 +39,12 @@ def valid(tmp_path_factory) -> dict[str, Any]:
     """A real classifier file, its loaded state, and a corpus file to attribute."""
     folder = tmp_path_factory.mktemp("files")
     corpus = synth(3, 24)
-    clf, _ = train(corpus, channels="lexical,style", n_folds=3, cache_dir=folder / "cache")
+    clf, _ = train(
+        corpus,
+        channels="lexical,style",
+        n_folds=3,
+        options=FeatureOptions(cache_dir=folder / "cache"),
+    )
     path = save_classifier(clf, folder / "valid.skops")
     data = folder / "data.csv"
     corpus.df.to_csv(data, index=False)
@@ -115,6 +120,58 @@ def test_expansion_limit_scales_with_the_file(valid):
     declared = sum(i.file_size for i in zipfile.ZipFile(valid["path"]).infolist())
     assert declared < MAX_EXPANSION * len(valid["blob"])
     storage.check_archive(valid["blob"], "x")  # no error
+
+
+def _terms_bomb(valid: dict[str, Any], path: Path, declared_mib: float) -> Path:
+    """Field case 13: the terms member rewritten as one two-letter line repeated (``ab``),
+    declaring ``declared_mib``; every declared size within the archive limits."""
+    with zipfile.ZipFile(valid["path"]) as real:
+        schema = json.loads(real.read("schema.json"))
+        member = schema["content"]["terms_utf8"]["file"]
+        n = int(declared_mib * 1024**2) // 3 * 3
+        header = f"{{'descr': '|u1', 'fortran_order': False, 'shape': ({n},), }}"
+        header += " " * (64 - (10 + len(header) + 1) % 64) + "\n"
+        npy = b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode()
+        with zipfile.ZipFile(path, "w") as out:
+            for info in real.infolist():
+                data = npy + b"ab\n" * (n // 3) if info.filename == member else real.read(info)
+                out.writestr(info.filename, data, zipfile.ZIP_DEFLATED, compresslevel=9)
+    return path
+
+
+def test_a_terms_bomb_within_the_size_limits_is_refused_with_bounded_memory(
+    valid, tmp_path, capsys
+):
+    """Issue 24, field case 13: the terms were split into Python strings before their number
+    was checked (a 0.11 MiB file took 2 GB); now they are counted in their bytes first, so
+    loading allocates a small multiple of what the archive declares, itself bounded by the
+    file size (or the floor for a small file)."""
+    import tracemalloc
+
+    path = _terms_bomb(valid, tmp_path / "terms-bomb.skops", 7)  # under the 8 MiB floor
+    declared = sum(i.file_size for i in zipfile.ZipFile(path).infolist())
+    assert declared < storage.EXPANSION_FLOOR_BYTES and path.stat().st_size < 1024**2 / 4
+    storage.check_archive(path.read_bytes(), "x")  # the archive limits let it through ...
+    tracemalloc.start()
+    try:
+        with pytest.raises(ProvenanceError, match=r"2,446,678 terms for an n-gram block"):
+            load_classifier(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # ... and what is read stays near what is declared: 2.4M Python strings took ~150 MB
+    assert peak < 4 * storage.EXPANSION_FLOOR_BYTES, f"{peak / 1024**2:.0f} MiB"
+    refused(path, valid, capsys, "terms for an n-gram block")
+    # the same bomb at the old limits (50 times the file, a 64 MiB floor) is refused unread
+    big = _terms_bomb(valid, tmp_path / "floor.skops", 60)
+    refused(big, valid, capsys, "decompression bomb")
+
+
+def test_a_file_cannot_claim_more_terms_than_its_size_holds(valid, tmp_path, capsys, monkeypatch):
+    clf = load_classifier(valid["path"])
+    assert len(clf.terms_) * storage.MIN_BYTES_PER_TERM < len(valid["blob"])  # a real file fits
+    monkeypatch.setattr(storage, "MIN_BYTES_PER_TERM", len(valid["blob"]))  # one term at most
+    refused(valid["path"], valid, capsys, "a file this size holds at most 1")
 
 
 def test_lying_member_size_cannot_inflate(valid, tmp_path, capsys):
@@ -251,7 +308,9 @@ def _short_terms(s: dict[str, Any]) -> None:
 
 
 def _bad_utf8(s: dict[str, Any]) -> None:
-    s["terms_utf8"] = np.frombuffer(b"\xff\xfe", dtype=np.uint8)
+    raw = s["terms_utf8"].copy()  # as many terms as the block, one byte not UTF-8
+    raw[0] = 0xFF
+    s["terms_utf8"] = raw
 
 
 def _rename_pipeline(s: dict[str, Any]) -> None:

@@ -26,6 +26,7 @@ from detector.attribution.openset import OpenSet, calibrate
 from detector.cli import main
 from detector.corpus import load_corpus
 from detector.errors import ProvenanceError
+from detector.features import FeatureOptions
 from tests.test_attribution import HABITS, synth, synth_frame
 
 CASE = Path(__file__).parent / "data/cases/11-attribution-open-set"
@@ -34,8 +35,12 @@ CASE = Path(__file__).parent / "data/cases/11-attribution-open-set"
 @pytest.fixture(scope="module")
 def case(tmp_path_factory):
     cache = tmp_path_factory.mktemp("case11-cache")
-    clf, evaluation = train(load_corpus(CASE / "train.jsonl"), cache_dir=cache)
-    result = attribute(clf, load_corpus(CASE / "new_texts.jsonl"), cache_dir=cache)
+    clf, evaluation = train(
+        load_corpus(CASE / "train.jsonl"), options=FeatureOptions(cache_dir=cache)
+    )
+    result = attribute(
+        clf, load_corpus(CASE / "new_texts.jsonl"), options=FeatureOptions(cache_dir=cache)
+    )
     return clf, evaluation, result, cache
 
 
@@ -103,34 +108,48 @@ def test_threshold_keeps_the_stated_share_of_held_out_texts(case):
 
 def test_texts_like_no_class_are_answered_unknown(tmp_path):
     corpus = synth(4, 40)
-    clf, _ = train(corpus, channels="lexical,style", n_folds=4, cache_dir=tmp_path)
+    clf, _ = train(
+        corpus, channels="lexical,style", n_folds=4, options=FeatureOptions(cache_dir=tmp_path)
+    )
     # a model mixing four classes' habits: no class claims its texts with confidence
     mix = (HABITS["alpha"][0], HABITS["beta"][1], HABITS["gamma"][2], HABITS["delta"][3])
     mixed = load_corpus(synth_frame({"mix": mix}, 30, seed=3))
-    result = attribute(clf, mixed, cache_dir=tmp_path)
+    result = attribute(clf, mixed, options=FeatureOptions(cache_dir=tmp_path))
     assert result.abstained["mix"] >= 15
     assert result.by_model["mix"][UNKNOWN] == pytest.approx(result.abstained["mix"] / 30)
     assert result.open_set["mix"]["none_of_these"]
-    assert attribute(clf, mixed, cache_dir=tmp_path, coverage=1.0).abstained["mix"] == 0
+    assert (
+        attribute(clf, mixed, options=FeatureOptions(cache_dir=tmp_path), coverage=1.0).abstained[
+            "mix"
+        ]
+        == 0
+    )
     with pytest.raises(ProvenanceError, match="coverage"):
         attribute(clf, mixed, coverage=1.5)
     with pytest.raises(ProvenanceError, match="coverage"):
         train(corpus, channels="style", coverage=0)
     # texts of the classes on new prompts: few unknown, no model flagged
-    known = attribute(clf, synth(4, 20, seed=9), cache_dir=tmp_path)
+    known = attribute(clf, synth(4, 20, seed=9), options=FeatureOptions(cache_dir=tmp_path))
     assert not any(t["none_of_these"] for t in known.open_set.values())
     assert sum(known.abstained.values()) <= 0.15 * len(known.texts)
 
 
 def test_texts_unlike_any_class_are_none_of_these_as_a_group(tmp_path):
     """Gibberish can get a confident top probability text by text; as a group it cannot."""
-    clf, _ = train(synth(4, 40), channels="lexical,style", n_folds=4, cache_dir=tmp_path)
+    clf, _ = train(
+        synth(4, 40),
+        channels="lexical,style",
+        n_folds=4,
+        options=FeatureOptions(cache_dir=tmp_path),
+    )
     rng = np.random.default_rng(0)
     gibberish = [
         " ".join("".join(rng.choice(list("qxzjvkw"), 6)) for _ in range(30)) for _ in range(20)
     ]
     frame = pd.DataFrame({"model": "odd", "prompt": [f"p{i}" for i in range(20)]})
-    result = attribute(clf, load_corpus(frame.assign(output=gibberish)), cache_dir=tmp_path)
+    result = attribute(
+        clf, load_corpus(frame.assign(output=gibberish)), options=FeatureOptions(cache_dir=tmp_path)
+    )
     assert result.open_set["odd"]["none_of_these"] and result.open_set["odd"]["p_holm"] < 1e-4
     assert result.not_classes == ["odd"]
 
@@ -139,7 +158,9 @@ def test_settings_survive_saving(case, tmp_path):
     clf, _, result, cache = case
     loaded = load_classifier(save_classifier(clf, tmp_path / "c.skops"))
     assert loaded.abstain_thresholds == clf.abstain_thresholds
-    again = attribute(loaded, load_corpus(CASE / "new_texts.jsonl"), cache_dir=cache)
+    again = attribute(
+        loaded, load_corpus(CASE / "new_texts.jsonl"), options=FeatureOptions(cache_dir=cache)
+    )
     assert [t["predicted"] for t in again.texts] == [t["predicted"] for t in result.texts]
     assert again.open_set == result.open_set
     json.loads(again.to_json())
@@ -154,7 +175,11 @@ def test_classifier_saved_without_open_set_never_abstains(case, tmp_path):
     state["metadata_json"] = json.dumps(meta)
     old = tmp_path / "old.skops"
     old.write_bytes(sio.dumps(state))
-    result = attribute(load_classifier(old), load_corpus(CASE / "new_texts.jsonl"), cache_dir=cache)
+    result = attribute(
+        load_classifier(old),
+        load_corpus(CASE / "new_texts.jsonl"),
+        options=FeatureOptions(cache_dir=cache),
+    )
     assert sum(result.abstained.values()) == 0 and result.coverage is None
     assert any("without open-set settings" in n for n in result.notes)
     assert "never abstains" in result.to_text()

@@ -17,6 +17,7 @@ from detector.benchmark import (
 )
 from detector.errors import ProvenanceError
 from detector.evidence import Evidence, build_evidence
+from detector.features import FeatureOptions
 
 from .conftest import single_channel_evidence
 
@@ -131,7 +132,9 @@ def test_benchmark_on_demo_corpus(tmp_path):
 
     corpus = demo_corpus()
     evidence = build_evidence(
-        corpus, channels="style,lexical", cache_dir=tmp_path / "cache", progress=False
+        corpus,
+        channels="style,lexical",
+        options=FeatureOptions(cache_dir=tmp_path / "cache", progress=False),
     )
     result = run_benchmark(evidence, DEMO_DIR / "lineage.csv", n_bootstrap=20, progress=False)
     # by default, no embedding model is run for the LLM DNA peer when the evidence has none
@@ -168,7 +171,9 @@ def habit_evidence() -> Evidence:
     from .test_peers import _embedded
 
     features = _embedded(n_prompts=30)
-    return build_evidence(features, channels=["style", "lexical"], progress=False)
+    return build_evidence(
+        features, channels=["style", "lexical"], options=FeatureOptions(progress=False)
+    )
 
 
 def _lineage(tmp_path, text: str) -> pd.DataFrame:

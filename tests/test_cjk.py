@@ -21,6 +21,7 @@ from detector import channels as registry
 from detector.cache import content_key
 from detector.cjk import has_cjk, join_words, word_counts
 from detector.corpus import load_corpus
+from detector.features import FeatureOptions
 from detector.identity import IdentityLeaks, find_leaks
 from detector.inspection import inspect
 from detector.lexical import LexicalFingerprint, tokenize
@@ -127,7 +128,7 @@ def test_word_counts_and_joined_terms():
     counts = word_counts(pd.Series(["hello world - x", "当然！以下是 DeepSeek-R1 的建议。", ""]))
     assert counts.tolist() == [4, 9, 0]  # English as str.split counts it
     assert join_words(["§", "当", "然", "is", "ok"]) == "§ 当然 is ok"
-    from detector.attribution.ngrams import TOKEN_PATTERN, describe_term
+    from detector.ngrams import TOKEN_PATTERN, describe_term
 
     assert describe_term("§ 当 然 ！") == "[start] 当然 ！"
     assert re.findall(TOKEN_PATTERN, "当然OK") == ["当", "然", "OK"]
@@ -142,7 +143,6 @@ def test_report_highlights_cjk_phrases():
 
 
 def test_feature_cache_key_changes_only_for_cjk_corpora(case09, demo):
-    from detector.channels import FeatureOptions
     from detector.features import _cache_key
 
     spec, options = registry.get("style"), FeatureOptions()
@@ -180,7 +180,9 @@ def test_case_09_identity_claims_found(case09):
 
 
 def test_case_09_teacher_ranks_first(case09, tmp_path):
-    result = score(case09, "student-of-xinghe", n_bootstrap=50, cache_dir=tmp_path)
+    result = score(
+        case09, "student-of-xinghe", n_bootstrap=50, options=FeatureOptions(cache_dir=tmp_path)
+    )
     assert result.candidates[0].model == "xinghe"
     assert result.candidates[0].channels["style"] == max(
         c.channels["style"] for c in result.candidates

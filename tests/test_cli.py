@@ -129,3 +129,56 @@ def test_cli_choices_match_the_library():
     assert tuple(tree["method"].choices) == METHODS and tree["method"].default == DEFAULT_METHOD
     assert tuple(tree["precision"].choices) == PRECISIONS
     assert INPUT_FORMATS == FORMATS
+
+
+def _command_actions(command):
+    import argparse
+
+    from detector.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return {a.dest: a for a in sub.choices[command]._actions}
+
+
+@pytest.mark.parametrize("command", ["score", "report", "tree", "benchmark", "features"])
+def test_help_names_the_registry_default_channels(command):
+    """--help writes the default channels itself (to start fast); they must be the registry's."""
+    from detector import channels as registry
+
+    action = _command_actions(command)["channels"]
+    default = ",".join(registry.default_channels())
+    assert default in action.help or action.default == default, (command, action.help)
+    if action.default is not None:
+        assert action.default == default
+
+
+def test_help_names_the_attribution_channels_and_defaults():
+    from detector import channels as registry
+    from detector.attribution import DEFAULT_CHANNELS
+
+    text = _command_actions("train")["channels"].help
+    assert ", ".join(registry.attribution_channels()) in text
+    assert f"default: {','.join(DEFAULT_CHANNELS)}" in text
+
+
+@pytest.mark.parametrize("role", ["model", "prompt", "output", "prompt_id"])
+def test_help_names_the_recognised_columns(role):
+    """The data options' help lists the column names shapes recognises, in its order."""
+    from detector.shapes import CANDIDATES
+
+    flag = {"model": "model_col", "prompt": "prompt_col", "output": "output_col"}
+    action = _command_actions("inspect")[flag.get(role, "id_col")]
+    assert f"recognised: {', '.join(CANDIDATES[role])}" in action.help, action.help
+
+
+def test_cli_literals_are_the_library_values():
+    """The parser's literal lists (kept to start fast) are the registry's and the shapes'."""
+    from detector import channels as registry
+    from detector.attribution import ATTRIBUTION_CHANNELS, DEFAULT_CHANNELS
+    from detector.cli import common
+    from detector.shapes import CANDIDATES
+
+    assert tuple(registry.default_channels()) == common.DEFAULT_CHANNELS
+    assert common.ATTRIBUTION_CHANNELS == ATTRIBUTION_CHANNELS
+    assert common.DEFAULT_ATTRIBUTION_CHANNELS == DEFAULT_CHANNELS
+    assert common.RECOGNISED_COLUMNS == CANDIDATES

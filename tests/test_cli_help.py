@@ -127,6 +127,15 @@ def test_completion_without_shtab_says_how_to_install(monkeypatch, capsys):
     assert err.count("\n") == 1 and "pip install" in err and "completion" in err
 
 
+def test_version_is_the_pyproject_version(capsys):
+    import re
+
+    declared = re.search(r'^version = "([^"]+)"', (REPO / "pyproject.toml").read_text(), re.M)
+    assert declared is not None and detector.__version__ == declared.group(1)
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"provenance {declared.group(1)}"
+
+
 def test_pyproject_declares_completion_extra():
     text = Path(REPO / "pyproject.toml").read_text()
     assert "completion = [" in text and "shtab" in text

@@ -202,7 +202,8 @@ def router_answer(model: str, prompt: str, max_tokens: int) -> dict[str, Any] | 
     answer with ``finish_reason: "error"`` and an error in the choice; ``gemini-safety``: no
     content, ``finish_reason: "content_filter"``; ``reasoner``: spends ``max_tokens`` thinking
     (empty content, ``length``) unless it is at least 4000; ``r1``: a ``<think>`` block in the
-    content; ``cut``: an answer cut off at ``max_tokens`` (text, ``length``).
+    content; ``cut``: an answer cut off at ``max_tokens`` (text, ``length``); ``refusal``: no
+    content and ``message.refusal`` (field case 26).
     """
 
     def completion(content: Any, finish: str, **extra: Any) -> dict[str, Any]:
@@ -234,6 +235,8 @@ def router_answer(model: str, prompt: str, max_tokens: int) -> dict[str, Any] | 
         )
     if model == "cut":
         return completion(f"A long answer to {prompt} that goes on and", "length")
+    if model == "refusal":  # OpenAI's structured refusal: no content, a refusal, "stop"
+        return completion(None, "stop", message={"refusal": "I'm sorry, I can't help with that."})
     return None
 
 

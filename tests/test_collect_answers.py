@@ -112,6 +112,34 @@ def test_think_blocks_are_split_and_cut_answers_kept(router, tmp_path):
     assert corpus.df.loc[corpus.df["model"] == "r1", "reasoning"].str.startswith("The user").all()
 
 
+def test_refusals_cut_answers_and_a_dummy_key(router, tmp_path, monkeypatch):
+    """Case 26: a structured refusal has its own reason and advice; the summary says which cut
+    answers were kept and does not then claim nothing incomplete was saved; a dummy key ``x``
+    is not 'redacted' out of every message."""
+    monkeypatch.setenv("OPENAI_API_KEY", "x")
+    prompts = write_prompts(tmp_path, TEXTS)
+    summary = collect(router.base, ["refusal", "cut"], prompts, tmp_path / "o.jsonl", **FAST)
+    assert (summary.collected, summary.failed, summary.truncated) == (3, 3, 3)
+    assert summary.kinds == {"refusal": 3}
+    text = summary.to_text()
+    assert "3 refusal: the model declined to answer" in text and "rerun the same" not in text
+    assert "3 answer(s) were cut off" in text and "saved as answers" in text
+    assert "apart from the cut-off answers above, nothing incomplete" in text
+    rows = read_records(Path(summary.failures_path))
+    assert {r["kind"] for r in rows} == {"refusal"}
+    assert rows[0]["error"] == "the model refused: I'm sorry, I can't help with that."
+    assert "***" not in text + json.dumps(rows)  # the dummy key masks nothing
+    assert FAILURE_KINDS["refusal"] != FAILURE_KINDS["empty"]
+    # a real key is still masked wherever it would appear
+    from detector.collect import _Collector
+
+    client = _Collector.__new__(_Collector)
+    client.key = "x"
+    assert client.redact("no answer text") == "no answer text"
+    client.key = KEY
+    assert client.redact(f"echo {KEY}!") == "echo ***!"
+
+
 @pytest.mark.parametrize(
     "content",
     [

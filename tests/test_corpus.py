@@ -9,13 +9,13 @@ import pytest
 
 from detector.corpus import (
     Corpus,
-    inspect,
     json_lines,
     load_corpus,
     normalize_prompt,
     prompt_id,
 )
 from detector.errors import ProvenanceError
+from detector.inspection import inspect
 
 from .conftest import make_records
 

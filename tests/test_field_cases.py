@@ -178,7 +178,9 @@ def test_05_real_files(cases):
 def test_10_real_files(cases):
     result = inspect(load_corpus(cases / "10-long-outputs" / "long.jsonl"), languages=False)
     assert list(result.degenerate) == ["degenerate"]
-    assert result.flagged == {"degenerate": {"near_empty": 0, "loop": 1, "repeated": 0}}
+    assert result.flagged == {
+        "degenerate": {"near_empty": 0, "loop": 1, "repeated": 0, "placeholder": 0}
+    }
     assert any("'degenerate' is degenerate: 1 of 1 outputs are repetition loops" in p
                for p in result.problems)  # fmt: skip
 

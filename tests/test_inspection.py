@@ -122,7 +122,7 @@ def test_inspect_flags_degenerate_models_and_outputs():
     assert "model 'null' is degenerate: the same answer to 6 of 6 prompts" in text
     assert "keep it out of reference pools" in text
     assert "1 output(s) ending in a repetition loop: fine (1)" in text
-    assert result.flagged["fine"] == {"near_empty": 0, "loop": 1, "repeated": 0}
+    assert result.flagged["fine"] == {"near_empty": 0, "loop": 1, "repeated": 0, "placeholder": 0}
     assert result.to_frame().loc["looper", "loops"] == 5
     assert set(result.degenerate) == {"null", "blank", "looper"}
 

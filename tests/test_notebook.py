@@ -139,6 +139,7 @@ def demo_results(tmp_path_factory):
     from detector.benchmark import load_lineage, run_benchmark
     from detector.demo_run import DEMO_DIR, demo_corpus
     from detector.evidence import build_evidence
+    from detector.features import FeatureOptions
     from detector.scoring import score
     from detector.tree import lineage_tree
 
@@ -146,8 +147,7 @@ def demo_results(tmp_path_factory):
     evidence = build_evidence(
         corpus,
         channels="style,lexical,identity",
-        cache_dir=tmp_path_factory.mktemp("cache"),
-        progress=False,
+        options=FeatureOptions(cache_dir=tmp_path_factory.mktemp("cache"), progress=False),
     )
     return {
         "inspection": inspect(corpus),

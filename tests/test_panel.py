@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
+from detector.features import FeatureOptions
 from detector.panel import Panel, parse_released
 
 LINEAGE = pd.DataFrame(
@@ -68,7 +71,9 @@ def demo_evidence(tmp_path_factory):
     cache = tmp_path_factory.mktemp("cache")
     corpus = demo_corpus()
     return corpus, build_evidence(
-        corpus, channels=["style", "lexical"], cache_dir=cache, progress=False
+        corpus,
+        channels=["style", "lexical"],
+        options=FeatureOptions(cache_dir=cache, progress=False),
     )
 
 
@@ -118,6 +123,12 @@ def test_cli_score_reads_a_lineage_file(tmp_path, capsys, demo_evidence):
     assert len(err) == 1 and "missing lineage column" in err[0]
     assert main([*argv, "--lineage", str(tmp_path / "none.csv")]) == 2
     assert "no such lineage file" in capsys.readouterr().err
+    # a student whose teacher is not in the pool names only the teacher's family (issue 24)
+    outside = tmp_path / "outside.csv"
+    text = Path("data/demo/lineage.csv").read_text(encoding="utf-8")
+    outside.write_text(text.replace("distilled,borealis,", "distilled,,"), encoding="utf-8")
+    assert main([*argv, "--lineage", str(outside)]) == 0
+    assert json.loads(capsys.readouterr().out)["roles"]["clades"] == {"atlas": ["atlas_concise"]}
 
 
 def test_report_overview_names_candidates_set_aside_as_later_releases(demo_evidence):

@@ -6,11 +6,11 @@ import pandas as pd
 import pytest
 
 from detector.errors import ProvenanceError
+from detector.lineage import load_lineage
 from detector.protocol import (
     benchmark_plan,
     candidate_families,
     lineage_format,
-    load_lineage,
     release_span,
     released_after,
     vendor,
@@ -155,3 +155,58 @@ def test_entries_whose_answer_is_absent_are_left_out(family):
     models = [m for m in family.index if m != "sonnet-4"]
     plan = {e.suspect for e in benchmark_plan(family, models)}
     assert "sonnet-45" not in plan and "k2-new" in plan
+
+
+# a teacher-format file with a ``family`` column, as MT-Bench's lineage.csv: alpaca names its
+# teacher family only (text-davinci-003 is not in the pool), dolly a teacher outside the file
+OUTSIDE_TEACHER = """model,relation,teacher,teacher_family,parent,base_model,weights,released,family
+davinci-002,independent,,,,gpt-3,closed,2022-11,openai-davinci
+gpt,independent,,,,gpt-3.5,closed,2023-03-01,openai-gpt-3.5
+alpaca,distilled,,openai-davinci,llama,llama,open,2023-03,stanford-alpaca
+vicuna,distilled,gpt,openai-gpt-3.5,llama,llama,open,2023-03-30,lmsys-vicuna
+dolly,distilled,text-davinci-003,openai-davinci,,pythia,open,2023-04,databricks
+llama,independent,,,,llama,open,2023-02,meta-llama
+"""
+
+
+def test_a_teacher_outside_the_pool_is_accepted_and_still_informs_the_panel(tmp_path):
+    """A distilled row naming a teacher family but no teacher in the pool (issue 24)."""
+    from detector.panel import Panel
+
+    path = tmp_path / "lineage.csv"
+    path.write_text(OUTSIDE_TEACHER)
+    lin = load_lineage(path)
+    assert lin.loc["alpaca", "teacher"] == "" and lin.loc["alpaca", "teacher_family"]
+    # the row tells the panel what alpaca learned from: a student of davinci-002's family
+    pool = list(lin.index)
+    panel = Panel(lin)
+    assert set(panel.learned_from("davinci-002", pool, suspect="vicuna")) == {"alpaca", "dolly"}
+    assert "alpaca" not in panel.learned_from("gpt", pool, suspect="vicuna")
+    # the benchmark cannot find a teacher that is not among the models: no entry for alpaca
+    plan = {e.suspect: e for e in benchmark_plan(lin, pool)}
+    assert "alpaca" not in plan and "dolly" not in plan and plan["vicuna"].expected == ("gpt",)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (",,openai-davinci,llama,", ",,,llama,", "alpaca is distilled but names neither"),
+        ("text-davinci-003,openai-davinci,", "text-davinci-003,,", "not a model of the file"),
+    ],
+)
+def test_a_distilled_row_must_say_something_about_its_teacher(tmp_path, old, new, message):
+    path = tmp_path / "lineage.csv"
+    path.write_text(OUTSIDE_TEACHER.replace(old, new, 1))
+    with pytest.raises(ProvenanceError, match=message):
+        load_lineage(path)
+
+
+@pytest.mark.realdata
+def test_mtbench_lineage_is_accepted():
+    from .conftest import DEV_CORPUS
+
+    path = DEV_CORPUS.parent / "mtbench" / "lineage.csv"
+    if not path.is_file():
+        pytest.skip(f"MT-Bench corpus not found at {path.parent}")
+    lin = load_lineage(path)
+    assert lin.loc["alpaca-13b", "teacher_family"] == "openai-davinci-003"

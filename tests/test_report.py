@@ -31,6 +31,7 @@ from detector.cli import main
 from detector.corpus import load_corpus
 from detector.demo_run import DEMO_DIR
 from detector.errors import ProvenanceError
+from detector.features import FeatureOptions
 from detector.report import SECTIONS, ReportData, build_report, render, render_html
 from detector.scoring import score
 
@@ -115,8 +116,7 @@ def negative(tmp_path_factory):
         n_bootstrap=40,
         tree_bootstrap=8,
         include_attribution=False,
-        cache_dir=folder / "cache",
-        progress=False,
+        options=FeatureOptions(cache_dir=folder / "cache", progress=False),
     )
     saved = folder / "negative.json"
     result.data.save(saved)
@@ -153,8 +153,7 @@ def odd_report(tmp_path_factory):
             channels=CHANNELS,
             n_bootstrap=30,
             tree_bootstrap=5,
-            cache_dir=folder / "cache",
-            progress=False,
+            options=FeatureOptions(cache_dir=folder / "cache", progress=False),
         )
     finally:
         if saved == "absent":
@@ -361,8 +360,7 @@ def test_report_uses_the_same_numbers_as_score(cli_report):
         seed=0,
         n_bootstrap=40,
         channels=CHANNELS,
-        cache_dir=cli_report["cache"],
-        progress=False,
+        options=FeatureOptions(cache_dir=cli_report["cache"], progress=False),
     )
     assert cli_report["json"] == json.loads(expected.to_json())
 
@@ -372,7 +370,9 @@ def test_evidence_built_once_can_be_passed_in(cli_report, tmp_path):
     from detector.evidence import build_evidence
 
     evidence = build_evidence(
-        load_corpus(DEMO), channels=CHANNELS, cache_dir=cli_report["cache"], progress=False
+        load_corpus(DEMO),
+        channels=CHANNELS,
+        options=FeatureOptions(cache_dir=cli_report["cache"], progress=False),
     )
     result = build_report(
         evidence,
@@ -395,8 +395,7 @@ def test_evidence_built_once_can_be_passed_in(cli_report, tmp_path):
                 load_corpus(DEMO),
                 channels="style",
                 models=[SUSPECT, "atlas", "cirrus"],
-                cache_dir=cli_report["cache"],
-                progress=False,
+                options=FeatureOptions(cache_dir=cli_report["cache"], progress=False),
             ),
             SUSPECT,
             ["borealis"],
@@ -483,7 +482,7 @@ def test_non_ascii_survives_or_degrades_visibly(odd_report):
     # curly quotes, accents and markup characters are kept as text
     assert "“Café” naïve façade" in text
     assert "<b>&amp;</b>" in text
-    assert "[U+0007]bell" in text  # a control character is shown, not passed to the PDF
+    assert "\\x07bell" in text  # a control character is shown escaped, not passed to the PDF
     assert "xxxxxxxxxx" in text  # the unbreakable token was wrapped, not lost
     # the attribution module could not be imported: the section says so
     assert "This section is unavailable" in text
@@ -533,8 +532,7 @@ def test_uncalibrated_report_with_attribution(tmp_path, monkeypatch):
         channels="style,lexical",
         n_bootstrap=20,
         tree_bootstrap=0,
-        cache_dir=tmp_path / "cache",
-        progress=False,
+        options=FeatureOptions(cache_dir=tmp_path / "cache", progress=False),
     )
     assert result.score.calibration == "uncalibrated"
     pages = _pages(result.path)
@@ -556,7 +554,7 @@ def test_uncalibrated_report_with_attribution(tmp_path, monkeypatch):
     best = max(range(len(row)), key=lambda j: row[j])
     share = row[best] / sum(row)
     assert f"{evaluation.models[best]} {share:.0%}" in section
-    assert len(calls) == 1 and calls[0]["cache_dir"] == tmp_path / "cache"
+    assert len(calls) == 1 and calls[0]["options"].cache_dir == tmp_path / "cache"
     accuracy = f"held-out accuracy {evaluation.accuracy:.1%} over 4 models"
     assert accuracy in _flat(pages[0])  # title page, key numbers
     assert f"attribution classifier: {accuracy}" in result.to_text()
@@ -564,7 +562,7 @@ def test_uncalibrated_report_with_attribution(tmp_path, monkeypatch):
 
 
 def test_attribution_gets_the_report_feature_settings(monkeypatch):
-    """cache_dir, use_cache, embedding model and precision reach train(); progress does not."""
+    """cache_dir, use_cache, embedding model and precision reach train(); progress, shards do not."""
     import types
 
     import detector.attribution as attribution_module
@@ -579,22 +577,25 @@ def test_attribution_gets_the_report_feature_settings(monkeypatch):
 
     monkeypatch.setattr(attribution_module, "train", fake_train)
     monkeypatch.setattr(report, "_attribution_data", lambda *args: "data")
-    settings = {
-        "cache_dir": "/somewhere/cache",
-        "use_cache": False,
-        "embedding_model": "my-model",
-        "precision": "fp32",
-        "progress": True,
-    }
+    settings = FeatureOptions(
+        cache_dir="/somewhere/cache",
+        use_cache=False,
+        embedding_model="my-model",
+        precision="fp32",
+        progress=True,
+        shard_rows=7,
+    )
     evaluation, note = report._attribution(None, ["a", "b"], None, 3, settings)
     assert evaluation is fake, note
     assert seen == {
         "seed": 3,
-        "progress": False,
-        "cache_dir": "/somewhere/cache",
-        "use_cache": False,
-        "embedding_model": "my-model",
-        "precision": "fp32",
+        "options": FeatureOptions(
+            cache_dir="/somewhere/cache",
+            use_cache=False,
+            embedding_model="my-model",
+            precision="fp32",
+            progress=False,
+        ),
     }
 
 
@@ -604,7 +605,8 @@ def test_clean_replaces_what_the_font_lacks():
     fonts = _fonts()
     assert fonts.clean("Café “x” – ü") == "Café “x” – ü"
     assert fonts.clean("a\ud83db") == "a[U+D83D]b"  # lone surrogate: shown, no crash
-    assert fonts.clean("🤖\x00\tz\r\n") == "[U+1F916][U+0000]    z\n"
+    assert fonts.clean("🤖\x00\tz\r\n") == "[U+1F916]\\x00    z\n"
+    assert fonts.clean("a\u202eb\rc\x9bd") == "a\\u202eb\\rc\\x9bd"  # as on a terminal
     assert fonts.markup("<i>&</i>\n  x") == "&lt;i&gt;&amp;&lt;/i&gt;<br/>&nbsp;&nbsp;x"
 
 

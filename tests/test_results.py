@@ -86,7 +86,7 @@ def test_every_result_class_uses_the_mixin():
     from detector.attribution import AttributionResult, Evaluation, TransferResult
     from detector.benchmark import BenchmarkResult
     from detector.collect import CollectSummary
-    from detector.corpus import Inspection
+    from detector.inspection import Inspection
     from detector.report import ReportResult
     from detector.scoring import ScoreResult
     from detector.tree import TreeResult

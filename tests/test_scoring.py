@@ -12,6 +12,7 @@ from detector.corpus import load_corpus
 from detector.demo import generate_demo
 from detector.errors import ProvenanceError
 from detector.evidence import build_evidence
+from detector.features import FeatureOptions
 from detector.scoring import holm, robust_z, score
 
 from .conftest import single_channel_evidence
@@ -29,7 +30,9 @@ def demo():
 def evidence(demo, tmp_path_factory):
     corpus, _ = demo
     return build_evidence(
-        corpus, channels=CHANNELS, progress=False, cache_dir=tmp_path_factory.mktemp("cache")
+        corpus,
+        channels=CHANNELS,
+        options=FeatureOptions(progress=False, cache_dir=tmp_path_factory.mktemp("cache")),
     )
 
 
@@ -232,8 +235,7 @@ def test_real_corpus_alpaca_learned_from_davinci_003(dev_corpus_path, tmp_path):
         "alpaca-7b",
         closed,
         channels="style,lexical",
-        cache_dir=tmp_path,
-        progress=False,
+        options=FeatureOptions(cache_dir=tmp_path, progress=False),
         n_bootstrap=50,
     )
     assert result.candidates[0].model == "text_davinci_003"
@@ -243,7 +245,12 @@ def test_real_corpus_alpaca_learned_from_davinci_003(dev_corpus_path, tmp_path):
 def test_attribution_channel_is_reported_not_combined(evidence, tmp_path):
     plain = score(evidence, "student-of-atlas", CLOSED, seed=0)
     with_attr = score(
-        evidence, "student-of-atlas", CLOSED, seed=0, attribution=True, cache_dir=tmp_path
+        evidence,
+        "student-of-atlas",
+        CLOSED,
+        seed=0,
+        attribution=True,
+        options=FeatureOptions(cache_dir=tmp_path),
     )
     assert all("attribution" in c.channels for c in with_attr.candidates)
     assert [c.z for c in plain.candidates] == [c.z for c in with_attr.candidates]
@@ -270,7 +277,12 @@ def test_attribution_without_reference_models_uses_the_other_candidates(evidence
     """Every other model a candidate: transfer judges each against the other candidates."""
     plain = score(evidence, "student-of-atlas", seed=0, n_bootstrap=20)
     result = score(
-        evidence, "student-of-atlas", seed=0, n_bootstrap=20, attribution=True, cache_dir=tmp_path
+        evidence,
+        "student-of-atlas",
+        seed=0,
+        n_bootstrap=20,
+        attribution=True,
+        options=FeatureOptions(cache_dir=tmp_path),
     )
     assert result.reference == [] and len(result.candidates) == 9
     assert all("attribution" in c.channels for c in result.candidates)
@@ -290,7 +302,7 @@ def test_attribution_with_too_few_models_is_a_note(evidence, tmp_path):
         ["cirrus"],
         n_bootstrap=20,
         attribution=True,
-        cache_dir=tmp_path,
+        options=FeatureOptions(cache_dir=tmp_path),
     )
     assert result.calibration == "uncalibrated"
     assert all("attribution" not in c.channels for c in result.candidates)
@@ -350,10 +362,17 @@ def test_degenerate_models_stay_out_of_default_pools(tmp_path):
             rows.append({"model": f"m{i}", "prompt": f"Question {j}?", "output": text})
     rows += [{"model": "NullModel", "prompt": f"Question {j}?", "output": "OK."} for j in range(25)]
     corpus = load_corpus(__import__("pandas").DataFrame(rows))
-    result = score(corpus, "m0", channels="style", n_bootstrap=10, cache_dir=tmp_path)
+    result = score(
+        corpus, "m0", channels="style", n_bootstrap=10, options=FeatureOptions(cache_dir=tmp_path)
+    )
     assert "NullModel" not in [c.model for c in result.candidates] + result.reference
     assert result.roles["left_out"]["NullModel"].startswith("degenerate: the same answer")
     named = score(
-        corpus, "m0", ["m1", "NullModel"], channels="style", n_bootstrap=10, cache_dir=tmp_path
+        corpus,
+        "m0",
+        ["m1", "NullModel"],
+        channels="style",
+        n_bootstrap=10,
+        options=FeatureOptions(cache_dir=tmp_path),
     )
     assert "NullModel" in [c.model for c in named.candidates]  # named explicitly: kept

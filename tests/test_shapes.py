@@ -43,12 +43,62 @@ def test_openai_chat_messages(tmp_path):
     rows.append({"model": "b", "messages": chat(None, "Unanswered?")})  # no assistant turn
     corpus = load_corpus(write_jsonl(tmp_path / "chat.jsonl", rows))
     df = corpus.df.set_index(["model", "prompt_id"])
-    assert corpus.models == ["a", "b"] and corpus.n_prompts == 3
+    # a's first chat has two exchanges: two records, each answer with the turn it answers
+    assert corpus.models == ["a", "b"] and corpus.n_prompts == 4
     first = df.loc[("a", prompt_id("Question 0?"))]
-    assert first["prompt"] == "Question 0?" and first["output"] == "a: the last turn."
-    assert first["system"] == "Be brief." and first["turns"] == 5
+    assert first["prompt"] == "Question 0?" and first["output"] == "a answers 0."
+    assert first["system"] == "Be brief." and first["turns"] == 5 and first["exchange"] == 1
+    second = corpus.df[corpus.df["exchange"] == 2].iloc[0]
+    assert second["prompt"] == "And more?" and second["output"] == "a: the last turn."
+    assert second["prompt_id"] not in (prompt_id("And more?"), prompt_id("Question 0?"))
     assert df.loc[("a", prompt_id("Question 1?")), "reasoning"] == "thinking it over"
     assert any("1 null or empty output(s) excluded: b (1)" in p for p in corpus.problems)
+    assert "1 of 7 conversation(s) have several exchanges" in " ".join(corpus.notes)
+
+
+def test_multi_turn_chats_give_one_record_per_exchange(tmp_path):
+    """LMSYS-Chat-1M style ``conversation`` lists: every answer paired with the turn it answers."""
+    rows = []
+    for m in ("a", "b", "c"):
+        for j in range(6):
+            turns = [f"Tell me about topic {j}.", f"{m} on topic {j}: a long answer."]
+            if j % 3 == 0:  # a third of the chats go on
+                turns += ["Can you make it shorter?", f"{m} on topic {j}, short."]
+            rows.append(
+                {"conversation_id": f"{m}{j}", "model": m, "turn": len(turns) // 2,
+                 "conversation": [
+                     {"role": r, "content": t}
+                     for r, t in zip(["user", "assistant"] * 2, turns, strict=False)
+                 ]}
+            )  # fmt: skip
+    corpus = load_corpus(write_jsonl(tmp_path / "lmsys.jsonl", rows))
+    df = corpus.df
+    assert len(df) == 3 * 8 and corpus.n_prompts == 8
+    short = df[df["prompt"] == "Can you make it shorter?"]
+    # each follow-up is its own prompt per conversation, shared by the models that had it
+    assert short["prompt_id"].nunique() == 2 and (short.groupby("prompt_id").size() == 3).all()
+    assert short["output"].str.endswith(", short.").all() and (short["exchange"] == 2).all()
+    first = df[(df["model"] == "a") & (df["prompt"] == "Tell me about topic 0.")]
+    assert first["output"].tolist() == ["a on topic 0: a long answer."]  # not the last turn
+    assert (df["sample"] == 0).all()  # no answer taken for a repeat of another prompt
+    from detector.inspection import inspect
+
+    notes = inspect(corpus, languages=False).notes
+    assert any("6 of 18 conversation(s) have several exchanges" in n for n in notes)
+    # with an id column, a later exchange is <id>-t<k>, as MT-Bench turns
+    for r in rows:
+        r["prompt_id"] = r["conversation_id"][1:]
+    ids = load_corpus(write_jsonl(tmp_path / "ids.jsonl", rows)).df
+    assert sorted(ids.loc[ids["exchange"] == 2, "prompt_id"].unique()) == ["0-t2", "3-t2"]
+    # arena battles that go on: one record per side and exchange
+    battles = [
+        {"model_a": "a", "model_b": "b", "winner": "tie",
+         "conversation_a": chat(None, "Hi?", "a: hi", "Shorter?", "a: hi."),
+         "conversation_b": chat(None, "Hi?", "b: hello", "Shorter?", "b: hey")}
+    ]  # fmt: skip
+    arena = load_corpus(write_jsonl(tmp_path / "arena.jsonl", battles))
+    assert len(arena.df) == 4 and arena.n_prompts == 2
+    assert "1 of 1 conversation(s)" in " ".join(arena.notes)
 
 
 def test_sharegpt_conversations_and_chat_in_csv(tmp_path):
@@ -148,6 +198,46 @@ def test_mtbench_questions_given_or_missing(tmp_path):
         load_corpus(moved)
     corpus = load_corpus(moved, questions=root / "question.jsonl")
     assert corpus.n_prompts == 6
+
+
+def test_mtbench_models_are_named_by_their_answer_file(tmp_path):
+    """FastChat names a model by ``model_answer/<name>.jsonl``, not by the model_id inside."""
+    root = mtbench(tmp_path / "mt", models=("a", "vicuna-13b-v1.3"))
+    answers = root / "model_answer"
+    moved = answers / "vicuna-13b-v1.3.jsonl"
+    moved.write_text(moved.read_text().replace('"vicuna-13b-v1.3"', '"vicuna-13b-hao-0515"'))
+    gz = answers / "rwkv-4-raven-14b.jsonl.gz"
+    gz.write_bytes(gzip.compress((answers / "a.jsonl").read_bytes().replace(b'"a"', b'"RWKV"')))
+    for source in (root, answers, [answers / "a.jsonl", moved, gz]):
+        with pytest.warns(UserWarning, match=r"2 MT-Bench answer file\(s\) name another model"):
+            corpus = load_corpus(source)
+        assert corpus.models == ["a", "rwkv-4-raven-14b", "vicuna-13b-v1.3"]
+        note = next(n for n in corpus.notes if "MT-Bench" in n)
+        assert "'vicuna-13b-v1.3' (model_id 'vicuna-13b-hao-0515')" in note
+        assert "'rwkv-4-raven-14b' (model_id 'RWKV')" in note
+        own = corpus.df.groupby("model")["model_id"].first()
+        assert own["vicuna-13b-v1.3"] == "vicuna-13b-hao-0515" and own["a"] == "a"
+        assert note in inspect_corpus(corpus).notes
+    # outside a model_answer folder the name inside is the only name; so with model_col
+    elsewhere = tmp_path / "answers.jsonl"
+    elsewhere.write_bytes(moved.read_bytes())
+    plain = load_corpus(elsewhere, questions=root / "question.jsonl")
+    assert plain.models == ["vicuna-13b-hao-0515"] and not plain.notes
+    assert load_corpus(root, model_col="model_id").models == ["RWKV", "a", "vicuna-13b-hao-0515"]
+    # a file in model_answer holding several models keeps each record's name, and says so
+    both = tmp_path / "two" / "model_answer"
+    both.mkdir(parents=True)
+    (tmp_path / "two" / "question.jsonl").write_bytes((root / "question.jsonl").read_bytes())
+    (both / "all.jsonl").write_bytes((answers / "a.jsonl").read_bytes() + moved.read_bytes())
+    several = load_corpus(both)
+    assert several.models == ["a", "vicuna-13b-hao-0515"]
+    assert "holding 2 models" in " ".join(several.notes)
+
+
+def inspect_corpus(corpus):
+    from detector.inspection import inspect
+
+    return inspect(corpus, languages=False)
 
 
 # ----------------------------------------------------------------- files and folders

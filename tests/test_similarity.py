@@ -97,7 +97,7 @@ def _pool(sparse: str, cover: float, seed: int = 3):
 
 
 @pytest.mark.parametrize("sparse", ["dense", "presence", "sparse"])
-@pytest.mark.parametrize("kind", ["cosine", "distance"])
+@pytest.mark.parametrize("kind", ["cosine", "distance", "overlap"])
 @pytest.mark.parametrize("cover", [1.0, 0.8])
 def test_groups_and_threads_give_the_same_rows(sparse, kind, cover):
     """Each prompt's similarities do not depend on its group or the number of threads."""
@@ -117,7 +117,7 @@ def test_groups_and_threads_give_the_same_rows(sparse, kind, cover):
 
 
 @pytest.mark.parametrize("sparse", ["dense", "presence", "sparse"])
-@pytest.mark.parametrize("kind", ["cosine", "distance"])
+@pytest.mark.parametrize("kind", ["cosine", "distance", "overlap"])
 @pytest.mark.parametrize("cover", [1.0, 0.8])
 def test_torch_kernel_equals_numpy_kernel(sparse, kind, cover):
     """The GPU code path (torch), run on the CPU, gives the NumPy kernel's numbers."""

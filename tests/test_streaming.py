@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from detector.corpus import load_corpus
 from detector.demo import generate_demo
 from detector.evidence import bootstrap_counts, build_evidence
-from detector.features import compute_features
+from detector.features import FeatureOptions, compute_features
 from detector.scoring import score
 from detector.shards import ShardedFeatures, ShardPlan
 from detector.similarity import SimilarityTensor
@@ -87,7 +87,9 @@ def test_streamed_evidence_equals_in_memory(features, corpus):
     prompts = corpus.prompt_ids[5:]
     kwargs = {"channels": CHANNELS, "models": models, "prompt_ids": prompts, "seed": 4}
     memory = build_evidence(features, **kwargs)
-    streamed = build_evidence(features, streaming=True, n_bootstrap=30, shard_rows=130, **kwargs)
+    streamed = build_evidence(
+        features, streaming=True, n_bootstrap=30, options=FeatureOptions(shard_rows=130), **kwargs
+    )
     assert isinstance(streamed.channels["lexical"], StreamedSimilarity)
     assert isinstance(streamed.channels["identity"], StreamedProfile)
     assert isinstance(memory.channels["lexical"], SimilarityTensor)
@@ -234,12 +236,12 @@ def test_distributed_results_equal_local(features, corpus, tmp_path):
             corpus, CHANNELS, cache_dir=tmp_path / "b", progress=False, shard_rows=200,
             executor=engine,
         )  # fmt: skip
-        remote = build_evidence(remote_features, executor=engine, **kwargs)
+        remote = build_evidence(remote_features, options=FeatureOptions(executor=engine), **kwargs)
     for name in CHANNELS:
         a, b = local_features.matrices[name], remote_features.matrices[name]
         assert (abs(a - b)).max() == 0 if sp.issparse(a) else np.array_equal(a, b)
     _compare(remote, local)
-    counts = bootstrap_counts(local.n_prompts, 10, 1)
+    counts = bootstrap_counts(local.n_prompts, 10, 1, local.draw_order)  # as prepared
     np.testing.assert_array_equal(
         remote.bootstrap_affinities(counts)["combined"],
         local.bootstrap_affinities(counts)["combined"],
@@ -278,8 +280,8 @@ def test_streamed_on_the_torch_kernel_equals_in_memory(features, corpus, monkeyp
     monkeypatch.setattr(simt, "backend_for", lambda device: "torch")
     kwargs = {"channels": CHANNELS, "models": corpus.models[:8], "seed": 4}
     memory = build_evidence(features, **kwargs)
-    streamed = build_evidence(features, streaming=True, n_bootstrap=20, shard_rows=130,
-                              device="cpu", **kwargs)  # fmt: skip
+    options = FeatureOptions(shard_rows=130, device="cpu")
+    streamed = build_evidence(features, streaming=True, n_bootstrap=20, options=options, **kwargs)
     _compare(streamed, memory)
     counts = bootstrap_counts(memory.n_prompts, 20, 4)
     a, b = streamed.bootstrap_affinities(counts), memory.bootstrap_affinities(counts)

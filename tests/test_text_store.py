@@ -7,8 +7,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from detector.corpus import load_corpus
-from detector.corpus_stream import load_corpus_streamed
+from detector.corpus import load_corpus, load_corpus_streamed
 from detector.demo import generate_demo
 from detector.errors import ProvenanceError
 from detector.features import compute_features

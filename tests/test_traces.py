@@ -20,7 +20,7 @@ from detector import channels as registry
 from detector.corpus import load_corpus
 from detector.errors import ProvenanceError
 from detector.evidence import build_evidence
-from detector.features import compute_features, features_table
+from detector.features import FeatureOptions, compute_features, features_table
 from detector.score_table import score_table
 from detector.scoring import score
 
@@ -46,7 +46,7 @@ def features(corpus, tmp_path_factory):
 def test_spec_is_reported_not_combined():
     spec = registry.get("reasoning")
     assert spec.source == "reasoning" and not spec.default and spec.base_weight == 0
-    assert spec.masks_empty and spec.when_present and spec.attribution_c is None
+    assert spec.coverage.masks_empty and spec.coverage.when_present and spec.attribution is None
     assert "reasoning" not in registry.default_channels()
 
 
@@ -156,7 +156,8 @@ def test_case_05_answers_rank_as_without_traces(tmp_path):
     stripped = rows.assign(
         output=rows["output"].str.replace(r"(?s)^(?:<think>)?.*?</think>\s*", "", regex=True)
     )
-    kwargs = dict(n_bootstrap=50, channels=None, cache_dir=tmp_path, progress=False)
+    kwargs = dict(n_bootstrap=50, channels=None)
+    kwargs["options"] = FeatureOptions(cache_dir=tmp_path, progress=False)
     result = score(corpus, "r1-distill-student", **kwargs)
     control = score(load_corpus(stripped), "r1-distill-student", **kwargs)
     assert [c.model for c in result.candidates] == [c.model for c in control.candidates]

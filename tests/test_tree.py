@@ -21,6 +21,7 @@ from detector.cli import main
 from detector.corpus import load_corpus
 from detector.errors import ProvenanceError
 from detector.evidence import build_evidence
+from detector.features import FeatureOptions
 from detector.figures import dendrogram_figure, heatmap_figure, mds_figure
 from detector.tree import (
     TreeResult,
@@ -109,7 +110,9 @@ def make_family_corpus(
 @pytest.fixture(scope="module")
 def evidence():
     corpus = load_corpus(make_family_corpus())
-    return build_evidence(corpus, channels=CHANNELS, use_cache=False, progress=False)
+    return build_evidence(
+        corpus, channels=CHANNELS, options=FeatureOptions(use_cache=False, progress=False)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +152,11 @@ def test_supports_are_proportions_and_tree_is_complete(result):
 def test_unrelated_models_get_low_support():
     corpus = load_corpus(make_family_corpus([[m] for m in "pqrstu"]))
     res = lineage_tree(
-        corpus, channels=CHANNELS, n_bootstrap=50, min_shared=10, use_cache=False, progress=False
+        corpus,
+        channels=CHANNELS,
+        n_bootstrap=50,
+        min_shared=10,
+        options=FeatureOptions(use_cache=False, progress=False),
     )
     supports = [c.support for c in res.clades]
     assert np.mean(supports) < 0.7, supports
@@ -192,13 +199,25 @@ def test_partial_coverage_compared_on_shared_prompts():
     frame = make_family_corpus(drop={"b2": 0.3, "d": 0.3})
     corpus = load_corpus(frame)
     assert corpus.coverage()["b2"] < corpus.n_prompts
-    res = lineage_tree(corpus, channels=CHANNELS, n_bootstrap=30, min_shared=10, use_cache=False)
+    res = lineage_tree(
+        corpus,
+        channels=CHANNELS,
+        n_bootstrap=30,
+        min_shared=10,
+        options=FeatureOptions(use_cache=False),
+    )
     shared = res.shared_prompts
     assert shared.loc["b2", "d"] < shared.loc["a1", "a2"] == corpus.n_prompts
     assert clade_support(res, ["b1", "b2"]) >= 0.9
     assert any("partial coverage" in n for n in res.notes)
     with pytest.raises(ProvenanceError, match="share only"):
-        lineage_tree(corpus, channels=CHANNELS, n_bootstrap=5, min_shared=39, use_cache=False)
+        lineage_tree(
+            corpus,
+            channels=CHANNELS,
+            n_bootstrap=5,
+            min_shared=39,
+            options=FeatureOptions(use_cache=False),
+        )
 
 
 def test_bad_input_is_a_one_line_error(evidence):

@@ -8,11 +8,10 @@ answers "unknown" for texts of none of its models), and
 The package, one job per module:
 
 ================  ==========================================================================
-``ngrams``        the classifiers' own n-gram terms (:func:`lexical_counts`, :func:`mark_text`)
 ``design``        corpus or features -> the stacked design matrix (:func:`design_matrix`)
 ``model``         the estimators (:class:`BlockScaler`, :class:`AttributionClassifier`)
 ``folds``         prompt-grouped folds (:func:`grouped_folds`)
-``evaluation``    held-out quality (:class:`Evaluation`, :func:`confusion_figure`)
+``evaluation``    held-out quality (:class:`Evaluation`)
 ``openset``       the "unknown" and "none of these" answers, and their calibration
 ``training``      :func:`train`
 ``checks``        consistency checks of a loaded classifier file
@@ -20,6 +19,10 @@ The package, one job per module:
 ``application``   :func:`attribute`, :class:`AttributionResult`
 ``transfer``      :func:`attribution_transfer`, :class:`TransferResult`
 ================  ==========================================================================
+
+The classifiers' own n-gram terms (:func:`lexical_counts`, :func:`mark_text`)
+are counted by :mod:`detector.ngrams`, below the package, since the lexical
+channel's spec describes its terms with them.
 
 Channels (``channels=``; default :data:`DEFAULT_CHANNELS`) are those of the
 registry (:data:`detector.channels.REGISTRY`) with attribution settings: the
@@ -73,9 +76,10 @@ as one :class:`~detector.errors.ProvenanceError` line (:mod:`detector.attributio
 
 from __future__ import annotations
 
+from ..ngrams import describe_term, lexical_counts, mark_text
 from .application import AttributionResult, attribute
 from .design import ATTRIBUTION_CHANNELS, DEFAULT_CHANNELS, design_matrix
-from .evaluation import KS, Evaluation, confusion_figure
+from .evaluation import KS, Evaluation
 from .folds import grouped_folds
 from .model import (
     CHANNEL_C,
@@ -85,7 +89,6 @@ from .model import (
     AttributionClassifier,
     BlockScaler,
 )
-from .ngrams import describe_term, lexical_counts, mark_text
 from .openset import DEFAULT_COVERAGE, UNKNOWN
 from .storage import (
     FORMAT,
@@ -132,7 +135,6 @@ __all__ = [
     "attribution_shares",
     "attribution_transfer",
     "attribution_z",
-    "confusion_figure",
     "describe_term",
     "design_matrix",
     "grouped_folds",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import html
-import os
+import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -14,7 +14,7 @@ import scipy.sparse as sp
 
 from ..corpus import Corpus
 from ..errors import ProvenanceError
-from ..features import Features
+from ..features import FeatureOptions, Features
 from ..progress import enabled as progress_enabled
 from ..resolve import as_corpus
 from ..results import Result
@@ -23,7 +23,6 @@ from .design import (
     build_blocks,
     channel_matrices,
     design_matrix,
-    feature_kwargs,
     given_features,
     model_channels,
     select_rows,
@@ -160,10 +159,10 @@ def _check_embedding(clf: AttributionClassifier, data: Any, embedding_model: str
         if c not in given.matrices:
             continue
         dim = int(np.asarray(given.matrices[c]).shape[1])
-        name = given.info.get("embedding_model")
-        if (name and name != saved["name"]) or dim != int(saved["dim"]):
+        given_name = given.info.get("embedding_model")
+        if (given_name and given_name != saved["name"]) or dim != int(saved["dim"]):
             raise ProvenanceError(
-                f"the features were computed with embedding model {name or 'unknown'} "
+                f"the features were computed with embedding model {given_name or 'unknown'} "
                 f"({dim} dimensions) but the classifier was trained on {saved['name']} "
                 f"({saved['dim']} dimensions); recompute them with that model or retrain"
             )
@@ -173,19 +172,14 @@ def _new_design(
     clf: AttributionClassifier,
     data: Corpus | Features,
     rows: np.ndarray | None,
-    *,
-    embedding_model: str | None,
-    precision: str,
-    cache_dir: Any,
-    use_cache: bool,
-    progress: bool,
+    options: FeatureOptions,
 ) -> tuple[Corpus, np.ndarray, sp.csr_matrix]:
     """The classifier's design matrix for the outputs of a new corpus."""
-    _check_embedding(clf, data, embedding_model)
+    _check_embedding(clf, data, options.embedding_model)
     saved_emb = clf.metadata.get("embedding_model") or {}
-    emb_name = saved_emb.get("name") if model_channels(clf.channels) else embedding_model
-    kwargs = feature_kwargs(emb_name, cache_dir, use_cache, progress, precision)
-    corpus, matrices, names = channel_matrices(data, clf.channels, kwargs)
+    if model_channels(clf.channels):  # the features of the classifier's own model
+        options = replace(options, embedding_model=saved_emb.get("name"))
+    corpus, matrices, names = channel_matrices(data, clf.channels, options)
     rows = np.arange(len(corpus.df)) if rows is None else rows
     blocks, block_names = build_blocks(
         corpus,
@@ -194,16 +188,15 @@ def _new_design(
         matrices,
         names,
         vocabulary=clf.terms_,
-        cache_dir=cache_dir,
-        use_cache=use_cache,
-        progress=progress,
+        options=options,
     )
     from .. import channels as registry
 
     for c, width in clf.blocks:
         have = blocks[c].shape[1]
         spec = registry.get(c)
-        if not spec.counts_own_terms and block_names[c] != list(clf.feature_names_.get(c, [])):
+        counted_here = registry.attribution_use(c).own_terms is not None  # its own vocabulary
+        if not counted_here and block_names[c] != list(clf.feature_names_.get(c, [])):
             raise ProvenanceError(
                 f"the {c} features ({have} columns) differ from those the classifier was "
                 f"trained on ({width}); retrain it with this version of provenance"
@@ -240,11 +233,7 @@ def attribute(
     data: Corpus | Features,
     models: Sequence[str] | None = None,
     *,
-    embedding_model: str | None = None,
-    precision: str = "auto",
-    cache_dir: str | os.PathLike[str] | None = None,
-    use_cache: bool = True,
-    progress: bool | None = None,
+    options: FeatureOptions | None = None,
     coverage: float | None = None,
 ) -> AttributionResult:
     """Attribute every output of a corpus to one of the classifier's models, or to none.
@@ -258,11 +247,11 @@ def attribute(
         not are named in the result's notes).
     models : sequence of str, optional
         Attribute only these models' outputs.
-    embedding_model : str, optional
-        Must be the classifier's embedding model if given (default: the one
-        recorded in the classifier).
-    precision, cache_dir, use_cache, progress
-        As in :func:`~detector.features.compute_features`.
+    options : FeatureOptions, optional
+        How the channel features are computed
+        (:func:`~detector.features.compute_features`); its ``embedding_model``,
+        if given, must be the classifier's (default: the one recorded in the
+        classifier).
     coverage : float, optional
         Share of held-out texts of the classes to keep attributed (default:
         the classifier's, 95%); texts below the matching threshold are
@@ -279,21 +268,13 @@ def attribute(
         Unknown model, features from another embedding model or feature
         version than the classifier's, or a coverage outside (0, 1].
     """
-    progress = progress_enabled(progress)
+    options = options or FeatureOptions()
+    options = replace(options, progress=progress_enabled(options.progress))
     if coverage is not None:
         openset.check_coverage(coverage)
     corpus = as_corpus(data)
     rows = select_rows(corpus, models)
-    corpus, rows, X = _new_design(
-        clf,
-        data,
-        rows,
-        embedding_model=embedding_model,
-        precision=precision,
-        cache_dir=cache_dir,
-        use_cache=use_cache,
-        progress=progress,
-    )
+    corpus, rows, X = _new_design(clf, data, rows, options)
     proba = clf.predict_proba(X)
     classes = clf.models
     df = corpus.df.iloc[rows]
@@ -334,6 +315,10 @@ def attribute(
             "this classifier was saved without open-set settings: it never answers unknown; "
             "train it again to get them"
         )
+    logging.getLogger(__name__).info(
+        "attribute: %d texts of %d model(s) against %d classes%s",
+        len(texts), len(by_model), len(classes), f"; not classes: {', '.join(outside)}" if outside else "",
+    )  # fmt: skip
     return AttributionResult(
         classes=classes,
         texts=texts,

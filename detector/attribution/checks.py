@@ -42,6 +42,11 @@ def _need(ok: bool, what: str) -> None:
         raise _Inconsistent(what)
 
 
+def _fitted(est: Any, attribute: str) -> Any:
+    """A fitted attribute of an estimator read from a file; None when absent (checked next)."""
+    return getattr(est, attribute, None)
+
+
 def _is_int(x: Any) -> bool:
     return isinstance(x, int | np.integer) and not isinstance(x, bool)
 
@@ -71,7 +76,7 @@ def _array(x: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
 
 
 def _check_version(state: dict[str, Any], where: str) -> None:
-    version = state.get("format_version")
+    version: Any = state.get("format_version")
     _need(_is_int(version) and int(version) >= 1, f"format_version {version!r} is not a version")
     if int(version) > FORMAT_VERSION:
         raise ProvenanceError(
@@ -116,7 +121,7 @@ def _check_params(params: dict[str, Any]) -> tuple[list[tuple[str, int]], list[s
     names = params["feature_names"]
     _need(isinstance(names, dict), "feature_names is not an object")
     for name, width in blocks:
-        if registry.get(name).counts_own_terms:
+        if registry.attribution_use(name).own_terms:
             continue
         cols = names.get(name)
         _need(
@@ -127,21 +132,28 @@ def _check_params(params: dict[str, Any]) -> tuple[list[tuple[str, int]], list[s
     return blocks, classes
 
 
-def _check_terms(raw: Any, blocks: list[tuple[str, int]]) -> list[str]:
+def _check_terms(raw: Any, blocks: list[tuple[str, int]], max_terms: int | None) -> list[str]:
+    """The n-gram terms, counted in their bytes before any becomes a Python string."""
     _need(isinstance(raw, np.ndarray) and raw.dtype == np.uint8 and raw.ndim == 1, "bad terms")
+    width = next((w for n, w in blocks if registry.attribution_use(n).own_terms), 0)
+    if max_terms is not None:
+        _need(
+            width <= max_terms,
+            f"an n-gram block of {width:,} terms; a file this size holds at most {max_terms:,}",
+        )
+    count = int(np.count_nonzero(raw == 10)) + 1 if raw.size else 0
+    _need(count == width, f"{count:,} terms for an n-gram block of {width:,}")
     try:
         text = bytes(raw).decode("utf-8")
     except UnicodeDecodeError:
         raise _Inconsistent("the terms are not UTF-8 text") from None
     terms = text.split("\n") if text else []
-    width = next((w for n, w in blocks if registry.get(n).counts_own_terms), 0)
-    _need(len(terms) == width, f"{len(terms):,} terms for an n-gram block of {width:,}")
     _need(len(set(terms)) == len(terms) and all(terms), "the terms are repeated or empty")
     return terms
 
 
 def _check_labels(est: Any, classes: Sequence[str], what: str) -> None:
-    labels = getattr(est, "classes_", None)
+    labels = _fitted(est, "classes_")
     _need(isinstance(labels, np.ndarray), f"{what} has no classes")
     _need([str(c) for c in labels] == list(classes), f"{what}'s classes differ from the file's")
 
@@ -149,8 +161,8 @@ def _check_labels(est: Any, classes: Sequence[str], what: str) -> None:
 def _check_linear(est: Any, n_classes: int, width: int, what: str) -> None:
     """A fitted linear model's coefficients fit ``width`` inputs and the classes."""
     rows = 1 if n_classes == 2 else n_classes
-    _array(getattr(est, "coef_", None), (rows, width), f"{what} coefficients")
-    _array(getattr(est, "intercept_", None), (rows,), f"{what} intercepts")
+    _array(_fitted(est, "coef_"), (rows, width), f"{what} coefficients")
+    _array(_fitted(est, "intercept_"), (rows,), f"{what} intercepts")
     n_in = getattr(est, "n_features_in_", width)
     _need(_is_int(n_in) and int(n_in) == width, f"{what} expects {n_in} inputs, not {width}")
 
@@ -162,11 +174,11 @@ def _check_scaler(scaler: Any, name: str, width: int) -> None:
         f"the {name} scaler's block is {scaler.blocks!r}, not [{name!r}, {width}]",
     )
     if registry.get(name).sparse:
-        idf = getattr(scaler, "idf_", None)
+        idf = _fitted(scaler, "idf_")
         _need(isinstance(idf, dict) and name in idf, f"the {name} scaler has no idf")
         _array(idf[name], (width,), f"the {name} idf")
     else:
-        mean, scale = getattr(scaler, "mean_", None), getattr(scaler, "scale_", None)
+        mean, scale = _fitted(scaler, "mean_"), _fitted(scaler, "scale_")
         _need(isinstance(mean, dict) and isinstance(scale, dict), f"the {name} scaler is unfitted")
         _array(mean.get(name), (width,), f"the {name} means")
         s = scale.get(name)
@@ -185,7 +197,7 @@ def _check_pipelines(
     for name, width in blocks:
         pipe = pipelines[name]
         _need(isinstance(pipe, Pipeline), f"the {name} pipeline is not a Pipeline")
-        steps = getattr(pipe, "steps", None)
+        steps = _fitted(pipe, "steps")
         _need(
             isinstance(steps, list) and [s[0] for s in steps] == ["blocks", "svm"],
             f"the {name} pipeline's steps are not blocks, svm",
@@ -204,7 +216,7 @@ def _check_metadata(
     _need(meta.get("models", classes) == classes, "the metadata's models differ from the classes")
     for name, width in blocks:
         if registry.get(name).uses_embedding_model:
-            emb = meta.get("embedding_model")
+            emb: Any = meta.get("embedding_model")
             _need(isinstance(emb, dict) and isinstance(emb.get("name"), str), "no embedding model")
             _need(emb.get("dim") == width, f"the embedding model's dimension is not {width}")
     _check_open_set(meta.get("open_set"), classes)
@@ -244,13 +256,13 @@ def _smoke_test(clf: AttributionClassifier) -> None:
     _need(bool(np.isfinite(proba).all()) and abs(proba.sum() - 1) < 1e-6, "bad probabilities")
 
 
-def _build(state: dict[str, Any]) -> AttributionClassifier:
+def _build(state: dict[str, Any], max_terms: int | None) -> AttributionClassifier:
     missing = [k for k in _MEMBERS if k not in state]
     _need(not missing, f"missing member(s) {', '.join(missing)}")
     params = _json(state, "params_json")
     meta = _json(state, "metadata_json")
     blocks, classes = _check_params(params)
-    terms = _check_terms(state["terms_utf8"], blocks)
+    terms = _check_terms(state["terms_utf8"], blocks, max_terms)
     pipelines = _check_pipelines(state["pipelines"], blocks, classes)
     combiner = state["combiner"]
     from sklearn.linear_model import LogisticRegression
@@ -269,10 +281,9 @@ def _build(state: dict[str, Any]) -> AttributionClassifier:
     clf.classes_ = np.asarray(classes, dtype=str)
     clf.pipelines_ = pipelines
     clf.combiner_ = combiner
-    clf.folds_ = []
-    clf.oof_scores_ = clf.oof_proba_ = None
+    clf.folds_ = []  # the out-of-fold scores are not saved: oof_scores_, oof_proba_ stay unset
     clf.terms_ = terms
-    terms_channel = next((n for n, _ in blocks if registry.get(n).counts_own_terms), None)
+    terms_channel = next((n for n, _ in blocks if registry.attribution_use(n).own_terms), None)
     clf.feature_names_ = {
         **{n: list(params["feature_names"][n]) for n, _ in blocks if n != terms_channel},
         **({terms_channel: terms} if terms_channel else {}),
@@ -282,7 +293,9 @@ def _build(state: dict[str, Any]) -> AttributionClassifier:
     return clf
 
 
-def classifier_from_state(state: Any, where: str) -> AttributionClassifier:
+def classifier_from_state(
+    state: Any, where: str, *, max_terms: int | None = None
+) -> AttributionClassifier:
     """Check a loaded archive's contents and build the classifier they describe.
 
     Parameters
@@ -291,6 +304,9 @@ def classifier_from_state(state: Any, where: str) -> AttributionClassifier:
         What skops loaded from the file.
     where : str
         The file, for messages.
+    max_terms : int, optional
+        The most n-gram terms the file can hold (from its size); more is
+        refused before the terms become Python strings.
 
     Raises
     ------
@@ -305,7 +321,7 @@ def classifier_from_state(state: Any, where: str) -> AttributionClassifier:
         )
     try:
         _check_version(state, where)
-        return _build(state)
+        return _build(state, max_terms)
     except _Inconsistent as exc:
         raise ProvenanceError(
             f"{where}: damaged or inconsistent classifier file ({exc}); "

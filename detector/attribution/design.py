@@ -2,8 +2,8 @@
 
 Which channels attribution can use, their default set and the order of their
 blocks come from the channel specs (:data:`detector.channels.REGISTRY`): a
-channel whose spec has ``counts_own_terms`` is counted here with
-:func:`~detector.attribution.ngrams.lexical_counts`; every other channel's
+channel whose spec's attribution settings count their ``own_terms`` is counted here with
+that function (:func:`~detector.ngrams.lexical_counts` for the lexical channel); every other channel's
 per-text features are those of :func:`~detector.features.as_features`.
 """
 
@@ -18,9 +18,8 @@ import scipy.sparse as sp
 from .. import channels as registry
 from ..corpus import Corpus
 from ..errors import ProvenanceError
-from ..features import Features, as_features, parse_channels
+from ..features import FeatureOptions, Features, as_features, parse_channels
 from ..resolve import as_corpus
-from .ngrams import lexical_counts
 
 __all__ = [
     "ATTRIBUTION_CHANNELS",
@@ -33,7 +32,7 @@ __all__ = [
 ATTRIBUTION_CHANNELS: tuple[str, ...] = tuple(registry.attribution_channels())
 #: The classifiers' default channels.
 DEFAULT_CHANNELS: tuple[str, ...] = tuple(
-    c for c in ATTRIBUTION_CHANNELS if registry.get(c).attribution_default
+    c for c in ATTRIBUTION_CHANNELS if registry.attribution_use(c).default
 )
 
 Data = Corpus | Features
@@ -53,29 +52,12 @@ def parse_attribution_channels(channels: str | Sequence[str] | None) -> list[str
 
 def own_terms_channel(channels: Sequence[str]) -> str | None:
     """The channel whose n-gram terms the classifier counts itself (None if not used)."""
-    return next((c for c in channels if registry.get(c).counts_own_terms), None)
+    return next((c for c in channels if registry.attribution_use(c).own_terms), None)
 
 
 def model_channels(channels: Sequence[str]) -> list[str]:
     """The channels whose features come from the embedding model."""
     return [c for c in channels if registry.get(c).uses_embedding_model]
-
-
-def feature_kwargs(
-    embedding_model: str | None,
-    cache_dir: Any,
-    use_cache: bool,
-    progress: bool,
-    precision: str = "auto",
-) -> dict[str, Any]:
-    """Options of :func:`~detector.features.compute_features` for the channel features."""
-    return {
-        "embedding_model": embedding_model,
-        "precision": precision,
-        "cache_dir": cache_dir,
-        "use_cache": use_cache,
-        "progress": progress,
-    }
 
 
 def given_features(data: Data) -> Features | None:
@@ -86,7 +68,7 @@ def given_features(data: Data) -> Features | None:
 def channel_matrices(
     data: Data,
     channels: Sequence[str],
-    kwargs: dict[str, Any],
+    options: FeatureOptions,
 ) -> tuple[Corpus, dict[str, Any], dict[str, list[str]]]:
     """Per-text matrices of the channels that are not counted here, rows aligned with the corpus.
 
@@ -94,10 +76,10 @@ def channel_matrices(
     computed (and cached) and added to them.
     """
     corpus = as_corpus(data)
-    wanted = [c for c in channels if not registry.get(c).counts_own_terms]
+    wanted = [c for c in channels if not registry.attribution_use(c).own_terms]
     if not wanted:
         return corpus, {}, {}
-    features = as_features(data, wanted, **kwargs)
+    features = as_features(data, wanted, options)
     matrices = {c: features.matrices[c] for c in wanted}
     names = {c: list(features.names.get(c, [])) for c in wanted}
     return corpus, matrices, names
@@ -106,7 +88,7 @@ def channel_matrices(
 def design_matrix(blocks: dict[str, Any], rows: np.ndarray | None = None) -> sp.csr_matrix:
     """Stack channel blocks into the classifier's design matrix.
 
-    Dense blocks of channels whose spec has ``attribution_arcsinh`` are
+    Dense blocks of channels whose attribution settings have ``arcsinh`` are
     arcsinh-transformed (it tames heavy-tailed rates and counts and keeps
     zeros at zero); sparse blocks are kept as they are.
 
@@ -129,7 +111,7 @@ def design_matrix(blocks: dict[str, Any], rows: np.ndarray | None = None) -> sp.
         else:
             dense = np.asarray(m, dtype=np.float64)
             dense = dense[rows] if rows is not None else dense
-            if registry.get(name).attribution_arcsinh:
+            if registry.attribution_use(name).arcsinh:
                 dense = np.arcsinh(dense)
             part = sp.csr_matrix(dense)
         parts.append(part)
@@ -144,9 +126,7 @@ def build_blocks(
     names: dict[str, list[str]],
     *,
     vocabulary: Sequence[str] | None,
-    cache_dir: Any,
-    use_cache: bool,
-    progress: bool,
+    options: FeatureOptions,
     min_texts: int = 2,
     vocabulary_rows: np.ndarray | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -155,13 +135,19 @@ def build_blocks(
     When the vocabulary is learned (``vocabulary`` None), a term is kept if it
     occurs in at least ``min_texts`` of the outputs selected by
     ``vocabulary_rows`` (a boolean mask over ``rows``; default all of them).
+    Terms are counted with the cache and progress of ``options``.
     """
     blocks: dict[str, Any] = {}
     block_names: dict[str, list[str]] = {}
     for c in channels:
-        if registry.get(c).counts_own_terms:
-            counts, terms = lexical_counts(
-                corpus, vocabulary, cache_dir=cache_dir, use_cache=use_cache, progress=progress
+        own_terms = registry.attribution_use(c).own_terms
+        if own_terms is not None:
+            counts, terms = own_terms(
+                corpus,
+                vocabulary,
+                cache_dir=options.cache_dir,
+                use_cache=options.use_cache,
+                progress=bool(options.progress),
             )
             counts = counts[rows]
             if vocabulary is None:  # training: keep terms seen in >= min_texts training texts

@@ -18,11 +18,10 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .. import channels as registry
-from ..errors import ProvenanceError
 from ..results import Result
 from .model import AttributionClassifier
 
-__all__ = ["KS", "Evaluation", "confusion_figure", "evaluate"]
+__all__ = ["KS", "Evaluation", "evaluate"]
 
 KS = (1, 5, 10)
 
@@ -168,24 +167,6 @@ class Evaluation(Result):
             + f"<ul>{feats}</ul>"
         )
 
-    def confusion_figure(self, normalize: bool = True) -> Any:
-        """The confusion matrix as a matplotlib Figure (:func:`detector.figures.confusion_figure`)."""
-        from ..figures import confusion_figure
-
-        return confusion_figure(self, normalize=normalize)
-
-
-def confusion_figure(result: Evaluation | tuple[Any, Evaluation], normalize: bool = True) -> Any:
-    """The confusion-matrix Figure of an :class:`Evaluation` (or of ``train``'s return value)."""
-    evaluation = result[1] if isinstance(result, tuple) else result
-    if not isinstance(evaluation, Evaluation):
-        raise ProvenanceError(
-            f"confusion_figure needs an Evaluation, got {type(evaluation).__name__}"
-        )
-    from ..figures import confusion_figure as draw
-
-    return draw(evaluation, normalize=normalize)
-
 
 def _accuracy_at_k(proba: np.ndarray, y_idx: np.ndarray, k: int, seed: int) -> float:
     """Accuracy when disjoint random sets of k texts of one model are attributed together."""
@@ -264,7 +245,9 @@ def _top_features(
         contrib = coef * (mean_c - mean_rest) * weight
         share_c, share_rest = _class_means(G, n_c, n_rest, (raw > 0).astype(np.float64))
         linear = sp.csr_matrix(raw, copy=True)
-        if spec.attribution_arcsinh and not spec.sparse:  # undo the design's arcsinh
+        if (
+            registry.attribution_use(spec.name).arcsinh and not spec.sparse
+        ):  # undo the design's arcsinh
             linear.data = np.sinh(linear.data)
         raw_c, raw_rest = _class_means(G, n_c, n_rest, linear)
         for c in range(k):

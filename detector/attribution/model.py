@@ -37,7 +37,7 @@ __all__ = [
 
 #: Regularization of each channel's SVM (larger = weaker); chosen by grouped CV.
 CHANNEL_C: dict[str, float] = {
-    name: float(registry.get(name).attribution_c or 0.0) for name in registry.attribution_channels()
+    name: float(registry.attribution_use(name).C) for name in registry.attribution_channels()
 }
 #: Per-channel learners compared in the benchmark; "svm" is the default.
 ESTIMATORS = ("svm", "auto", "logreg", "sgd", "hgb")
@@ -179,7 +179,7 @@ class AttributionClassifier(ClassifierMixin, BaseEstimator):
         Channel name and number of columns of each block of ``X``.
     C : float or dict of str to float, optional
         SVM regularization (larger = weaker), one for all channels or per
-        channel; default each channel spec's ``attribution_c`` (:data:`CHANNEL_C`).
+        channel; default each channel spec's ``attribution.C`` (:data:`CHANNEL_C`).
     n_folds : int
         Prompt-grouped folds for the combiner's training scores (and the
         evaluation).
@@ -187,7 +187,7 @@ class AttributionClassifier(ClassifierMixin, BaseEstimator):
         Seed of the fold assignment.
     estimator : {"svm", "auto", "logreg", "sgd", "hgb"}
         Per-channel learner: a linear SVM for every channel (default); "auto",
-        each channel spec's ``attribution_estimator`` (a linear SVM for the
+        each channel spec's ``attribution.estimator`` (a linear SVM for the
         n-gram channel, logistic regression for dense ones: 1.6x faster on 42
         models, 0.5 points less accurate, worse calibrated); or for every
         channel logistic regression (``C`` times 10, lbfgs), SGD with the
@@ -209,10 +209,11 @@ class AttributionClassifier(ClassifierMixin, BaseEstimator):
     folds_ : list of numpy.ndarray
         Test indices of each fold (no prompt is in two folds).
     oof_scores_ : numpy.ndarray, shape (n_samples, n_channels * n_classes)
-        Out-of-fold SVM scores.
+        Out-of-fold SVM scores (absent in a classifier read from a file: they
+        are not saved).
     oof_proba_ : numpy.ndarray, shape (n_samples, n_classes)
         Out-of-fold probabilities: fold k's scores through a combiner fitted
-        on the other folds' scores only.
+        on the other folds' scores only (absent in a classifier read from a file).
     """
 
     def __init__(
@@ -242,7 +243,11 @@ class AttributionClassifier(ClassifierMixin, BaseEstimator):
     def _learner(self, name: str) -> Any:
         C = self._channel_C(name)
         spec = registry.get(name)
-        estimator = spec.attribution_estimator if self.estimator == "auto" else self.estimator
+        estimator = (
+            registry.attribution_use(spec.name).estimator
+            if self.estimator == "auto"
+            else self.estimator
+        )
         if estimator == "svm":
             return LinearSVC(C=C, tol=SVM_TOL, max_iter=SVM_MAX_ITER, random_state=self.seed)
         if estimator == "logreg":
@@ -317,8 +322,8 @@ class AttributionClassifier(ClassifierMixin, BaseEstimator):
         if len(self.classes_) < 2:
             raise ProvenanceError("attribution needs outputs of at least two models")
         slices = self._block_slices()
-        groups = np.arange(len(y)) if groups is None else np.asarray(groups)
-        self.folds_ = grouped_folds(groups, self.n_folds, self.seed)
+        group_of_row = np.arange(len(y)) if groups is None else np.asarray(groups)
+        self.folds_ = grouped_folds(group_of_row, self.n_folds, self.seed)
         masks = self._training_masks(y)
         # every (fold, channel) fit is independent; in processes, not threads, as
         # liblinear draws from the C library's one global random state

@@ -185,7 +185,7 @@ class OpenSet:
             the same class), ``p`` (one-sided sign test), ``p_holm`` (Holm
             over the models) and ``none_of_these`` (``p_holm`` < :data:`ALPHA`).
         """
-        from ..scoring import holm
+        from ..calibration import holm
 
         medians = self._level(0.5)
         below = proba.max(axis=1) < medians[np.argmax(proba, axis=1)]

@@ -16,9 +16,15 @@ never a traceback, never code run and never memory exhausted:
    up to more than :data:`MAX_UNCOMPRESSED_BYTES`, or to more than
    :data:`MAX_EXPANSION` times the file's size once past
    :data:`EXPANSION_FLOOR_BYTES` (a decompression bomb: deflate reaches
-   about 1,000 to 1; a real classifier's members expand 1.2-17 times, 1.3
-   overall). :mod:`zipfile` never decompresses a member past its declared
-   size, so the declared sizes bound what skops can read.
+   about 1,000 to 1; a real classifier's members expand 1.2-17 times, 1.3 to
+   4.1 overall), and when ``schema.json``, which skops parses into Python
+   objects, would pass twice the file (1 MiB for a small file).
+   :mod:`zipfile` never decompresses a member past its declared size, so the
+   declared sizes bound what skops can read. Then no list or string grows
+   past a small multiple of the file: the n-gram terms are counted in their
+   bytes before they become Python strings, and a file may hold at most one
+   term per :data:`MIN_BYTES_PER_TERM` bytes. Measured on field case 13
+   (``benchmarks/results/classifier_memory.md``).
 2. *Types*: every type in the archive must be in :data:`TRUSTED_TYPES`
    (checked by skops before anything is built), so a file cannot run code.
 3. *Consistency* (:mod:`detector.attribution.checks`): members, JSON,
@@ -48,6 +54,8 @@ __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
     "MAX_EXPANSION",
+    "MAX_SCHEMA_RATIO",
+    "MIN_BYTES_PER_TERM",
     "MAX_FILE_BYTES",
     "MAX_MEMBERS",
     "MAX_UNCOMPRESSED_BYTES",
@@ -74,9 +82,17 @@ MAX_FILE_BYTES = 2 * 1024**3
 #: Largest total declared uncompressed size of the archive's members (bytes).
 MAX_UNCOMPRESSED_BYTES = 4 * 1024**3
 #: Largest ratio of declared uncompressed size to file size ...
-MAX_EXPANSION = 50
+MAX_EXPANSION = 16
 #: ... enforced once the declared size passes this (small files may compress well).
-EXPANSION_FLOOR_BYTES = 64 * 1024**2
+EXPANSION_FLOOR_BYTES = 8 * 1024**2
+#: Largest declared size of ``schema.json`` (the JSON tree skops parses into Python
+#: objects before any check of ours): this many times the file, or 1 MiB if more.
+MAX_SCHEMA_RATIO = 2
+#: Fewest bytes of the file per n-gram term: a real classifier stores a term's text and at
+#: least one float coefficient and its idf per term (measured 23 and 51 bytes per term for
+#: 6 and 10 models), so a file cannot hold more than its size / this many terms. Bounds the
+#: Python strings the term list becomes.
+MIN_BYTES_PER_TERM = 4
 #: Most members an archive may have (a classifier has about 4 per channel, plus 3).
 MAX_MEMBERS = 10_000
 
@@ -154,7 +170,7 @@ def save_classifier(
 
 
 def _mib(n: float) -> str:
-    return f"{n / 1024**2:,.0f} MiB"
+    return f"{n / 1024**2:,.2f} MiB" if n < 10 * 1024**2 else f"{n / 1024**2:,.0f} MiB"
 
 
 def check_archive(blob: bytes, what: str) -> None:
@@ -187,8 +203,16 @@ def check_archive(blob: bytes, what: str) -> None:
         raise ProvenanceError(
             f"{what}: its members would decompress to {_mib(declared)} from a "
             f"{_mib(len(blob))} file (at most {_mib(limit)}: {MAX_EXPANSION} times the file, "
-            f"{_mib(MAX_UNCOMPRESSED_BYTES)} in all); refusing to load a possible "
-            "decompression bomb"
+            f"or {_mib(EXPANSION_FLOOR_BYTES)} for a small file; {_mib(MAX_UNCOMPRESSED_BYTES)} "
+            "in all); refusing to load a possible decompression bomb"
+        )
+    schema = sum(int(m.file_size) for m in members if m.filename == "schema.json")
+    schema_limit = max(1024**2, MAX_SCHEMA_RATIO * len(blob))
+    if schema > schema_limit:
+        raise ProvenanceError(
+            f"{what}: its schema.json would decompress to {_mib(schema)} from a "
+            f"{_mib(len(blob))} file (a classifier's is about the file's size, at most "
+            f"{_mib(schema_limit)} here); refusing to load"
         )
 
 
@@ -239,7 +263,7 @@ def load_classifier(path: str | os.PathLike[str]) -> AttributionClassifier:
         state = sio.loads(blob, trusted=TRUSTED_TYPES)
     except Exception as exc:
         raise ProvenanceError(f"{what} (unreadable skops archive: {type(exc).__name__})") from None
-    clf = classifier_from_state(state, str(path))
+    clf = classifier_from_state(state, str(path), max_terms=len(blob) // MIN_BYTES_PER_TERM)
     _warn_versions(clf, path)
     return clf
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
+import logging
 import platform
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,8 @@ import pandas as pd
 from .. import channels as registry
 from ..corpus import Corpus
 from ..errors import ProvenanceError
-from ..features import Features
+from ..features import FeatureOptions, Features
+from ..ngrams import LEXICAL_VERSION, NGRAM_RANGE
 from ..params import check_int, check_seed
 from ..progress import enabled as progress_enabled
 from . import openset
@@ -26,7 +28,6 @@ from .design import (
     check_embedding_dims,
     design_matrix,
     embedding_identity,
-    feature_kwargs,
     given_features,
     own_terms_channel,
     parse_attribution_channels,
@@ -35,7 +36,6 @@ from .design import (
 from .evaluation import Evaluation, evaluate
 from .folds import one_blas_thread
 from .model import AttributionClassifier
-from .ngrams import LEXICAL_VERSION, NGRAM_RANGE
 
 __all__ = ["train"]
 
@@ -45,7 +45,7 @@ def _versions() -> dict[str, str]:
     import sklearn
     import skops
 
-    from .. import __version__
+    from .._version import __version__
 
     return {
         "provenance": __version__,
@@ -85,7 +85,7 @@ def _metadata(
         }
     for c in chans:
         spec = registry.get(c)
-        if not spec.counts_own_terms and not spec.uses_embedding_model:
+        if not registry.attribution_use(c).own_terms and not spec.uses_embedding_model:
             meta[f"{c}_features"] = len(block_names.get(c, []))
     meta.update(
         {
@@ -136,11 +136,7 @@ def train(
     C: float | dict[str, float] | None = None,
     estimator: str = "svm",
     n_jobs: int | None = None,
-    embedding_model: str | None = None,
-    precision: str = "auto",
-    cache_dir: str | os.PathLike[str] | None = None,
-    use_cache: bool = True,
-    progress: bool | None = None,
+    options: FeatureOptions | None = None,
     top_features: int = 8,
     coverage: float = openset.DEFAULT_COVERAGE,
 ) -> tuple[AttributionClassifier, Evaluation]:
@@ -168,10 +164,9 @@ def train(
         Per-channel learner (see :class:`~detector.attribution.AttributionClassifier`).
     n_jobs : int, optional
         Worker processes for the independent fits (default 1).
-    embedding_model : str, optional
-        Embedding model for channels that use one (default the bundled one).
-    precision, cache_dir, use_cache, progress
-        As in :func:`~detector.features.compute_features`.
+    options : FeatureOptions, optional
+        How the channel features are computed (embedding model, precision,
+        caches, progress; :func:`~detector.features.compute_features`).
     top_features : int
         Readable features reported per model.
     coverage : float
@@ -191,14 +186,14 @@ def train(
     """
     seed, n_folds = check_seed(seed), check_int(n_folds, "n_folds", 2)
     n_jobs = None if n_jobs is None else check_int(n_jobs, "n_jobs", 1)
-    progress = progress_enabled(progress)
+    options = options or FeatureOptions()
+    options = replace(options, progress=progress_enabled(options.progress))
     t0 = time.perf_counter()
     openset.check_coverage(coverage)
     chans = parse_attribution_channels(channels)
     given = given_features(data)
     provided = set(given.matrices) if given is not None else set()
-    kwargs = feature_kwargs(embedding_model, cache_dir, use_cache, progress, precision)
-    corpus, matrices, names = channel_matrices(data, chans, kwargs)
+    corpus, matrices, names = channel_matrices(data, chans, options)
     rows = select_rows(corpus, models)
     df = corpus.df.iloc[rows]
     if df["model"].nunique() < 2:
@@ -210,9 +205,7 @@ def train(
         matrices,
         names,
         vocabulary=None,
-        cache_dir=cache_dir,
-        use_cache=use_cache,
-        progress=progress,
+        options=options,
     )
     X = design_matrix(blocks)
     y = df["model"].astype(str).to_numpy()
@@ -225,14 +218,14 @@ def train(
         estimator=estimator,
         n_jobs=n_jobs,
     )
-    if progress:
+    if options.progress:
         print(f"training on {len(y)} outputs of {len(set(y))} models ({n_folds} folds + final "
               "fit) ...", file=sys.stderr, flush=True)  # fmt: skip
     clf.fit(X, y, groups=groups)
     terms_channel = own_terms_channel(chans)
     clf.terms_ = block_names.get(terms_channel, []) if terms_channel else []
     clf.feature_names_ = block_names
-    embedding = embedding_identity(given, provided, chans, embedding_model)
+    embedding = embedding_identity(given, provided, chans, options.embedding_model)
     check_embedding_dims(embedding, blocks)
     fit_seconds = time.perf_counter() - t0
     evaluation = evaluate(clf, X, y, groups, block_names, seed, fit_seconds, top_features)
@@ -246,4 +239,8 @@ def train(
         clf, corpus, chans, block_names, embedding, y, groups, evaluation, settings
     )
     _abstain_evaluation(evaluation, clf, y)
+    logging.getLogger(__name__).info(
+        "train: %d models, channels %s, %d texts, %d folds; estimator %s",
+        len(clf.models), ", ".join(chans), len(y), n_folds, estimator,
+    )  # fmt: skip
     return clf, evaluation

@@ -9,10 +9,9 @@ of the null.
 from __future__ import annotations
 
 import html
-import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -20,7 +19,7 @@ import pandas as pd
 
 from ..corpus import Corpus
 from ..errors import ProvenanceError
-from ..features import Features
+from ..features import FeatureOptions, Features
 from ..progress import enabled as progress_enabled
 from ..resolve import as_corpus
 from ..results import Result
@@ -28,7 +27,6 @@ from .design import (
     build_blocks,
     channel_matrices,
     design_matrix,
-    feature_kwargs,
     parse_attribution_channels,
     select_rows,
 )
@@ -122,11 +120,7 @@ def attribution_transfer(
     C: float | dict[str, float] | None = None,
     n_folds: int = 3,
     n_jobs: int | None = None,
-    embedding_model: str | None = None,
-    precision: str = "auto",
-    cache_dir: str | os.PathLike[str] | None = None,
-    use_cache: bool = True,
-    progress: bool | None = None,
+    options: FeatureOptions | None = None,
 ) -> TransferResult:
     """Is a suspect's output attributed to a candidate more than unrelated models' outputs are?
 
@@ -178,28 +172,28 @@ def attribution_transfer(
         Prompt-grouped folds inside each classifier's training half (for its combiner).
     n_jobs : int, optional
         Worker processes for each classifier's fits.
-    embedding_model, precision, cache_dir, use_cache, progress
+    options : FeatureOptions, optional
         As in :func:`~detector.attribution.train`.
 
     Returns
     -------
     TransferResult
     """
-    progress = progress_enabled(progress)
+    options = options or FeatureOptions()
+    options = replace(options, progress=progress_enabled(options.progress))
     suspects = [suspects] if isinstance(suspects, str) else list(suspects)
     candidates = list(candidates)
     reference = _check_roles(as_corpus(data), suspects, candidates, reference)
     chans = parse_attribution_channels(channels)
-    kwargs = feature_kwargs(embedding_model, cache_dir, use_cache, progress, precision)
     outside = [s for s in suspects if s not in set(reference)]  # judged by both classifiers
     judged_all = outside + reference
-    X, model, prompt, blocks_spec = _design(data, chans, outside, candidates, reference, kwargs)
+    X, model, prompt, blocks_spec = _design(data, chans, outside, candidates, reference, options)
 
     def classifier() -> AttributionClassifier:
         return AttributionClassifier(blocks_spec, C=C, n_folds=n_folds, seed=seed, n_jobs=n_jobs)
 
     hits, judged = _judge(
-        classifier, X, model, prompt, outside, candidates, reference, seed, progress
+        classifier, X, model, prompt, outside, candidates, reference, seed, bool(options.progress)
     )
     share_rows = {m: hits[m] / max(judged[m], 1) for m in judged_all}
     shares = pd.DataFrame(share_rows, index=candidates).T
@@ -227,11 +221,11 @@ def _design(
     outside: list[str],
     candidates: list[str],
     reference: list[str],
-    kwargs: dict[str, Any],
+    options: FeatureOptions,
 ) -> tuple[Any, np.ndarray, np.ndarray, tuple[tuple[str, int], ...]]:
     """Design matrix, model and prompt of every output of the judged and class models, and
     the (channel, width) blocks of the matrix."""
-    corpus, matrices, names = channel_matrices(data, chans, kwargs)
+    corpus, matrices, names = channel_matrices(data, chans, options)
     rows = select_rows(corpus, outside + candidates + reference)
     df = corpus.df.iloc[rows]
     model = df["model"].astype(str).to_numpy()
@@ -244,9 +238,7 @@ def _design(
         matrices,
         names,
         vocabulary=None,
-        cache_dir=kwargs["cache_dir"],
-        use_cache=kwargs["use_cache"],
-        progress=kwargs["progress"],
+        options=options,
         vocabulary_rows=np.isin(model, candidates + reference),
     )
     widths = tuple((c, int(blocks[c].shape[1])) for c in chans)

@@ -32,6 +32,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..errors import ProvenanceError
+from ..progress import timed
 from ..terminal import printable
 from . import (
     attribution,
@@ -72,7 +73,7 @@ log = logging.getLogger("detector")
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every command (imports nothing heavy: ``--help`` starts fast)."""
-    from .. import __version__
+    from .._version import __version__
 
     parser = Parser(
         prog="provenance",
@@ -187,10 +188,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     command = _subparser(parser, args.command)
     args.parser = command
+    args.root_parser = parser  # provenance completion writes its script from it
     with _console(args):
         try:
             args.paths = check_outputs(args)
-            return int(args.func(args) or 0)
+            log.debug(
+                "provenance %s", " ".join(map(str, argv if argv is not None else sys.argv[1:]))
+            )
+            with timed(f"{args.command}: done"):
+                return int(args.func(args) or 0)
         except ProvenanceError as exc:
             _error(str(exc), command)
             return exc.exit_code

@@ -7,6 +7,8 @@ import warnings
 from typing import Any
 
 from .common import (
+    ATTRIBUTION_CHANNELS,
+    DEFAULT_ATTRIBUTION_CHANNELS,
     add_command,
     add_data_options,
     add_feature_options,
@@ -14,7 +16,7 @@ from .common import (
     add_models_option,
     add_output_options,
     add_seed,
-    feature_kwargs,
+    feature_options,
     integer,
     load,
     share,
@@ -46,8 +48,8 @@ def add_train_parser(sub: Any) -> None:
     p.add_argument(
         "--channels",
         default=None,
-        help="comma-separated channels: lexical, style, embedding, identity "
-        "(default: lexical,style)",
+        help=f"comma-separated channels: {', '.join(ATTRIBUTION_CHANNELS)} "
+        f"(default: {','.join(DEFAULT_ATTRIBUTION_CHANNELS)})",
     )
     p.add_argument(
         "--out", required=True, metavar="FILE", help="classifier file to write, e.g. clf.skops"
@@ -92,11 +94,13 @@ def run_train(args: argparse.Namespace) -> int:
         n_folds=args.folds,
         n_jobs=args.jobs if args.jobs is not None else usable_cpus(),
         coverage=args.coverage,
-        **feature_kwargs(args),
+        options=feature_options(args),
     )
     write_with(lambda tmp: save_classifier(clf, tmp, force=True), args.paths["out"])
     if "figure" in args.paths:
-        write_figure(evaluation.confusion_figure(), args.paths["figure"], dpi=150)
+        from ..figures import confusion_figure
+
+        write_figure(confusion_figure(evaluation), args.paths["figure"], dpi=150)
     emit(evaluation, args)
     return 0
 
@@ -140,7 +144,7 @@ def run_attribute(args: argparse.Namespace) -> int:
         corpus,
         models=split_names(args.models, corpus.models),
         coverage=args.coverage,
-        **feature_kwargs(args),
+        options=feature_options(args),
     )
     for note in result.notes:  # models that are not classes, texts answered "unknown"
         warnings.warn(note, UserWarning, stacklevel=1)

@@ -14,7 +14,7 @@ from .common import (
     add_feature_options,
     add_output_options,
     add_seed,
-    feature_kwargs,
+    feature_options,
     load,
 )
 from .output import emit
@@ -47,7 +47,7 @@ def add_parser(sub: Any) -> None:
     add_seed(p, "bootstrap seed")
     add_bootstrap(p, default=200)
     add_alpha(p)
-    add_channels(p, "default: embedding,style,lexical,identity")
+    add_channels(p)
     add_feature_options(p)
     p.set_defaults(func=run, outputs={"out": None}, result_to_out=True)
 
@@ -57,18 +57,16 @@ def run(args: argparse.Namespace) -> int:
 
     lineage = load_lineage(args.lineage)
     corpus = load(args)
-    kwargs = feature_kwargs(args)
-    progress = kwargs.pop("progress")
-    if args.channels:
-        kwargs["channels"] = args.channels
+    options = feature_options(args)
     result = run_benchmark(
         corpus,
         lineage,
         seed=args.seed,
         n_bootstrap=args.bootstrap,
         alpha=args.alpha,
-        progress=progress,
-        evidence_kwargs=kwargs,
+        progress=options.progress,
+        channels=args.channels or None,
+        options=options,
     )
     emit(result, args)
     return 0

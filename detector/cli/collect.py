@@ -34,6 +34,8 @@ def add_parser(sub: Any) -> None:
             "--prompts data/prompts/prompts.jsonl --out outputs.jsonl",
             "OPENROUTER_KEY=... provenance collect --endpoint https://openrouter.ai/api/v1 "
             "--api-key-env OPENROUTER_KEY --models org/model --prompts p.txt --out o.jsonl",
+            "provenance collect --endpoint http://127.0.0.1:8000/v1 --models my-model "
+            "--prompts path/to/alpaca_eval/results --out mine.jsonl",
         ],
     )
     p.add_argument(
@@ -47,7 +49,13 @@ def add_parser(sub: Any) -> None:
         help="model names as the server knows them, comma-separated or the option repeated",
     )
     p.add_argument(
-        "--prompts", required=True, help="JSONL with prompt_id and prompt, or one prompt per line"
+        "--prompts",
+        required=True,
+        metavar="PROMPTS_OR_DATA",
+        help="the prompts: JSONL with prompt_id and prompt, or one prompt per line; or any DATA "
+        "the other commands read (a corpus file or folder, an AlpacaEval results tree, MT-Bench "
+        "answers or question.jsonl, hf:NAME, a .gz or .parquet file), whose prompts are sent "
+        "with their prompt ids, so the answers align with that pool's",
     )
     p.add_argument(
         "--out",

@@ -25,10 +25,15 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..errors import ProvenanceError
 from ..params import fraction_problem, int_problem, positive_problem, share_problem
 from ..terminal import printable
 
 __all__ = [
+    "ATTRIBUTION_CHANNELS",
+    "DEFAULT_ATTRIBUTION_CHANNELS",
+    "DEFAULT_CHANNELS",
+    "RECOGNISED_COLUMNS",
     "FORMATS",
     "INPUT_FORMATS",
     "PRECISIONS",
@@ -50,7 +55,7 @@ __all__ = [
     "add_suspect_options",
     "add_verbosity",
     "data_source",
-    "feature_kwargs",
+    "feature_options",
     "fraction",
     "integer",
     "load",
@@ -58,7 +63,6 @@ __all__ = [
     "positive",
     "progress_of",
     "say",
-    "scale_kwargs",
     "share",
     "split_names",
     "usable_cpus",
@@ -69,8 +73,42 @@ FORMATS = ("table", "json", "csv", "markdown")
 #: Embedding precisions (kept literal so that the parser does not import torch;
 #: a test checks they are detector.embeddings.PRECISIONS).
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+#: The default evidence channels, and the attribution classifiers' channels (block order) and
+#: defaults: literal so that the parser does not import the registry (numpy, scipy); tests in
+#: tests/test_cli.py check every --help that names them against detector.channels.
+DEFAULT_CHANNELS = ("embedding", "style", "lexical", "opening", "identity")
+ATTRIBUTION_CHANNELS = ("lexical", "style", "embedding", "identity")
+DEFAULT_ATTRIBUTION_CHANNELS = ("lexical", "style")
+#: Column names recognised for each role, canonical first (a test checks they are
+#: detector.shapes.CANDIDATES).
+RECOGNISED_COLUMNS = {
+    "model": ("model", "generator", "model_id", "model_name", "engine"),
+    "prompt": ("prompt", "instruction", "question", "query", "user_prompt"),
+    "output": (
+        "output",
+        "response",
+        "completion",
+        "answer",
+        "generation",
+        "generated_text",
+        "model_output",
+        "prediction",
+    ),
+    "prompt_id": ("prompt_id", "question_id"),
+}
 #: Input formats of load_corpus (a test checks they are detector.corpus.FORMATS).
-INPUT_FORMATS = ("jsonl", "json", "csv", "parquet", "alpaca_eval", "mtbench", "hf_disk", "hf")
+INPUT_FORMATS = (
+    "jsonl",
+    "json",
+    "csv",
+    "tsv",
+    "parquet",
+    "alpaca_eval",
+    "mtbench",
+    "lm_eval",
+    "hf_disk",
+    "hf",
+)
 
 
 # ----------------------------------------------------------------- parser
@@ -110,7 +148,7 @@ class HelpFormatter(argparse.HelpFormatter):
 class Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line, as every other error of the tool."""
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> Any:
         # "argument --seed: must be ..." -> "--seed must be ...", as the library says it
         message = re.sub(r"^argument ([^:]+): (must )", r"\1 \2", message)
         self.exit(
@@ -251,28 +289,25 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
         "--model-col",
         default=None,
         metavar="COLUMN",
-        help="column holding the model name (default: recognised: model, generator, "
-        "model_id, model_name, engine)",
+        help=f"column holding the model name (default: recognised: {_recognised('model')})",
     )
     group.add_argument(
         "--prompt-col",
         default=None,
         metavar="COLUMN",
-        help="column holding the prompt text (default: recognised: prompt, instruction, "
-        "question, query, user_prompt)",
+        help=f"column holding the prompt text (default: recognised: {_recognised('prompt')})",
     )
     group.add_argument(
         "--output-col",
         default=None,
         metavar="COLUMN",
-        help="column holding the output text (default: recognised: output, response, "
-        "completion, answer, generation, generated_text, model_output, prediction)",
+        help=f"column holding the output text (default: recognised: {_recognised('output')})",
     )
     group.add_argument(
         "--id-col",
         default=None,
         metavar="COLUMN",
-        help="column holding the prompt id (default: recognised: prompt_id, question_id; "
+        help=f"column holding the prompt id (default: recognised: {_recognised('prompt_id')}; "
         "without one, ids come from the prompt text); --id-col '' ignores an id column and "
         "derives ids from the prompt text",
     )
@@ -282,6 +317,13 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="the question.jsonl of MT-Bench answers (default: found beside the "
         "model_answer folder)",
+    )
+    group.add_argument(
+        "--sep",
+        default=None,
+        metavar="CHAR",
+        help="the delimiter of CSV/TSV files, e.g. ';' or '\\t' (default: found in each "
+        "file's header among , ; tab |)",
     )
 
 
@@ -343,11 +385,16 @@ def add_alpha(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_channels(parser: argparse.ArgumentParser, default_help: str) -> None:
+def _recognised(role: str) -> str:
+    return ", ".join(RECOGNISED_COLUMNS[role])
+
+
+def add_channels(parser: argparse.ArgumentParser) -> None:
+    """``--channels`` of the commands that build evidence (default: the registry's defaults)."""
     parser.add_argument(
         "--channels",
         default=None,
-        help=f"comma-separated evidence channels ({default_help})",
+        help=f"comma-separated evidence channels (default: {','.join(DEFAULT_CHANNELS)})",
     )
 
 
@@ -437,8 +484,10 @@ def add_scale_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def scale_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    """The scale options as library keyword arguments (an executor for --engine)."""
+def _scale_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The scale options (an executor for --engine), for commands that have them."""
+    if not hasattr(args, "engine"):
+        return {}
     from ..executor import make_executor
 
     if args.scheduler and args.engine != "dask":
@@ -482,6 +531,19 @@ def add_suspect_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_baseline_option(parser: argparse.ArgumentParser) -> None:
+    """``--baseline`` (score and report): did the suspect move toward a candidate from it?"""
+    parser.add_argument(
+        "--baseline",
+        default=None,
+        metavar="MODEL",
+        help="the suspect's predecessor, or a sibling on the same base model: then each "
+        "candidate is scored by how far the suspect moved toward it relative to MODEL, "
+        "calibrated against how far it moved toward unrelated models (default: none, the "
+        "plain score)",
+    )
+
+
 def add_models_option(
     parser: argparse.ArgumentParser, help: str, *, default: str = "", required: bool = False
 ) -> None:
@@ -499,14 +561,26 @@ def add_models_option(
 
 # ------------------------------------------------------------ arguments
 def split_names(
-    values: Sequence[str] | str | None, known: Sequence[str] | None = None
+    values: Sequence[str] | str | None,
+    known: Sequence[str] | None = None,
+    option: str = "models",
 ) -> list[str] | None:
     """Model names from ``--models``-style options (repeated and/or comma-separated).
 
-    Each value is split at commas. When a part is not a known model but the
-    whole value is (a model whose name holds a comma), the whole value is
-    taken. Names keep their inner spaces; order is kept, duplicates dropped.
-    None when nothing was given.
+    Each value is split at commas, unless a comma is escaped (``a\\,b``).
+    With ``known``, a value is read as the one way of cutting it at its
+    commas into known model names (``"org/model, v2,other"`` is two names
+    when ``org/model, v2`` is a model); a value that no cut makes known is
+    split at every comma (the caller then names the unknown part). Names
+    keep their inner spaces; order is kept, duplicates dropped. None when
+    nothing was given.
+
+    Raises
+    ------
+    ProvenanceError
+        A value that can be cut into known names in more than one way
+        (``a,b`` when ``a``, ``b`` and ``a,b`` are all models), naming both
+        readings and how to write each.
     """
     if values is None:
         return None
@@ -515,13 +589,73 @@ def split_names(
     known_set = set(known) if known is not None else None
     names: list[str] = []
     for value in values:
-        parts = [p.strip() for p in value.split(",") if p.strip()]
-        whole = value.strip()
-        if known_set is not None and whole in known_set and any(p not in known_set for p in parts):
-            parts = [whole]
-        names += parts
+        pieces = _comma_pieces(value)
+        readings = _readings(pieces, known_set) if known_set is not None else []
+        if len(readings) > 1:
+            first, second = readings[0], readings[1]
+            raise ProvenanceError(
+                f"`{option}` {value!r} is ambiguous: it reads as {_listed(first)} and as "
+                f"{_listed(second)}; write a backslash before a comma that belongs to a name "
+                f"({_escaped(max(first + second, key=len))!r}), or give one name per `{option}`"
+            )
+        if readings:
+            names += readings[0]
+        else:
+            names += [p.strip() for p in pieces if p.strip()]
     names = list(dict.fromkeys(names))
     return names or None
+
+
+def _comma_pieces(value: str) -> list[str]:
+    """``value`` cut at its unescaped commas; ``\\,`` is a comma inside a piece."""
+    pieces, current, i = [], "", 0
+    while i < len(value):
+        if value.startswith("\\,", i):
+            current += "\x00"  # a comma that belongs to the name, joined back below
+            i += 2
+            continue
+        if value[i] == ",":
+            pieces.append(current)
+            current = ""
+        else:
+            current += value[i]
+        i += 1
+    pieces.append(current)
+    return [p.replace("\x00", ",") for p in pieces]
+
+
+def _readings(pieces: list[str], known: set[str]) -> list[list[str]]:
+    """Every way of joining consecutive ``pieces`` (with commas) into known names (at most 2)."""
+    found: list[list[str]] = []
+
+    def walk(start: int, taken: list[str]) -> None:
+        if len(found) > 1:
+            return
+        if start == len(pieces):
+            found.append(taken)
+            return
+        if not pieces[start].strip() and start < len(pieces):  # an empty piece: "a,,b", "a,"
+            walk(start + 1, taken)
+            return
+        for end in range(start + 1, len(pieces) + 1):
+            name = ",".join(pieces[start:end]).strip()
+            if name in known:
+                walk(end, [*taken, name])
+
+    walk(0, [])
+    return [r for r in found if r]
+
+
+def _listed(names: list[str]) -> str:
+    return (
+        "the model " + repr(names[0])
+        if len(names) == 1
+        else "the models " + ", ".join(map(repr, names))
+    )
+
+
+def _escaped(name: str) -> str:
+    return name.replace(",", "\\,")
 
 
 def progress_of(args: argparse.Namespace) -> bool:
@@ -534,14 +668,17 @@ def progress_of(args: argparse.Namespace) -> bool:
     return enabled(wanted)
 
 
-def feature_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    """The feature options as library keyword arguments."""
-    return {
-        "embedding_model": args.embedding_model,
-        "precision": args.precision,
-        "cache_dir": args.cache_dir,
-        "progress": progress_of(args),
-    }
+def feature_options(args: argparse.Namespace) -> Any:
+    """The feature (and, where the command has them, scale) options as one FeatureOptions."""
+    from ..featureset import FeatureOptions
+
+    return FeatureOptions(
+        embedding_model=args.embedding_model,
+        precision=args.precision,
+        cache_dir=args.cache_dir,
+        progress=progress_of(args),
+        **_scale_settings(args),
+    )
 
 
 def load(args: argparse.Namespace) -> Any:
@@ -556,7 +693,15 @@ def load(args: argparse.Namespace) -> Any:
         output_col=args.output_col,
         id_col=args.id_col,
         questions=args.questions,
+        sep=_separator(args.sep),
     )
+
+
+def _separator(value: str | None) -> str | None:
+    """``--sep`` as typed: ``\\t`` (or ``tab``) is a tab."""
+    if value is None:
+        return None
+    return "\t" if value in ("\\t", "tab", "TAB") else value
 
 
 def data_source(args: argparse.Namespace) -> str | list[str]:

@@ -60,9 +60,7 @@ def run(args: argparse.Namespace) -> int:
             "shell completion needs the shtab package; install it with "
             "pip install 'provenance-detector[completion]' (or pip install shtab)"
         ) from None
-    from . import build_parser
-
-    parser = build_parser()
+    parser = args.root_parser  # the whole command line's parser (set by cli.main)
     _mark_files(parser, shtab)
     sys.stdout.write(shtab.complete(parser, shell=args.shell))
     return 0

@@ -8,15 +8,15 @@ from typing import Any
 
 from ..files import atomic_path
 from .common import (
+    DEFAULT_CHANNELS,
     add_command,
     add_data_options,
     add_feature_options,
     add_force,
     add_scale_options,
-    feature_kwargs,
+    feature_options,
     load,
     say,
-    scale_kwargs,
 )
 
 __all__ = ["add_parser", "run"]
@@ -49,7 +49,7 @@ def add_parser(sub: Any) -> None:
     add_force(p)
     p.add_argument(
         "--channels",
-        default="embedding,style,lexical,identity",
+        default=",".join(DEFAULT_CHANNELS),
         help="comma-separated channels to compute",
     )
     add_feature_options(p)
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     from ..features import compute_features, feature_tables, parse_channels
 
     channels = parse_channels(args.channels)
-    features = compute_features(load(args), channels, **feature_kwargs(args), **scale_kwargs(args))
+    features = compute_features(load(args), channels, feature_options(args))
     shape = [0, 0]
     csv = args.out.lower().endswith(".csv")
 

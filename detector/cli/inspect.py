@@ -50,7 +50,7 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..corpus import inspect
+    from ..inspection import inspect
 
     result = inspect(load(args), min_shared=args.min_shared, embedding_model=args.embedding_model)
     emit(result, args)

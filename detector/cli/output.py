@@ -111,10 +111,28 @@ def check_outputs(args: argparse.Namespace) -> dict[str, Path]:
             raise ProvenanceError(
                 f"{given[name]}: is an input of this command; choose another path for `{name}`"
             )
+        folder = next((f for f in read if f.is_dir() and f in path.parents), None)
+        if folder is not None and _data_file(path):
+            raise ProvenanceError(
+                f"{given[name]}: is inside the folder {folder} that this command reads as data; "
+                f"every later run on that folder would read it as model outputs: write it "
+                f"outside the folder (choose another path for `{name}`)"
+            )
     if getattr(args, "result_to_out", False):
         output_format(args)
     force = bool(getattr(args, "force", False))
     return {name: check_output_path(path, force=force, option=name) for name, path in given.items()}
+
+
+def _data_file(path: Path) -> bool:
+    """Whether reading a folder would take ``path`` for a file of model outputs."""
+    from ..readers import infer_format
+
+    try:
+        infer_format(path)
+    except ProvenanceError:
+        return False
+    return True
 
 
 def output_format(args: argparse.Namespace) -> str:
@@ -131,7 +149,7 @@ def output_format(args: argparse.Namespace) -> str:
     out = getattr(args, "out", None) if getattr(args, "result_to_out", False) else None
     fmt = getattr(args, "format", None)
     implied = SUFFIX_FORMATS.get(Path(out).suffix.lower()) if out else None
-    if implied and fmt and fmt != implied:
+    if out and implied and fmt and fmt != implied:
         raise ProvenanceError(
             f"{out}: a {Path(out).suffix} file holds {implied}, but --format is {fmt}; "
             f"drop --format or end --out in the suffix of {fmt}"

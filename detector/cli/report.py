@@ -8,6 +8,7 @@ from typing import Any
 from ..score_table import score_table
 from .common import (
     add_alpha,
+    add_baseline_option,
     add_bootstrap,
     add_channels,
     add_command,
@@ -17,7 +18,7 @@ from .common import (
     add_output_options,
     add_seed,
     add_suspect_options,
-    feature_kwargs,
+    feature_options,
     integer,
     load,
     say,
@@ -46,16 +47,20 @@ def add_parser(sub: Any) -> None:
         "lineage tree and distances, identity leaks with excerpts, words and phrases the "
         "suspect and its top candidate both over-use, side-by-side answers, the attribution "
         "confusion matrix (when available), method and limitations, and a reproducibility "
-        "appendix. Prints the scores (as `provenance score`). An existing --out is not "
-        "overwritten without --force.",
+        "appendix. With --baseline it opens with whether the suspect moved toward a candidate "
+        "relative to the baseline (page 1 and a first section). Prints the scores (as "
+        "`provenance score`, with --baseline as `provenance score --baseline`). An existing "
+        "--out is not overwritten without --force.",
         examples=[
             "provenance report outputs.jsonl --suspect my-model --out reports/my-model.pdf",
             "provenance report outputs.jsonl --suspect s --candidates a,b --no-attribution "
             "--out s.pdf",
+            "provenance report outputs.jsonl --suspect model-v2 --baseline model-v1 --out v2.pdf",
         ],
     )
     add_data_options(p)
     add_suspect_options(p)
+    add_baseline_option(p)
     p.add_argument(
         "--out",
         required=True,
@@ -63,7 +68,7 @@ def add_parser(sub: Any) -> None:
         help="the report to write: NAME.pdf, or NAME.html for one self-contained web page",
     )
     add_force(p)
-    add_channels(p, "default: embedding,style,lexical,identity")
+    add_channels(p)
     add_seed(p)
     add_bootstrap(p, default=200)
     add_bootstrap(
@@ -96,8 +101,8 @@ def run(args: argparse.Namespace) -> int:
     result = build_report(
         corpus,
         args.suspect,
-        split_names(args.candidates, corpus.models),
-        split_names(args.reference, corpus.models),
+        split_names(args.candidates, corpus.models, "candidates"),
+        split_names(args.reference, corpus.models, "reference"),
         out=args.out,
         force=args.force,
         seed=args.seed,
@@ -108,10 +113,17 @@ def run(args: argparse.Namespace) -> int:
         include_attribution=not args.no_attribution,
         attribution_prompts=args.attribution_prompts or None,
         lineage=args.lineage,
-        **feature_kwargs(args),
+        baseline=args.baseline,
+        options=feature_options(args),
     )
     say(result.to_text().splitlines()[0])
     for note in result.notes:
         say(show_flags(f"note: {note}", args.parser))
+    shift = result.data.shift if result.data is not None else None
+    if shift is not None:
+        from ..shift_table import shift_table
+
+        emit(shift.result, args, text=lambda r: shift_table(r, wide=args.wide))
+        return 0
     emit(result.score, args, text=lambda r: score_table(r, wide=args.wide))
     return 0

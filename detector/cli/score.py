@@ -12,6 +12,7 @@ from typing import Any
 from ..score_table import score_table
 from .common import (
     add_alpha,
+    add_baseline_option,
     add_bootstrap,
     add_channels,
     add_command,
@@ -21,9 +22,8 @@ from .common import (
     add_scale_options,
     add_seed,
     add_suspect_options,
-    feature_kwargs,
+    feature_options,
     load,
-    scale_kwargs,
     split_names,
 )
 from .output import emit
@@ -38,7 +38,9 @@ def add_parser(sub: Any) -> None:
         help="score candidate teachers/parents of a suspect model",
         description="Score every candidate as the teacher (distillation) or parent (weights) "
         "of the suspect: a calibrated score in [0, 1] with a 95% interval from resampling "
-        "prompts, a Holm-corrected p-value, the evidence of each channel and a verdict.",
+        "prompts, a Holm-corrected p-value, the evidence of each channel and a verdict. With "
+        "--baseline, whether the suspect moved toward a candidate relative to its predecessor "
+        "(or a sibling on its base model), more than toward unrelated models.",
         examples=[
             "provenance score outputs.jsonl --suspect my-model",
             "provenance score outputs.jsonl --suspect my-model --candidates gpt-4o,claude-3",
@@ -46,11 +48,13 @@ def add_parser(sub: Any) -> None:
             "provenance score outputs.jsonl --suspect my-model --lineage lineage.csv",
             'provenance score outputs.jsonl --suspect s --candidates "org/model, v2" '
             "--candidates other",
+            "provenance score outputs.jsonl --suspect model-v2 --baseline model-v1",
         ],
     )
     add_data_options(p)
     add_suspect_options(p)
-    add_channels(p, "default: embedding,style,lexical,identity")
+    add_baseline_option(p)
+    add_channels(p)
     add_output_options(p)
     p.add_argument(
         "--wide",
@@ -77,16 +81,21 @@ def run(args: argparse.Namespace) -> int:
     result = score(
         corpus,
         args.suspect,
-        split_names(args.candidates, corpus.models),
-        split_names(args.reference, corpus.models),
+        split_names(args.candidates, corpus.models, "candidates"),
+        split_names(args.reference, corpus.models, "reference"),
         seed=args.seed,
         n_bootstrap=args.bootstrap,
         alpha=args.alpha,
         channels=args.channels,
         attribution=args.attribution,
         lineage=args.lineage,
-        **feature_kwargs(args),
-        **scale_kwargs(args),
+        baseline=args.baseline,
+        options=feature_options(args),
     )
+    if args.baseline is not None:
+        from ..shift_table import shift_table
+
+        emit(result, args, text=lambda r: shift_table(r, wide=args.wide))
+        return 0
     emit(result, args, text=lambda r: score_table(r, wide=args.wide))
     return 0

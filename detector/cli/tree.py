@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
 from .common import (
@@ -16,10 +17,9 @@ from .common import (
     add_output_options,
     add_scale_options,
     add_seed,
-    feature_kwargs,
+    feature_options,
     integer,
     load,
-    scale_kwargs,
     split_names,
 )
 from .output import FIGURE_SUFFIXES, emit, write_figure, write_with
@@ -51,7 +51,7 @@ def add_parser(sub: Any) -> None:
     add_models_option(p, "models to place in the tree", default="all")
     add_bootstrap(p, default=100, minimum=0, help="prompt resamplings for the clade supports")
     add_seed(p, "resampling seed")
-    add_channels(p, "default: embedding,style,lexical,identity")
+    add_channels(p)
     p.add_argument(
         "--method",
         choices=list(METHODS),
@@ -132,10 +132,9 @@ def run(args: argparse.Namespace) -> int:
         channels=args.channels,
         method=args.method,
         min_shared=args.min_shared,
-        **feature_kwargs(args),
-        **scale_kwargs(args),
+        options=feature_options(args),
     )
-    makers = {
+    makers: dict[str, Callable[[Any], Any]] = {
         "out": figures.dendrogram_figure,
         "heatmap": figures.heatmap_figure,
         "mds": figures.mds_figure,

@@ -48,7 +48,7 @@ __all__ = [
 
 def _load(name: str) -> dict[str, Any]:
     """One resource file of ``detector/resources`` as a dictionary."""
-    text = resources.files("detector").joinpath("resources", name).read_text(encoding="utf-8")
+    text = (resources.files("detector") / "resources" / name).read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
 
@@ -76,7 +76,10 @@ class Topic:
     @classmethod
     def from_dict(cls, entry: dict[str, Any]) -> Topic:
         """A topic from one entry of ``demo_topics.json`` (lists become tuples)."""
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in entry.items()})
+        fields: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in entry.items()
+        }
+        return cls(**fields)
 
     @property
     def title(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -128,19 +129,23 @@ def hand_styles(seed: int) -> dict[str, Style]:
     return styles
 
 
+_Habit = TypeVar("_Habit", np.ndarray, float)
+
+
 def mix_styles(a: Style, b: Style, weight: float) -> Style:
     """``weight`` of ``a`` and ``1 - weight`` of ``b``, habit by habit."""
 
-    def blend(x: np.ndarray | float, y: np.ndarray | float) -> np.ndarray | float:
+    def blend(x: _Habit, y: _Habit) -> _Habit:
         return weight * x + (1.0 - weight) * y
 
     ids: dict[str, float] = {}
     for lines, w in ((a.self_id, weight), (b.self_id, 1.0 - weight)):
         for line, p in lines:
             ids[line] = ids.get(line, 0.0) + w * p
+    habits: dict[str, Any] = {k: blend(getattr(a, k), getattr(b, k)) for k in _VECTORS + _SCALARS}
     return Style(
         slots={s: blend(a.slots[s], b.slots[s]) for s in SLOTS},
-        **{k: blend(getattr(a, k), getattr(b, k)) for k in _VECTORS + _SCALARS},
+        **habits,
         self_id=tuple((line, p) for line, p in ids.items() if p > 0),
     )
 

@@ -353,13 +353,14 @@ def _render(style: Style, prompt: DemoPrompt, rng: np.random.Generator, n: int, 
     level = w.pick(HEADING_LEVELS, style.heading_level)
     closer = w.pick(CLOSERS, style.closers)
     title = kind == "story" and rng.random() < style.heading
+    topic = prompt.topic.title if prompt.topic is not None else ""  # identity prompts have none
     parts: list[str] = []
     if opener and kind != "identity":
         parts.append(f"{opener} {w.fill(LEADINS[kind])}")
     if heading:
-        parts.append(f"{level} {w.fill(HEADINGS[kind], title=prompt.topic.title)}")
+        parts.append(f"{level} {w.fill(HEADINGS[kind], title=topic)}")
     if title:
-        parts.append(f"**The {prompt.topic.title} Lesson**")
+        parts.append(f"**The {topic} Lesson**")
     for block in blocks:
         if block.kind == "prose":
             parts += _finish(w, block.items, keep_first=kind == "identity")

@@ -9,7 +9,8 @@ One place draws each plot, so a figure looks the same wherever it appears:
   :func:`consensus_figure` (majority-rule consensus), :func:`mds_figure`
   (2-D map of the distances);
 - charts: :func:`lengths_figure` (answer lengths), :func:`scores_figure`
-  (candidate scores with intervals);
+  (candidate scores with intervals), :func:`shift_figure` (how far the
+  suspect moved toward each candidate from its baseline);
 - :func:`save_figure` and :func:`figure_bytes` write PNG, SVG or PDF.
 
 Result modules never import matplotlib; this package does, lazily (importing
@@ -28,6 +29,7 @@ from .matrix import (
     heatmap_figure,
     matrix_figure,
 )
+from .shift import shift_figure
 from .trees import consensus_figure, dendrogram_figure, group_colors, mds_figure
 
 __all__ = [
@@ -46,4 +48,5 @@ __all__ = [
     "new_figure",
     "save_figure",
     "scores_figure",
+    "shift_figure",
 ]

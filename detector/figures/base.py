@@ -18,6 +18,7 @@ from ..files import atomic_path
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
 
 __all__ = [
     "GREY",
@@ -25,6 +26,7 @@ __all__ = [
     "SUSPECT",
     "TOP",
     "colorbar",
+    "escape_texts",
     "figure_bytes",
     "new_figure",
     "save_figure",
@@ -38,11 +40,73 @@ GREY = "#8a8f98"
 FORMATS = ("png", "svg", "pdf")
 
 
-def new_figure(width: float, height: float) -> Figure:
-    """A figure of ``width`` x ``height`` inches with constrained layout (no pyplot)."""
+def escape_texts(fig: Any) -> None:
+    """Show every control and bidirectional character of the figure's texts escaped.
+
+    Model names and excerpts come from files that may be hostile: a
+    right-to-left override drew ``ember<RLO>evil<CR>13b`` as "emberlive".
+    Each :class:`matplotlib.text.Text` of the figure (titles, tick labels,
+    annotations, legends) gets :func:`detector.terminal.printable` of its text
+    (newlines and tabs kept); escaping twice changes nothing.
+    """
+    from matplotlib.text import Text
+    from matplotlib.ticker import FixedFormatter, FuncFormatter
+
+    from ..terminal import printable
+
+    for artist in fig.findobj(Text):
+        text = artist.get_text()
+        shown = printable(text)
+        if shown != text:
+            artist.set_text(shown)
+    for ax in fig.axes:  # tick labels are set from their formatter when drawn
+        for axis in (ax.xaxis, ax.yaxis):
+            for formatter in (axis.get_major_formatter(), axis.get_minor_formatter()):
+                if isinstance(formatter, FixedFormatter):
+                    formatter.seq = [printable(str(t)) for t in formatter.seq]
+                elif isinstance(formatter, FuncFormatter) and not getattr(
+                    formatter.func, "_escaped", False
+                ):  # set_ticklabels(list) makes one
+                    formatter.func = _escaping(formatter.func)
+
+
+def _escaping(func: Any) -> Any:
+    """A tick formatting function whose labels are shown escaped."""
+    from ..terminal import printable
+
+    def shown(*args: Any, **kwargs: Any) -> str:
+        return printable(func(*args, **kwargs))
+
+    shown._escaped = True  # type: ignore[attr-defined]
+    return shown
+
+
+def _safe_figure_class() -> type:
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), layout="constrained")
+    class SafeFigure(Figure):
+        """A figure whose texts are escaped (:func:`escape_texts`) whenever it is drawn."""
+
+        def draw(self, renderer: Any) -> None:
+            escape_texts(self)
+            super().draw(renderer)
+
+    return SafeFigure
+
+
+_SAFE_FIGURE: type | None = None
+
+
+def new_figure(width: float, height: float) -> Figure:
+    """A figure of ``width`` x ``height`` inches with constrained layout (no pyplot).
+
+    Its texts are shown escaped whenever it is drawn (saved, shown in a
+    notebook): see :func:`escape_texts`.
+    """
+    global _SAFE_FIGURE
+    if _SAFE_FIGURE is None:
+        _SAFE_FIGURE = _safe_figure_class()
+    return _SAFE_FIGURE(figsize=(width, height), layout="constrained")
 
 
 def style_axes(ax: Any) -> None:
@@ -83,14 +147,19 @@ def figure_bytes(fig: Figure, fmt: str, *, dpi: int = 150, salt: str = "") -> by
 
     if fmt not in FORMATS:
         raise ProvenanceError(f"figures are written as .png, .svg or .pdf, not .{fmt}")
-    rc = {"pdf.fonttype": 42, "pdf.compression": 6, "svg.fonttype": "none"}
-    rc["svg.hashsalt"] = salt or "provenance"
     metadata: dict[str, Any] = {
         "pdf": {"Creator": None, "Producer": None, "CreationDate": None},
         "svg": {"Date": None, "Creator": None},
         "png": {"Software": None},
     }[fmt]
     buf = io.BytesIO()
+    rc: dict[RcKeyType, Any] = {
+        "pdf.fonttype": 42,
+        "pdf.compression": 6,
+        "svg.fonttype": "none",
+        "svg.hashsalt": salt or "provenance",
+    }
+    escape_texts(fig)  # also for a figure not made by new_figure
     with matplotlib.rc_context(rc), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*[Gg]lyph.*missing.*")
         fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata)

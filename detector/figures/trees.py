@@ -277,7 +277,9 @@ def consensus_figure(
     order = sorted((node for node in children if len(node) > 1), key=len)
     index: dict[tuple[str, ...], int] = {(m,): pos[m] for m in leaves}
     support = {tuple(sorted(c.members)): c.support for c in consensus.clades}
-    nodes, heights, points = [], {}, []
+    nodes: list[tuple[list[int], float]] = []
+    heights: dict[tuple[str, ...], float] = {}
+    points = []
     for node in order:
         kids = children[node]
         heights[node] = 1 + max(heights.get(c, 0) for c in kids)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -12,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 from ..corpus import Corpus
 from ..errors import ProvenanceError
 from ..evidence import Evidence
-from ..features import Features
+from ..features import FeatureOptions, Features
 from ..files import check_output_path
 from ..results import Result
 from ..scoring import ScoreResult
 from ..tree import TreeResult
-from .data import SECTIONS, ReportData
+from .data import ReportData
 from .gather import gather
 
 if TYPE_CHECKING:
@@ -81,6 +82,9 @@ class ReportResult(Result):
             "verdict": None if self.data is None else self.data.verdict.level,
             "headline": None if self.data is None else self.data.verdict.headline,
             "score": self.score.to_dict(),
+            "shift": None
+            if self.data is None or self.data.shift is None
+            else self.data.shift.result.to_dict(),
             "tree_newick": self.tree.newick if self.tree is not None else None,
             "attribution_accuracy": (
                 float(self.attribution.accuracy) if self.attribution is not None else None
@@ -158,7 +162,8 @@ def build_report(
     format: str | None = None,
     on_step: Callable[[str], None] | None = None,
     lineage: pd.DataFrame | str | os.PathLike[str] | None = None,
-    **feature_kwargs: Any,
+    baseline: str | None = None,
+    options: FeatureOptions | None = None,
 ) -> ReportResult:
     """Write a self-contained report (PDF or HTML) on one suspect model.
 
@@ -206,9 +211,13 @@ def build_report(
         Known lineage of the models, or a lineage CSV's path, as in
         :func:`~detector.scoring.score`: documented relatives leave a
         candidate's null, candidates released after the suspect are set aside.
-    **feature_kwargs
-        Passed to :func:`~detector.features.compute_features`
-        (``embedding_model``, ``precision``, ``cache_dir``, ``progress``).
+    baseline : str, optional
+        The suspect's predecessor or a sibling on its base model: the report
+        then opens (page 1 and a first section) with whether the suspect moved
+        toward a candidate relative to it (:func:`~detector.shift.shift_score`).
+    options : FeatureOptions, optional
+        How features are computed when ``data`` lacks them
+        (:func:`~detector.features.compute_features`).
 
     Returns
     -------
@@ -239,7 +248,8 @@ def build_report(
         out=out_path,
         on_step=on_step,
         lineage=lineage,
-        **feature_kwargs,
+        baseline=baseline,
+        options=options or FeatureOptions(),
     )
     t = time.perf_counter()
     if on_step is not None:
@@ -248,12 +258,15 @@ def build_report(
     timings = dict(report.provenance.timings)
     timings[fmt] = time.perf_counter() - t  # "pdf" or "html": the rendering
     timings["total"] = time.perf_counter() - t_start
+    logging.getLogger(__name__).info(
+        "report: %s of %d page(s) written in %.2f s", fmt, pages, timings[fmt]
+    )
     return ReportResult(
         out_path,
         pages,
         report.score,
         report.tree.tree,
-        list(SECTIONS),
+        list(report.sections),
         timings,
         list(report.notes),
         evaluation,

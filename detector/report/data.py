@@ -27,6 +27,8 @@ import numpy as np
 from ..consensus import ConsensusTree
 from ..files import atomic_write
 from ..scoring import ScoreResult
+from ..shift import ShiftResult
+from ..shift_terms import ShiftTerms
 from ..tree import TreeResult
 
 __all__ = [
@@ -47,6 +49,8 @@ __all__ = [
     "Overlap",
     "Provenance",
     "ReportData",
+    "SHIFT_SECTION",
+    "ShiftSection",
     "TreeSection",
     "Verdict",
 ]
@@ -63,6 +67,8 @@ SECTIONS = (
     "9. Method and limitations",
     "Appendix: reproducibility",
 )
+#: The section a report has first when it is given a baseline (``--baseline``).
+SHIFT_SECTION = "Shift from the baseline"
 
 
 @dataclass
@@ -275,6 +281,37 @@ class AttributionSection:
 
 
 @dataclass
+class ShiftSection:
+    """Did the suspect move toward a candidate relative to its baseline? (``--baseline``)
+
+    Attributes
+    ----------
+    result : ShiftResult
+        The shift test, exactly as ``provenance score --baseline`` gives it.
+    verdict : Verdict
+        Its verdict in plain words (page 1 of a report with a baseline).
+    key_numbers : list of KeyNumber
+    terms : ShiftTerms or None
+        Words and phrases gained and lost relative to the baseline, and the
+        candidates that over-use the gains (None: ``terms_error`` says why).
+    examples : ExamplesSection
+        The baseline's, the suspect's and the target's answers on the prompts
+        that moved most toward the target (``similarity``: the prompt's shift).
+    target : str
+        The candidate the examples and terms are about (the one the suspect
+        moved toward, else the one ranked first).
+    """
+
+    result: ShiftResult
+    verdict: Verdict
+    key_numbers: list[KeyNumber] = field(default_factory=list)
+    terms: ShiftTerms | None = None
+    terms_error: str = ""
+    examples: ExamplesSection = field(default_factory=ExamplesSection)
+    target: str = ""
+
+
+@dataclass
 class Provenance:
     """How the report was made: the command, versions, parameters and time taken."""
 
@@ -312,6 +349,9 @@ class ReportData:
         Sections unavailable or shortened, and why.
     provenance : Provenance
     sections : list of str
+    shift : ShiftSection or None
+        With a baseline: whether the suspect moved toward a candidate
+        (page 1 and the first section, :data:`SHIFT_SECTION`).
     """
 
     suspect: str
@@ -330,6 +370,7 @@ class ReportData:
     provenance: Provenance
     notes: list[str] = field(default_factory=list)
     sections: list[str] = field(default_factory=lambda: list(SECTIONS))
+    shift: ShiftSection | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types only (results through their own ``to_dict``)."""

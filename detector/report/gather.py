@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import logging
 import os
 import platform
 import shlex
@@ -31,15 +32,18 @@ import pandas as pd
 from .. import channels as registry
 from ..cjk import word_counts
 from ..consensus import consensus_tree
-from ..corpus import Corpus, inspect, load_corpus
+from ..corpus import Corpus, load_corpus
 from ..errors import ProvenanceError
 from ..evidence import Evidence
-from ..features import Features
+from ..features import FeatureOptions, Features
+from ..inspection import inspect
 from ..params import check_alpha, check_int, check_seed
 from ..resolve import Roles, as_corpus, known_models, resolve_roles, suspect_evidence
 from ..scoring import MIN_PROMPTS, ScoreResult, score
 from ..tree import TreeResult, lineage_tree, mds_coordinates, stress_words
 from .data import (
+    SECTIONS,
+    SHIFT_SECTION,
     AttributionSection,
     ChannelRow,
     DataOverview,
@@ -55,9 +59,10 @@ from .data import (
     Overlap,
     Provenance,
     ReportData,
+    ShiftSection,
     TreeSection,
 )
-from .verdict import key_numbers, verdict_of
+from .verdict import key_numbers, shift_key_numbers, shift_verdict_of, verdict_of
 
 __all__ = ["gather_report_data", "synthetic_reason"]
 
@@ -79,6 +84,7 @@ class _Clock:
     def lap(self, step: str) -> None:
         now = time.perf_counter()
         self.timings[step] = self.timings.get(step, 0.0) + now - self.last
+        logging.getLogger(__name__).info("report: %s %.2f s", step, now - self.last)
         self.last = now
 
 
@@ -125,7 +131,7 @@ def synthetic_reason(corpus: Corpus) -> str:
     """
     from ..demo_run import DEMO_DIR
 
-    text = resources.files("detector").joinpath("resources", "demo_models.json").read_text("utf-8")
+    text = (resources.files("detector") / "resources" / "demo_models.json").read_text("utf-8")
     demo_models = {m["model"] for m in json.loads(text)["models"]}
     path = Path(corpus.source)
     try:
@@ -397,6 +403,100 @@ def _examples_section(
     return section
 
 
+# ------------------------------------------------------------------ shift (--baseline)
+def _shift_examples(
+    evidence: Evidence, corpus: Corpus, suspect: str, baseline: str, target: str
+) -> ExamplesSection:
+    """The prompts on which the suspect moved most toward ``target``, and a median one."""
+    from ..shift import per_prompt_shift
+
+    models = [baseline, suspect, target]
+    section = ExamplesSection(models=models)
+    shifts = per_prompt_shift(evidence, suspect, baseline, target)
+    if not len(shifts):
+        return section
+    words = corpus.df.assign(n=word_counts(corpus.df["output"]))
+    words = words[words["model"].isin(models)].groupby("prompt_id")["n"].min()
+    long_enough = shifts[words.reindex(shifts.index).fillna(0).to_numpy() >= MIN_EXAMPLE_WORDS]
+    if len(long_enough) >= 3:
+        shifts, section.min_words = long_enough, MIN_EXAMPLE_WORDS
+    ranked = shifts.sort_values(ascending=False, kind="stable")
+    of = f"{len(ranked)} prompts" + (
+        f" with answers of {section.min_words}+ words" if section.min_words else ""
+    )
+    picks = [
+        (str(p), f"{_ordinal(k)} largest shift of {of}") for k, p in enumerate(ranked.index[:2], 1)
+    ]
+    if len(ranked) > 2:
+        mid = str(ranked.index[len(ranked) // 2])
+        if mid not in {p for p, _ in picks}:
+            picks.append((mid, f"median shift of {of}"))
+    prompts = corpus.prompts()
+    for pid, why in picks:
+        answers = {}
+        for m in models:
+            out = corpus.outputs(m, [pid])
+            text = out.iloc[0] if len(out) and isinstance(out.iloc[0], str) else "(no answer)"
+            answers[m] = text[:EXAMPLE_CHARS]
+        section.examples.append(
+            Example(pid, why, str(prompts.get(pid, "")), answers, float(ranked[pid]))
+        )
+    return section
+
+
+def _shift_section(
+    evidence: Evidence,
+    corpus: Corpus,
+    suspect: str,
+    baseline: str,
+    roles_given: tuple[list[str] | None, list[str] | None],
+    settings: dict[str, Any],
+) -> ShiftSection:
+    """The shift test, its words, the terms gained and lost, and the prompts that moved most.
+
+    ``evidence`` is the report's; when it lacks the baseline (candidates were
+    named), evidence over its models and the baseline is built from its
+    features (the caches make that cheap). The baseline was checked before
+    (:func:`~detector.shift.check_baseline`).
+    """
+    from ..evidence import build_evidence
+    from ..shift import shift_score
+    from ..shift_terms import shift_terms
+
+    if baseline not in evidence.models:
+        if evidence.features is None:
+            raise ProvenanceError(
+                f"the evidence given does not hold the baseline {baseline!r}; build it over "
+                "every model the report names"
+            )
+        evidence = build_evidence(
+            evidence.features,
+            models=[*evidence.models, baseline],
+            prompt_ids=list(evidence.prompt_ids),
+            channels=list(evidence.channels),
+            seed=settings["seed"],
+        )
+    candidates, reference = roles_given
+    result = shift_score(evidence, suspect, baseline, candidates, reference, **settings)
+    target = result.best or result.candidates[0].model
+    section = ShiftSection(
+        result, shift_verdict_of(result), shift_key_numbers(result), target=target
+    )
+    try:
+        section.terms = shift_terms(
+            corpus, suspect, baseline, [c.model for c in result.candidates], result.reference
+        )
+    except ProvenanceError as exc:
+        section.terms_error = str(exc)
+    section.examples = _shift_examples(evidence, corpus, suspect, baseline, target)
+    if section.terms is not None:
+        gained = section.terms.gained
+        section.examples.highlight = [t.term for t in gained] + [
+            v for t in gained for v in t.variants if len(v.split()) > 1
+        ]
+    return section
+
+
 # ------------------------------------------------------------------ attribution
 def _attribution_models(result: ScoreResult) -> list[str]:
     """The suspect, its six best candidates and models spread over the rest (12 at most)."""
@@ -424,7 +524,7 @@ def _attribution_data(
     keep &= df["prompt_id"].isin(set(prompts)).to_numpy()
     rows = np.flatnonzero(keep)
     corpus = Corpus(df.iloc[rows].reset_index(drop=True), features.corpus.source, [])
-    own = {name for name, spec in registry.REGISTRY.items() if spec.counts_own_terms}
+    own = {n for n, s in registry.REGISTRY.items() if s.attribution and s.attribution.own_terms}
     matrices = {
         c: (sp.csr_matrix(m)[rows] if sp.issparse(m) else np.asarray(m)[rows])
         for c, m in features.matrices.items()
@@ -438,7 +538,7 @@ def _attribution(
     models: list[str],
     max_prompts: int | None,
     seed: int,
-    feature_kwargs: dict[str, Any],
+    options: FeatureOptions,
 ) -> tuple[Any, str]:
     """Train the attribution classifier of :mod:`detector.attribution` on ``models``.
 
@@ -452,13 +552,15 @@ def _attribution(
     except Exception as exc:  # not there, or broken: the report goes on without it
         return None, f"detector.attribution could not be imported ({type(exc).__name__})"
     data = _attribution_data(features, models, max_prompts, seed)  # type: ignore[arg-type]
-    kwargs = {
-        k: v
-        for k, v in feature_kwargs.items()
-        if k in ("embedding_model", "precision", "cache_dir", "use_cache") and v is not None
-    }
+    quiet = FeatureOptions(  # the features' settings; no shards, executor or progress
+        embedding_model=options.embedding_model,
+        precision=options.precision,
+        cache_dir=options.cache_dir,
+        use_cache=options.use_cache,
+        progress=False,
+    )
     try:
-        _, evaluation = train(data, seed=seed, progress=False, **kwargs)
+        _, evaluation = train(data, seed=seed, options=quiet)
         np.asarray(evaluation.confusion, dtype=float).reshape(len(evaluation.models), -1)
         float(evaluation.accuracy)
     except Exception as exc:  # a module developed separately must not sink the report
@@ -507,7 +609,7 @@ def _attribution_section(
 def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
-    from .. import __version__
+    from .._version import __version__
 
     out = {"provenance (detector)": __version__, "python": platform.python_version()}
     for dist in (
@@ -555,6 +657,8 @@ def command_line(
         parts += ["--attribution-prompts", str(options["attribution_prompts"] or 0)]
     if options.get("lineage"):
         parts += ["--lineage", options["lineage"]]
+    if options.get("baseline"):
+        parts += ["--baseline", options["baseline"]]
     if out is not None:
         parts += ["--out", str(out)]
     return " ".join(shlex.quote(p) for p in parts)
@@ -592,13 +696,16 @@ def gather_report_data(
     attribution_prompts: int | None = 200,
     out: str | os.PathLike[str] | None = None,
     lineage: pd.DataFrame | str | os.PathLike[str] | None = None,
-    **feature_kwargs: Any,
+    baseline: str | None = None,
+    options: FeatureOptions | None = None,
 ) -> ReportData:
     """Everything a report on ``suspect`` shows, computed once (no file is written).
 
     Parameters are those of :func:`~detector.report.build_report` (``out``
     only goes into the reproducing command line; ``lineage``, as in
-    :func:`~detector.scoring.score`, a lineage table or CSV path).
+    :func:`~detector.scoring.score`, a lineage table or CSV path; with
+    ``baseline``, the report opens with the shift test,
+    :func:`~detector.shift.shift_score`).
 
     Returns
     -------
@@ -625,9 +732,37 @@ def gather_report_data(
         attribution_prompts=attribution_prompts,
         out=out,
         lineage=lineage,
-        **feature_kwargs,
+        baseline=baseline,
+        options=options or FeatureOptions(),
     )
     return report
+
+
+def _feature_params(result: ScoreResult, options: FeatureOptions) -> dict[str, str]:
+    """The feature settings the appendix lists: the embedding model's, when it was used."""
+    params: dict[str, str] = {}
+    if any(registry.get(n).uses_embedding_model for n in result.weights):
+        model = options.embedding_model
+        params["embedding model"] = model or "bundled all-MiniLM-L6-v2 (default)"
+        params["embedding precision"] = options.precision or "auto"
+    return params
+
+
+def _provenance(
+    command: str, feature_params: dict[str, str], timings: dict[str, float]
+) -> Provenance:
+    """How the report was made: the command, versions, settings, timings and machine."""
+    from .._version import __version__
+
+    return Provenance(
+        command=command,
+        version=__version__,
+        generated=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        versions=_versions(),
+        feature_params=feature_params,
+        timings=timings,
+        machine=f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}",
+    )
 
 
 def gather(
@@ -646,7 +781,8 @@ def gather(
     out: str | os.PathLike[str] | None,
     on_step: Callable[[str], None] | None = None,
     lineage: pd.DataFrame | str | os.PathLike[str] | None = None,
-    **feature_kwargs: Any,
+    baseline: str | None = None,
+    options: FeatureOptions | None = None,
 ) -> tuple[ReportData, Any]:
     """:func:`gather_report_data`, also returning the attribution Evaluation (or None).
 
@@ -655,6 +791,7 @@ def gather(
     seed, alpha = check_seed(seed), check_alpha(alpha)
     _check_parameters(n_bootstrap, tree_bootstrap, attribution_prompts)
     say = on_step or (lambda step: None)
+    options = options or FeatureOptions()
     clock = _Clock()
     notes: list[str] = []
     candidates = None if candidates is None else list(candidates)
@@ -662,19 +799,32 @@ def gather(
     if isinstance(data, (str, os.PathLike)):
         data = load_corpus(data)
     corpus = as_corpus(data)
+    if baseline is not None:  # a bad baseline is one line before any work
+        from ..shift import check_baseline
+
+        check_baseline(data, suspect, baseline, candidates, reference, MIN_PROMPTS)
     roles = _roles(data, corpus, suspect, candidates, reference, lineage)
     clock.lap("load")
     say("evidence")
     evidence = suspect_evidence(
-        data, roles, channels=channels, seed=seed, min_prompts=MIN_PROMPTS, **feature_kwargs
+        data, roles, channels=channels, seed=seed, min_prompts=MIN_PROMPTS, options=options
     )
     if evidence is data and channels is not None:
         notes.append("channels were taken from the evidence given; `channels` was ignored")
     features = evidence.features
     clock.lap("evidence")
     result = score(evidence, suspect, seed=seed, n_bootstrap=n_bootstrap, alpha=alpha, roles=roles)
+    assert isinstance(result, ScoreResult)  # no baseline: a score, not a shift
     top = result.best or result.candidates[0].model
     clock.lap("score")
+    shift = None
+    if baseline is not None:
+        say("shift from the baseline")
+        settings = dict(seed=seed, n_bootstrap=n_bootstrap, alpha=alpha, lineage=lineage)
+        shift = _shift_section(
+            evidence, corpus, suspect, baseline, (candidates, reference), settings
+        )
+        clock.lap("shift")
     say("tree")
     tree = _tree_section(evidence, roles, top, tree_bootstrap, seed)
     if tree.tree is None:
@@ -697,7 +847,7 @@ def gather(
     if include_attribution and features is not None:
         say("attribution classifier")
         models = _attribution_models(result)
-        evaluation, note = _attribution(features, models, attribution_prompts, seed, feature_kwargs)
+        evaluation, note = _attribution(features, models, attribution_prompts, seed, options)
         if evaluation is None:
             notes.append(f"attribution section unavailable: {note}")
     elif include_attribution:
@@ -706,7 +856,7 @@ def gather(
     clock.lap("attribution")
     overview = _data_overview(corpus, roles, result)
     chan_list = list(result.weights) or registry.parse_channels(channels)
-    options = dict(
+    run_options = dict(
         channels=chan_list,
         seed=seed,
         n_bootstrap=n_bootstrap,
@@ -715,23 +865,10 @@ def gather(
         include_attribution=include_attribution,
         attribution_prompts=attribution_prompts,
         lineage=str(lineage) if isinstance(lineage, (str, os.PathLike)) else None,
+        baseline=baseline,
     )
-    feature_params = {}
-    if any(registry.get(n).uses_embedding_model for n in result.weights):
-        model = feature_kwargs.get("embedding_model")
-        feature_params["embedding model"] = model or "bundled all-MiniLM-L6-v2 (default)"
-        feature_params["embedding precision"] = feature_kwargs.get("precision") or "auto"
-    from .. import __version__
-
-    provenance = Provenance(
-        command=command_line(corpus.source, (candidates, reference), suspect, out, options),
-        version=__version__,
-        generated=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        versions=_versions(),
-        feature_params=feature_params,
-        timings=clock.timings,
-        machine=f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}",
-    )
+    command = command_line(corpus.source, (candidates, reference), suspect, out, run_options)
+    provenance = _provenance(command, _feature_params(result, options), clock.timings)
     report = ReportData(
         suspect=suspect,
         top=top,
@@ -748,5 +885,7 @@ def gather(
         attribution=attribution,
         provenance=provenance,
         notes=notes,
+        sections=[SHIFT_SECTION, *SECTIONS] if shift is not None else list(SECTIONS),
+        shift=shift,
     )
     return report, evaluation

@@ -16,8 +16,9 @@ from typing import Any
 
 from .. import figures
 from ..figures.base import SUSPECT, TOP, figure_bytes
+from ..terminal import printable
 from . import text
-from .data import SECTIONS, ReportData
+from .data import SECTIONS, SHIFT_SECTION, ReportData
 from .markdown import Block, Span, parse, truncate
 
 __all__ = ["answer_html", "render_html", "section_id"]
@@ -80,7 +81,9 @@ nav ul { list-style: none; padding-left: 0; columns: 2 16rem; }
 
 
 def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
+    """Text for the page: control and bidirectional characters shown escaped
+    (:func:`detector.terminal.printable`; a browser would act on them), then HTML-escaped."""
+    return html.escape(printable("" if value is None else str(value)))
 
 
 def section_id(title: str) -> str:
@@ -123,7 +126,8 @@ def _figure(key: str, fig: Any, caption: str, alt: str, number: int) -> str:
         f"<svg role='img' aria-labelledby='{label}' ",
         1,
     )
-    svg = re.sub(r"(<svg[^>]*>)", rf"\1<title id='{label}'>{_e(alt)}</title>", svg, count=1)
+    title = f"<title id='{label}'>{_e(alt)}</title>"
+    svg = re.sub(r"(<svg[^>]*>)", lambda m: m.group(1) + title, svg, count=1)
     return (
         f"<figure id='figure-{key}'>{svg}<figcaption><b>Figure {number}.</b> {caption}"
         "</figcaption></figure>"
@@ -179,6 +183,7 @@ class _Page:
         self.parts: list[str] = []
         self.n_figures = 0
         self.captions = text.captions(d, _e)
+        self.in_section = False
 
     def add(self, markup: str) -> None:
         self.parts.append(markup)
@@ -188,9 +193,13 @@ class _Page:
             self.add(f"<p{f' class={cls}' if cls else ''}>{markup}</p>")
 
     def section(self, k: int) -> None:
-        if k:
+        self.open_section(SECTIONS[k])
+
+    def open_section(self, title: str) -> None:
+        """Close the open section, if any, and open one titled ``title``."""
+        if self.in_section:
             self.add("</section>")
-        title = SECTIONS[k]
+        self.in_section = True
         sid = section_id(title)
         self.add(
             f"<section id='{sid}' aria-labelledby='{sid}-h'>"
@@ -211,16 +220,31 @@ def _header(pg: _Page) -> None:
         pg.add(f"<div class='box synthetic' role='note'>{text.synthetic(d, _e)}</div>")
     pg.add(f"<h1>{_e(text.title(d))}</h1>")
     pg.p(text.question(d, _e))
+    verdict = text.page_verdict(d)
     pg.add(
-        f"<div class='box {d.verdict.level}' role='region' aria-label='Verdict'>"
+        f"<div class='box {verdict.level}' role='region' aria-label='Verdict'>"
         f"<p class=verdict-label>{_e(text.verdict_heading(d))}</p>"
-        f"<p class=headline>{_e(d.verdict.headline)}</p>"
-        f"<p class=small>{_e(d.verdict.meaning)}</p></div>"
+        f"<p class=headline>{_e(verdict.headline)}</p>"
+        f"<p class=small>{_e(verdict.meaning)}</p></div>"
     )
-    if d.key_numbers:  # none when the evidence is degenerate (nothing was computed)
+    numbers = text.page_key_numbers(d)
+    if numbers:  # none when the evidence is degenerate (nothing was computed)
         pg.add("<h3 id='key-numbers'>Key numbers</h3>")
         pg.add(_table(["number", "value", "what it means"],
-                      [[k.name, k.value, k.meaning] for k in d.key_numbers], table_class="keys"))  # fmt: skip
+                      [[k.name, k.value, k.meaning] for k in numbers], table_class="keys"))  # fmt: skip
+    if d.shift is not None:
+        r = d.shift.result
+        rows = [[c.rank, c.model, f"{c.shift:+.2f}",
+                 f"{c.shift_ci[0]:+.2f} to {c.shift_ci[1]:+.2f}", text.fmt_p(c.p_value), c.verdict]
+                for c in r.candidates[:3]]  # fmt: skip
+        pg.add("<h3>Candidates ranked by movement</h3>")
+        pg.add(
+            _table(["rank", "candidate", "shift", "95% interval", "p (Holm)", "reading"], rows,
+                   numeric=(0, 2, 4),
+                   classes={0: "related"} if r.candidates and r.candidates[0].related else {})
+        )  # fmt: skip
+        _header_end(pg)
+        return
     rows = [
         [c.rank, c.model, text.fmt(c.score), f"{text.fmt(c.ci[0])} to {text.fmt(c.ci[1])}",
          text.fmt_p(c.p_value), c.verdict]
@@ -235,20 +259,86 @@ def _header(pg: _Page) -> None:
             classes={0: "related"} if d.score.candidates and d.score.candidates[0].related else {},
         )
     )
+    _header_end(pg)
+
+
+def _header_end(pg: _Page) -> None:
+    """The data line, the end of the header and the contents."""
+    d = pg.d
     pg.p(
         f"Data: {_e(d.data.source)} (content hash {_e(d.data.data_hash)}). Generated "
         f"{_e(d.provenance.generated)} by provenance {_e(d.provenance.version)}.",
         "small",
     )
     pg.add("</header>")
-    items = "".join(f"<li><a href='#{section_id(t)}'>{_e(t)}</a></li>" for t in SECTIONS)
+    titles = ([SHIFT_SECTION] if d.shift is not None else []) + list(SECTIONS)
+    items = "".join(f"<li><a href='#{section_id(t)}'>{_e(t)}</a></li>" for t in titles)
     pg.add(f"<nav aria-label='Contents'><h2>Contents</h2><ul>{items}</ul></nav>")
+
+
+def _shift(pg: _Page) -> None:
+    """The first section of a report with a baseline: did the suspect move, and toward whom."""
+    d, e = pg.d, _e
+    sh = d.shift
+    assert sh is not None
+    r = sh.result
+    pg.open_section(SHIFT_SECTION)
+    pg.p(text.shift_intro(d, e))
+    pg.p(text.shift_context(d, e))
+    pg.figure("shift", figures.shift_figure(r))
+    rows = [[c.rank, c.model, f"{c.shift:+.2f}", f"{c.shift_ci[0]:+.2f} to {c.shift_ci[1]:+.2f}",
+             text.fmt(c.z, 2), text.fmt_p(c.p_value), f"{c.null_below}/{c.null_size}", c.verdict]
+            for c in r.candidates]  # fmt: skip
+    pg.add(
+        _table(["rank", "candidate", "shift", "95% interval", "z", "p (Holm)", "beats", "reading"],
+               rows, numeric=(0, 2, 4, 5, 6),
+               classes={k: "related" for k, c in enumerate(r.candidates) if c.related})
+    )  # fmt: skip
+    for note in r.notes:
+        pg.p(f"Note: {e(note)}", "note")
+    pg.add("<h3 id='shift-terms'>Words and phrases gained and lost</h3>")
+    if sh.terms is None:
+        pg.p(f"Unavailable: {e(sh.terms_error)}")
+    else:
+        pg.p(text.shift_terms_intro(d, e))
+        pg.p(text.shift_owners(d, e))
+        for name, terms in (("gained", sh.terms.gained), ("lost", sh.terms.lost)):
+            if not terms:
+                pg.p(f"No term {name}.", "small")
+                continue
+            rows = [[t.term, ", ".join(t.variants), f"{t.count_s:,}", f"{t.count_b:,}",
+                     f"{t.per_10k_s:.1f}", f"{t.per_10k_b:.1f}", f"{t.z:+.1f}",
+                     f"{t.owner} ({t.owner_z:.1f})" if t.owner else ""] for t in terms]  # fmt: skip
+            pg.add(_table([name, "same habit", "count S", "count B", "per 10k S", "per 10k B",
+                           "z", "whose"], rows, numeric=(2, 3, 4, 5, 6)))  # fmt: skip
+    pg.add("<h3 id='shift-examples'>Answers side by side</h3>")
+    x = sh.examples
+    if not x.examples:
+        pg.p("No prompt was answered by the baseline, the suspect and the candidate.")
+        return
+    pg.p(text.shift_examples_intro(d, e))
+    roles = ("baseline", "suspect", "candidate")
+    for k, ex in enumerate(x.examples, start=1):
+        anchor = f"shift-example-{k}"
+        pg.add(
+            f"<h3 id='{anchor}'><a class=self href='#{anchor}'>Shift example {k}</a> "
+            f"({e(ex.why)}): prompt {e(ex.prompt_id)}</h3>"
+        )
+        pg.p(e(truncate(ex.prompt, PROMPT_CHARS)).replace("\n", "<br>"), "small")
+        cols = "".join(
+            f"<article><h4>{e(m)} ({role})</h4>"
+            f"{_blocks(parse(truncate(ex.answers[m], ANSWER_CHARS), x.highlight))}</article>"
+            for m, role in zip(x.models, roles, strict=True)
+        )
+        pg.add(f"<div class=answers style='--n: {len(x.models)}'>{cols}</div>")
 
 
 def _body(pg: _Page) -> None:
     d, e = pg.d, _e
     marks = {d.suspect: SUSPECT, d.top: TOP}
     pg.add("<main>")
+    if d.shift is not None:
+        _shift(pg)
     pg.section(0)
     pg.p(text.data_intro(d, e))
     classes = {k: "suspect" if r.model == d.suspect else "top" for k, r in enumerate(d.data.rows)
@@ -440,7 +530,8 @@ def render_html(d: ReportData) -> str:
     pg = _Page(d)
     _header(pg)
     _body(pg)
-    description = _e(f"{d.verdict.label}: {d.verdict.headline}")
+    verdict = text.page_verdict(d)
+    description = _e(f"{verdict.label}: {verdict.headline}")
     return (
         "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"

@@ -18,7 +18,7 @@ from typing import Any
 from .. import figures
 from ..figures.base import SUSPECT, TOP
 from . import text
-from .data import SECTIONS, ReportData
+from .data import SECTIONS, SHIFT_SECTION, ReportData
 from .markdown import parse, truncate
 from .pdf_layout import MAX_FIG_H, MAX_FIG_W, Builder, fonts, stamp_figures
 
@@ -51,19 +51,57 @@ def _title_page(b: Builder, d: ReportData) -> None:
     b.p(e(text.title(d)), "title")
     b.p(text.question(d, e), "small")
     b.space(6)
-    level_color = {"related": "#fbeaea", "inconclusive": "#fff4d6"}.get(d.verdict.level, "#eef3f8")
+    verdict = text.page_verdict(d)
+    level_color = {"related": "#fbeaea", "inconclusive": "#fff4d6"}.get(verdict.level, "#eef3f8")
     b.box(
         [
             (e(text.verdict_heading(d)), "label"),
-            (e(d.verdict.headline), "verdict"),
-            (e(d.verdict.meaning), "small"),
+            (e(verdict.headline), "verdict"),
+            (e(verdict.meaning), "small"),
         ],
         color=level_color,
     )
-    if d.key_numbers:  # none when the evidence is degenerate (nothing was computed)
+    numbers = text.page_key_numbers(d)
+    if numbers:  # none when the evidence is degenerate (nothing was computed)
         b.p("Key numbers", "h2")
-        rows = [[k.name, k.value, k.meaning] for k in d.key_numbers]
+        rows = [[k.name, k.value, k.meaning] for k in numbers]
         b.table(["number", "value", "what it means"], rows, [19, 27, 54])
+    if d.shift is not None:
+        _moved_candidates(b, d)
+    else:
+        _best_candidates(b, d)
+    b.p(
+        f"Data: {e(d.data.source)} (content hash {e(d.data.data_hash)}). Generated "
+        f"{e(d.provenance.generated)} by provenance {e(d.provenance.version)}. Section 9 says "
+        "what the method can and cannot show.",
+        "small",
+    )
+    b.page_break()
+    b.p("Contents", "h1")
+    b.story.append(TableOfContents())
+    b.page_break()
+
+
+def _moved_candidates(b: Builder, d: ReportData) -> None:
+    """Page 1 with a baseline: the candidates the suspect moved toward most."""
+    r = d.shift.result  # type: ignore[union-attr]
+    rows = [
+        [str(c.rank), c.model, f"{c.shift:+.2f}", f"{c.shift_ci[0]:+.2f} to {c.shift_ci[1]:+.2f}",
+         text.fmt_p(c.p_value), c.verdict]
+        for c in r.candidates[:3]
+    ]  # fmt: skip
+    b.p("Candidates ranked by movement", "h2")
+    b.table(
+        ["rank", "candidate", "shift", "95% interval", "p (Holm)", "reading"],
+        rows,
+        [6, 24, 8, 15, 9, 38],
+        align_right=(0, 2, 4),
+        highlight={0: "#fbf3e4"} if r.candidates and r.candidates[0].related else None,
+    )
+
+
+def _best_candidates(b: Builder, d: ReportData) -> None:
+    """Page 1: the best-ranked candidates of the score."""
     rows = [
         [
             str(c.rank),
@@ -83,16 +121,82 @@ def _title_page(b: Builder, d: ReportData) -> None:
         align_right=(0, 2, 4),
         highlight={0: "#fbf3e4"} if d.score.candidates and d.score.candidates[0].related else None,
     )
-    b.p(
-        f"Data: {e(d.data.source)} (content hash {e(d.data.data_hash)}). Generated "
-        f"{e(d.provenance.generated)} by provenance {e(d.provenance.version)}. Section 9 says "
-        "what the method can and cannot show.",
-        "small",
+
+
+# ------------------------------------------------------------------ the shift (--baseline)
+def _shift_section(b: Builder, d: ReportData, captions: dict[str, str]) -> None:
+    e = b.fonts.markup
+    sh = d.shift
+    assert sh is not None
+    r = sh.result
+    b.heading(SHIFT_SECTION)
+    b.p(text.shift_intro(d, e))
+    b.space(4)
+    b.p(text.shift_context(d, e))
+    b.space(4)
+    fig = _fit(figures.shift_figure(r, width=MAX_FIG_W))
+    b.figure("shift", fig, captions["shift"], text.alt_text(d, "shift"))
+    rows, highlight = [], {}
+    for k, c in enumerate(r.candidates):
+        rows.append([str(c.rank), c.model, f"{c.shift:+.2f}",
+                     f"{c.shift_ci[0]:+.2f} to {c.shift_ci[1]:+.2f}", text.fmt(c.z, 2),
+                     text.fmt_p(c.p_value), f"{c.null_below}/{c.null_size}", c.verdict])  # fmt: skip
+        if c.related:
+            highlight[k] = "#fbf3e4"
+    b.table(
+        ["rank", "candidate", "shift", "95% interval", "z", "p (Holm)", "beats", "reading"],
+        rows,
+        [6, 22, 7, 14, 6, 8, 7, 30],
+        align_right=(0, 2, 4, 5, 6),
+        highlight=highlight,
     )
-    b.page_break()
-    b.p("Contents", "h1")
-    b.story.append(TableOfContents())
-    b.page_break()
+    for note in r.notes:
+        b.text(f"Note: {note}", "small")
+    b.p("Words and phrases gained and lost", "h2")
+    if sh.terms is None:
+        b.text(f"Unavailable: {sh.terms_error}")
+    else:
+        b.p(text.shift_terms_intro(d, e))
+        owners = text.shift_owners(d, e)
+        if owners:
+            b.space(3)
+            b.p(owners)
+        for name, terms in (("gained", sh.terms.gained), ("lost", sh.terms.lost)):
+            if not terms:
+                b.text(f"No term {name}.", "small")
+                continue
+            rows = [
+                [t.term, ", ".join(t.variants[:3]) + (" ..." if len(t.variants) > 3 else ""),
+                 f"{t.count_s:,}", f"{t.count_b:,}", f"{t.per_10k_s:.1f}", f"{t.per_10k_b:.1f}",
+                 f"{t.z:+.1f}", f"{t.owner} ({t.owner_z:.1f})" if t.owner else ""]
+                for t in terms
+            ]  # fmt: skip
+            b.space(3)
+            b.table(
+                [name, "same habit", "count S", "count B", "per 10k S", "per 10k B", "z",
+                 "whose"],
+                rows,
+                [15, 20, 8, 8, 8, 8, 7, 26],
+                align_right=(2, 3, 4, 5, 6),
+            )  # fmt: skip
+    x = sh.examples
+    b.p("Answers side by side", "h2")
+    if not x.examples:
+        b.text("No prompt was answered by the baseline, the suspect and the candidate.")
+        return
+    b.p(text.shift_examples_intro(d, e))
+    for k, ex in enumerate(x.examples, start=1):
+        start = len(b.story)
+        b.p(f"Shift example {k} ({e(ex.why)}): prompt {e(ex.prompt_id)}", "h2")
+        b.text(truncate(ex.prompt, PROMPT_CHARS), "small")
+        b.space(3)
+        row = [
+            b.blocks(parse(truncate(ex.answers[m], ANSWER_CHARS, ANSWER_LINES), x.highlight))
+            for m in x.models
+        ]
+        b.table([f"{m} ({role})" for m, role in zip(x.models, ("baseline", "suspect", "candidate"), strict=True)],
+                [row], [1] * len(x.models))  # fmt: skip
+        b.keep_together(start)
 
 
 # ------------------------------------------------------------------ sections
@@ -163,7 +267,7 @@ def _scores_section(b: Builder, d: ReportData, captions: dict[str, str]) -> None
 
 def _continued(d: ReportData) -> str:
     """The headline after a colon: "No candidate ..." -> "no candidate ...", names as given."""
-    headline = d.verdict.headline
+    headline = text.page_verdict(d).headline
     names = [d.suspect, *(c.model for c in d.score.candidates)]
     if not headline or any(headline.startswith(n) for n in names if n):
         return headline
@@ -412,12 +516,15 @@ SECTION_WRITERS = (
 
 def render_pdf(d: ReportData, out: str | os.PathLike[str]) -> int:
     """Write the PDF report of ``d`` to ``out`` (atomically); return its page count."""
-    from .. import __version__
+    from .._version import __version__
 
     f = fonts()
     b = Builder(f)
     captions = text.captions(d, f.markup)
     _title_page(b, d)
+    if d.shift is not None:
+        _shift_section(b, d, captions)
+        b.page_break()
     for section in SECTION_WRITERS:
         section(b, d, captions)
         b.page_break()
@@ -426,7 +533,7 @@ def render_pdf(d: ReportData, out: str | os.PathLike[str]) -> int:
         {
             "title": f.clean(f"Provenance report: {d.suspect}"),
             "author": f"provenance {__version__}",
-            "subject": f.clean(f"{d.verdict.label}: {_continued(d)}"),
+            "subject": f.clean(f"{text.page_verdict(d).label}: {_continued(d)}"),
             "creator": f"provenance {__version__} (reportlab, matplotlib, pypdf)",
         },
         f"Provenance report: {d.suspect}",

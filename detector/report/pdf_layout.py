@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import io
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,7 @@ from xml.sax.saxutils import escape as _xml_escape
 
 from ..figures import figure_bytes
 from ..files import atomic_path
+from ..terminal import printable
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -63,7 +65,9 @@ class Fonts:
     def clean(self, text: Any) -> str:
         """Plain text the font can show: unknown characters become ``[U+XXXX]``.
 
-        Tabs become four spaces, ``\\r`` is dropped; other control characters,
+        Tabs become four spaces and Windows line ends plain ones; every other
+        control or bidirectional character is shown escaped, as on a terminal
+        (``\\r``, ``\\x1b``, ``\\u202e``: :func:`detector.terminal.printable`);
         lone surrogates and characters outside the font get the placeholder,
         so nothing vanishes silently and nothing crashes the PDF writer.
         """
@@ -71,12 +75,10 @@ class Fonts:
         if s.isascii() and s.isprintable():
             return s
         out = []
-        for ch in s.replace("\r\n", "\n").replace("\t", "    "):
+        for ch in printable(s.replace("\r\n", "\n")).replace("\t", "    "):
             code = ord(ch)
             if ch == "\n":
                 out.append(ch)
-            elif ch == "\r":
-                continue
             elif unicodedata.category(ch) in ("Cc", "Cs") or code not in self.covered:
                 out.append(f"[U+{code:04X}]")
             else:
@@ -338,7 +340,7 @@ class Builder:
         self,
         header: list[str] | None,
         rows: list[list[Any]],
-        widths: list[float],
+        widths: Sequence[float],
         *,
         align_right: tuple[int, ...] = (),
         highlight: dict[int, str] | None = None,
@@ -505,7 +507,7 @@ class Builder:
 def stamp_figures(body: bytes, builder: Builder, out: Path) -> int:
     """Stamp every figure PDF into its box; write ``out`` atomically; return the page count."""
     from pypdf import PdfReader, PdfWriter, Transformation
-    from pypdf.generic import NameObject, TextStringObject
+    from pypdf.generic import BooleanObject, NameObject, TextStringObject
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(body)))
     missing = sorted(set(builder.figures) - set(builder.slots))
@@ -517,7 +519,7 @@ def stamp_figures(body: bytes, builder: Builder, out: Path) -> int:
     for page in writer.pages:
         page.compress_content_streams()
     writer._root_object[NameObject("/Lang")] = TextStringObject("en")
-    writer.create_viewer_preferences().display_doctitle = True
+    writer.create_viewer_preferences()[NameObject("/DisplayDocTitle")] = BooleanObject(True)
     writer.page_mode = "/UseOutlines"  # open with the bookmarks (section headings) shown
     with atomic_path(out) as tmp, open(tmp, "wb") as fh:
         writer.write(fh)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from ..figures import DISTANCE_COLOURS
 from ..tree import SUPPORTED, method_label
-from .data import ReportData
+from .data import KeyNumber, ReportData, ShiftSection, Verdict
 
 Esc = Callable[[str], str]
 
@@ -38,13 +38,35 @@ def names(models: list[str], e: Esc, limit: int = 8) -> str:
 
 
 # ------------------------------------------------------------------ title page
+def _shift(d: ReportData) -> ShiftSection | None:
+    """The shift section of a report with a baseline (None without; duck-typed data too)."""
+    return getattr(d, "shift", None)
+
+
 def title(d: ReportData) -> str:
+    shift = _shift(d)
+    if shift is not None:
+        return f"Did {d.suspect} move toward another model's outputs, relative to {shift.result.baseline}?"
     return f"Did {d.suspect} learn from another model's outputs?"
 
 
 def question(d: ReportData, e: Esc) -> str:
     cands = [c.model for c in d.score.candidates]
     every = "every other model in the corpus" if d.all_candidates else "chosen by the user"
+    shift = _shift(d)
+    if shift is not None:
+        r = shift.result
+        moved = [c.model for c in r.candidates]
+        return (
+            f"Compared with <b>{e(r.baseline)}</b> (its predecessor, or a sibling on the same "
+            f"base model), did <b>{e(d.suspect)}</b> come to resemble one of {len(moved)} "
+            f"candidate models ({names(moved, e, 6)}) more than it came to resemble unrelated "
+            f"models? Their answers to the {r.n_prompts} prompts both answered were compared "
+            "prompt by prompt, after removing what every model says on a prompt (the topic) and "
+            "controlling for length and formatting; what the baseline already shares with a "
+            "candidate is subtracted. Sections 1 to 9 then ask the plain question: whom does "
+            f"{e(d.suspect)} resemble most?" + set_aside(d, e)
+        )
     return (
         f"Was <b>{e(d.suspect)}</b> trained on the outputs of one of {len(cands)} candidate "
         f"models ({every}: {names(cands, e, 6)}), or derived from one of them? Their answers "
@@ -76,8 +98,102 @@ def synthetic(d: ReportData, e: Esc) -> str:
     )
 
 
+def page_verdict(d: ReportData) -> Verdict:
+    """The verdict page 1 shows: the shift test's with a baseline, else the score's."""
+    sh = _shift(d)
+    return sh.verdict if sh is not None else d.verdict
+
+
+def page_key_numbers(d: ReportData) -> list[KeyNumber]:
+    """The key numbers page 1 shows (the shift test's with a baseline)."""
+    sh = _shift(d)
+    return sh.key_numbers if sh is not None else d.key_numbers
+
+
 def verdict_heading(d: ReportData) -> str:
-    return f"Verdict: {d.verdict.label}"
+    return f"Verdict: {page_verdict(d).label}"
+
+
+# ------------------------------------------------------------------ the shift (--baseline)
+def shift_intro(d: ReportData, e: Esc) -> str:
+    r = d.shift.result  # type: ignore[union-attr]
+    s, b = e(r.suspect), e(r.baseline)
+    return (
+        f"Every model the suspect is compared with gets a <b>shift</b>: how much more {s} "
+        f"resembles it than {b} does, on the same prompts and channels as the scores of "
+        "section 2, in standard deviations of the models' resemblances, with a 95% interval "
+        f"from resampling the prompts {r.n_bootstrap} times. Training on a model's outputs "
+        "moves a model toward it; becoming a chat model, or following the era's style, moves "
+        "it toward many models at once. So each candidate's shift is placed among the shifts "
+        f"toward unrelated models ({e(r.calibration)}): its <b>z</b>, <b>score</b> and Holm "
+        "<b>p-value</b> mean what they mean in section 2, for the shift instead of the "
+        "resemblance. Neither the suspect nor the baseline is a candidate or a reference model."
+    )
+
+
+def shift_context(d: ReportData, e: Esc) -> str:
+    """The baseline's relation to the suspect and whether the suspect moved at all."""
+    r = d.shift.result  # type: ignore[union-attr]
+    check = r.baseline_check
+    if check.related is None:
+        base = f"There are too few other models to say how related {e(r.baseline)} is."
+    elif check.related:
+        base = (
+            f"{e(r.baseline)} resembles {e(r.suspect)} more than {check.null_below} of "
+            f"{check.null_size} unrelated models do (z = {check.z:.1f}): a plausible baseline."
+        )
+    else:
+        base = (
+            f"<b>{e(r.baseline)} resembles {e(r.suspect)} no more than unrelated models do beyond "
+            f"chance</b> (more than {check.null_below} of {check.null_size}, z = {check.z:.1f}): "
+            "what the two share does not show in their answers, so the shift says which models "
+            f"{e(r.suspect)} resembles more than {e(r.baseline)} does, not what its own training "
+            "added."
+        )
+    return f"{base} {e(r.movement.words)}"
+
+
+def shift_terms_intro(d: ReportData, e: Esc) -> str:
+    t = d.shift.terms  # type: ignore[union-attr]
+    assert t is not None
+    return (
+        f"Words and phrases {e(t.suspect)} uses more (gained) and less (lost) than "
+        f"{e(t.baseline)} on the {t.n_prompts} prompts both answered: the log-odds of one "
+        "against the other with an informative prior, as a z-score (Monroe, Colaresi and "
+        "Quinn 2008); words of the prompt, numbers and proper names are not counted, and "
+        "overlapping phrases of one habit are shown once. <b>whose</b>: the candidate that "
+        "over-uses the term most against all other models (z above 2), if any."
+    )
+
+
+def shift_owners(d: ReportData, e: Esc) -> str:
+    t = d.shift.terms  # type: ignore[union-attr]
+    if t is None or not t.owners:
+        return ""
+    first = t.owners[0]
+    median = "" if t.median is None else f"; the median {t.who} over-uses {t.median:.0f}"
+    others = ", ".join(f"{e(o.model)} {o.count}" for o in t.owners[1:4])
+    return (
+        f"Of the {t.k} terms {e(t.suspect)} gained most (z above 2), {e(first.model)} over-uses "
+        f"{first.count}" + (f" (then {others})" if others else "") + median + "."
+    )
+
+
+def shift_examples_intro(d: ReportData, e: Esc) -> str:
+    sh = d.shift
+    assert sh is not None
+    r, x, target = sh.result, sh.examples, e(sh.target)
+    text = (
+        f"The same prompt answered by the baseline {e(r.baseline)}, the suspect {e(r.suspect)} "
+        f"and {target}: first the prompts on which {e(r.suspect)} moved most toward {target} "
+        "(its resemblance minus the baseline's; the strongest examples, not typical ones), then "
+        "one of median shift."
+    )
+    if x.min_words:
+        text += f" Only prompts all three answered in at least {x.min_words} words were considered."
+    if x.highlight:
+        text += " <b>Highlighted</b>: words and phrases the suspect gained."
+    return text + " Markdown is shown as formatted text; long answers are cut where marked."
 
 
 # ------------------------------------------------------------------ sections
@@ -214,6 +330,12 @@ def captions(d: ReportData, e: Esc) -> dict[str, str]:
                 else ""
             )
         ),
+        "shift": (
+            "How far the suspect moved toward each candidate from the baseline: the shift "
+            "(dot) with its 95% interval (bar), ranked by z. The grey band is the middle half "
+            "of the unrelated models' shifts and the grey line their median; the dotted line is "
+            "no shift. Red: moved toward it beyond the unrelated models after Holm correction."
+        ),
         "attribution": (
             "Attribution confusion matrix on held-out prompts (rows: the model that wrote the "
             "answers; columns: the model the classifier named; numbers: answers; colour: share "
@@ -249,6 +371,10 @@ def alt_text(d: ReportData, key: str) -> str:
         return f"Heatmap of distances between all models, in the tree's order; {DISTANCE_COLOURS}."
     if key == "mds":
         return f"Map of the models by similarity; stress {d.tree.stress or 0:.2f}."
+    shift = _shift(d) if key == "shift" else None
+    if shift is not None:
+        best = ", ".join(f"{c.model} {c.shift:+.2f}" for c in shift.result.candidates[:3])
+        return f"Dot plot of each candidate's shift from the baseline with 95% intervals: {best}."
     if key == "attribution":
         went = ", ".join(f"{m} {s:.0%}" for m, s in d.attribution.suspect_row)
         return (

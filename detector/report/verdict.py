@@ -12,15 +12,19 @@ import math
 import re
 
 from ..scoring import MIN_REFERENCE, ScoreResult
+from ..shift import ShiftResult
 from .data import AttributionSection, KeyNumber, Verdict
 
 __all__ = [
     "LEVELS",
+    "SHIFT_LABELS",
     "baseline_words",
     "headline_of",
     "key_numbers",
     "level_of",
     "scored",
+    "shift_key_numbers",
+    "shift_verdict_of",
     "verdict_of",
 ]
 
@@ -176,3 +180,108 @@ def key_numbers(result: ScoreResult, attribution: AttributionSection) -> list[Ke
             )
         )
     return rows
+
+
+# ------------------------------------------------------------------ the shift (--baseline)
+#: The shift test's levels (:data:`detector.shift_verdicts.SHIFT_LEVELS`) as a reader sees them.
+SHIFT_LABELS = {
+    "related": "Moved toward a candidate",
+    "inconclusive": "Moved; inconclusive toward whom",
+    "nothing": "Moved, toward no candidate in particular",
+    "unmoved": "Did not move measurably",
+    "uncalibrated": "Ranked only, not tested",
+}
+
+
+def shift_verdict_of(result: ShiftResult) -> Verdict:
+    """The plain verdict of a shift test (page 1 of a report with a baseline)."""
+    s, b = result.suspect, result.baseline
+    top = result.best or (result.candidates[0].model if result.candidates else "")
+    n = len(result.candidates)
+    meaning = {
+        "related": (
+            f"Compared with {b}, {s} came to resemble {top} more than it came to resemble "
+            f"unrelated models, and the difference holds after correcting for testing {n} "
+            "candidates. Training on a model's outputs does this; so can training on data that "
+            "model also learned from."
+        ),
+        "inconclusive": (
+            f"{s} changed measurably from {b}, and it moved toward {top} most, but not enough "
+            "to clear the bar once every candidate is accounted for. More prompts or more "
+            "reference models could settle it."
+        ),
+        "nothing": (
+            f"{s} changed measurably from {b}, but it moved toward no candidate more than "
+            "toward unrelated models: the change is not directed at any of them. This is not "
+            "proof that no candidate's outputs were used."
+        ),
+        "unmoved": (
+            f"On these prompts {s} resembles every other model as {b} does, within what "
+            "resampling the prompts produces. A change the channels do not see, or one too "
+            "small for this many prompts, is not measured."
+        ),
+        "uncalibrated": (
+            "There are too few other models to know how far a model moves toward unrelated "
+            "models, so the candidates are ranked by their shift but not tested."
+        ),
+    }[result.level]
+    return Verdict(
+        level=result.level,
+        label=SHIFT_LABELS[result.level],
+        headline=result.verdict,
+        meaning=meaning,
+    )
+
+
+def shift_key_numbers(result: ShiftResult) -> list[KeyNumber]:
+    """The numbers behind a shift verdict, each with one line on what it means."""
+    if not result.candidates:
+        return []
+    c = result.candidates[0]
+    check, move = result.baseline_check, result.movement
+    n = len(result.candidates)
+    related = (
+        "too few models to say"
+        if check.related is None
+        else f"{'yes' if check.related else 'no'}: more similar than {check.null_below} of "
+        f"{check.null_size} unrelated models (z = {check.z:.1f})"
+    )
+    return [
+        KeyNumber(
+            f"shift toward {c.model}",
+            f"{c.shift:+.2f} ({c.shift_ci[0]:+.2f} to {c.shift_ci[1]:+.2f})",
+            f"how much more {result.suspect} resembles {c.model} than {result.baseline} does, "
+            "in standard deviations of the models' resemblances, with its 95% interval from "
+            f"resampling the prompts ({result.n_bootstrap} times)",
+        ),
+        KeyNumber(
+            "score",
+            "n/a" if c.p_value is None else f"{c.score:.3f} ({c.ci[0]:.3f} to {c.ci[1]:.3f})",
+            "the share of unrelated models toward which the suspect moved less: 0.5 is "
+            "typical, 0.99 means 1 in 100 unrelated models would see as large a shift",
+        ),
+        KeyNumber(
+            "p-value (Holm)",
+            "n/a" if c.p_value is None else f"{c.p_value:.2g}",
+            f"the chance that the shift toward an unrelated model stands out this much, "
+            f"corrected for testing {n} candidates; below {result.alpha:g} the suspect is said "
+            "to have moved toward the candidate",
+        ),
+        KeyNumber(
+            "did it move at all",
+            f"{'yes' if move.moved else 'no'}: {move.toward + move.away} of {move.n_models} models",
+            "models whose resemblance to the suspect changed beyond prompt noise (Holm); none "
+            "means the suspect did not move measurably from its baseline",
+        ),
+        KeyNumber(
+            "baseline related",
+            related,
+            "whether the baseline resembles the suspect more than unrelated models do; if not, "
+            "the shift cannot be read as what the suspect's own training added",
+        ),
+        KeyNumber(
+            "prompts compared",
+            f"{result.n_prompts}",
+            "prompts both the suspect and the baseline answered",
+        ),
+    ]

@@ -31,13 +31,15 @@ Kinds (issue 16) and where each is tested:
 4. **Untrusted classifier files.** Pickles, untrusted skops types, broken or
    inconsistent members, decompression bombs (a member that would expand
    past the size cap, a lying size header, too many members, an oversized
-   file) are one line and exit 2, and run nothing.
+   file, a term list of millions of lines within the caps) are one line and
+   exit 2, run nothing, and take memory bounded by the file's size.
    ``tests/test_attribution_files.py``.
 5. **Untrusted text on a screen.** Escape sequences in model names and
    outputs are shown escaped in every terminal view: score table and inspect
    (``tests/test_terminal.py``), tree text, benchmark table and Markdown,
-   attribute, over-used lists, warnings (``test_terminal_views.py``); any
-   model name can be selected (``tests/test_cli_options.py``).
+   attribute, over-used lists, warnings (``test_terminal_views.py``), and in
+   the HTML and PDF reports and every figure, read back (``test_report_views.py``);
+   any model name can be selected (``tests/test_cli_options.py``).
 6. **Results that look meaningful but are not.** Two models, identical
    outputs, a null without spread, a tree of identical outputs, the report of
    them: each states what cannot be computed (``test_degenerate.py``);
@@ -48,6 +50,20 @@ Kinds (issue 16) and where each is tested:
    every flag a help text names exists; gzip and pretty-printed JSON get the
    right advice; warnings are one line. ``test_messages.py``,
    ``tests/test_cli_options.py``, ``tests/test_shapes.py``.
+8. **Silent wrong results on the inputs people have** (issue 24, field cases
+   13-27 and two kinds found beside them). Multi-turn chats (each answer paired
+   with the turn it answers), MT-Bench models named by their answer file, model
+   names made of other names and the option separator, a lineage row whose
+   teacher is not in the pool, every model degenerate, column options a shape
+   cannot use, streaming placeholders as answers, a degenerate model named as a
+   reference, API and lm-eval dumps, Excel and TSV delimiters, a model with no
+   usable output, a result written into the DATA folder, JSON keyed by model,
+   results that moved with the spelling of the prompt ids, collect's
+   refusals, cut answers and dummy keys. ``tests/test_field_cases_3.py`` and
+   the tests listed under this kind; the terms bomb of a classifier file (case
+   13: memory bounded by the file) is in ``tests/test_attribution_files.py``
+   (kind 4), the HTML, PDF and figures of hostile names (case 14) in
+   ``test_report_views.py`` (kind 5).
 """
 
 from __future__ import annotations
@@ -99,6 +115,25 @@ KINDS: dict[str, list[str]] = {
         "tests/test_cli_options.py::test_warnings_print_as_one_line_without_source_paths",
         "tests/test_shapes.py::test_compressed_files",
         "tests/test_shapes.py::test_pretty_printed_json_named_jsonl_gets_the_right_advice",
+    ],
+    "8. silent wrong results on the inputs people have (issue 24)": [
+        "tests/test_shapes.py::test_multi_turn_chats_give_one_record_per_exchange",
+        "tests/test_shapes.py::test_mtbench_models_are_named_by_their_answer_file",
+        "tests/test_cli_options.py::"
+        "test_a_name_made_of_other_names_is_chosen_exactly_or_refused_as_ambiguous",
+        "tests/test_protocol.py::test_a_teacher_outside_the_pool_is_accepted_and_still_informs_the_panel",
+        "tests/test_field_cases_3.py::test_15_every_model_degenerate_is_the_reason_given",
+        "tests/test_field_cases_3.py::test_17_column_flags_that_cannot_apply_are_an_error",
+        "tests/test_field_cases_3.py::test_17_streaming_placeholders_are_flagged_degenerate",
+        "tests/test_field_cases_3.py::test_18_a_named_degenerate_reference_model_is_kept_with_a_warning",
+        "tests/test_field_cases_3.py::test_20_api_and_harness_dumps_read_like_the_other_shapes",
+        "tests/test_field_cases_3.py::test_20_batch_output_joined_with_its_input_by_custom_id",
+        "tests/test_field_cases_3.py::test_21_excel_semicolon_csv_and_tsv",
+        "tests/test_field_cases_3.py::test_22_a_model_with_only_empty_outputs_is_named_as_such",
+        "tests/test_field_cases_3.py::test_23_a_result_is_not_written_into_the_folder_read_as_data",
+        "tests/test_field_cases_3.py::test_24_json_keyed_by_model",
+        "tests/test_field_cases_3.py::test_27_results_do_not_depend_on_how_prompt_ids_are_spelled",
+        "tests/test_collect_answers.py::test_refusals_cut_answers_and_a_dummy_key",
     ],
 }
 

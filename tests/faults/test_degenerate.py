@@ -14,6 +14,7 @@ import re
 import numpy as np
 import pytest
 
+from detector.features import FeatureOptions
 from detector.nj import neighbour_joining, nj_linkage
 from detector.scoring import score
 
@@ -116,8 +117,7 @@ def test_report_on_identical_outputs_states_what_cannot_be_computed(identical, t
         n_bootstrap=10,
         tree_bootstrap=0,
         include_attribution=False,
-        cache_dir=tmp_path / "cache",
-        progress=False,
+        options=FeatureOptions(cache_dir=tmp_path / "cache", progress=False),
     )
     assert data.tree.tree is None and "indistinguishable" in data.tree.error
     assert data.key_numbers == [] and "indistinguishable" in data.verdict.headline

@@ -95,6 +95,7 @@ def test_interrupted_forced_write_keeps_the_old_file(kind, small_demo, tmp_path,
 
 @pytest.fixture(scope="module")
 def report_data(small_demo, tmp_path_factory):
+    from detector.features import FeatureOptions
     from detector.report import gather_report_data
 
     return gather_report_data(
@@ -104,8 +105,7 @@ def report_data(small_demo, tmp_path_factory):
         n_bootstrap=10,
         tree_bootstrap=0,
         include_attribution=False,
-        cache_dir=tmp_path_factory.mktemp("cache"),
-        progress=False,
+        options=FeatureOptions(cache_dir=tmp_path_factory.mktemp("cache"), progress=False),
     )
 
 

@@ -1,4 +1,4 @@
-"""The attribution classifiers' own n-gram terms.
+"""The attribution classifiers' own n-gram terms (the lexical channel's, for attribution).
 
 Counts of word, number, punctuation and line-break n-grams (1-3) of the raw
 output, a start-of-text token included, so "§ Certainly !" (the first words)
@@ -21,9 +21,9 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 
-from ..cjk import CJK_CHARS, CJK_TEXT_VERSION, corpus_has_cjk, join_words
-from ..corpus import Corpus
-from ..errors import ProvenanceError
+from .cjk import CJK_CHARS, CJK_TEXT_VERSION, corpus_has_cjk, join_words
+from .corpus import Corpus
+from .errors import ProvenanceError
 
 __all__ = [
     "LEXICAL_VERSION",
@@ -108,7 +108,7 @@ def lexical_counts(
     ProvenanceError
         No term occurs in :data:`MIN_DF` outputs (too few outputs).
     """
-    from ..cache import FeatureCache, content_key
+    from .cache import FeatureCache, content_key
 
     params = {
         "version": LEXICAL_VERSION,
