@@ -212,11 +212,11 @@ def assemble_features(
     from detector.features import compute_features
     from detector.lexical import LexicalFingerprint
     from detector.shard_store import ShardStore
-    from detector.shards import ShardPlan, _as_stored, _frame, _save_vocabulary, shard_hash
+    from detector.shards import ShardPlan, _as_stored, _frame, _save_fit, shard_hash
 
     t0 = time.perf_counter()
     options = FeatureOptions(cache_dir=cache, progress=False)
-    per_text = [c for c in channels if registry.get(c).fit_on == "texts"]
+    per_text = [c for c in channels if registry.get(c).corpus_fit is None]
     source = compute_features(real, per_text, cache_dir=source_cache, progress=False,
                               shard_rows=0) if per_text else None  # fmt: skip
     plan = ShardPlan.of(corpus.df, shard_rows)
@@ -225,12 +225,12 @@ def assemble_features(
     for name in channels:
         spec = registry.get(name)
         extra = None
-        if spec.fit_on == "frame":  # the lexical counts and vocabulary of the dev corpus
+        if spec.corpus_fit is not None:  # the lexical counts and vocabulary of the dev corpus
             fp = LexicalFingerprint()
             matrix, names = fp.fit_transform(real.df), list(fp.get_feature_names_out())
             params = spec.make(FeatureOptions()).get_params()
             extra = content_key(corpus.content_hash(), name, spec.source, "vocabulary", params)
-            _save_vocabulary(store.folder / f"{name}-vocabulary-{extra}.json", fp)
+            _save_fit(store.folder / f"{name}-vocabulary-{extra}.json", spec.corpus_fit.dump(fp))
         else:
             matrix, names = source.matrices[name], source.names[name]  # type: ignore[union-attr]
         identity = spec.identity(options)
