@@ -387,7 +387,24 @@ def _run_stage(
         return [str(t) for t in vocabulary.get_feature_names_out()]
     if names is None:
         stored = next((m.get("names") for m in metas if m is not None), None)
+        if stored is None:  # a wide channel: shards keep a hash of its names, not the names
+            stored = _unfitted_names(spec, options)
         if stored is None:
             raise ProvenanceError(f"feature shards of channel {spec.name} lack column names")
         names = list(stored)
     return names
+
+
+def _unfitted_names(spec: registry.ChannelSpec, options: FeatureOptions) -> list[str] | None:
+    """Column names of a transformer that learns nothing from the texts (hashed features).
+
+    Wide channels' shards keep a hash of their names, not the names; when every
+    shard was found (a warm run) and no corpus-wide fit names them, they come
+    from the transformer itself, or None when it has to be fitted to know them.
+    """
+    from sklearn.exceptions import NotFittedError
+
+    try:
+        return [str(n) for n in spec.make(options).fit([]).get_feature_names_out()]
+    except (NotFittedError, ValueError, TypeError, AttributeError, IndexError, KeyError):
+        return None

@@ -321,3 +321,12 @@ def test_a_shard_changed_after_it_was_read_is_checked_again(corpus, tmp_path):
     pq.write_table(bad.replace_schema_metadata(table.schema.metadata), path, compression="zstd")
     with pytest.warns(CacheWarning, match="checksum"):
         assert first.store.load("style", key, n_rows=n) is None
+
+
+def test_warm_sharded_run_of_a_wide_hashed_channel(corpus, tmp_path):
+    """Every shard found: a wide channel's names (kept as a hash only) come from its transformer."""
+    first = compute_features(corpus, ["opening"], cache_dir=tmp_path, progress=False,
+                             shard_rows=300)  # fmt: skip
+    again = compute_features(corpus, ["opening"], cache_dir=tmp_path, progress=False,
+                             shard_rows=300)  # fmt: skip
+    assert again.names["opening"] == first.names["opening"] and len(first.names["opening"]) > 2048
