@@ -287,45 +287,19 @@ def score(
     )
     degenerate, advice = _degenerate(evidence, roles, min_reference)
 
-    s = int(evidence.index([suspect])[0])
-    c_idx = [int(i) for i in evidence.index(list(cand))]
     r_idx = [int(i) for i in evidence.index(list(ref))]
-    clades, exclusions = _clades_and_exclusions(evidence, roles, c_idx)
     notes: list[str] = roles.notes() + zero_weight_notes(evidence)
     if channels is None and not isinstance(data, Evidence):
         notes += registry.present_channels(as_corpus(data).df, suspect, roles.pool, min_prompts)[1]
     full = evidence.combined_affinity()
-    counts = bootstrap_counts(evidence.n_prompts, n_bootstrap, seed, evidence.draw_order)
-    boot = evidence.bootstrap_affinities(counts)["combined"]
-    cal = calibrate_candidates(
-        full,
-        s,
-        c_idx,
-        r_idx,
-        min_reference=min_reference,
-        exclusions=exclusions,
-        clades=clades,
-        null=null,
-        boot=boot,
+    cal, boot, exclusions = _calibration(
+        evidence, roles, full, (min_reference, null), (seed, n_bootstrap)
     )
-    calibration = cal.how
+    c_idx, calibration = cal.candidates, cal.how
     calibrated = cal.calibrated and not degenerate
-    per_channel: dict[str, dict[int, float]] = {}
-    for name in evidence.channels:
-        if not registry.get(name).coverage.masks_empty:
-            z_ch = cal.z_of(evidence.channel_affinity(name))
-            per_channel[name] = {c: float(v) for c, v in zip(c_idx, z_ch, strict=True)}
-    for name in evidence.channels:
-        if registry.get(name).coverage.masks_empty:  # only candidates that have the text
-            per_channel[name], note = _partial_channel_z(
-                evidence,
-                name,
-                (s, c_idx, r_idx),
-                (min_reference, exclusions, null, clades),
-                min_prompts,
-                calibrated,
-            )
-            notes.append(note)
+    per_channel = _channel_z(
+        evidence, cal, r_idx, (min_reference, exclusions), min_prompts, calibrated, notes
+    )
     if degenerate:  # numbers from this evidence would look meaningful but are not
         cal = cal.void()
         per_channel = {name: dict.fromkeys(c_idx, float("nan")) for name in per_channel}
@@ -364,16 +338,7 @@ def score(
     )
     if verdict.level == "uncalibrated":
         notes.append(verdict.explanation)
-    log.info(
-        "score: verdict %s; %s; %d bootstrap resamplings",
-        verdict.level,
-        f"calibrated {calibration}" if calibrated else "not calibrated",
-        n_bootstrap,
-    )
-    for c in results[:3]:
-        log.info("score: %d. %s z %.2f, Holm p %s", c.rank, c.model, c.z,
-                 "-" if c.p_value is None else f"{c.p_value:.3g}")  # fmt: skip
-    log.debug("score: every candidate %s", [(c.model, round(c.z, 3)) for c in results])
+    _log_result(verdict.level, calibration if calibrated else "", n_bootstrap, results)
     return ScoreResult(
         suspect=suspect,
         n_prompts=evidence.n_prompts,
@@ -395,6 +360,92 @@ def score(
         choice=asdict(choice) if choice else None,
         prompts_needed=needed,
     )
+
+
+def _calibration(
+    evidence: Evidence,
+    roles: Roles,
+    full: np.ndarray,
+    null_settings: tuple[int, str],
+    resampling: tuple[int, int],
+) -> tuple[Calibration, np.ndarray, dict[int, set[int]]]:
+    """The candidates' calibration (the one recipe), the bootstrap affinities and the exclusions.
+
+    ``full`` is the combined affinity; ``null_settings`` (min_reference, null);
+    ``resampling`` (seed, n_bootstrap). The exclusions are each candidate's
+    documented relatives and clade (:func:`_clades_and_exclusions`).
+    """
+    min_reference, null = null_settings
+    seed, n_bootstrap = resampling
+    s = int(evidence.index([roles.suspect])[0])
+    c_idx = [int(i) for i in evidence.index(list(roles.candidates))]
+    r_idx = [int(i) for i in evidence.index(list(roles.reference))]
+    clades, exclusions = _clades_and_exclusions(evidence, roles, c_idx)
+    counts = bootstrap_counts(evidence.n_prompts, n_bootstrap, seed, evidence.draw_order)
+    boot = evidence.bootstrap_affinities(counts)["combined"]
+    cal = calibrate_candidates(
+        full,
+        s,
+        c_idx,
+        r_idx,
+        min_reference=min_reference,
+        exclusions=exclusions,
+        clades=clades,
+        null=null,
+        boot=boot,
+    )
+    return cal, boot, exclusions
+
+
+def _channel_z(
+    evidence: Evidence,
+    cal: Calibration,
+    r_idx: list[int],
+    null_settings: tuple[int, dict[int, set[int]]],
+    min_prompts: int,
+    calibrated: bool,
+    notes: list[str],
+) -> dict[str, dict[int, float]]:
+    """Each channel's z per candidate position, with the score's nulls.
+
+    A channel only some outputs have (reasoning traces) gets its own null of
+    the models that have it (:func:`_partial_channel_z`), and a note.
+    """
+    min_reference, exclusions = null_settings
+    s, c_idx = cal.suspect, cal.candidates
+    per_channel: dict[str, dict[int, float]] = {}
+    for name in evidence.channels:
+        if not registry.get(name).coverage.masks_empty:
+            z_ch = cal.z_of(evidence.channel_affinity(name))
+            per_channel[name] = {c: float(v) for c, v in zip(c_idx, z_ch, strict=True)}
+    for name in evidence.channels:
+        if registry.get(name).coverage.masks_empty:  # only candidates that have the text
+            per_channel[name], note = _partial_channel_z(
+                evidence,
+                name,
+                (s, c_idx, r_idx),
+                (min_reference, exclusions, cal.null, cal.clades),
+                min_prompts,
+                calibrated,
+            )
+            notes.append(note)
+    return per_channel
+
+
+def _log_result(
+    level: str, calibration: str, n_bootstrap: int, results: list[CandidateScore]
+) -> None:
+    """The verdict and the top candidates at info level, every candidate at debug (``-v``)."""
+    log.info(
+        "score: verdict %s; %s; %d bootstrap resamplings",
+        level,
+        f"calibrated {calibration}" if calibration else "not calibrated",
+        n_bootstrap,
+    )
+    for c in results[:3]:
+        log.info("score: %d. %s z %.2f, Holm p %s", c.rank, c.model, c.z,
+                 "-" if c.p_value is None else f"{c.p_value:.3g}")  # fmt: skip
+    log.debug("score: every candidate %s", [(c.model, round(c.z, 3)) for c in results])
 
 
 def _candidate_scores(
