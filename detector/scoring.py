@@ -373,14 +373,14 @@ def _calibration(
 
     ``full`` is the combined affinity; ``null_settings`` (min_reference, null);
     ``resampling`` (seed, n_bootstrap). The exclusions are each candidate's
-    documented relatives and clade (:func:`_clades_and_exclusions`).
+    documented relatives and clade (:meth:`~detector.resolve.Roles.null_positions`).
     """
     min_reference, null = null_settings
     seed, n_bootstrap = resampling
     s = int(evidence.index([roles.suspect])[0])
     c_idx = [int(i) for i in evidence.index(list(roles.candidates))]
     r_idx = [int(i) for i in evidence.index(list(roles.reference))]
-    clades, exclusions = _clades_and_exclusions(evidence, roles, c_idx)
+    clades, exclusions = roles.null_positions(evidence.models)
     counts = bootstrap_counts(evidence.n_prompts, n_bootstrap, seed, evidence.draw_order)
     boot = evidence.bootstrap_affinities(counts)["combined"]
     cal = calibrate_candidates(
@@ -505,28 +505,6 @@ def _candidate_scores(
             )
         )
     return results, facts
-
-
-def _clades_and_exclusions(
-    evidence: Evidence, roles: Roles, c_idx: list[int]
-) -> tuple[list[list[int]], dict[int, set[int]]]:
-    """Each candidate's clade (evidence indices) and the models its null leaves out.
-
-    A candidate's documented relatives (``roles.null_exclusions``) and its
-    clade never calibrate it.
-    """
-    position = {m: i for i, m in enumerate(evidence.models)}
-    clades = [
-        [position[m] for m in roles.clades.get(c, []) if m in position] for c in roles.candidates
-    ]
-    exclusions = {
-        position[c]: {position[r] for r in rel if r in position}
-        for c, rel in roles.null_exclusions.items()
-        if c in position
-    }
-    for c, extra in zip(c_idx, clades, strict=True):  # a clade is never its own null
-        exclusions.setdefault(c, set()).update(extra)
-    return clades, exclusions
 
 
 def _choice_and_prompts(
