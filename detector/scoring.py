@@ -189,6 +189,7 @@ def score(
     attribution: bool = False,
     roles: Roles | None = None,
     lineage: pd.DataFrame | str | Path | None = None,
+    known_dates: bool = True,
     baseline: str | None = None,
     options: FeatureOptions | None = None,
 ) -> ScoreResult | ShiftResult:
@@ -236,6 +237,11 @@ def score(
         (:func:`~detector.lineage.load_lineage`):
         documented relatives of a candidate leave its null, and candidates
         released after the suspect are set aside (:mod:`detector.panel`).
+    known_dates : bool
+        Take the release dates of well-known models the user gave none for
+        from the bundled table (:mod:`detector.release_dates`): a candidate
+        released after the suspect is set aside, with the date's source in the
+        notes.
     roles : Roles, optional
         Roles resolved beforehand (:func:`~detector.resolve.resolve_roles`);
         then ``suspect``, ``candidates`` and ``reference`` are taken from it.
@@ -267,13 +273,19 @@ def score(
         return shift_score(
             data, suspect, baseline, candidates, reference, seed=seed, n_bootstrap=n_bootstrap,
             alpha=alpha, min_prompts=min_prompts, min_reference=min_reference, channels=channels,
-            lineage=lineage, roles=roles, options=options,
+            lineage=lineage, known_dates=known_dates, roles=roles, options=options,
         )  # fmt: skip
     seed, alpha = check_seed(seed), check_alpha(alpha)
     n_bootstrap = check_int(n_bootstrap, "n_bootstrap", 1)
     if roles is None:
         roles = resolve_roles(
-            data, suspect, candidates, reference, min_prompts=min_prompts, lineage=lineage
+            data,
+            suspect,
+            candidates,
+            reference,
+            min_prompts=min_prompts,
+            lineage=lineage,
+            known_dates=known_dates,
         )
     cand, ref = roles.candidates, roles.reference
     evidence = suspect_evidence(

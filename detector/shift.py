@@ -595,6 +595,7 @@ def shift_score(
     min_reference: int = MIN_REFERENCE,
     channels: str | list[str] | None = None,
     lineage: pd.DataFrame | str | Path | None = None,
+    known_dates: bool = True,
     roles: Roles | None = None,
     options: FeatureOptions | None = None,
 ) -> ShiftResult:
@@ -616,7 +617,7 @@ def shift_score(
         Models taken as unrelated, whose shifts form the null; default every
         model that is neither S, B nor a candidate (with none, each
         candidate is judged against all the others, leave-one-out).
-    seed, n_bootstrap, alpha, min_reference, channels, lineage
+    seed, n_bootstrap, alpha, min_reference, channels, lineage, known_dates
         As in :func:`~detector.scoring.score`.
     min_prompts : int
         Fewest prompts S and B must both have answered (and S must share with
@@ -643,7 +644,13 @@ def shift_score(
     check_baseline(data, suspect, baseline, candidates, reference, min_prompts)
     if roles is None:
         roles = resolve_roles(
-            data, suspect, candidates, reference, min_prompts=min_prompts, lineage=lineage
+            data,
+            suspect,
+            candidates,
+            reference,
+            min_prompts=min_prompts,
+            lineage=lineage,
+            known_dates=known_dates,
         )
     else:
         roles = Roles(**roles.to_dict())  # a copy: the baseline is taken out below
