@@ -9,7 +9,7 @@ declared related, unrelated pairs declared related, AUROC (strict and family-lab
 Release dates are not applied here (every variant sees the same candidates), and there is
 no bootstrap: the variants differ in their null, not in their intervals.
 
-Variants (docs/method.md, section 10):
+Variants (docs/method.md, section 11):
 
 - ``committed``: the calibration of ``score`` (robust z on both sides of the null,
   reference models, Student t, Holm), the five default channels;

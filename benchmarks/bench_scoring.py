@@ -131,7 +131,7 @@ def _lands(suspect: str) -> Callable[[Any], str]:
             return "not scored"
         parts = []
         for c in o.top[:3]:
-            if c.z != c.z:  # NaN: too few models left to calibrate
+            if c.z != c.z or not getattr(c, "calibrated", True):  # too few models left
                 parts.append(f"{c.model} (uncalibrated)")
                 continue
             ci = f" [{c.ci[0]:.2f}-{c.ci[1]:.2f}]" if c.ci else ""

@@ -81,7 +81,11 @@ __all__ = [
 
 @dataclass
 class CandidateRank:
-    """One ranked candidate of a suspect (the top few are kept per outcome)."""
+    """One ranked candidate of a suspect (the top few are kept per outcome).
+
+    ``calibrated`` False: too few models to calibrate, so ``z`` is the raw
+    affinity and ``score`` the affinity rescaled (ranked, not tested).
+    """
 
     model: str
     z: float
@@ -89,6 +93,7 @@ class CandidateRank:
     score: float | None = None
     ci: list[float] | None = None
     distance: float | None = None
+    calibrated: bool = True
 
 
 @dataclass
@@ -607,7 +612,14 @@ def _ours(
         )
         assert isinstance(result, ScoreResult)  # no baseline: a score, not a shift
         ranked = [
-            CandidateRank(c.model, float(c.z), bool(c.related), float(c.score), list(c.ci))
+            CandidateRank(
+                c.model,
+                float(c.z),
+                bool(c.related),
+                float(c.score),
+                list(c.ci),
+                calibrated=result.calibration != "uncalibrated",
+            )
             for c in result.candidates
         ]
         values.append({c.model: float(c.z) for c in result.candidates})

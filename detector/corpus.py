@@ -42,7 +42,15 @@ from .dumps import join_requests
 from .errors import ProvenanceError
 from .readers import FORMATS, describe, json_lines, read_tables, read_utf8
 from .reasoning import split_reasoning_series
-from .shapes import CONTEXT, CONTEXT_SEP, Columns, canonical_frame, chat_note, mtbench_rename_note
+from .shapes import (
+    CANDIDATES,
+    CONTEXT,
+    CONTEXT_SEP,
+    Columns,
+    canonical_frame,
+    chat_note,
+    mtbench_rename_note,
+)
 
 __all__ = [
     "BATCH_ROWS",
@@ -362,7 +370,7 @@ def load_corpus(
             "for a tab write '\\t'"
         )
     start = time.perf_counter()
-    tables = read_tables(source, format=format, sep=sep)
+    tables = _without_lineage_tables(read_tables(source, format=format, sep=sep), cols)
     for table in tables:
         log.debug("%s: %d records (columns: %s)", table.where, len(table.frame),
                   ", ".join(map(str, table.frame.columns[:12])))  # fmt: skip
@@ -381,6 +389,37 @@ def load_corpus(
         f"; {len(corpus.problems)} problem(s), see inspect" if corpus.problems else "",
     )  # fmt: skip
     return corpus
+
+
+def _without_lineage_tables(tables: list[Any], cols: Columns) -> list[Any]:
+    """Leave out the lineage tables a folder holds beside the outputs, with a warning.
+
+    A folder of outputs often keeps its ``lineage.csv`` beside them (the demo,
+    the dev corpora); a table with ``model`` and ``relation`` columns and no
+    output column is that file, not outputs. It is kept when it is all there
+    is (its reading then says what is missing) or when an output column was
+    named.
+    """
+    if len(tables) < 2 or cols.output is not None:
+        return tables
+    outputs = set(CANDIDATES["output"])
+
+    def is_lineage(t: Any) -> bool:
+        names = {str(c).strip().lower() for c in t.frame.columns}
+        return {"model", "relation"} <= names and not names & outputs
+
+    lineage = [t for t in tables if is_lineage(t)]
+    if not lineage or len(lineage) == len(tables):
+        return tables
+    where = ", ".join(t.where for t in lineage)
+    warnings.warn(
+        f"{where}: a lineage table (model, relation columns), not outputs: left out of the "
+        "corpus; give it to --lineage",
+        UserWarning,
+        stacklevel=3,
+    )
+    left_out = {id(t) for t in lineage}  # tables hold frames: compared by identity
+    return [t for t in tables if id(t) not in left_out]
 
 
 def build_corpus(frames: list[pd.DataFrame], source: str) -> Corpus:

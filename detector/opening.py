@@ -18,7 +18,7 @@ overlap of their sets (``similarity="overlap"`` in
 :mod:`detector.similarity`), neither centred on the prompt nor
 length-controlled: what most models open a given prompt with is part of the
 evidence the null calibrates, and the opening has no length to control
-(docs/method.md, section 10, measures both choices).
+(docs/method.md, section 11, measures both choices).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from .cjk import CJK_CHARS
 __all__ = ["N_FEATURES", "N_WORDS", "OpeningWords", "opening_tokens"]
 
 #: Tokens kept from the start of each answer (measured: 6 to 40 give the same
-#: ranking on the dev corpora; docs/method.md, section 10).
+#: ranking on the dev corpora; docs/method.md, section 11).
 N_WORDS = 12
 #: Width of the hashed rows: 2**16 columns keep collisions among the few
 #: thousand distinct opening tokens of a corpus negligible.

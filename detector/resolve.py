@@ -205,6 +205,32 @@ class Roles:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def null_positions(self, models: Sequence[str]) -> tuple[list[list[int]], dict[int, set[int]]]:
+        """The candidates' clades and documented relatives as positions in ``models``.
+
+        Returns
+        -------
+        clades : list of list of int
+            Per candidate (in :attr:`candidates` order), its documented students.
+        exclusions : dict of int to set of int
+            Per candidate position, the models its null leaves out: its
+            documented relatives (:attr:`null_exclusions`) and its clade (a
+            clade never calibrates its own candidate).
+        """
+        position = {m: i for i, m in enumerate(models)}
+        clades = [
+            [position[m] for m in self.clades.get(c, []) if m in position] for c in self.candidates
+        ]
+        exclusions = {
+            position[c]: {position[r] for r in rel if r in position}
+            for c, rel in self.null_exclusions.items()
+            if c in position
+        }
+        for c, extra in zip(self.candidates, clades, strict=True):
+            if c in position:
+                exclusions.setdefault(position[c], set()).update(extra)
+        return clades, exclusions
+
 
 def check_roles(
     known: Sequence[str],

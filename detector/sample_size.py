@@ -7,7 +7,7 @@ two with the prompt resamplings that give the score's interval and says how
 many prompts would put the top candidate's Holm p below alpha if its
 resemblance held, or that no number of prompts would, because unrelated
 models already differ among themselves by as much (docs/method.md,
-section 10).
+section 11).
 """
 
 from __future__ import annotations

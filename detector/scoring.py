@@ -189,6 +189,7 @@ def score(
     attribution: bool = False,
     roles: Roles | None = None,
     lineage: pd.DataFrame | str | Path | None = None,
+    known_dates: bool = True,
     baseline: str | None = None,
     options: FeatureOptions | None = None,
 ) -> ScoreResult | ShiftResult:
@@ -236,6 +237,11 @@ def score(
         (:func:`~detector.lineage.load_lineage`):
         documented relatives of a candidate leave its null, and candidates
         released after the suspect are set aside (:mod:`detector.panel`).
+    known_dates : bool
+        Take the release dates of well-known models the user gave none for
+        from the bundled table (:mod:`detector.release_dates`): a candidate
+        released after the suspect is set aside, with the date's source in the
+        notes.
     roles : Roles, optional
         Roles resolved beforehand (:func:`~detector.resolve.resolve_roles`);
         then ``suspect``, ``candidates`` and ``reference`` are taken from it.
@@ -267,13 +273,19 @@ def score(
         return shift_score(
             data, suspect, baseline, candidates, reference, seed=seed, n_bootstrap=n_bootstrap,
             alpha=alpha, min_prompts=min_prompts, min_reference=min_reference, channels=channels,
-            lineage=lineage, roles=roles, options=options,
+            lineage=lineage, known_dates=known_dates, roles=roles, options=options,
         )  # fmt: skip
     seed, alpha = check_seed(seed), check_alpha(alpha)
     n_bootstrap = check_int(n_bootstrap, "n_bootstrap", 1)
     if roles is None:
         roles = resolve_roles(
-            data, suspect, candidates, reference, min_prompts=min_prompts, lineage=lineage
+            data,
+            suspect,
+            candidates,
+            reference,
+            min_prompts=min_prompts,
+            lineage=lineage,
+            known_dates=known_dates,
         )
     cand, ref = roles.candidates, roles.reference
     evidence = suspect_evidence(
@@ -287,45 +299,19 @@ def score(
     )
     degenerate, advice = _degenerate(evidence, roles, min_reference)
 
-    s = int(evidence.index([suspect])[0])
-    c_idx = [int(i) for i in evidence.index(list(cand))]
     r_idx = [int(i) for i in evidence.index(list(ref))]
-    clades, exclusions = _clades_and_exclusions(evidence, roles, c_idx)
     notes: list[str] = roles.notes() + zero_weight_notes(evidence)
     if channels is None and not isinstance(data, Evidence):
         notes += registry.present_channels(as_corpus(data).df, suspect, roles.pool, min_prompts)[1]
     full = evidence.combined_affinity()
-    counts = bootstrap_counts(evidence.n_prompts, n_bootstrap, seed, evidence.draw_order)
-    boot = evidence.bootstrap_affinities(counts, channels=False)["combined"]
-    cal = calibrate_candidates(
-        full,
-        s,
-        c_idx,
-        r_idx,
-        min_reference=min_reference,
-        exclusions=exclusions,
-        clades=clades,
-        null=null,
-        boot=boot,
+    cal, boot, exclusions = _calibration(
+        evidence, roles, full, (min_reference, null), (seed, n_bootstrap)
     )
-    calibration = cal.how
+    c_idx, calibration = cal.candidates, cal.how
     calibrated = cal.calibrated and not degenerate
-    per_channel: dict[str, dict[int, float]] = {}
-    for name in evidence.channels:
-        if not registry.get(name).coverage.masks_empty:
-            z_ch = cal.z_of(evidence.channel_affinity(name))
-            per_channel[name] = {c: float(v) for c, v in zip(c_idx, z_ch, strict=True)}
-    for name in evidence.channels:
-        if registry.get(name).coverage.masks_empty:  # only candidates that have the text
-            per_channel[name], note = _partial_channel_z(
-                evidence,
-                name,
-                (s, c_idx, r_idx),
-                (min_reference, exclusions, null, clades),
-                min_prompts,
-                calibrated,
-            )
-            notes.append(note)
+    per_channel = _channel_z(
+        evidence, cal, r_idx, (min_reference, exclusions), min_prompts, calibrated, notes
+    )
     if degenerate:  # numbers from this evidence would look meaningful but are not
         cal = cal.void()
         per_channel = {name: dict.fromkeys(c_idx, float("nan")) for name in per_channel}
@@ -364,16 +350,7 @@ def score(
     )
     if verdict.level == "uncalibrated":
         notes.append(verdict.explanation)
-    log.info(
-        "score: verdict %s; %s; %d bootstrap resamplings",
-        verdict.level,
-        f"calibrated {calibration}" if calibrated else "not calibrated",
-        n_bootstrap,
-    )
-    for c in results[:3]:
-        log.info("score: %d. %s z %.2f, Holm p %s", c.rank, c.model, c.z,
-                 "-" if c.p_value is None else f"{c.p_value:.3g}")  # fmt: skip
-    log.debug("score: every candidate %s", [(c.model, round(c.z, 3)) for c in results])
+    _log_result(verdict.level, calibration if calibrated else "", n_bootstrap, results)
     return ScoreResult(
         suspect=suspect,
         n_prompts=evidence.n_prompts,
@@ -395,6 +372,92 @@ def score(
         choice=asdict(choice) if choice else None,
         prompts_needed=needed,
     )
+
+
+def _calibration(
+    evidence: Evidence,
+    roles: Roles,
+    full: np.ndarray,
+    null_settings: tuple[int, str],
+    resampling: tuple[int, int],
+) -> tuple[Calibration, np.ndarray, dict[int, set[int]]]:
+    """The candidates' calibration (the one recipe), the bootstrap affinities and the exclusions.
+
+    ``full`` is the combined affinity; ``null_settings`` (min_reference, null);
+    ``resampling`` (seed, n_bootstrap). The exclusions are each candidate's
+    documented relatives and clade (:meth:`~detector.resolve.Roles.null_positions`).
+    """
+    min_reference, null = null_settings
+    seed, n_bootstrap = resampling
+    s = int(evidence.index([roles.suspect])[0])
+    c_idx = [int(i) for i in evidence.index(list(roles.candidates))]
+    r_idx = [int(i) for i in evidence.index(list(roles.reference))]
+    clades, exclusions = roles.null_positions(evidence.models)
+    counts = bootstrap_counts(evidence.n_prompts, n_bootstrap, seed, evidence.draw_order)
+    boot = evidence.bootstrap_affinities(counts, channels=False)["combined"]
+    cal = calibrate_candidates(
+        full,
+        s,
+        c_idx,
+        r_idx,
+        min_reference=min_reference,
+        exclusions=exclusions,
+        clades=clades,
+        null=null,
+        boot=boot,
+    )
+    return cal, boot, exclusions
+
+
+def _channel_z(
+    evidence: Evidence,
+    cal: Calibration,
+    r_idx: list[int],
+    null_settings: tuple[int, dict[int, set[int]]],
+    min_prompts: int,
+    calibrated: bool,
+    notes: list[str],
+) -> dict[str, dict[int, float]]:
+    """Each channel's z per candidate position, with the score's nulls.
+
+    A channel only some outputs have (reasoning traces) gets its own null of
+    the models that have it (:func:`_partial_channel_z`), and a note.
+    """
+    min_reference, exclusions = null_settings
+    s, c_idx = cal.suspect, cal.candidates
+    per_channel: dict[str, dict[int, float]] = {}
+    for name in evidence.channels:
+        if not registry.get(name).coverage.masks_empty:
+            z_ch = cal.z_of(evidence.channel_affinity(name))
+            per_channel[name] = {c: float(v) for c, v in zip(c_idx, z_ch, strict=True)}
+    for name in evidence.channels:
+        if registry.get(name).coverage.masks_empty:  # only candidates that have the text
+            per_channel[name], note = _partial_channel_z(
+                evidence,
+                name,
+                (s, c_idx, r_idx),
+                (min_reference, exclusions, cal.null, cal.clades),
+                min_prompts,
+                calibrated,
+            )
+            notes.append(note)
+    return per_channel
+
+
+def _log_result(
+    level: str, calibration: str, n_bootstrap: int, results: list[CandidateScore]
+) -> None:
+    """The verdict and the top candidates at info level, every candidate at debug (``-v``)."""
+    log.info(
+        "score: verdict %s; %s; %d bootstrap resamplings",
+        level,
+        f"calibrated {calibration}" if calibration else "not calibrated",
+        n_bootstrap,
+    )
+    for c in results[:3]:
+        log.info("score: %d. %s z %.2f, Holm p %s", c.rank, c.model, c.z,
+                 "-" if c.p_value is None else f"{c.p_value:.3g}")  # fmt: skip
+    log.debug("score: every candidate %s", [(c.model, round(c.z, 3)) for c in results])
 
 
 def _candidate_scores(
@@ -454,28 +517,6 @@ def _candidate_scores(
             )
         )
     return results, facts
-
-
-def _clades_and_exclusions(
-    evidence: Evidence, roles: Roles, c_idx: list[int]
-) -> tuple[list[list[int]], dict[int, set[int]]]:
-    """Each candidate's clade (evidence indices) and the models its null leaves out.
-
-    A candidate's documented relatives (``roles.null_exclusions``) and its
-    clade never calibrate it.
-    """
-    position = {m: i for i, m in enumerate(evidence.models)}
-    clades = [
-        [position[m] for m in roles.clades.get(c, []) if m in position] for c in roles.candidates
-    ]
-    exclusions = {
-        position[c]: {position[r] for r in rel if r in position}
-        for c, rel in roles.null_exclusions.items()
-        if c in position
-    }
-    for c, extra in zip(c_idx, clades, strict=True):  # a clade is never its own null
-        exclusions.setdefault(c, set()).update(extra)
-    return clades, exclusions
 
 
 def _choice_and_prompts(

@@ -60,11 +60,9 @@ from scipy import stats
 from . import channels as registry
 from .calibration import (
     MIN_REFERENCE,
-    calibrate,
-    clade_tests,
+    Calibration,
+    calibrate_candidates,
     holm,
-    null_rank,
-    null_sets,
     robust_z,
     tail_probability,
 )
@@ -88,7 +86,6 @@ __all__ = [
     "per_prompt_shift",
     "shift_score",
     "shift_vector",
-    "shift_z",
 ]
 
 #: Fewest prompts the suspect and the baseline must both have answered
@@ -311,38 +308,11 @@ def shift_vector(affinity: np.ndarray, suspect: int, baseline: int) -> np.ndarra
     Returns
     -------
     numpy.ndarray, shape (..., 1, n_models)
-        One row, so that :func:`~detector.calibration.calibrate` reads it as
+        One row, so that the calibration recipe
+        (:func:`~detector.calibration.calibrate_candidates`) reads it as
         the suspect's row (suspect index 0).
     """
     return (affinity[..., suspect, :] - affinity[..., baseline, :])[..., None, :]
-
-
-def shift_z(
-    shift: np.ndarray,
-    cands: list[int],
-    nulls: list[list[int]],
-    clades: list[list[int]] | None = None,
-) -> np.ndarray:
-    """Robust z of each candidate's shift among its null models' shifts.
-
-    Parameters
-    ----------
-    shift : numpy.ndarray, shape (..., 1, n_models)
-        From :func:`shift_vector`.
-    cands : list of int
-        Columns of the candidates.
-    nulls : list of list of int
-        Per candidate, the null models' columns (:func:`~detector.calibration.null_sets`).
-    clades : list of list of int, optional
-        Per candidate, its documented students (the larger of its own and
-        its clade's z, as in :func:`~detector.calibration.calibrate`).
-
-    Returns
-    -------
-    numpy.ndarray, shape (..., n_candidates)
-        The raw shift where a null is empty (uncalibrated).
-    """
-    return calibrate(shift, 0, cands, nulls, "suspect", clades)
 
 
 def answered_both(evidence: Evidence, a: int, b: int) -> np.ndarray:
@@ -464,28 +434,6 @@ def _without_baseline(roles: Roles, baseline: str) -> list[str]:
     return notes
 
 
-def _positions(
-    models: list[str], roles: Roles, c_idx: list[int]
-) -> tuple[list[list[int]], dict[int, set[int]]]:
-    """Each candidate's clade and the models its null leaves out (indices into ``models``).
-
-    As the score forms them: a candidate's documented relatives and its
-    clade never calibrate it.
-    """
-    position = {m: i for i, m in enumerate(models)}
-    clades = [
-        [position[m] for m in roles.clades.get(c, []) if m in position] for c in roles.candidates
-    ]
-    exclusions = {
-        position[c]: {position[r] for r in rel if r in position}
-        for c, rel in roles.null_exclusions.items()
-        if c in position
-    }
-    for c, extra in zip(c_idx, clades, strict=True):
-        exclusions.setdefault(c, set()).update(extra)
-    return clades, exclusions
-
-
 # ------------------------------------------------------------------ the tests
 def movement_test(
     shift: np.ndarray,
@@ -574,16 +522,6 @@ def unrelated_baseline_note(suspect: str, baseline: str, check: BaselineCheck) -
     )
 
 
-def _p_values(
-    z: np.ndarray, z_boot: np.ndarray, nulls: list[list[int]], clades: list[list[int]]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Raw and Holm p-values (n_cand,), scores (n_cand,) and (B, n_cand): the score's rules."""
-    dof = np.array([max(len(n) - 1, 1) for n in nulls])
-    tail = tail_probability(z, dof)
-    p_raw = np.minimum(1.0, clade_tests(clades, len(z)) * tail)
-    return p_raw, holm(p_raw), 1.0 - tail, 1.0 - tail_probability(z_boot, dof)
-
-
 def matrix_shift(
     similarity: pd.DataFrame, result: ShiftResult, min_reference: int = MIN_REFERENCE
 ) -> pd.DataFrame:
@@ -621,16 +559,13 @@ def matrix_shift(
     a = similarity.loc[models, models].to_numpy(dtype=np.float64)
     c_idx = [position[m] for m in roles.candidates]
     r_idx = [position[m] for m in roles.reference]
-    clades, exclusions = _positions(models, roles, c_idx)
-    nulls, how = null_sets(c_idx, r_idx, min_reference, exclusions)
+    clades, exclusions = roles.null_positions(models)
     shift = shift_vector(a, position[result.suspect], position[result.baseline])
-    z = shift_z(shift, c_idx, nulls, clades)
-    if how != "uncalibrated":
-        dof = np.array([max(len(n) - 1, 1) for n in nulls])
-        p_raw = np.minimum(1.0, clade_tests(clades, len(z)) * tail_probability(z, dof))
-        p_adj = holm(p_raw)
-    else:
-        p_raw = p_adj = np.full(len(z), np.nan)
+    cal = calibrate_candidates(
+        shift, 0, c_idx, r_idx, min_reference=min_reference, exclusions=exclusions,
+        clades=clades, null="suspect",
+    )  # fmt: skip
+    z, p_raw, p_adj = cal.z, cal.p_raw, cal.p_value
     frame = pd.DataFrame(
         {
             "shift": shift[0, c_idx],
@@ -660,6 +595,7 @@ def shift_score(
     min_reference: int = MIN_REFERENCE,
     channels: str | list[str] | None = None,
     lineage: pd.DataFrame | str | Path | None = None,
+    known_dates: bool = True,
     roles: Roles | None = None,
     options: FeatureOptions | None = None,
 ) -> ShiftResult:
@@ -681,7 +617,7 @@ def shift_score(
         Models taken as unrelated, whose shifts form the null; default every
         model that is neither S, B nor a candidate (with none, each
         candidate is judged against all the others, leave-one-out).
-    seed, n_bootstrap, alpha, min_reference, channels, lineage
+    seed, n_bootstrap, alpha, min_reference, channels, lineage, known_dates
         As in :func:`~detector.scoring.score`.
     min_prompts : int
         Fewest prompts S and B must both have answered (and S must share with
@@ -708,7 +644,13 @@ def shift_score(
     check_baseline(data, suspect, baseline, candidates, reference, min_prompts)
     if roles is None:
         roles = resolve_roles(
-            data, suspect, candidates, reference, min_prompts=min_prompts, lineage=lineage
+            data,
+            suspect,
+            candidates,
+            reference,
+            min_prompts=min_prompts,
+            lineage=lineage,
+            known_dates=known_dates,
         )
     else:
         roles = Roles(**roles.to_dict())  # a copy: the baseline is taken out below
@@ -717,11 +659,10 @@ def shift_score(
     s, b = (int(i) for i in evidence.index([suspect, baseline]))
     c_idx = [int(i) for i in evidence.index(roles.candidates)]
     r_idx = [int(i) for i in evidence.index(roles.reference)]
-    clades, exclusions = _positions(evidence.models, roles, c_idx)
-    nulls, calibration = null_sets(c_idx, r_idx, min_reference, exclusions)
-    calibrated = calibration != "uncalibrated"
-
-    st = _statistics(evidence, (s, b), c_idx, nulls, clades, (seed, n_bootstrap), notes)
+    st = _statistics(
+        evidence, roles, (s, b), (c_idx, r_idx, min_reference), (seed, n_bootstrap), notes
+    )
+    calibration, calibrated = st.calibration.how, st.calibration.calibrated
     names = evidence.models
     movement = movement_test(
         st.shift[0], st.shift_boot[:, 0, :], c_idx + r_idx, names, alpha, baseline
@@ -730,7 +671,7 @@ def shift_score(
     check = baseline_check(st.full, s, b, members, alpha)
     if check.related is False:
         notes.append(unrelated_baseline_note(suspect, baseline, check))
-    rows, facts = _candidate_rows(evidence, (s, b), c_idx, (nulls, clades, calibrated), st, alpha)
+    rows, facts = _candidate_rows(evidence, (s, b), st, alpha)
     reason = None
     if not calibrated:
         reason = (
@@ -781,39 +722,54 @@ class _Statistics:
 
     ``both`` (n_prompts,): the prompts S and B both answered, as weights;
     ``full`` (n_models, n_models): the combined affinity on them; ``shift``
-    (1, n_models) and ``shift_boot`` (B, 1, n_models); ``z`` (n_cand,),
-    ``z_boot`` (B, n_cand); ``channels``: per channel, z (n_cand,); the
-    score's p-values, scores and intervals (NaN when uncalibrated).
+    (1, n_models) and ``shift_boot`` (B, 1, n_models); ``calibration``: the
+    score's recipe applied to the shifts (z, p-values, scores: NaN p-values
+    when uncalibrated); ``channels``: per channel, z (n_cand,); ``lo``, ``hi``:
+    the score's interval (NaN when uncalibrated).
     """
 
     both: np.ndarray
     full: np.ndarray
     shift: np.ndarray
     shift_boot: np.ndarray
-    z: np.ndarray
+    calibration: Calibration
     channels: dict[str, np.ndarray]
-    p_raw: np.ndarray
-    p_adj: np.ndarray
-    score: np.ndarray
     lo: np.ndarray
     hi: np.ndarray
+
+    @property
+    def z(self) -> np.ndarray:
+        return self.calibration.z
+
+    @property
+    def p_raw(self) -> np.ndarray:
+        return self.calibration.p_raw
+
+    @property
+    def p_adj(self) -> np.ndarray:
+        return self.calibration.p_value
+
+    @property
+    def score(self) -> np.ndarray:
+        return self.calibration.score
 
 
 def _statistics(
     evidence: Evidence,
+    roles: Roles,
     pair: tuple[int, int],
-    c_idx: list[int],
-    nulls: list[list[int]],
-    clades: list[list[int]],
+    positions: tuple[list[int], list[int], int],
     resampling: tuple[int, int],
     notes: list[str],
 ) -> _Statistics:
-    """Shifts, their z per channel and combined, p-values and intervals (see :class:`_Statistics`).
+    """Shifts, their calibration (the score's recipe), z per channel and intervals.
 
-    ``pair`` is (S, B), ``resampling`` (seed, n_bootstrap); a channel over part
+    ``pair`` is (S, B), ``positions`` (candidates, reference models,
+    min_reference), ``resampling`` (seed, n_bootstrap); a channel over part
     of the outputs is left out with a line in ``notes``.
     """
     s, b = pair
+    c_idx, r_idx, min_reference = positions
     seed, n_bootstrap = resampling
     both = answered_both(evidence, s, b).astype(np.float64)
     full = evidence.combined_affinity(both)
@@ -821,47 +777,44 @@ def _statistics(
     draws = bootstrap_counts(evidence.n_prompts, n_bootstrap, seed, evidence.draw_order)
     boot = evidence.bootstrap_affinities(draws * both[None, :], rows=np.array([s, b]))
     shift_boot = shift_vector(boot["combined"], 0, 1)
-    z = shift_z(shift, c_idx, nulls, clades)
+    clades, exclusions = roles.null_positions(evidence.models)
+    cal = calibrate_candidates(
+        shift, 0, c_idx, r_idx, min_reference=min_reference, exclusions=exclusions,
+        clades=clades, null="suspect", boot=shift_boot,
+    )  # fmt: skip
     channels: dict[str, np.ndarray] = {}
     for name in evidence.channels:
         if registry.get(name).coverage.masks_empty:  # over part of the outputs: not in the shift
             notes.append(f"{registry.get(name).label} are not compared in the shift test")
             continue
-        ch = shift_vector(evidence.channel_affinity(name, both), s, b)
-        channels[name] = shift_z(ch, c_idx, nulls, clades)
-    if all(nulls):
-        p_raw, p_adj, score, score_boot = _p_values(
-            z, shift_z(shift_boot, c_idx, nulls, clades), nulls, clades
-        )
-        lo, hi = np.percentile(score_boot, [2.5, 97.5], axis=0)
+        channels[name] = cal.z_of(shift_vector(evidence.channel_affinity(name, both), s, b))
+    if cal.calibrated:
+        lo, hi = np.percentile(cal.score_boot, [2.5, 97.5], axis=0)
     else:
-        p_raw = p_adj = score = lo = hi = np.full(len(c_idx), np.nan)
-    return _Statistics(both, full, shift, shift_boot, z, channels, p_raw, p_adj, score, lo, hi)
+        lo = hi = np.full(len(c_idx), np.nan)
+    return _Statistics(both, full, shift, shift_boot, cal, channels, lo, hi)
 
 
 def _candidate_rows(
     evidence: Evidence,
     pair: tuple[int, int],
-    c_idx: list[int],
-    calibration: tuple[list[list[int]], list[list[int]], bool],
     st: _Statistics,
     alpha: float,
 ) -> tuple[list[CandidateShift], list[CandidateFacts]]:
     """The candidates' rows, largest z first, and the facts their words are built from.
 
-    ``pair`` is (S, B); ``calibration`` (nulls, clades, calibrated).
+    ``pair`` is (S, B).
     """
     s, b = pair
-    nulls, clades, calibrated = calibration
+    cal = st.calibration
+    c_idx, calibrated = cal.candidates, cal.calibrated
     names, shared = evidence.models, evidence.shared_prompts()
     lo, hi = np.percentile(st.shift_boot[:, 0, :], [2.5, 97.5], axis=0)
     rows: list[CandidateShift] = []
     facts: list[CandidateFacts] = []
     for rank, k in enumerate(np.argsort(-np.nan_to_num(st.z, nan=0.0), kind="stable"), start=1):
         c = c_idx[k]
-        below, size = (
-            null_rank(st.shift, 0, c, nulls[k], "suspect", clades[k]) if calibrated else (0, 0)
-        )
+        below, size = cal.rank_in_null(st.shift, k)
         fact = CandidateFacts(
             model=names[c],
             rank=rank,

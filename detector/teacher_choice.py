@@ -11,7 +11,7 @@ p), Holm-corrected over the k - 1 comparisons; the comparison with the largest
 corrected p decides ("gpt-3.5 rather than gpt-4: p = 0.003", or "cannot tell
 gpt-3.5 from gpt-4"). This compares two candidates on these prompts; it does
 not calibrate against unrelated models, which is what the score does
-(docs/method.md, section 10).
+(docs/method.md, section 11).
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -277,3 +278,24 @@ def test_json_lines_numbers_lines_and_names_the_bad_one(tmp_path):
     message = str(err.value)
     assert message.startswith(f"{path}:6: malformed JSON line (")
     assert message.endswith("); fix or remove that line") and "\n" not in message
+
+
+def test_a_lineage_table_beside_the_outputs_is_left_out_with_a_warning(tmp_path):
+    """`provenance score data/demo`: the folder holds outputs.jsonl and lineage.csv."""
+    import shutil
+    import warnings
+
+    from detector.corpus import load_corpus
+
+    demo = Path(__file__).resolve().parents[1] / "data" / "demo"
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    for name in ("outputs.jsonl", "lineage.csv"):
+        shutil.copy(demo / name, folder / name)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        corpus = load_corpus(folder)
+    assert corpus.n_models == load_corpus(demo / "outputs.jsonl").n_models
+    assert any("lineage table" in str(w.message) for w in caught)
+    with pytest.raises(ProvenanceError, match="missing column for the outputs"):
+        load_corpus(folder / "lineage.csv")  # alone, it is read and refused as before

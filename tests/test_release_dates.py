@@ -76,3 +76,26 @@ def test_user_dates_win_over_the_table() -> None:
     assert "gemini-pro" not in roles.set_aside and "gemini-pro" in roles.candidates
     assert roles.released["vicuna-13b"] == "2024-06-01"
     assert "vicuna-13b" not in roles.known_dates
+
+
+def test_cli_no_known_dates(tmp_path, capsys) -> None:
+    import json
+
+    from detector.cli import main
+
+    corpus = _corpus(["vicuna-13b", "gemini-pro", "gpt-3.5-turbo-0301", "claude-1", "x", "y", "z"])
+    path = tmp_path / "outputs.jsonl"
+    corpus.df[["model", "prompt_id", "prompt", "output"]].to_json(
+        path, orient="records", lines=True
+    )
+    args = [
+        "score", str(path), "--suspect", "vicuna-13b", "--channels", "style,opening",
+        "--bootstrap", "5", "--format", "json", "--cache-dir", str(tmp_path / "cache"),
+    ]  # fmt: skip
+    assert main(args) == 0
+    default = json.loads(capsys.readouterr().out)
+    assert "gemini-pro" not in [c["model"] for c in default["candidates"]]
+    assert any("gemini-pro is not a candidate" in n for n in default["notes"])
+    assert main([*args, "--no-known-dates"]) == 0
+    off = json.loads(capsys.readouterr().out)
+    assert "gemini-pro" in [c["model"] for c in off["candidates"]]

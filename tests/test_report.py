@@ -294,6 +294,18 @@ def test_page_one_positive_html(cli_html, cli_report):
     _check_page_one(page.flat("header"), cli_html["json"], "Related")
 
 
+def test_page_one_says_which_candidate(cli_html, cli_report):
+    """The which-candidate line (issue 22) is the verdict's second line on page 1, both views."""
+    which = cli_report["json"]["which"]
+    assert (
+        which
+        and cli_report["json"]["choice"]["best"] == cli_report["json"]["candidates"][0]["model"]
+    )
+    start = which.split(":")[0]
+    assert start in _flat(cli_report["pages"][0])
+    assert start in _html(cli_html["html"]).flat("header")
+
+
 def test_page_one_negative_pdf_and_html(negative):
     result = negative["json"]
     assert result["best"] is None and not any(c["related"] for c in result["candidates"])

@@ -140,3 +140,11 @@ def test_page_one_says_which_candidates_were_set_aside_by_release_date():
     )
     result.roles = {}
     assert "not a candidate" not in text.question(d, lambda s: s)
+
+
+def test_which_candidate_is_the_second_line_of_the_report_verdict():
+    """Issue 22: "gpt-3.5 rather than gpt-4" beside the verdict, in the report too."""
+    result = _result(POSITIVE, related=True)
+    result.which = "atlas rather than cirrus: the suspect is nearer atlas than every other ..."
+    assert verdict_of(result).which == result.which
+    assert verdict_of(_result(POSITIVE, related=True)).which == ""

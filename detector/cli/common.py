@@ -527,7 +527,16 @@ def add_suspect_options(parser: argparse.ArgumentParser) -> None:
         help="what is known of the models' lineage, a CSV (model, relation, parent, family "
         "or teacher columns; released YYYY-MM[-DD] optional): a candidate's documented "
         "relatives leave its null, relatives are tested as one clade, and candidates "
-        "released after the suspect are set aside (default: none, nothing known)",
+        "released after the suspect are set aside (default: none; release dates of "
+        "well-known models come from a bundled table, see --no-known-dates)",
+    )
+    parser.add_argument(
+        "--no-known-dates",
+        dest="known_dates",
+        action="store_false",
+        help="do not take the release dates of well-known models from the bundled table "
+        "(by default a candidate released after the suspect by that table is set aside, "
+        "with its date and source in the notes)",
     )
 
 

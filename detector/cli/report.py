@@ -113,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
         include_attribution=not args.no_attribution,
         attribution_prompts=args.attribution_prompts or None,
         lineage=args.lineage,
+        known_dates=args.known_dates,
         baseline=args.baseline,
         options=feature_options(args),
     )

@@ -89,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         channels=args.channels,
         attribution=args.attribution,
         lineage=args.lineage,
+        known_dates=args.known_dates,
         baseline=args.baseline,
         options=feature_options(args),
     )

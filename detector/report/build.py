@@ -164,6 +164,7 @@ def build_report(
     lineage: pd.DataFrame | str | os.PathLike[str] | None = None,
     baseline: str | None = None,
     options: FeatureOptions | None = None,
+    known_dates: bool = True,
 ) -> ReportResult:
     """Write a self-contained report (PDF or HTML) on one suspect model.
 
@@ -211,6 +212,9 @@ def build_report(
         Known lineage of the models, or a lineage CSV's path, as in
         :func:`~detector.scoring.score`: documented relatives leave a
         candidate's null, candidates released after the suspect are set aside.
+    known_dates : bool
+        Take release dates of well-known models from the bundled table, as
+        :func:`~detector.scoring.score` does.
     baseline : str, optional
         The suspect's predecessor or a sibling on its base model: the report
         then opens (page 1 and a first section) with whether the suspect moved
@@ -250,6 +254,7 @@ def build_report(
         lineage=lineage,
         baseline=baseline,
         options=options or FeatureOptions(),
+        known_dates=known_dates,
     )
     t = time.perf_counter()
     if on_step is not None:

@@ -85,12 +85,17 @@ class Verdict:
         The verdict sentence.
     meaning : str
         What this level says and does not say, in one or two sentences.
+    which : str
+        The verdict's second line: which candidate, separately from whether
+        any (the top candidate against every other one; empty when there is
+        no other candidate).
     """
 
     level: str
     label: str
     headline: str
     meaning: str
+    which: str = ""
 
 
 @dataclass

@@ -105,10 +105,17 @@ def _roles(
     candidates: list[str] | None,
     reference: list[str] | None,
     lineage: pd.DataFrame | str | os.PathLike[str] | None = None,
+    known_dates: bool = True,
 ) -> Roles:
     """Roles resolved on the corpus, then kept to the models the data holds."""
     roles = resolve_roles(
-        corpus, suspect, candidates, reference, min_prompts=MIN_PROMPTS, lineage=lineage
+        corpus,
+        suspect,
+        candidates,
+        reference,
+        min_prompts=MIN_PROMPTS,
+        lineage=lineage,
+        known_dates=known_dates,
     )
     known = set(known_models(data))
     missing = [m for m in [suspect, *(candidates or []), *(reference or [])] if m not in known]
@@ -657,6 +664,8 @@ def command_line(
         parts += ["--attribution-prompts", str(options["attribution_prompts"] or 0)]
     if options.get("lineage"):
         parts += ["--lineage", options["lineage"]]
+    if options.get("known_dates") is False:
+        parts += ["--no-known-dates"]
     if options.get("baseline"):
         parts += ["--baseline", options["baseline"]]
     if out is not None:
@@ -698,6 +707,7 @@ def gather_report_data(
     lineage: pd.DataFrame | str | os.PathLike[str] | None = None,
     baseline: str | None = None,
     options: FeatureOptions | None = None,
+    known_dates: bool = True,
 ) -> ReportData:
     """Everything a report on ``suspect`` shows, computed once (no file is written).
 
@@ -734,6 +744,7 @@ def gather_report_data(
         lineage=lineage,
         baseline=baseline,
         options=options or FeatureOptions(),
+        known_dates=known_dates,
     )
     return report
 
@@ -783,6 +794,7 @@ def gather(
     lineage: pd.DataFrame | str | os.PathLike[str] | None = None,
     baseline: str | None = None,
     options: FeatureOptions | None = None,
+    known_dates: bool = True,
 ) -> tuple[ReportData, Any]:
     """:func:`gather_report_data`, also returning the attribution Evaluation (or None).
 
@@ -803,7 +815,7 @@ def gather(
         from ..shift import check_baseline
 
         check_baseline(data, suspect, baseline, candidates, reference, MIN_PROMPTS)
-    roles = _roles(data, corpus, suspect, candidates, reference, lineage)
+    roles = _roles(data, corpus, suspect, candidates, reference, lineage, known_dates)
     clock.lap("load")
     say("evidence")
     evidence = suspect_evidence(
@@ -820,7 +832,10 @@ def gather(
     shift = None
     if baseline is not None:
         say("shift from the baseline")
-        settings = dict(seed=seed, n_bootstrap=n_bootstrap, alpha=alpha, lineage=lineage)
+        settings = dict(
+            seed=seed, n_bootstrap=n_bootstrap, alpha=alpha, lineage=lineage,
+            known_dates=known_dates,
+        )  # fmt: skip
         shift = _shift_section(
             evidence, corpus, suspect, baseline, (candidates, reference), settings
         )
@@ -865,6 +880,7 @@ def gather(
         include_attribution=include_attribution,
         attribution_prompts=attribution_prompts,
         lineage=str(lineage) if isinstance(lineage, (str, os.PathLike)) else None,
+        known_dates=known_dates,
         baseline=baseline,
     )
     command = command_line(corpus.source, (candidates, reference), suspect, out, run_options)

@@ -46,6 +46,7 @@ h2 a.self:hover::after, h3 a.self:hover::after { content: " #"; color: var(--mut
   border-color: #e0b44c; }
 .verdict-label { font-weight: bold; color: var(--muted); font-size: .85rem; margin: 0; }
 .headline { font-weight: bold; font-size: 1.2rem; margin: .2rem 0 .4rem; }
+.which { margin: .2rem 0 .4rem; }
 .small, figcaption, .note { font-size: .85rem; color: #4a5560; }
 .scroll { overflow-x: auto; margin: .6rem 0 1rem; }
 table { border-collapse: collapse; font-size: .85rem; min-width: 100%; }
@@ -225,7 +226,8 @@ def _header(pg: _Page) -> None:
         f"<div class='box {verdict.level}' role='region' aria-label='Verdict'>"
         f"<p class=verdict-label>{_e(text.verdict_heading(d))}</p>"
         f"<p class=headline>{_e(verdict.headline)}</p>"
-        f"<p class=small>{_e(verdict.meaning)}</p></div>"
+        + (f"<p class=which>{_e(verdict.which)}</p>" if verdict.which else "")
+        + f"<p class=small>{_e(verdict.meaning)}</p></div>"
     )
     numbers = text.page_key_numbers(d)
     if numbers:  # none when the evidence is degenerate (nothing was computed)

@@ -57,6 +57,7 @@ def _title_page(b: Builder, d: ReportData) -> None:
         [
             (e(text.verdict_heading(d)), "label"),
             (e(verdict.headline), "verdict"),
+            *([(e(verdict.which), "body")] if verdict.which else []),
             (e(verdict.meaning), "small"),
         ],
         color=level_color,

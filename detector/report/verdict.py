@@ -123,7 +123,13 @@ def verdict_of(result: ScoreResult) -> Verdict:
         ),
     }[level]
     label = LEVELS[level] if scored(result) else "Cannot be computed"
-    return Verdict(level=level, label=label, headline=headline_of(result), meaning=meaning)
+    return Verdict(
+        level=level,
+        label=label,
+        headline=headline_of(result),
+        meaning=meaning,
+        which=getattr(result, "which", ""),
+    )
 
 
 def key_numbers(result: ScoreResult, attribution: AttributionSection) -> list[KeyNumber]:
