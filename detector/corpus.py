@@ -414,7 +414,7 @@ def _without_lineage_tables(tables: list[Any], cols: Columns) -> list[Any]:
     where = ", ".join(t.where for t in lineage)
     warnings.warn(
         f"{where}: a lineage table (model, relation columns), not outputs: left out of the "
-        "corpus; give it to --lineage",
+        "corpus; give it to `lineage`",
         UserWarning,
         stacklevel=3,
     )

@@ -479,7 +479,7 @@ def _set_aside_later(
             f"released {released.text}, after {suspect} ({own.text}), so it cannot be its "
             "teacher or parent"
             + (
-                " (dates of well-known models: pass --lineage to give your own)"
+                " (dates of well-known models: pass `lineage` to give your own)"
                 if {m, suspect} & set(table)
                 else ""
             )

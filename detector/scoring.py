@@ -317,13 +317,11 @@ def score(
         per_channel = {name: dict.fromkeys(c_idx, float("nan")) for name in per_channel}
     lo, hi = np.percentile(cal.score_boot, [2.5, 97.5], axis=0)
 
-    if attribution:
-        attribution_z, note = _attribution_channel(
-            data, suspect, list(cand), list(ref), seed, options or FeatureOptions()
-        )
-        notes.append(note)
-    else:
-        attribution_z = {}
+    attribution_z = (
+        _attribution_channel(data, suspect, list(cand), list(ref), seed, options, notes)
+        if attribution
+        else {}
+    )
 
     names = evidence.models
     channel_z = {n: {names[i]: v for i, v in z_ch.items()} for n, z_ch in per_channel.items()}
@@ -334,10 +332,7 @@ def score(
     notes += _date_to_check(roles, results)
     choice, needed = _choice_and_prompts(evidence, full, boot, cal, list(cand), alpha, degenerate)
     if not calibrated and not degenerate:
-        degenerate = (
-            f"only {len(ref) + len(cand) - 1} models to calibrate against (need "
-            f"{min_reference}); add unrelated reference models to `reference`"
-        )
+        degenerate = _too_few_models(roles, min_reference)
     verdict = overall_verdict(
         suspect,
         facts,
@@ -442,6 +437,15 @@ def _channel_z(
             )
             notes.append(note)
     return per_channel
+
+
+def _too_few_models(roles: Roles, min_reference: int) -> str:
+    """Why the candidates are ranked but not calibrated: too few models."""
+    n = len(roles.reference) + len(roles.candidates) - 1
+    return (
+        f"only {n} models to calibrate against (need {min_reference}); add unrelated "
+        "reference models to `reference`"
+    )
 
 
 def _log_result(
@@ -563,7 +567,7 @@ def _date_to_check(roles: Roles, results: list[CandidateScore]) -> list[str]:
     source = roles.known_dates.get(top, roles.released[top])
     return [
         f"{top} was released {source}; if {roles.suspect} is older it cannot have learned "
-        f"from it: pass --lineage with a `released` column giving {roles.suspect}'s date"
+        f"from it: pass `lineage` with a released column giving {roles.suspect}'s date"
     ]
 
 
@@ -686,20 +690,23 @@ def _attribution_channel(
     cand: list[str],
     ref: list[str],
     seed: int,
-    options: FeatureOptions,
-) -> tuple[dict[str, float], str]:
-    """Attribution-transfer z per candidate (reported, not combined) and a note about it."""
+    options: FeatureOptions | None,
+    notes: list[str],
+) -> dict[str, float]:
+    """Attribution-transfer z per candidate (reported, not combined); a note about it in ``notes``."""
     from .attribution import MIN_REFERENCE as TRANSFER_MIN_REFERENCE
     from .attribution import attribution_transfer
 
+    options = options or FeatureOptions()
     source = as_features_or_corpus(data)
     groups = transfer_groups(cand, ref, TRANSFER_MIN_REFERENCE)
     if not groups:
-        return {}, (
+        notes.append(
             f"attribution transfer not run: it judges each candidate against at least "
             f"{TRANSFER_MIN_REFERENCE} other models, and there are only "
             f"{len(ref) + len(cand) - 1}; add unrelated reference models to `reference`"
         )
+        return {}
     values: dict[str, float] = {}
     for group in groups:
         transfer = attribution_transfer(
@@ -714,7 +721,8 @@ def _attribution_channel(
         values.update({c: float(transfer.z.loc[suspect, c]) for c in group})
     against = "" if len(groups) == 1 else ", each against the other candidates"
     best = sorted(values.items(), key=lambda kv: -kv[1])[:3]
-    return values, (
+    notes.append(
         f"attribution transfer (reported per candidate, not part of the score{against}): "
         + ", ".join(f"{c} z={v:.1f}" for c, v in best)
     )
+    return values

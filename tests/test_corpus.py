@@ -296,6 +296,6 @@ def test_a_lineage_table_beside_the_outputs_is_left_out_with_a_warning(tmp_path)
         warnings.simplefilter("always")
         corpus = load_corpus(folder)
     assert corpus.n_models == load_corpus(demo / "outputs.jsonl").n_models
-    assert any("lineage table" in str(w.message) for w in caught)
+    assert any("lineage table" in str(w.message) and "`lineage`" in str(w.message) for w in caught)
     with pytest.raises(ProvenanceError, match="missing column for the outputs"):
         load_corpus(folder / "lineage.csv")  # alone, it is read and refused as before

@@ -100,7 +100,7 @@ def test_top_candidate_date_note() -> None:
                   known_dates={"gemini-pro": "2023-12-13 (Google blog)"})  # fmt: skip
     row = CandidateScore("gemini-pro", 0.9, [0.8, 0.95], 0.01, 1, "", True, {}, 3.0, 1.0, 100)
     (note,) = _date_to_check(roles, [row])
-    assert "gemini-pro was released 2023-12-13 (Google blog)" in note and "--lineage" in note
+    assert "gemini-pro was released 2023-12-13 (Google blog)" in note and "`lineage`" in note
     roles.released["s"] = "2023-06"
     assert _date_to_check(roles, [row]) == []
 

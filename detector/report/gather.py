@@ -832,10 +832,8 @@ def gather(
     shift = None
     if baseline is not None:
         say("shift from the baseline")
-        settings = dict(
-            seed=seed, n_bootstrap=n_bootstrap, alpha=alpha, lineage=lineage,
-            known_dates=known_dates,
-        )  # fmt: skip
+        settings = dict(seed=seed, n_bootstrap=n_bootstrap, alpha=alpha, lineage=lineage)
+        settings["known_dates"] = known_dates
         shift = _shift_section(
             evidence, corpus, suspect, baseline, (candidates, reference), settings
         )
