@@ -254,13 +254,15 @@ def _merge_moments(
 
 def _regression_job(task: Task, setup: Setup) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per channel, the block's ``X^T C`` and ``C^T C`` (:func:`covariate_sums`)."""
-    cov = _covariates(setup, _rows(setup, registry.COVARIATE_CHANNEL, task))
+    style = _rows(setup, registry.COVARIATE_CHANNEL, task)
+    cov = _covariates(setup, style)
     assert cov is not None, "the regression pass runs only with control_format"
     out = {}
     for name, kind in setup.kinds.items():
-        if kind == "profile":
+        if kind in ("profile", "overlap"):  # compared as claims or as sets: nothing regressed
             continue
-        x = _prepare(setup, name, _rows(setup, name, task))
+        rows = style if name == registry.COVARIATE_CHANNEL else _rows(setup, name, task)
+        x = _prepare(setup, name, rows)
         out[name] = covariate_sums(
             x, cov, task.model_idx, task.prompt_idx, setup.n_models, task.n_prompts
         )
@@ -420,7 +422,7 @@ def _sums_job(
         if not full.all():
             part = np.flatnonzero(~full)
             pair = answered[part][:, :, None] & answered[part][:, None, :]
-            rows = pair.reshape(len(part), -1)[:, acc["triangle"]]
+            rows = np.take(pair.reshape(len(part), -1), acc["triangle"], axis=1)
             acc["den_partial"].add(rows, w[:, part])
         acc["pden"] += w @ answered.astype(np.float64)
     for name, kind in setup.kinds.items():
@@ -436,7 +438,9 @@ def _sums_job(
                 value = np.asarray(_host(flat[:, i * m + j]), dtype=np.float32)
                 acc["pair"].setdefault(name, []).append(value.astype(np.float64))
                 continue
-            acc["num"][name].add(flat[:, tri], w[:, first : first + len(sims)])
+            # np.take: a quarter of the time of fancy indexing for this gather
+            upper = flat[:, tri] if setup.backend == "torch" else np.take(flat, tri, axis=1)
+            acc["num"][name].add(upper, w[:, first : first + len(sims)])
 
 
 def _profile_part(
