@@ -404,6 +404,11 @@ def _check_header(path: Path) -> None:
     SQLite itself only notices a truncated file when a query reaches a
     missing page; the header check catches it at open, in constant time.
     """
+    if Path(f"{path}-wal").exists():
+        # another connection is open: in WAL mode the file may lag its header while a
+        # checkpoint runs, so a size check would call a healthy store truncated (and
+        # reset it under the writers); SQLite's own page checks still catch damage
+        return
     try:
         with open(path, "rb") as fh:
             header = fh.read(100)
