@@ -529,15 +529,20 @@ def report(runs: dict[str, Any], args: argparse.Namespace) -> str:
     loads = [r["load_avg"] for by in [*feats.values(), *scores.values()] for r in by.values()
              if isinstance(r, dict) and "load_avg" in r]  # fmt: skip
     quiet = bool(loads) and max(loads) <= 2.5
+    top_feat = max((int(k) for k in feats), default=0)
+    top_score = max(scores, key=lambda k: int(k.split("x")[0]), default="")
     lines = [
-        "# Scale: `features` and `score` measured up to 500 models x 10,000 prompts",
+        f"# Scale: `features` measured up to {top_feat:,} outputs, `score` up to "
+        + (f"{top_score.split('x')[0]} models x {int(top_score.split('x')[1]):,} prompts"
+           if top_score else "-"),
         "",
         f"Command: `{runs.get('command', '')}`",
         "",
         f"Machine: {runs.get('machine', '')}; 1-minute load average during the stages "
         + (f"{min(loads):.1f}-{max(loads):.1f} " if loads else "- ")
-        + ("(quiet)" if quiet else "(**measured on a loaded machine: wall times are upper "
-           "bounds; CPU times count this run's processes only**)")
+        + ("(this run alone accounts for about 1 to 2 on 2 cores)" if quiet else
+           "(**measured on a loaded machine: wall times are upper bounds; CPU times count "
+           "this run's processes only**)")
         + f". GPU: {runs.get('gpu', 'none')}.",
         "",
         "Corpora resampled from AlpacaEval (mixtures of real models, prompts repeated, samples). "

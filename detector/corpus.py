@@ -260,15 +260,23 @@ class Corpus:
         Sample 0 hashes as before samples existed (a corpus without repeats
         keeps its hash, so caches keyed by it stay valid).
         """
+        from .text_store import row_slices
+
         df = self.df
         keys = df["prompt_id"].where(
             df["sample"] == 0, df["prompt_id"] + "#s" + df["sample"].astype(str)
         )
-        table = pd.DataFrame({"model": df["model"], "key": keys, "output": df["output"]})
+        table = pd.DataFrame({"model": df["model"], "key": keys})
+        # rows in (model, key) order
+        order = table.reset_index(drop=True).sort_values(["model", "key"]).index.to_numpy()
         h = hashlib.sha256()
-        for row in table.sort_values(["model", "key"]).itertuples(index=False):
-            h.update("\x1f".join(row).encode("utf-8", "surrogatepass"))
-            h.update(b"\x1e")
+        # the texts a slice at a time (texts on disk are never read whole into memory)
+        for part in row_slices(len(order)):
+            rows = order[part]
+            sub = table.iloc[rows].assign(output=df["output"].iloc[rows].to_numpy())
+            for row in sub.itertuples(index=False):
+                h.update("\x1f".join(row).encode("utf-8", "surrogatepass"))
+                h.update(b"\x1e")
         return h.hexdigest()[:16]
 
     def sparse_models(self, min_shared: int) -> dict[str, int]:

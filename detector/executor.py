@@ -222,14 +222,12 @@ def ordered_threads(
         small products, where more threads only synchronize); else they are
         left as they are.
     """
-    from threadpoolctl import threadpool_limits
-
     if threads <= 1 or len(items) <= 1:
         if not single_blas:
             for item in items:
                 yield fn(item)
             return
-        with threadpool_limits(limits=1, user_api="blas"), one_torch_thread():
+        with _one_blas_thread(), one_torch_thread():
             for item in items:
                 yield fn(item)
         return
@@ -237,7 +235,7 @@ def ordered_threads(
 
     window = window or 2 * threads
     with (
-        threadpool_limits(limits=1, user_api="blas"),
+        _one_blas_thread(),
         one_torch_thread(),
         ThreadPoolExecutor(threads) as pool,
     ):
@@ -253,6 +251,23 @@ def ordered_threads(
                 pending.append(pool.submit(fn, nxt))
                 break
             yield result
+
+
+_CONTROLLER: Any = None
+
+
+def _one_blas_thread() -> Any:
+    """threadpoolctl's limit of the BLAS libraries to one thread, meanwhile.
+
+    One controller per process: finding the loaded libraries takes some
+    milliseconds, and the kernel sets the limit for every group of prompts.
+    """
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1, user_api="blas")
 
 
 class one_torch_thread:  # noqa: N801 - a context manager used as a function

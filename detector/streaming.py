@@ -254,13 +254,15 @@ def _merge_moments(
 
 def _regression_job(task: Task, setup: Setup) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per channel, the block's ``X^T C`` and ``C^T C`` (:func:`covariate_sums`)."""
-    cov = _covariates(setup, _rows(setup, registry.COVARIATE_CHANNEL, task))
+    style = _rows(setup, registry.COVARIATE_CHANNEL, task)
+    cov = _covariates(setup, style)
     assert cov is not None, "the regression pass runs only with control_format"
     out = {}
     for name, kind in setup.kinds.items():
-        if kind == "profile":
+        if kind in ("profile", "overlap"):  # compared as claims or as sets: nothing regressed
             continue
-        x = _prepare(setup, name, _rows(setup, name, task))
+        rows = style if name == registry.COVARIATE_CHANNEL else _rows(setup, name, task)
+        x = _prepare(setup, name, rows)
         out[name] = covariate_sums(
             x, cov, task.model_idx, task.prompt_idx, setup.n_models, task.n_prompts
         )
@@ -319,8 +321,8 @@ class _Products:
         self.touched = False
         edges = list(range(0, width, PANEL)) + [width]
         self.panels = list(zip(edges[:-1], edges[1:], strict=True))
-        # each panel's sums, transposed and Fortran-ordered, so dgemm adds in place
-        self.sums = [np.zeros((b - a, n_weights), order="F") for a, b in self.panels]
+        # each panel's sums, (k, pw) C-ordered: joined row by row at the end (_joined)
+        self.sums = [np.zeros((n_weights, b - a)) for a, b in self.panels]
 
     def add(self, rows: np.ndarray, weights: np.ndarray) -> None:
         """Add prompts: ``rows`` (n, width), ``weights`` (k, n)."""
@@ -338,27 +340,28 @@ class _Products:
     def flush(self) -> None:
         if not self.used:
             return
-        from scipy.linalg.blas import dgemm
+        import torch
 
         from .executor import ordered_threads
 
-        w = np.asfortranarray(self.weights[: self.used])  # (n, k)
+        # torch's addmm adds in place and releases the GIL (SciPy's BLAS wrappers hold it,
+        # which stopped every other thread for the length of each product)
+        w = torch.from_numpy(np.ascontiguousarray(self.weights[: self.used].T))  # (k, n)
 
         def panel(q: int) -> None:
             a, b = self.panels[q]
-            s = self.rows[: self.used, a:b].T.astype(np.float64, order="F")  # (pw, n)
-            out = dgemm(1.0, s, w, beta=1.0, c=self.sums[q], overwrite_c=1)
-            if out is not self.sums[q]:  # pragma: no cover - scipy copied c
-                self.sums[q][...] = out
+            s = torch.from_numpy(self.rows[: self.used, a:b].astype(np.float64))  # (n, pw)
+            torch.from_numpy(self.sums[q]).addmm_(w, s)  # (k, pw) += (k, n) @ (n, pw)
 
-        for _ in ordered_threads(panel, range(len(self.panels)), self.threads):
+        # one torch thread per product (single_blas): the sums do not depend on threads
+        for _ in ordered_threads(panel, range(len(self.panels)), self.threads, single_blas=True):
             pass
         self.used = 0
 
     def result(self) -> list[np.ndarray]:
-        """The sums by panel: C-ordered (k, panel width) arrays, float64 (see :func:`_joined`)."""
+        """The sums by panel: (k, panel width) arrays, float64 (see :func:`_joined`)."""
         self.flush()
-        return [panel.T for panel in self.sums]  # each Fortran (pw, k) panel is a C (k, pw) array
+        return self.sums
 
 
 def _host(values: Any) -> np.ndarray:
@@ -419,7 +422,7 @@ def _sums_job(
         if not full.all():
             part = np.flatnonzero(~full)
             pair = answered[part][:, :, None] & answered[part][:, None, :]
-            rows = pair.reshape(len(part), -1)[:, acc["triangle"]]
+            rows = np.take(pair.reshape(len(part), -1), acc["triangle"], axis=1)
             acc["den_partial"].add(rows, w[:, part])
         acc["pden"] += w @ answered.astype(np.float64)
     for name, kind in setup.kinds.items():
@@ -435,7 +438,9 @@ def _sums_job(
                 value = np.asarray(_host(flat[:, i * m + j]), dtype=np.float32)
                 acc["pair"].setdefault(name, []).append(value.astype(np.float64))
                 continue
-            acc["num"][name].add(flat[:, tri], w[:, first : first + len(sims)])
+            # np.take: a quarter of the time of fancy indexing for this gather
+            upper = flat[:, tri] if setup.backend == "torch" else np.take(flat, tri, axis=1)
+            acc["num"][name].add(upper, w[:, first : first + len(sims)])
 
 
 def _profile_part(
