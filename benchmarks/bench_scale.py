@@ -708,7 +708,24 @@ def _growth_section(feats: dict[str, Any], scores: dict[str, Any]) -> list[str]:
         y = np.array([r["cpu_s"] for r in pts])
         per, exp = _fit(x, y)
         lines.append(f"| {stage} | model^2 x prompt | {len(pts)} | {exp:.2f} | {per:.3g} |")
+    lines += _two_term_fit(scores)
     return lines
+
+
+def _two_term_fit(scores: dict[str, Any]) -> list[str]:
+    """score:one's CPU as a * outputs + b * model^2 x prompt (the per-output and per-cell work)."""
+    pts = [scores[k]["score:one"] for k in sorted(scores, key=lambda k: int(k.split("x")[0]))
+           if "score:one" in scores[k]]  # fmt: skip
+    if len(pts) < 2:
+        return []
+    design = np.array([[r["models"] * r["prompts"], _score_units(r)] for r in pts], float)
+    y = np.array([r["cpu_s"] for r in pts])
+    (a, b), *_ = np.linalg.lstsq(design, y, rcond=None)
+    share = [f"{r['models']} models {b * _score_units(r) / max(r['cpu_s'], 1e-9):.0%}" for r in pts]
+    return ["", "What the exponent below 1 is: `score:one` does work per output (reading "
+            "and preparing the features, the degenerate check) and work per pair of models "
+            f"and prompt. Fitted as CPU = a x outputs + b x models^2 x prompts: a = {a:.3g} s, "
+            f"b = {b:.3g} s; the per-pair share of the CPU: " + ", ".join(share) + "."]  # fmt: skip
 
 
 def _embedding_section(runs: dict[str, Any]) -> list[str]:
