@@ -122,7 +122,7 @@ def which_candidate(
     if len(candidates) < 2 or len(boot_row) < 2:
         return None
     top = candidates[order[0]]
-    others = [k for k in order[1:]]
+    others = list(order[1:])
     zs, ps = [], []
     for k in others:
         diff = boot_row[:, top] - boot_row[:, candidates[k]]

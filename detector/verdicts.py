@@ -27,6 +27,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .sample_size import MAX_PROMPTS
+
 __all__ = ["LEVELS", "CandidateFacts", "Verdict", "candidate_verdict", "overall_verdict"]
 
 LEVELS = ("related", "inconclusive", "nothing", "uncalibrated")
@@ -235,6 +237,8 @@ def _more_prompts(prompts_needed: int | str | None, n_prompts: int | None) -> st
     now = f" (now {n_prompts})" if n_prompts else ""
     if prompts_needed == "never":
         return ""
+    if isinstance(prompts_needed, int) and prompts_needed > MAX_PROMPTS:
+        return f"more than {MAX_PROMPTS:,} prompts{now}"
     if isinstance(prompts_needed, int) and prompts_needed > 0:
         return f"about {prompts_needed:,} prompts if the resemblance holds{now}"
     return f"more prompts{now}"
@@ -248,6 +252,8 @@ def _settle(prompts_needed: int | str | None, n_prompts: int | None) -> str:
             "from one another by as much."
         )
     now = f" (now {n_prompts})" if n_prompts else ""
+    if isinstance(prompts_needed, int) and prompts_needed > MAX_PROMPTS:
+        return f"More than {MAX_PROMPTS:,} prompts would be needed to call it related{now}."
     return (
         f"About {prompts_needed:,} prompts would be needed to call it related if the "
         f"resemblance held{now}."

@@ -110,3 +110,17 @@ def test_choice_is_deterministic(evidence, alpha) -> None:  # noqa: F811
     a = score(evidence, "student-of-atlas", CLOSED, seed=3, alpha=alpha)
     b = score(evidence, "student-of-atlas", CLOSED, seed=3, alpha=alpha)
     assert a.choice == b.choice and a.prompts_needed == b.prompts_needed
+
+
+def test_verdict_says_prompts_needed_or_never() -> None:
+    from detector.verdicts import CandidateFacts, overall_verdict
+
+    top = CandidateFacts("atlas", 1, 1.2, 0.12, 0.6, False, 20, 26)
+    say = lambda needed: overall_verdict("s", [top], 0.05, n_prompts=160, prompts_needed=needed)  # noqa: E731
+    assert "About 470 prompts" in say(470).explanation
+    assert "More than 100,000 prompts" in say(10**6).explanation
+    assert "More prompts alone would not change this" in say("never").explanation
+    assert "prompts" not in say(None).explanation.split("chance produces.")[1].split("This is")[0]
+    incon = CandidateFacts("atlas", 1, 2.0, 0.03, 0.09, False, 25, 26)
+    text = overall_verdict("s", [incon, top], 0.05, n_prompts=160, prompts_needed=470).explanation
+    assert "about 470 prompts if the resemblance holds (now 160)" in text
