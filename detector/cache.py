@@ -40,6 +40,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 import warnings
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -57,6 +58,8 @@ DB_NAME = "embeddings.sqlite3"
 SCHEMA_VERSION = 1
 _DTYPE = "<f4"
 _SQL_VARS = 500  # stay below SQLite's host-parameter limit in IN (...) lookups
+# waits between tries to open a store another process holds busy (about 10 s in all)
+_OPEN_BACKOFF_S = (0.02, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 3.6)
 
 
 class CacheWarning(UserWarning):
@@ -165,6 +168,14 @@ class EmbeddingCache:
     def _connect(self) -> sqlite3.Connection:
         _check_header(self.path)
         conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        try:
+            return self._prepare(conn)
+        except BaseException:
+            conn.close()
+            raise
+
+    @staticmethod
+    def _prepare(conn: sqlite3.Connection) -> sqlite3.Connection:
         conn.execute("PRAGMA busy_timeout = 30000")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -189,10 +200,25 @@ class EmbeddingCache:
         return conn
 
     def _open(self) -> None:
-        try:
-            self._conn = self._connect()
-        except sqlite3.Error as exc:
-            self._failed(exc)
+        """Connect, retrying while another process holds the file busy.
+
+        SQLite returns SQLITE_BUSY at once, without its busy handler, when
+        connections open a new file together (switching it to WAL) or one
+        opens while the last one closing cleans the WAL up
+        (https://sqlite.org/wal.html, "Sometimes queries return SQLITE_BUSY"):
+        such a store is usable a moment later, so it is tried again with
+        backoff for about 10 s before the cache is turned off.
+        """
+        for delay in (*_OPEN_BACKOFF_S, None):
+            try:
+                self._conn = self._connect()
+                return
+            except sqlite3.Error as exc:
+                if delay is not None and _is_busy(exc):
+                    time.sleep(delay)
+                    continue
+                self._failed(exc)
+                return
 
     def _failed(self, exc: sqlite3.Error) -> None:
         """React to a database error: recreate a damaged file, else bypass the cache.
@@ -425,6 +451,14 @@ def _check_header(path: Path) -> None:
         raise sqlite3.DatabaseError(
             f"file is truncated ({size} bytes, header says {n_pages * page_size})"
         )
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    """True for "database is locked / busy": another connection holds the file now."""
+    name = getattr(exc, "sqlite_errorname", "")
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or (
+        isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+    )
 
 
 def _is_damage(exc: sqlite3.Error) -> bool:

@@ -78,3 +78,45 @@ def test_concurrent_embedding_store_writers(tmp_path):
     assert store.count("space") == 4 * 20 * 10 + 10
     found = store.get_many("space", ["3-19-9", "shared-0"], 8)
     assert found["3-19-9"].tolist() == [3.0] * 8 and store.stats.corrupt == 0
+
+
+def _busy_for(calls: int):
+    """A stand-in for EmbeddingCache._prepare that reports SQLITE_BUSY ``calls`` times."""
+    import sqlite3
+
+    from detector.cache import EmbeddingCache
+
+    real, seen = EmbeddingCache._prepare, {"n": 0}
+
+    def prepare(conn):
+        seen["n"] += 1
+        if seen["n"] <= calls:
+            raise sqlite3.OperationalError("database is locked")
+        return real(conn)
+
+    return staticmethod(prepare), seen
+
+
+def test_store_busy_at_open_is_tried_again(tmp_path, monkeypatch):
+    """SQLITE_BUSY at open (no busy handler then) is retried, silently, until the store opens."""
+    from detector import cache
+
+    prepare, seen = _busy_for(2)
+    monkeypatch.setattr(cache.EmbeddingCache, "_prepare", prepare)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        store = cache.EmbeddingCache(tmp_path)
+    assert store.enabled and seen["n"] == 3
+
+
+def test_store_busy_for_good_turns_the_cache_off_with_one_warning(tmp_path, monkeypatch):
+    from detector import cache
+
+    prepare, seen = _busy_for(10**6)
+    monkeypatch.setattr(cache.EmbeddingCache, "_prepare", prepare)
+    monkeypatch.setattr(cache, "_OPEN_BACKOFF_S", (0.0, 0.0))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        store = cache.EmbeddingCache(tmp_path)
+    assert not store.enabled and seen["n"] == 3
+    assert len(caught) == 1 and "database is locked" in str(caught[0].message)
