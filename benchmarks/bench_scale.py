@@ -871,7 +871,7 @@ def _target_section(
             f"pairwise stage reads one answer per model and prompt, so samples do not add to "
             f"it): {_duration(r['wall_s'])} wall, {_duration(r['cpu_s'])} CPU, peak "
             f"{r.get('peak_anon_mib', r['peak_mib']) / 1024:.1f} GiB of memory (anonymous; the "
-            "texts are mapped from disk)."
+            "feature shards are mapped from disk)."
         )
     lines.append(
         f"- the texts themselves: about {_gib(n_out * 1500)} on disk (1.5 KB per output; Parquet "
