@@ -42,6 +42,7 @@ __all__ = [
     "holm",
     "null_rank",
     "null_sets",
+    "null_spread",
     "robust_z",
     "tail_probability",
     "transfer_groups",
@@ -227,6 +228,26 @@ def clade_tests(clades: list[list[int]] | None, n_cands: int) -> np.ndarray:
 def tail_probability(z: np.ndarray, dof: np.ndarray) -> np.ndarray:
     """One-sided P(T >= z) under a Student t with ``dof`` degrees of freedom (the raw p-value)."""
     return stats.t.sf(z, dof)
+
+
+def null_spread(
+    affinity: np.ndarray, suspect: int, cands: list[int], nulls: list[list[int]], null: str = NULL
+) -> np.ndarray:
+    """The smallest spread (1.4826 x MAD) among each candidate's null sides, shape (n_cand,).
+
+    Below :data:`MIN_SPREAD` the null has (almost) no spread, as in a
+    channel where nearly every pair of models scores 0 (identity leaks): a z
+    against it is a difference divided by the floor and states nothing. NaN
+    for a candidate without a null.
+    """
+    out = []
+    for c, members in zip(cands, nulls, strict=True):
+        if not members:
+            out.append(np.nan)
+            continue
+        sides = _sides(affinity, suspect, [c], members, null)[1]
+        out.append(min(float(1.4826 * np.median(np.abs(v - np.median(v)))) for v, _ in sides))
+    return np.array(out, dtype=float)
 
 
 def null_rank(

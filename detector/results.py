@@ -195,6 +195,10 @@ class Result:
         verdict = getattr(self, "verdict", None)
         if isinstance(verdict, str):
             lines += [f"**Verdict:** {_cell(verdict)}", ""]
+            for label, field in (("Why", "explanation"), ("Which", "which")):
+                said = getattr(self, field, None)
+                if isinstance(said, str) and said:
+                    lines += [f"**{label}:** {_cell(said)}", ""]
         lines.append(markdown_table(_frame(self)))
         notes = getattr(self, "notes", None) or []
         if notes:

@@ -114,8 +114,10 @@ def score_table(result: Any, *, wide: bool = False, width: int = WIDTH) -> str:
         lines += [line(header), *(line(r) for r in rows), ""]
         if any(getattr(c, "null_size", 0) for c in cands):
             lines += wrap.wrap(
-                "beats: unrelated models less similar to the suspect than the candidate is; "
-                "score: the share expected to be less similar"
+                "beats: unrelated models less similar to the suspect than the candidate is (a "
+                "count); score: the share expected to be less similar, from z (how far above "
+                "the typical unrelated model, not how many it passes), so the two can order "
+                "candidates differently"
             )
         legend = ", ".join(f"{a} = {ch}" for ch, a in abbrev.items())
         if legend:
@@ -123,7 +125,7 @@ def score_table(result: Any, *, wide: bool = False, width: int = WIDTH) -> str:
         if silent:
             lines += wrap.wrap(f"left out, zero for every candidate: {', '.join(silent)}")
         if unscored:
-            lines += wrap.wrap(f"not scored for any candidate: {', '.join(unscored)}")
+            lines += wrap.wrap(f"no z for any candidate: {', '.join(unscored)} (the notes say why)")
         if any(ch not in c.channels for ch in shown for c in cands):
             lines += wrap.wrap(
                 "-: not compared (the channel's text, such as a reasoning trace, is missing)"
@@ -141,6 +143,8 @@ def score_table(result: Any, *, wide: bool = False, width: int = WIDTH) -> str:
     lines += wrap.wrap(f"verdict{f' ({level})' if level else ''}: {result.verdict}")
     if getattr(result, "explanation", ""):
         lines += wrap.wrap(f"why: {result.explanation}")
+    if getattr(result, "which", ""):  # the second question: which candidate, if any
+        lines += wrap.wrap(f"which: {result.which}")
     for note in result.notes:
         if note != getattr(result, "explanation", None):  # said once, as "why"
             lines += wrap.wrap(f"note: {note}")

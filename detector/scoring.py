@@ -43,6 +43,7 @@ from .calibration import (
     calibrate_candidates,
     holm,
     null_sets,
+    null_spread,
     robust_z,
     transfer_groups,
 )
@@ -421,10 +422,24 @@ def _channel_z(
     min_reference, exclusions = null_settings
     s, c_idx = cal.suspect, cal.candidates
     per_channel: dict[str, dict[int, float]] = {}
+    flat: list[str] = []
     for name in evidence.channels:
         if not registry.get(name).coverage.masks_empty:
-            z_ch = cal.z_of(evidence.channel_affinity(name))
+            affinity = evidence.channel_affinity(name)
+            z_ch = cal.z_of(affinity)
+            spread = null_spread(affinity, s, c_idx, cal.nulls, cal.null)
+            # a z over a null without spread is a difference divided by the floor: unstated
+            # (where the candidate sits at the null's value, 0 still says "like the others")
+            unstated = (spread < MIN_SPREAD) & (np.abs(z_ch) >= 5e-3)
+            z_ch = np.where(unstated, np.nan, z_ch)
+            if np.any(unstated):
+                flat.append(name)
             per_channel[name] = {c: float(v) for c, v in zip(c_idx, z_ch, strict=True)}
+    if flat:
+        notes.append(
+            f"{', '.join(flat)}: unrelated models barely differ in this channel (almost all "
+            "score the same), so its z is not stated ('-')"
+        )
     for name in evidence.channels:
         if registry.get(name).coverage.masks_empty:  # only candidates that have the text
             per_channel[name], note = _partial_channel_z(

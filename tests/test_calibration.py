@@ -91,3 +91,18 @@ def test_recipe_bootstrap_shapes() -> None:
     cal = calibrate_candidates(a, 0, [1, 2], list(range(3, 9)), boot=boot)
     assert cal.z_boot.shape == (3, 2) and cal.score_boot.shape == (3, 2)
     assert np.allclose(cal.z_boot[0], cal.z)
+
+
+def test_null_spread_flags_a_null_without_spread():
+    """Identity leaks: every unrelated pair scores 0, the candidate 0.02; its z states nothing."""
+    from detector.calibration import MIN_SPREAD, calibrate, null_spread
+
+    affinity = np.zeros((6, 6))
+    affinity[0, 1] = affinity[1, 0] = 0.02  # suspect 0, candidate 1
+    nulls = [[2, 3, 4, 5]]
+    z = calibrate(affinity, 0, [1], nulls)
+    assert z[0] == pytest.approx(0.02 / MIN_SPREAD)  # the floor's large, finite z
+    assert null_spread(affinity, 0, [1], nulls)[0] < MIN_SPREAD
+    spread = np.random.default_rng(0).normal(size=(6, 6))
+    assert null_spread(spread + spread.T, 0, [1], nulls)[0] > MIN_SPREAD
+    assert np.isnan(null_spread(affinity, 0, [1], [[]])[0])

@@ -445,7 +445,9 @@ def test_score_table_fits_100_columns(tmp_path, capsys):
     assert max(len(line) for line in out.splitlines()) <= 100, out
     assert "left out, zero for every candidate: identity" in out
     assert "sty = style" in out and "#1: " in out and "verdict (" in out
-    assert "long model names shortened" in out and long not in out
+    table = out.split("\nverdict (")[0]  # the sentences below the table name models whole
+    assert "long model names shortened" in out and long not in table
+    assert "\nwhich: " in out  # the second question's line (teacher_choice)
     code, wide, _ = run(argv + ["--wide"], capsys)
     assert code == 0 and long in wide and "z_identity" in wide
     code, data, _ = run(argv + ["--format", "csv"], capsys)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 
+from ..sample_size import MAX_PROMPTS
 from ..scoring import MIN_REFERENCE, ScoreResult
 from ..shift import ShiftResult
 from .data import AttributionSection, KeyNumber, Verdict
@@ -90,6 +91,29 @@ def baseline_words(result: ScoreResult) -> str:
     return f"the {n_ref} reference models, taken as unrelated to the candidates"
 
 
+def _what_would_settle(result: ScoreResult) -> str:
+    """What could turn an inconclusive score into a verdict, as the score's "why" says it."""
+    needed = getattr(result, "prompts_needed", None)
+    if needed == "never":
+        return (
+            "More prompts alone would not settle it: unrelated models already differ from one "
+            "another by as much. Naming fewer candidates (a suspected teacher alone needs no "
+            "correction) or more unrelated reference models could."
+        )
+    if isinstance(needed, int) and needed > MAX_PROMPTS:
+        return (
+            f"More than {MAX_PROMPTS:,} prompts would be needed (now {result.n_prompts}); "
+            "naming fewer candidates or more unrelated reference models could settle it sooner."
+        )
+    if isinstance(needed, int) and needed > 0:
+        return (
+            f"About {needed:,} prompts (now {result.n_prompts}) could settle it if the "
+            "resemblance held, as could naming fewer candidates or more unrelated reference "
+            "models."
+        )
+    return "More prompts or more unrelated reference models could settle it."
+
+
 def verdict_of(result: ScoreResult) -> Verdict:
     """The plain verdict of a score result."""
     level = level_of(result)
@@ -103,8 +127,7 @@ def verdict_of(result: ScoreResult) -> Verdict:
         ),
         "inconclusive": (
             f"{top} ranks first, but the evidence does not clear the bar for significance. "
-            "More prompts or more reference models could settle it; this is not evidence of "
-            "independence."
+            f"{_what_would_settle(result)} This is not evidence of independence."
         ),
         "nothing": (
             f"The closest candidate, {top}, resembles the suspect no more than an unrelated "
