@@ -14,6 +14,14 @@ The date is the *first* public availability of a name: a rolling alias such as
 the snapshot the data holds, so a date from the table can only set aside a
 candidate that certainly came later. Dates the user gives always win
 (:func:`~detector.resolve.resolve_roles`).
+
+A *candidate* the table does not know but whose name extends a known one
+(``gpt4_0613_concise``, ``zephyr-7b-beta-ExPO``, ``pairrm-zephyr-7b-beta``:
+the known name as whole words of it) is a variant or a derivative of that
+model, so it was released no earlier: :func:`variant_release` gives that
+lower bound, which can only set aside a candidate that certainly came later.
+It is never used for the suspect, where a lower bound would set aside
+candidates that came before the suspect's real release.
 """
 
 from __future__ import annotations
@@ -25,7 +33,14 @@ from importlib import resources
 
 import pandas as pd
 
-__all__ = ["KnownRelease", "known_release", "known_releases", "name_key", "release_table"]
+__all__ = [
+    "KnownRelease",
+    "known_release",
+    "known_releases",
+    "name_key",
+    "release_table",
+    "variant_release",
+]
 
 _SEPARATORS = re.compile(r"[^a-z0-9.]+")
 
@@ -47,9 +62,12 @@ class KnownRelease:
     model: str
     released: str
     source: str
+    variant_of: str = ""
 
     def describe(self) -> str:
         """``2023-12-13 (Google blog: ...)``: the date with its source, for notes."""
+        if self.variant_of:
+            return f"no earlier than {self.variant_of}, {self.released} ({self.source})"
         return f"{self.released} ({self.source})"
 
 
@@ -92,3 +110,28 @@ def known_releases(models: list[str]) -> dict[str, KnownRelease]:
     """For each of ``models`` the table knows, its release (models it does not know are absent)."""
     found = {m: known_release(m) for m in models}
     return {m: k for m, k in found.items() if k is not None}
+
+
+def variant_release(name: str) -> KnownRelease | None:
+    """A lower bound on the release of a variant of a known model; None if it extends none.
+
+    The table's models whose name (or alias) appears in ``name`` as whole
+    words (``gpt4-0613`` in ``gpt4_0613_concise``; ``zephyr-7b-beta`` in
+    ``pairrm-zephyr-7b-beta``) and, of those, the one released last: a model
+    named after another is that model's variant or derivative and came out
+    no earlier. None when ``name`` is itself in the table or extends nothing.
+    Use it for candidates only (module docstring).
+    """
+    key = name_key(name)
+    if key in _by_key():
+        return None
+    words = key.split("-")
+    best: KnownRelease | None = None
+    for known_key, known in _by_key().items():
+        part = known_key.split("-")
+        inside = any(words[i : i + len(part)] == part for i in range(len(words) - len(part) + 1))
+        if inside and (best is None or known.released > best.released):
+            best = known
+    if best is None:
+        return None
+    return KnownRelease(best.model, best.released, best.source, variant_of=best.model)

@@ -30,7 +30,7 @@ from .errors import ProvenanceError
 from .evidence import Evidence, build_evidence
 from .features import FeatureOptions, Features
 from .panel import Panel
-from .release_dates import KnownRelease, known_releases
+from .release_dates import KnownRelease, known_releases, variant_release
 
 __all__ = [
     "Roles",
@@ -197,10 +197,27 @@ class Roles:
     def notes(self) -> list[str]:
         """One line per model left out, and per candidate whose null the lineage changed."""
         lines = [f"{m} left out: {why}" for m, why in self.left_out.items()]
-        lines += [f"{m} is not a candidate: {why}" for m, why in self.set_aside.items()]
+        lines += self._set_aside_notes()
         for cand, refs in self.null_exclusions.items():
             lines.append(f"{cand}'s null leaves out its documented relatives: {', '.join(refs)}")
         return lines
+
+    def _set_aside_notes(self, most: int = 3) -> list[str]:
+        """A line per candidate set aside by its release date, or one line for many."""
+        aside = self.set_aside
+        if len(aside) <= most or self.suspect not in self.released:
+            return [f"{m} is not a candidate: {why}" for m, why in aside.items()]
+        dated = ", ".join(f"{m} ({self.released.get(m, '?')})" for m in aside)
+        return [
+            f"{len(aside)} models are not candidates: released after {self.suspect} "
+            f"({self.released[self.suspect]}), so none can be its teacher or parent: {dated}"
+            + (
+                " (dates of well-known models, a variant dated by the model it extends: pass "
+                "`lineage` to give your own)"
+                if set(aside) & set(self.known_dates) or self.suspect in self.known_dates
+                else ""
+            )
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -409,7 +426,7 @@ def resolve_roles(
         from .lineage import load_lineage
 
         lineage = load_lineage(lineage)
-    panel, table = _release_panel(data, lineage, [suspect, *cand, *ref], known_dates)
+    panel, table = _release_panel(data, lineage, suspect, [*cand, *ref], known_dates)
     set_aside = _set_aside_later(panel, table, suspect, cand, ref, reasons, reference is None)
     cand = [m for m in cand if m not in set_aside]
     if not cand:
@@ -440,18 +457,24 @@ def resolve_roles(
 
 
 def _release_panel(
-    data: Data, lineage: pd.DataFrame | None, models: list[str], known_dates: bool
+    data: Data, lineage: pd.DataFrame | None, suspect: str, others: list[str], known_dates: bool
 ) -> tuple[Panel, dict[str, KnownRelease]]:
     """The known lineage with every release date: the user's first, then the bundled table's.
 
     Returns the panel and the releases taken from the table (models the user
-    gave no date for).
+    gave no date for). Models other than the suspect that the table does not
+    know but whose name extends a known model's get that model's date as a
+    lower bound (:func:`~detector.release_dates.variant_release`).
     """
     given = _data_release_dates(data)
     panel = Panel(lineage, given)
     if not known_dates:
         return panel, {}
-    table = {m: k for m, k in known_releases(models).items() if panel.released(m) is None}
+    found = known_releases([suspect, *others])
+    for m in others:
+        if m not in found and (bound := variant_release(m)) is not None:
+            found[m] = bound
+    table = {m: k for m, k in found.items() if panel.released(m) is None}
     if table:
         panel = Panel(lineage, {**{m: k.released for m, k in table.items()}, **given})
     return panel, table
@@ -475,9 +498,14 @@ def _set_aside_later(
     for m in [m for m in cand if panel.later_than(m, suspect)]:
         released, own = panel.released(m), panel.released(suspect)
         assert released is not None and own is not None
+        variant = table[m].variant_of if m in table else ""
         set_aside[m] = (
-            f"released {released.text}, after {suspect} ({own.text}), so it cannot be its "
-            "teacher or parent"
+            (
+                f"a variant of {variant} (released {released.text}), so released after "
+                if variant
+                else f"released {released.text}, after "
+            )
+            + f"{suspect} ({own.text}), so it cannot be its teacher or parent"
             + (
                 " (dates of well-known models: pass `lineage` to give your own)"
                 if {m, suspect} & set(table)

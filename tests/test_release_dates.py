@@ -99,3 +99,41 @@ def test_cli_no_known_dates(tmp_path, capsys) -> None:
     assert main([*args, "--no-known-dates"]) == 0
     off = json.loads(capsys.readouterr().out)
     assert "gemini-pro" in [c["model"] for c in off["candidates"]]
+
+
+@pytest.mark.parametrize(
+    ("name", "bound"),
+    [
+        ("gpt4_0613_concise", "2023-06-13"),  # a variant of a dated snapshot
+        ("pairrm-zephyr-7b-beta", "2023-10-26"),  # a derivative named after its base
+        ("gpt4_0613", None),  # known itself: its own date, not a bound
+        ("gpt4all-13b-snoozy", None),  # "gpt4" inside a word is not the model's name
+        ("x", None),
+    ],
+)
+def test_variant_release_is_a_lower_bound(name: str, bound: str | None) -> None:
+    from detector.release_dates import variant_release
+
+    found = variant_release(name)
+    assert (found.released if found else None) == bound
+    if found:
+        assert found.variant_of and found.describe().startswith("no earlier than ")
+
+
+def test_variants_set_aside_as_candidates_never_dated_as_suspect() -> None:
+    corpus = _corpus(["alpaca-7b", "gpt4_0613", "gpt4_0613_concise", "x", "y", "z", "w"])
+    roles = resolve_roles(corpus, "alpaca-7b")
+    assert {"gpt4_0613", "gpt4_0613_concise"} <= set(roles.set_aside)
+    assert roles.set_aside["gpt4_0613_concise"].startswith("a variant of gpt-4-0613")
+    # as the suspect a variant has no date: a lower bound would set aside earlier candidates
+    roles = resolve_roles(_corpus(["gpt4_0613_concise", "gemini-pro", "x", "y", "z", "w"]),
+                          "gpt4_0613_concise")  # fmt: skip
+    assert "gpt4_0613_concise" not in roles.released and not roles.set_aside
+
+
+def test_many_set_aside_said_in_one_note() -> None:
+    later = ["gemini-pro", "claude-2", "gpt4_0613", "zephyr-7b-beta"]
+    roles = resolve_roles(_corpus(["vicuna-13b", *later, "x", "y", "z", "w"]), "vicuna-13b")
+    notes = [n for n in roles.notes() if "not a candidate" in n or "not candidates" in n]
+    assert len(notes) == 1 and notes[0].startswith("4 models are not candidates")
+    assert all(f"{m} (" in notes[0] for m in later)
