@@ -139,8 +139,12 @@ class ScoreResult(Result):
                     "ci_low": round(c.ci[0], 3),
                     "ci_high": round(c.ci[1], 3),
                     "p_value": None if c.p_value is None else float(f"{c.p_value:.3g}"),
+                    "p_raw": None if c.p_raw is None else float(f"{c.p_raw:.3g}"),
+                    "beats": c.null_below,
+                    "null_size": c.null_size,
                     "z": round(c.z, 2),
                     **{f"z_{k}": round(v, 2) for k, v in c.channels.items()},
+                    "related": c.related,
                     "verdict": c.verdict,
                 }
             )

@@ -41,7 +41,7 @@ def add_parser(sub: Any) -> None:
     p = add_command(
         sub,
         "report",
-        help="PDF report on one suspect: verdict, scores, evidence, tree, excerpts, method",
+        help="PDF or HTML report on one suspect: verdict, scores, evidence, tree, excerpts, method",
         description="Write a self-contained PDF report for one suspect model: the verdict and "
         "key numbers, data overview, candidate scores with intervals, evidence per channel, "
         "lineage tree and distances, identity leaks with excerpts, words and phrases the "

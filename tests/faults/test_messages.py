@@ -47,3 +47,9 @@ def test_every_flag_in_a_commands_help_exists(name):
     # "it has no --format" names an option the command does not have, on purpose
     named = {f for t in texts for f in re.findall(r"(?<!no )(?<![\w-])--[a-z][a-z-]*", t)}
     assert named <= known, sorted(named - known)
+
+
+def test_a_format_name_as_an_option_points_to_format(small_demo, capsys):
+    code, _, err = run(["score", small_demo, "--suspect", "atlas", "--json"], capsys)
+    assert code == 2 and one_line_error(err)
+    assert "did you mean --format json?" in err
