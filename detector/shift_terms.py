@@ -7,6 +7,10 @@ against B's, with the informative Dirichlet prior the over-use lists use
 counts the terms: no numbers, proper names or words of the prompt). Terms S
 uses more than B are *gained*, terms it uses less are *lost*; overlapping
 n-grams of one habit are listed once (:func:`~detector.phrases.distinct_terms`).
+A habit is spread over prompts: a term is listed only when the model that uses
+it more uses it on at least :data:`MIN_PROMPTS` prompts with no prompt holding
+more than :data:`MAX_PROMPT_SHARE` of its uses, so one answer's topic (a word
+repeated through one story) is not listed as something the suspect gained.
 
 *Whose* they are: for each gained term, the candidate that over-uses it most
 against the pool (its over-use z, above 2 to count), and for each candidate
@@ -36,6 +40,9 @@ __all__ = ["MIN_COUNT", "OWNER_Z", "ShiftTerm", "ShiftTerms", "TermOwner", "shif
 MIN_COUNT = 5
 #: A candidate over-uses a term when its over-use z against the pool is above this.
 OWNER_Z = 2.0
+# a listed term is used on this many prompts at least, none holding more than this share
+MIN_PROMPTS = 3
+MAX_PROMPT_SHARE = 0.5
 #: Gained terms (by z, before grouping) each candidate is checked against.
 OWNER_TERMS = 50
 
@@ -141,6 +148,20 @@ class ShiftTerms(Result):
         return "\n".join(lines)
 
 
+def _spread(lex: LexicalFingerprint, corpus: Corpus, model: str, prompts: list[str]) -> np.ndarray:
+    """Per term, whether ``model`` uses it as a habit: on enough prompts, none dominating.
+
+    Returns a bool array over ``lex``'s terms: used on at least
+    :data:`MIN_PROMPTS` of the model's answers to ``prompts``, and no answer
+    holding more than :data:`MAX_PROMPT_SHARE` of its uses.
+    """
+    counts = lex.transform(corpus.subset(models=[model], prompt_ids=prompts).df).tocsc()
+    uses = np.asarray(counts.sum(axis=0)).ravel()
+    answers = np.diff(counts.indptr)  # answers using each term (nonzero rows per column)
+    most = counts.max(axis=0).toarray().ravel()
+    return (answers >= MIN_PROMPTS) & (most <= MAX_PROMPT_SHARE * np.maximum(uses, 1))
+
+
 def _fitted(corpus: Corpus, models: list[str], prompts: list[str]) -> LexicalFingerprint:
     try:
         return LexicalFingerprint().fit(corpus.subset(models=models, prompt_ids=prompts).df)
@@ -202,9 +223,12 @@ def shift_terms(
     z_pool = lex.z_pool_
     cands = [c for c in candidates if c in z_pool.index]
 
+    spread = {m: _spread(lex, corpus, m, prompts) for m in (suspect, baseline)}
+
     def listed(sign: int, own: np.ndarray) -> list[ShiftTerm]:
         ranked = [i for i in np.argsort(-sign * z, kind="stable") if sign * z[i] > 0]
-        ranked = [i for i in ranked if own[i] >= min_count]
+        habit = spread[suspect if sign > 0 else baseline]
+        ranked = [i for i in ranked if own[i] >= min_count and habit[i]]
         index = {str(terms[i]): i for i in ranked[: top * 10]}
         rows = []
         for term, variants in distinct_terms(list(index))[:top]:
@@ -230,7 +254,11 @@ def shift_terms(
         return rows
 
     gained, lost = listed(1, y_s), listed(-1, y_b)
-    ranked = [i for i in np.argsort(-z, kind="stable") if z[i] > OWNER_Z and y_s[i] >= min_count]
+    ranked = [
+        i
+        for i in np.argsort(-z, kind="stable")
+        if z[i] > OWNER_Z and y_s[i] >= min_count and spread[suspect][i]
+    ]
     strong = terms[ranked[:OWNER_TERMS]]
     owners: list[TermOwner] = []
     median, who = None, "reference model" if reference else "other candidate"

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..figures import DISTANCE_COLOURS
+from ..shift_terms import MAX_PROMPT_SHARE, MIN_PROMPTS
 from ..tree import SUPPORTED, method_label
 from .data import KeyNumber, ReportData, ShiftSection, Verdict
 
@@ -160,7 +161,9 @@ def shift_terms_intro(d: ReportData, e: Esc) -> str:
         f"Words and phrases {e(t.suspect)} uses more (gained) and less (lost) than "
         f"{e(t.baseline)} on the {t.n_prompts} prompts both answered: the log-odds of one "
         "against the other with an informative prior, as a z-score (Monroe, Colaresi and "
-        "Quinn 2008); words of the prompt, numbers and proper names are not counted, and "
+        "Quinn 2008); words of the prompt, numbers and proper names are not counted, a term "
+        f"is listed only when used in at least {MIN_PROMPTS} answers with none holding more "
+        f"than {MAX_PROMPT_SHARE:.0%} of its uses (a habit, not one answer's topic), and "
         "overlapping phrases of one habit are shown once. <b>whose</b>: the candidate that "
         "over-uses the term most against all other models (z above 2), if any."
     )
