@@ -217,7 +217,32 @@ class Corpus:
 
     def check_models(self, names: Iterable[str], what: str = "model") -> None:
         """Raise a one-line error if any name is not a model of this corpus."""
+        names = list(names)
+        self.check_aliases(names)
         check_known(names, self.models, what, self.excluded)
+
+    def check_aliases(self, names: Iterable[str]) -> None:
+        """Raise a one-line error for a name that is another model's ``model_id``.
+
+        An MT-Bench answer file is named as FastChat names the model, which
+        may differ from the ``model_id`` inside (``vicuna-33b-v1.3`` holds
+        ``vicuna-30b-gpt4``): the corpus uses the file's name, and a user who
+        gives the inner one is told which name to use.
+        """
+        if "model_id" not in self.df.columns:
+            return
+        known = set(self.models)
+        unknown = [n for n in names if n not in known]
+        if not unknown:
+            return
+        inside = self.df.drop_duplicates("model_id").set_index("model_id")["model"]
+        for n in unknown:
+            if n in inside.index:
+                raise ProvenanceError(
+                    f"{n!r} is the model_id inside the records of {inside[n]!r}, which is what "
+                    f"this corpus calls that model (FastChat names a model by its file): "
+                    f"name it {inside[n]!r}"
+                )
 
     def subset(
         self, models: Iterable[str] | None = None, prompt_ids: Iterable[str] | None = None

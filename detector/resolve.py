@@ -362,6 +362,8 @@ def resolve_roles(
     """
     known = known_models(data)
     absent = None if isinstance(data, Evidence) and data.features is None else as_corpus(data)
+    if absent is not None:
+        absent.check_aliases([suspect, *(candidates or []), *(reference or [])])
     check_roles(known, suspect, candidates, reference, absent.excluded if absent else None)
     left_out: dict[str, str] = {}
     named = {suspect, *(candidates or []), *(reference or [])}

@@ -386,6 +386,8 @@ def check_baseline(
             "sibling on the same base model in `baseline`"
         )
     known = known_models(data)
+    if not (isinstance(data, Evidence) and data.features is None):
+        as_corpus(data).check_aliases([suspect, baseline])  # a FastChat model_id: its name
     check_known([suspect], known, "suspect")
     check_known([baseline], known, "baseline")
     for what, names in (("candidate", candidates), ("reference model", reference)):

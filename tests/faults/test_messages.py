@@ -53,3 +53,26 @@ def test_a_format_name_as_an_option_points_to_format(small_demo, capsys):
     code, _, err = run(["score", small_demo, "--suspect", "atlas", "--json"], capsys)
     assert code == 2 and one_line_error(err)
     assert "did you mean --format json?" in err
+
+
+def test_a_model_id_inside_a_fastchat_file_names_the_file(tmp_path, capsys):
+    """FastChat names a model by its file; the model_id inside it points there."""
+    import json
+
+    folder = tmp_path / "model_answer"
+    folder.mkdir()
+    with open(tmp_path / "question.jsonl", "w", encoding="utf-8") as fh:
+        for q in range(1, 31):
+            fh.write(json.dumps({"question_id": q, "turns": [f"Question {q}?"]}) + "\n")
+    for name, inside in [("vicuna-33b-v1.3", "vicuna-30b-gpt4"), *[(m, m) for m in "abcdefg"]]:
+        with open(folder / f"{name}.jsonl", "w", encoding="utf-8") as fh:
+            for q in range(1, 31):
+                turns = [f"{name} answers question {q} in its own words, number {q}."]
+                record = {"question_id": q, "model_id": inside,
+                          "choices": [{"index": 0, "turns": turns}]}  # fmt: skip
+                fh.write(json.dumps(record) + "\n")
+    for extra in ([], ["--baseline", "a"]):
+        code, _, err = run(["score", folder, "--suspect", "vicuna-30b-gpt4", *extra], capsys)
+        errors = [line for line in err.splitlines() if line.startswith("provenance: error:")]
+        assert code == 2 and len(errors) == 1 and "Traceback" not in err  # after the rename warning
+        assert "name it 'vicuna-33b-v1.3'" in errors[0]
