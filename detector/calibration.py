@@ -43,6 +43,7 @@ __all__ = [
     "null_rank",
     "null_sets",
     "null_spread",
+    "robust_spread",
     "robust_z",
     "tail_probability",
     "transfer_groups",
@@ -74,9 +75,17 @@ def robust_z(values: np.ndarray, null: np.ndarray, axis: int = -1) -> np.ndarray
     equal) gives a large but finite z.
     """
     med = np.median(null, axis=axis, keepdims=True)
-    mad = 1.4826 * np.median(np.abs(null - med), axis=axis, keepdims=True)
-    spread = np.maximum(mad, MIN_SPREAD)
+    spread = np.maximum(robust_spread(null, axis, med), MIN_SPREAD)
     return (values - med.squeeze(axis)) / spread.squeeze(axis)
+
+
+def robust_spread(null: np.ndarray, axis: int = -1, median: np.ndarray | None = None) -> np.ndarray:
+    """1.4826 x MAD of ``null`` along ``axis`` (kept, size 1): the SD of a normal null.
+
+    ``median`` is the null's median along ``axis`` (kept), when already known.
+    """
+    med = np.median(null, axis=axis, keepdims=True) if median is None else median
+    return 1.4826 * np.median(np.abs(null - med), axis=axis, keepdims=True)
 
 
 def null_sets(
@@ -246,7 +255,7 @@ def null_spread(
             out.append(np.nan)
             continue
         sides = _sides(affinity, suspect, [c], members, null)[1]
-        out.append(min(float(1.4826 * np.median(np.abs(v - np.median(v)))) for v, _ in sides))
+        out.append(min(float(robust_spread(v, axis=-1)[..., 0]) for v, _ in sides))
     return np.array(out, dtype=float)
 
 

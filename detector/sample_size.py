@@ -17,7 +17,7 @@ import math
 import numpy as np
 from scipy import stats
 
-from .calibration import Calibration
+from .calibration import Calibration, robust_spread
 
 __all__ = ["MAX_PROMPTS", "prompts_for_z", "prompts_needed"]
 
@@ -82,7 +82,7 @@ def prompts_needed(
     needed = 0
     for value, null_values, null_boot in sides:
         centre = float(np.median(null_values))
-        spread = 1.4826 * float(np.median(np.abs(null_values - centre)))
+        spread = float(robust_spread(np.asarray(null_values))[..., 0])
         noise = float(np.mean(np.var(null_boot, axis=0, ddof=1)))
         model_var = max(spread**2 - noise, 0.0)
         gap = float(value) - centre

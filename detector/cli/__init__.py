@@ -157,14 +157,14 @@ def _unrecognized(extra: list[str], parser: argparse.ArgumentParser) -> str:
     message = f"unrecognized arguments: {' '.join(extra)}"
     formats = next((a.choices for a in parser._actions if "--format" in a.option_strings), None)
     for word in extra:
-        name = word.split("=", 1)[0]
-        if formats and name[2:] in formats:  # --json, --csv, --markdown: a format's name
-            return f"{message}; did you mean --format {name[2:]}?"
         if word.startswith("--"):
-            close = difflib.get_close_matches(word.split("=", 1)[0], known, n=1, cutoff=0.75)
+            name = word.split("=", 1)[0]
+            if formats and name[2:] in formats:  # --json, --csv, --markdown: a format's name
+                return f"{message}; did you mean --format {name[2:]}?"
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
             if close:
                 return f"{message}; did you mean {close[0]}?"
-            return f"{message}; {parser.prog} has no option {word.split('=', 1)[0]}"
+            return f"{message}; {parser.prog} has no option {name}"
     return message
 
 
